@@ -1,0 +1,50 @@
+"""What every backend offers: build a lab's nodes, a transport per node, status, destroy."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+
+from labtool.backends.base_types import NodeStatus
+from labtool.spec import LabSpec
+from labtool.state import LabState
+from labtool.transport.base import Transport
+
+__all__ = ["Backend", "NodeStatus"]
+
+
+class Backend(ABC):
+    """Lifecycle of the nodes of one lab. Lab logic (what runs where, in which order) is not
+    here: it lives in labtool.lab and reaches nodes through `transport()`."""
+
+    name: str
+
+    def __init__(self, spec: LabSpec, state: LabState) -> None:
+        self.spec = spec
+        self.state = state
+
+    @abstractmethod
+    def create(self, files: Mapping[str, Mapping[str, str]],
+               sysctls: Mapping[str, Mapping[str, str]], *, copy_defaults: bool) -> None:
+        """Bring every node up with its files and network; save holders into the state."""
+
+    @abstractmethod
+    def transport(self, node: str) -> Transport:
+        """A transport to a node that is up."""
+
+    @abstractmethod
+    def node_status(self, node: str) -> NodeStatus:
+        """Whether the node is up, which daemons run, which addresses its NIC has."""
+
+    @abstractmethod
+    def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
+        """argv and environment of an interactive shell on the node."""
+
+    @abstractmethod
+    def memory_kib(self) -> int:
+        """Memory of all the lab's processes together."""
+
+    @classmethod
+    @abstractmethod
+    def destroy(cls, lab: str) -> int:
+        """Remove everything the lab made; returns how many processes/machines were removed."""

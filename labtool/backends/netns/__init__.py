@@ -1,0 +1,50 @@
+"""The netns backend: the lab on this machine, each node its own Linux namespaces."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from labtool.backends.base import Backend, NodeStatus
+from labtool.backends.netns import backend as impl
+from labtool.backends.netns.commands import LAN_NODE
+from labtool.transport.nsenter import NsenterTransport, nsenter_argv
+
+
+class NetnsBackend(Backend):
+    name = "netns"
+
+    def create(self, files: Mapping[str, Mapping[str, str]],
+               sysctls: Mapping[str, Mapping[str, str]], *, copy_defaults: bool) -> None:
+        for node in self.spec.nodes:
+            impl.layout_node(self.spec.name, node, dict(files.get(node.name, {})),
+                             copy_defaults=copy_defaults)
+        self.state.holders = impl.start_holders(self.spec)
+        self.state.save()
+        impl.wire(self.spec, self.state.holders, {k: dict(v) for k, v in sysctls.items()})
+
+    def transport(self, node: str) -> NsenterTransport:
+        if node != LAN_NODE:
+            self.spec.node(node)  # a clear error for an unknown node
+        holder = self.state.holders.get(node)
+        if holder is None:
+            from labtool.errors import LabtoolError
+
+            raise LabtoolError(f"{node} was never started in lab '{self.spec.name}'")
+        return NsenterTransport(self.spec.name, node,
+                                impl.checked_pid(self.spec.name, node, holder))
+
+    def node_status(self, node: str) -> NodeStatus:
+        return impl.node_status(self.spec, self.spec.node(node), self.state.holders.get(node))
+
+    def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
+        transport = self.transport(node)
+        env = transport.env({"PS1": f"[root@{node} \\W]# "})
+        return nsenter_argv(transport.holder_pid, ["/bin/bash", "--norc", "-i"],
+                            workdir="/root"), env
+
+    def memory_kib(self) -> int:
+        return impl.memory_kib(self.spec.name, self.state.holders)
+
+    @classmethod
+    def destroy(cls, lab: str) -> int:
+        return impl.destroy(lab)

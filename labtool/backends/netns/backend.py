@@ -1,0 +1,249 @@
+"""The netns backend (layer 2): nodes as namespaces held by processes, a LAN bridge, daemons.
+
+Who does what: `commands` builds argv and scripts; this module lays out each node's folder,
+starts the holders, wires the LAN, and reports on and removes a lab. It hands out an
+`NsenterTransport` per node and runs no lab logic (what to start, in which order) itself.
+Everything is held by processes marked LABTOOL_LAB=<lab>: killing them and removing the lab's
+folder removes all a lab made, even after labtool was killed mid-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from labtool import runner
+from labtool.backends.base_types import NodeStatus
+from labtool.backends.netns import commands, procs
+from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.resources import package_file
+from labtool.spec import ROLE_DAEMONS, LabSpec, Node
+from labtool.state import Holder, lab_dir
+from labtool.transport.nsenter import NsenterTransport, node_env
+
+HOLDER_READY_TIMEOUT_S = 10.0
+KILL_TIMEOUT_S = 10.0
+DISTRIBUTION_DIRS = ("/etc/keepalived", "/etc/haproxy", "/var/www/html")
+
+
+def node_root(lab: str, node: str) -> Path:
+    """The node's private folders live here, mounted over the node's own paths."""
+    return lab_dir(lab) / "nodes" / node
+
+
+def host_path(lab: str, node: str, path: str) -> Path:
+    """Where a file of the node's private folders is, seen from the root namespace."""
+    for private in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES):
+        if path == private or path.startswith(private.rstrip("/") + "/"):
+            return node_root(lab, node) / private.lstrip("/") / os.path.relpath(path, private)
+    raise LabtoolError(f"{node}: {path} is not in a folder of the node's own")
+
+
+def layout_node(lab: str, node: Node, files: dict[str, str], *, copy_defaults: bool) -> None:
+    """Create the node's private folders, with the distribution's defaults and the given files."""
+    root = node_root(lab, node.name)
+    for private in commands.NODE_PRIVATE_DIRS:
+        target = root / private.lstrip("/")
+        if copy_defaults and private in DISTRIBUTION_DIRS and Path(private).is_dir():
+            shutil.copytree(private, target, symlinks=True, dirs_exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    (root / "run" / "lock").mkdir(exist_ok=True)
+    (root / "var/log/apache2").mkdir(exist_ok=True)
+    (root / "bin").mkdir(exist_ok=True)
+    shim = root / "bin" / "systemctl"
+    shutil.copyfile(package_file("backends/netns/systemctl.sh"), shim)
+    shim.chmod(0o755)
+    for path, content in files.items():
+        target = host_path(lab, node.name, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+
+
+def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
+    """(source, target) bind mounts that give a node its own folders and its systemctl."""
+    root = node_root(lab, node)
+    binds = [(str(root / p.lstrip("/")), p)
+             for p in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)]
+    binds.append((str(root / "bin"), commands.LOCAL_SBIN))
+    binds += [(str(root / "bin" / "systemctl"), p)
+              for p in commands.SYSTEMCTL_PATHS if Path(p).exists()]
+    # A target above the lab's folder (/run over /run/labtool) would hide the sources of the
+    # mounts after it: mount those last.
+    return sorted(binds, key=lambda b: str(root).startswith(b[1].rstrip("/") + "/"))
+
+
+def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, Holder]:
+    """Start one holder per entry (name -> (script, is a node)), all at once; wait for each to
+    say ready. Holders live in their own session: Ctrl-C in the terminal does not reach them."""
+    log = (lab_dir(lab) / "holders.log").open("a")
+    started: dict[str, subprocess.Popen[str]] = {}
+    try:
+        for name, (script, is_node) in scripts.items():
+            started[name] = subprocess.Popen(
+                commands.holder_argv(script, node_namespaces=is_node),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
+                env=node_env(lab, name), start_new_session=True)
+    finally:
+        log.close()
+    holders: dict[str, Holder] = {}
+    deadline = time.monotonic() + HOLDER_READY_TIMEOUT_S
+    for name, proc in started.items():
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        line = proc.stdout.readline() if ready else ""
+        proc.stdout.close()
+        ticks = procs.start_ticks(proc.pid)
+        if line.strip() != "ready" or ticks is None:
+            detail = (lab_dir(lab) / "holders.log").read_text().strip().splitlines()[-3:]
+            raise LabtoolError(f"{name}: its namespaces could not be set up"
+                               + (": " + " / ".join(detail) if detail else ""))
+        holders[name] = Holder(pid=proc.pid, start_ticks=ticks)
+    return holders
+
+
+def start_holders(spec: LabSpec) -> dict[str, Holder]:
+    scripts = {commands.LAN_NODE: (commands.holder_script(None, []), False)}
+    for node in spec.nodes:
+        scripts[node.name] = (commands.holder_script(node.name, node_binds(spec.name, node.name)),
+                              True)
+    return _start_holders(spec.name, scripts)
+
+
+def checked_pid(lab: str, name: str, holder: Holder) -> int:
+    """The holder's PID, once sure it is still that holder and not the root namespace."""
+    if not procs.alive(holder.pid, holder.start_ticks):
+        raise LabtoolError(f"{name} is down (its namespaces are gone). "
+                           f"Fix: 'labtool down --name {lab}' then 'labtool up'")
+    if procs.ns_inode(holder.pid, "net") == procs.ns_inode(os.getpid(), "net"):
+        raise EnvironmentProblem(f"{name}: its holder shares the root network namespace; "
+                                 "refusing to touch it")
+    return holder.pid
+
+
+def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str, str]]) -> None:
+    """The LAN bridge and links, then each node's addresses (nodes in parallel)."""
+    lan = checked_pid(spec.name, commands.LAN_NODE, holders[commands.LAN_NODE])
+    pids = {n.name: checked_pid(spec.name, n.name, holders[n.name]) for n in spec.nodes}
+    # Network namespace only: `netns PID` names node holders by their root-namespace PIDs.
+    result = runner.run(commands.lan_argv(lan), input_text=commands.lan_batch(spec, pids),
+                        env=node_env(spec.name, commands.LAN_NODE))
+    if not result.succeeded:
+        raise LabtoolError(f"cannot build the lab LAN: {result.describe_failure()}")
+
+    def configure(node: Node) -> None:
+        script = commands.node_net_script(spec, node, sysctls.get(node.name, {}))
+        outcome = NsenterTransport(spec.name, node.name, pids[node.name]).run(script)
+        if not outcome.succeeded:
+            raise LabtoolError(f"{node.name}: cannot configure {spec.nic}: "
+                               f"{outcome.describe_failure()}")
+
+    in_parallel(configure, spec.nodes)
+
+
+def in_parallel(work: object, nodes: tuple[Node, ...]) -> None:
+    """Run work(node) for every node at once; the first error is raised."""
+    assert callable(work)
+    with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
+        for future in [pool.submit(work, node) for node in nodes]:
+            future.result()
+
+
+def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] | None:
+    """IPv4 addresses on the node's NIC (None if the node is down)."""
+    if not procs.alive(holder.pid, holder.start_ticks):
+        return None
+    result = NsenterTransport(lab, node, holder.pid).run(
+        ["ip", "-j", "-4", "addr", "show", "dev", nic], timeout_s=10)
+    if not result.succeeded:
+        return []
+    try:
+        entries = json.loads(result.stdout or "[]")
+    except ValueError:
+        return []
+    return [info["local"] for entry in entries for info in entry.get("addr_info", [])]
+
+
+def node_status(spec: LabSpec, node: Node, holder: Holder | None) -> NodeStatus:
+    status = NodeStatus(node.name, node.role, str(node.address), up=False)
+    expected = ROLE_DAEMONS[node.role]
+    status.daemons = dict.fromkeys(expected, False)
+    if holder is None or not procs.alive(holder.pid, holder.start_ticks):
+        return status
+    status.up = True
+    pidns = procs.ns_inode(holder.pid, "pid_for_children")
+    names = set(procs.processes_in_pidns(pidns).values()) if pidns else set()
+    status.daemons = {daemon: daemon in names for daemon in expected}
+    status.addresses = node_addresses(spec.name, node.name, holder, spec.nic) or []
+    return status
+
+
+def lab_pids(lab: str) -> list[int]:
+    return list(procs.lab_marked(lab))
+
+
+def memory_kib(lab: str, holders: dict[str, Holder]) -> int:
+    """PSS of every process of the lab: holders and all that runs inside its nodes."""
+    pids = set(lab_pids(lab))
+    for holder in holders.values():
+        pidns = procs.ns_inode(holder.pid, "pid_for_children")
+        if pidns:
+            pids.update(procs.processes_in_pidns(pidns))
+    return procs.pss_kib(sorted(pids))
+
+
+def destroy(lab: str) -> int:
+    """Kill every process of the lab (which frees its namespaces and mounts), then remove its
+    folder. Works from /proc alone, so it also cleans a lab whose `up` was killed mid-way.
+    Returns how many processes were killed."""
+    killed = 0
+    deadline = time.monotonic() + KILL_TIMEOUT_S
+    while True:
+        pids = lab_pids(lab)
+        if not pids:
+            break
+        if time.monotonic() > deadline:
+            raise LabtoolError(f"lab '{lab}': processes {pids} did not die; nothing more removed")
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+        _reap_if_own_children(pids)
+    folder = lab_dir(lab)
+    if folder.exists():
+        _refuse_mounts_under(folder)
+        shutil.rmtree(folder)
+    with contextlib.suppress(OSError):
+        folder.parent.rmdir()  # the state root too, once no lab is left in it
+    return killed
+
+
+def _reap_if_own_children(pids: list[int]) -> None:
+    """Holders started by this very process would linger as zombies; collect those."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
+def _refuse_mounts_under(folder: Path) -> None:
+    """Node mounts live only in node namespaces; one under the lab folder here is a bug, and
+    removing the folder through it would delete what it shows."""
+    prefix = str(folder.resolve()) + "/"
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        mount_point = line.split()[4]
+        if mount_point.startswith(prefix) or mount_point == prefix[:-1]:
+            raise LabtoolError(f"{mount_point} is mounted in the root namespace; unmount it "
+                               f"before removing {folder}")

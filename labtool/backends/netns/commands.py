@@ -1,0 +1,86 @@
+"""Pure builders of the commands that make a netns lab; nothing here runs anything.
+
+Nodes hold their namespaces: one `unshare` per node, whose child (tini, PID 1 of the node)
+reaps the node's orphans so that `killall -0 haproxy` never mistakes a zombie for a daemon.
+Links connect nodes: veth pairs made inside the LAN namespace with their node end created
+straight in the node, so no lab interface, address or route ever exists in the root namespace.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from labtool.spec import LabSpec, Node
+
+LAN_NODE = "lan"  # name of the LAN holder, beside the nodes
+BRIDGE = "br0"
+
+# Folders each node gets for itself (bind mounts of the lab's folder, seen only in the node).
+NODE_PRIVATE_DIRS = (
+    "/etc/keepalived",
+    "/etc/haproxy",
+    "/var/www/html",
+    "/var/lib/haproxy",  # HAProxy's chroot and the lab's stats socket
+    "/run",
+    "/var/log",
+    "/tmp",
+)
+# Files each node gets for itself.
+NODE_PRIVATE_FILES = ("/etc/hosts",)
+SYSTEMCTL_PATHS = ("/usr/bin/systemctl",)  # replaced by the node's own systemctl, if present
+LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is found there too
+
+
+def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
+    """argv of the process that holds a node's namespaces (or the LAN's: network only)."""
+    namespaces = ["--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc"] \
+        if node_namespaces else ["--net", "--mount", "--pid", "--mount-proc"]
+    return [
+        "unshare", *namespaces, "--fork", "--kill-child", "--propagation", "private",
+        "--", "/bin/sh", "-c", script,
+    ]
+
+
+def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
+    """The holder's first (and only) job inside its namespaces: set the hostname, mount the
+    node's private folders, say `ready`, then become tini (PID 1) over a sleep that never ends.
+    """
+    lines = ["set -e"]
+    if hostname:
+        lines.append(f"hostname {shlex.quote(hostname)}")
+    lines += [f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}" for src, dst in binds]
+    lines.append("echo ready")
+    lines.append("exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1")
+    return "\n".join(lines)
+
+
+def lan_batch(spec: LabSpec, holder_pids: dict[str, int]) -> str:
+    """`ip -batch` input, run in the LAN namespace: the bridge, and one veth pair per node whose
+    far end is created directly in the node's namespace under the lab's NIC name."""
+    lines = [f"link add {BRIDGE} type bridge mcast_snooping 0", f"link set {BRIDGE} up"]
+    for node in spec.nodes:
+        lines += [
+            f"link add {node.name} type veth peer name {spec.nic} netns {holder_pids[node.name]}",
+            f"link set {node.name} master {BRIDGE}",
+            f"link set {node.name} up",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def lan_argv(lan_pid: int) -> list[str]:
+    """`ip -batch -` in the LAN's network namespace, PIDs still read in the root one."""
+    return ["nsenter", "-t", str(lan_pid), "-n", "--", "ip", "-batch", "-"]
+
+
+def node_net_script(spec: LabSpec, node: Node, sysctls: dict[str, str]) -> str:
+    """Run inside a node: loopback up, IPv6 off (no stray traffic on the lab LAN), the lab's
+    sysctls, then the NIC up with the node's address."""
+    settings = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1",
+                **sysctls}
+    lines = ["set -e", "ip link set lo up"]
+    lines += [f"sysctl -qw {key}={value}" for key, value in settings.items()]
+    lines += [
+        f"ip addr add {node.address}/{spec.subnet.prefixlen} brd + dev {spec.nic}",
+        f"ip link set {spec.nic} up",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Reading /proc: which processes belong to a lab, which run inside a node, their memory.
+
+Every process labtool starts for a lab carries LABTOOL_LAB=<name> in its environment, and
+every daemon runs inside a PID namespace whose first process carries it; so the lab's
+processes can be found again after labtool itself was killed. Read-only; nothing here kills.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def _pids() -> Iterator[int]:
+    for entry in os.listdir(PROC):
+        if entry.isdigit():
+            yield int(entry)
+
+
+def environ(pid: int) -> dict[str, str]:
+    try:
+        raw = (PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
+
+
+def lab_marked(lab: str) -> dict[int, str]:
+    """PID -> node name of every process marked as belonging to `lab`."""
+    needle = f"LABTOOL_LAB={lab}".encode()
+    found: dict[int, str] = {}
+    for pid in _pids():
+        try:
+            raw = (PROC / str(pid) / "environ").read_bytes()
+        except OSError:
+            continue
+        items = raw.split(b"\0")
+        if needle in items:
+            node = next((i[13:].decode() for i in items if i.startswith(b"LABTOOL_NODE=")), "")
+            found[pid] = node
+    return found
+
+
+def labs_running() -> set[str]:
+    """Names of labs that have at least one marked process on this machine."""
+    names: set[str] = set()
+    for pid in _pids():
+        lab = environ(pid).get("LABTOOL_LAB")
+        if lab:
+            names.add(lab)
+    return names
+
+
+def start_ticks(pid: int) -> int | None:
+    """The process start time in clock ticks (field 22 of /proc/PID/stat), or None if gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[19]) if fields[0] != "Z" else None
+
+
+def alive(pid: int, ticks: int) -> bool:
+    """True if `pid` still is the very process that started at `ticks` (not a reused PID)."""
+    return start_ticks(pid) == ticks
+
+
+def ns_inode(pid: int, kind: str) -> int | None:
+    try:
+        return os.stat(PROC / str(pid) / "ns" / kind).st_ino
+    except OSError:
+        return None
+
+
+def processes_in_pidns(pidns_inode: int) -> dict[int, str]:
+    """PID -> command name of every live process in a PID namespace."""
+    found: dict[int, str] = {}
+    for pid in _pids():
+        if ns_inode(pid, "pid") != pidns_inode:
+            continue
+        try:
+            status = (PROC / str(pid) / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if not fields.get("State", "").startswith("Z"):
+            found[pid] = fields.get("Name", "").strip()
+    return found
+
+
+def pss_kib(pids: list[int]) -> int:
+    """Proportional set size of these processes together, in KiB (shared pages split fairly)."""
+    total = 0
+    for pid in pids:
+        try:
+            text = (PROC / str(pid) / "smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+                break
+    return total

@@ -1,0 +1,75 @@
+"""The one seam every subprocess goes through, so tests can observe the exact argv.
+
+Nothing here knows about labs: it runs a command and hands back what it printed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command did."""
+
+    argv: tuple[str, ...]
+    exit_status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_status == 0
+
+    def describe_failure(self) -> str:
+        """A one-paragraph account of a failed command, for an error message."""
+        detail = (self.stderr.strip() or self.stdout.strip()).splitlines()[-5:]
+        tail = ("\n  " + "\n  ".join(detail)) if detail else ""
+        return f"'{' '.join(self.argv)}' exited with {self.exit_status}{tail}"
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    input_text: str | None = None,
+    timeout_s: float | None = 60.0,
+    env: Mapping[str, str] | None = None,
+) -> CommandResult:
+    """Run argv to completion and capture its output (never raises on a non-zero exit)."""
+    try:
+        done = subprocess.run(
+            list(argv),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=dict(env) if env is not None else None,
+            stdin=None if input_text is not None else subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError:
+        return CommandResult(tuple(argv), 127, "", f"{argv[0]}: command not found")
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return CommandResult(tuple(argv), 124, out, f"timed out after {timeout_s} s")
+    return CommandResult(tuple(argv), done.returncode, done.stdout, done.stderr)
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    new_session: bool = False,
+) -> subprocess.Popen[str]:
+    """Start argv without waiting; stdout is a pipe, stderr is captured, stdin is closed."""
+    return subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env) if env is not None else None,
+        start_new_session=new_session,
+    )

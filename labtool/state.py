@@ -1,0 +1,91 @@
+"""Where a lab keeps its files, and its state, saved after every change (write-through).
+
+A lab's folder is `<state root>/<lab name>/` (state root: /run/labtool, or $LABTOOL_STATE_DIR).
+It holds `state.json` and, for the netns backend, each node's private folders. Nothing else
+on the machine is written by a lab, so removing this folder removes every file it made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labtool.errors import LabtoolError
+
+STATE_FILE = "state.json"
+
+
+def state_root() -> Path:
+    return Path(os.environ.get("LABTOOL_STATE_DIR", "/run/labtool"))
+
+
+def lab_dir(name: str) -> Path:
+    return state_root() / name
+
+
+@dataclass
+class Holder:
+    """The process that holds one node's namespaces, and its start time (against PID reuse)."""
+
+    pid: int
+    start_ticks: int
+
+
+@dataclass
+class LabState:
+    """What `labtool up` built; saved to state.json after every change."""
+
+    name: str
+    backend: str
+    lab: dict[str, Any]  # the spec, in lab-file form (labtool.spec.spec_to_dict)
+    phase: str = "creating"  # creating -> up; bare labs are "up" with no daemons started
+    bare: bool = False
+    holders: dict[str, Holder] = field(default_factory=dict)
+    created_at: float = 0.0
+
+    def save(self) -> None:
+        folder = lab_dir(self.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        tmp.replace(folder / STATE_FILE)
+
+    @classmethod
+    def load(cls, name: str) -> LabState | None:
+        path = lab_dir(name) / STATE_FILE
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise LabtoolError(f"{path}: unreadable lab state ({exc}). Fix: run "
+                               f"'labtool down --name {name}' to remove the lab") from None
+        holders = {k: Holder(**v) for k, v in data.pop("holders", {}).items()}
+        return cls(holders=holders, **data)
+
+
+def known_labs() -> list[str]:
+    """Names of the labs that have a folder under the state root."""
+    root = state_root()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+@contextlib.contextmanager
+def machine_lock() -> Iterator[None]:
+    """Serialise `up` and `down` across labtool processes (two `up` at once would race)."""
+    root = state_root()
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,38 @@
+"""The transport interface: run a command on one node, put a file on it."""
+
+from __future__ import annotations
+
+import shlex
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from labtool.runner import CommandResult
+
+
+class Transport(ABC):
+    """Runs commands on one node. Lab logic lives elsewhere."""
+
+    node: str
+
+    @abstractmethod
+    def argv(self, command: Sequence[str]) -> list[str]:
+        """The local argv that runs `command` on the node."""
+
+    @abstractmethod
+    def run(self, command: Sequence[str] | str, *, timeout_s: float | None = 60.0,
+            input_text: str | None = None) -> CommandResult:
+        """Run a command (argv, or a shell string run by /bin/sh) on the node."""
+
+    def put(self, path: str, content: str, mode: int = 0o644) -> None:
+        """Write `content` to `path` on the node, through the node's own shell."""
+        script = f"umask 022 && cat > {shlex.quote(path)} && chmod {mode:o} {shlex.quote(path)}"
+        result = self.run(script, input_text=content)
+        if not result.succeeded:
+            from labtool.errors import LabtoolError
+
+            raise LabtoolError(f"{self.node}: cannot write {path}: {result.describe_failure()}")
+
+    @staticmethod
+    def shell(command: Sequence[str] | str) -> list[str]:
+        """argv for a command given as a list, or as one shell string."""
+        return ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
