@@ -108,6 +108,7 @@ def up(
 ) -> None:
     """Build the lab's cluster and start its daemons (idempotent)."""
     spec = load_lab(lab, name)
+    doctor.require()
     err.print(f"labtool: lab '{spec.name}' on netns: "
               + ", ".join(f"{n.name} {n.address}" for n in spec.nodes) + f", VIP {spec.vip}")
     progress = ConsoleProgress()
@@ -158,7 +159,7 @@ def status(
               + f"; memory of all lab processes: {result.memory_kib / 1024:.1f} MiB")
 
 
-@app.command(name="exec", context_settings={"allow_interspersed_args": False})
+@app.command(name="exec")
 def exec_(
     node: Annotated[str, typer.Argument(help="Node to run on.")],
     command: Annotated[list[str], typer.Argument(help="Command and its arguments (after --).")],

@@ -51,7 +51,7 @@ def check_root() -> Check:
 def check_binaries() -> list[Check]:
     checks = []
     for binary, (package, purpose) in NETNS_BINARIES.items():
-        path = shutil.which(binary, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+        path = shutil.which(binary)
         if path:
             checks.append(Check(binary, True, f"{path} ({purpose})"))
         else:

@@ -169,18 +169,25 @@ def _each(nodes: tuple[Node, ...], work: Callable[[Node], None]) -> None:
 
 
 def start_daemons(spec: LabSpec, backend: Backend, progress: Progress) -> None:
-    """Apache and HAProxy everywhere at once; keepalived on the intended MASTER first, and on
-    the others only once its VRRP instance is counting down, as the lab's steps do: with the
-    lab's equal priorities, two keepalived started together both become MASTER and the higher
-    address (haproxy2) wins."""
-    progress.step("starting apache2 on the web nodes and haproxy on the load balancers")
-    _each(spec.by_role("web"), lambda n: _systemctl(backend, n, "start", "httpd"))
-    _each(spec.by_role("lb"), lambda n: _systemctl(backend, n, "start", "haproxy"))
+    """Apache and HAProxy everywhere at once; keepalived on the intended MASTER as soon as its
+    HAProxy runs (its track_script checks HAProxy), and on the others only once the MASTER's
+    VRRP instance is counting down, as the lab's steps do: with the lab's equal priorities, two
+    keepalived started together both become MASTER and the higher address (haproxy2) wins."""
     first, *others = spec.lb_start_order()
-    progress.step(f"starting keepalived on {first.name} first"
+    progress.step("starting apache2 on the web nodes, haproxy on the load balancers, "
+                  f"keepalived on {first.name} first"
                   + (f", then on {', '.join(n.name for n in others)}" if others else ""))
-    _systemctl(backend, first, "start", "keepalived")
-    _wait_vrrp_counting(backend, first)
+
+    def start(node: Node) -> None:
+        if node.role == "web":
+            _systemctl(backend, node, "start", "httpd")
+        elif node.role == "lb":
+            _systemctl(backend, node, "start", "haproxy")
+            if node == first:
+                _systemctl(backend, node, "start", "keepalived")
+                _wait_vrrp_counting(backend, node)
+
+    _each(spec.nodes, start)
     _each(tuple(others), lambda n: _systemctl(backend, n, "start", "keepalived"))
 
 

@@ -28,6 +28,9 @@ ROLE_DAEMONS: dict[str, tuple[str, ...]] = {
 }
 
 DEFAULT_LAB_NAME = "tp"
+_ROLE_HINTS = {"loadbalancer": "lb", "load-balancer": "lb", "haproxy": "lb", "keepalived": "lb",
+               "webserver": "web", "apache": "web", "apache2": "web", "httpd": "web",
+               "probe": "client"}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")  # also an interface name: at most 15 chars
 _LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
@@ -208,8 +211,9 @@ def _merge_node(reader: _Reader, name: str, base: Node | None, raw: Mapping[str,
     if "role" in raw:
         text = reader.string(raw["role"], f"nodes.{name}.role", f"use one of {', '.join(ROLES)}")
         if text not in ROLES:
-            close = difflib.get_close_matches(text, ROLES, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            close = _ROLE_HINTS.get(text.lower()) or next(
+                iter(difflib.get_close_matches(text, ROLES, n=1)), None)
+            hint = f"did you mean '{close}'? " if close else ""
             raise reader.fail(f"nodes.{name}.role", f"unknown role '{text}'",
                               f"{hint}use one of {', '.join(ROLES)}")
         role = text  # type: ignore[assignment]

@@ -1,0 +1,18 @@
+"""Capability markers decided in one place: integration tests need root and the daemons."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.requires_root)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("requires_root") and os.geteuid() != 0:
+        pytest.skip("needs root (integration test: real namespaces and daemons)")

@@ -1,0 +1,58 @@
+"""Exact commands the netns backend builds (pure builders, as testinfra tests its backends)."""
+
+from __future__ import annotations
+
+from labtool.backends.netns import commands
+from labtool.spec import default_spec
+from labtool.transport.nsenter import nsenter_argv, node_env
+
+
+def test_holder_argv_makes_all_node_namespaces() -> None:
+    argv = commands.holder_argv("echo ready")
+    assert argv == ["unshare", "--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc",
+                    "--fork", "--kill-child", "--propagation", "private", "--",
+                    "/bin/sh", "-c", "echo ready"]
+
+
+def test_holder_script_mounts_then_says_ready_then_becomes_tini() -> None:
+    script = commands.holder_script("web1", [("/x/run", "/run"), ("/x/log", "/var/log")])
+    assert script.splitlines() == [
+        "set -e", "hostname web1", "mount --bind /x/run /run", "mount --bind /x/log /var/log",
+        "echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
+
+
+def test_lan_batch_creates_node_ends_inside_the_nodes() -> None:
+    spec = default_spec()
+    pids = {n.name: 1000 + i for i, n in enumerate(spec.nodes)}
+    lines = commands.lan_batch(spec, pids).splitlines()
+    assert lines[:2] == ["link add br0 type bridge mcast_snooping 0", "link set br0 up"]
+    assert "link add web1 type veth peer name eth1 netns 1002" in lines
+    assert "link set web1 master br0" in lines
+    assert len(lines) == 2 + 3 * len(spec.nodes)
+
+
+def test_lan_argv_enters_only_the_network_namespace() -> None:
+    assert commands.lan_argv(42) == ["nsenter", "-t", "42", "-n", "--", "ip", "-batch", "-"]
+
+
+def test_node_net_script() -> None:
+    spec = default_spec()
+    script = commands.node_net_script(spec, spec.node("haproxy1"),
+                                      {"net.ipv4.ip_nonlocal_bind": "1"})
+    lines = script.splitlines()
+    assert "sysctl -qw net.ipv4.ip_nonlocal_bind=1" in lines
+    assert "sysctl -qw net.ipv6.conf.all.disable_ipv6=1" in lines
+    assert lines[-2:] == ["ip addr add 10.0.0.11/24 brd + dev eth1", "ip link set eth1 up"]
+
+
+def test_nsenter_argv_uses_the_holders_pid_for_children() -> None:
+    assert nsenter_argv(77, ["ip", "a"]) == [
+        "nsenter", "-t", "77", "-n", "-m", "-u", "-i", "--pid=/proc/77/ns/pid_for_children",
+        "--wd=/", "--", "ip", "a"]
+
+
+def test_node_env_marks_the_lab() -> None:
+    env = node_env("tp", "web1")
+    assert env["LABTOOL_LAB"] == "tp"
+    assert env["LABTOOL_NODE"] == "web1"
+    assert env["PATH"].startswith("/usr/local/sbin:")
