@@ -1,0 +1,64 @@
+"""A broken lab file, not being root, a missing binary: one clear message, a non-zero exit,
+and nothing created."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from labtool.doctor import NETNS_BINARIES
+from tests.integration.conftest import STATE_ROOT, Baseline, labtool, marked_processes
+
+
+def assert_nothing_created(name: str, baseline: Baseline) -> None:
+    assert marked_processes(name) == []
+    assert not (STATE_ROOT / name).exists()
+    baseline.assert_clean(name)
+
+
+def test_broken_lab_file(tmp_path: Path, baseline: Baseline) -> None:
+    lab = tmp_path / "lab.toml"
+    lab.write_text('vip = "10.9.9.9"\n')
+    run = labtool("up", "--name", "it-bad", "--lab", str(lab))
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"labtool: error: {lab}: vip: 10.9.9.9 is outside the subnet 10.0.0.0/24. Fix: choose "
+        "an address inside 10.0.0.0/24 or change 'subnet'"]
+    assert_nothing_created("it-bad", baseline)
+
+
+def test_not_root(baseline: Baseline) -> None:
+    """A real unprivileged user (nobody), through setpriv."""
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed for this test"
+    done = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-m", "labtool", "up", "--name", "it-nonroot2"],
+                          capture_output=True, text=True, cwd=Path(__file__).parents[2],
+                          env={**os.environ, "HOME": "/tmp"})
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "labtool: error: labtool needs root to create namespaces and start daemons. "
+        "Fix: run it as root, e.g. 'sudo labtool ...'"]
+    assert_nothing_created("it-nonroot2", baseline)
+
+
+def test_missing_binary(tmp_path: Path, baseline: Baseline) -> None:
+    """PATH holds every binary the lab needs but tini: labtool names it and its package."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for binary in NETNS_BINARIES:
+        if binary != "tini":
+            found = shutil.which(binary)
+            assert found
+            (bin_dir / binary).symlink_to(found)
+    run = labtool("up", "--name", "it-missing", env={**os.environ, "PATH": str(bin_dir)})
+    assert run.returncode == 3
+    assert run.stderr.strip().splitlines() == [
+        "labtool: error: missing on this machine: tini. Fix: apt-get install -y tini"]
+    assert_nothing_created("it-missing", baseline)
+    doctor = labtool("doctor", env={**os.environ, "PATH": str(bin_dir)})
+    assert doctor.returncode == 3
+    assert "apt-get update && apt-get install -y tini" in doctor.stdout

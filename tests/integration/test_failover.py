@@ -1,0 +1,55 @@
+"""The lab's own failover test on the real daemons: `systemctl stop keepalived` on haproxy1
+moves the VIP to haproxy2; lab files change the cluster for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.integration.conftest import exec_on, status, wait_until
+
+
+def test_systemctl_stop_keepalived_on_haproxy1_moves_the_vip(lab_factory: object) -> None:
+    assert callable(lab_factory)
+    lab_factory("it-failover")
+    assert status("it-failover")["vip_holder"] == "haproxy1"
+    stop = exec_on("it-failover", "haproxy1", "systemctl", "stop", "keepalived")
+    assert stop.returncode == 0, stop.stderr
+    wait_until(lambda: status("it-failover")["vip_holders"] == ["haproxy2"], 5,
+               "the VIP is on haproxy2 alone")
+    answer = exec_on("it-failover", "client", "curl", "-s", "-m", "2", "http://10.0.0.10/")
+    assert answer.stdout.strip() in ("test web1", "test web2")
+    # Equal priorities: haproxy1's keepalived back does not take the VIP back (no failback).
+    assert exec_on("it-failover", "haproxy1", "systemctl", "start", "keepalived").returncode == 0
+    log = exec_on("it-failover", "haproxy1", "cat", "/var/log/keepalived.log").stdout
+    assert "Entering MASTER STATE" in log
+    wait_until(lambda: "Entering BACKUP STATE" in exec_on(
+        "it-failover", "haproxy1", "tail", "-n", "3", "/var/log/keepalived.log").stdout,
+        5, "haproxy1's keepalived is back as BACKUP")
+    assert status("it-failover")["vip_holders"] == ["haproxy2"]
+
+
+def test_three_web_nodes_in_another_subnet(lab_factory: object, tmp_path: Path) -> None:
+    assert callable(lab_factory)
+    lab = tmp_path / "lab.toml"
+    lab.write_text("""
+subnet = "192.168.56.0/24"
+vip = "192.168.56.10"
+[nodes.haproxy1]
+address = "192.168.56.11"
+[nodes.haproxy2]
+address = "192.168.56.12"
+[nodes.web1]
+address = "192.168.56.21"
+[nodes.web2]
+address = "192.168.56.22"
+[nodes.web3]
+role = "web"
+address = "192.168.56.23"
+[nodes.client]
+address = "192.168.56.100"
+""")
+    lab_factory("it-three", "--lab", str(lab))
+    answers = [exec_on("it-three", "client", "curl", "-s", "-m", "2",
+                       "http://192.168.56.10/").stdout.strip() for _ in range(9)]
+    assert sorted(answers) == ["test web1"] * 3 + ["test web2"] * 3 + ["test web3"] * 3
+    assert status("it-three")["vip_holder"] == "haproxy1"
