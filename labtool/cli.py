@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
+from typer.core import TyperGroup
 
 from labtool import __version__, doctor
 from labtool import lab as labmod
@@ -63,8 +64,7 @@ class ConsoleProgress:
     """Progress of `up` on stderr: steps, the changes made to the lab's configs, the VRRP wait."""
 
     def __init__(self) -> None:
-        self._waiting_shown = False
-        self._status = None
+        self._status: Status | None = None
 
     def step(self, text: str) -> None:
         err.print(f"  [cyan]•[/] {text}")

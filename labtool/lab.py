@@ -211,8 +211,12 @@ def _wait_for_vip(spec: LabSpec, backend: Backend, progress: Progress, started: 
     client = backend.transport(spec.client.name)
     deadline = time.monotonic() + expected + VIP_EXTRA_WAIT_S
     url = f"http://{spec.vip}/"
+    vrrp_started = time.monotonic()
     while time.monotonic() < deadline:
         progress.waiting(why, time.monotonic() - started, expected)
+        if time.monotonic() - vrrp_started < expected - 0.3:
+            time.sleep(0.1)  # nothing can answer before VRRP's own wait is nearly over
+            continue
         answer = client.run(["curl", "-s", "-m", "1", url], timeout_s=5)
         if answer.succeeded and answer.stdout.strip():
             report.vip_s = time.monotonic() - started
@@ -221,7 +225,7 @@ def _wait_for_vip(spec: LabSpec, backend: Backend, progress: Progress, started: 
                        if str(spec.vip) in backend.node_status(n.name).addresses]
             report.vip_holder = holders[0] if len(holders) == 1 else None
             return
-        time.sleep(POLL_S)
+        time.sleep(POLL_S / 2)
     raise LabtoolError(f"the VIP {spec.vip} did not answer HTTP from the client node within "
                        f"{expected + VIP_EXTRA_WAIT_S:.1f} s. The lab stays up: look with "
                        f"'labtool status' and 'labtool exec haproxy1 -- cat "

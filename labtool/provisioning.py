@@ -73,7 +73,7 @@ def needs_frontend_bind(versions: Versions) -> bool:
 
 def keeps_lvs_sync(versions: Versions) -> bool:
     """keepalived 1.x takes `lvs_sync_daemon_interface`; 2.x fails to start without IPVS."""
-    return versions.keepalived is not None and versions.keepalived < (2, 0, 0) or versions.ipvs
+    return (versions.keepalived is not None and versions.keepalived < (2, 0, 0)) or versions.ipvs
 
 
 def adaptations(spec: LabSpec, versions: Versions) -> list[Adaptation]:

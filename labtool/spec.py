@@ -35,6 +35,8 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")  # also an interface name: at m
 _LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 MAX_NODES = 32
+_DEFAULT_SUBNET = ipaddress.IPv4Network("10.0.0.0/24")
+_DEFAULT_VIP = ipaddress.IPv4Address("10.0.0.10")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class LabSpec:
     """A whole lab: addresses, VIP, NIC name, VRRP settings and nodes."""
 
     name: str = DEFAULT_LAB_NAME
-    subnet: ipaddress.IPv4Network = ipaddress.IPv4Network("10.0.0.0/24")
-    vip: ipaddress.IPv4Address = ipaddress.IPv4Address("10.0.0.10")
+    subnet: ipaddress.IPv4Network = _DEFAULT_SUBNET
+    vip: ipaddress.IPv4Address = _DEFAULT_VIP
     nic: str = "eth1"
     box: str = "centos7-custom"
     vrrp: Vrrp = field(default_factory=Vrrp)
@@ -216,7 +218,7 @@ def _merge_node(reader: _Reader, name: str, base: Node | None, raw: Mapping[str,
             hint = f"did you mean '{close}'? " if close else ""
             raise reader.fail(f"nodes.{name}.role", f"unknown role '{text}'",
                               f"{hint}use one of {', '.join(ROLES)}")
-        role = text  # type: ignore[assignment]
+        role = text
     address = reader.address(raw["address"], f"nodes.{name}.address") if "address" in raw \
         else base.address if base else ipaddress.IPv4Address(0)
     state = base.state if base and base.role == role else None

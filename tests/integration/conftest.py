@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -74,10 +75,8 @@ def net_namespaces() -> set[int]:
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
+            with contextlib.suppress(OSError):
                 found.add(os.stat(f"/proc/{entry}/ns/net").st_ino)
-            except OSError:
-                pass
     return found
 
 

@@ -10,7 +10,14 @@ from tests.integration.conftest import exec_on, status, wait_until
 
 def test_systemctl_stop_keepalived_on_haproxy1_moves_the_vip(lab_factory: object) -> None:
     assert callable(lab_factory)
-    lab_factory("it-failover")
+    run = lab_factory("it-failover")
+    # up prints each change made to the lab's configs and why, and shows the VRRP wait.
+    assert "changed /etc/haproxy/haproxy.cfg: 'frontend  main *:80'" in run.stderr
+    assert "changed /etc/keepalived/keepalived.conf: 'lvs_sync_daemon_interface eth1'" \
+        in run.stderr
+    assert run.stderr.count("why: ") == 2
+    assert "waiting for VRRP" in run.stderr and "= 3.61 s" in run.stderr
+    assert "answers from client" in run.stdout
     assert status("it-failover")["vip_holder"] == "haproxy1"
     stop = exec_on("it-failover", "haproxy1", "systemctl", "stop", "keepalived")
     assert stop.returncode == 0, stop.stderr

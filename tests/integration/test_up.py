@@ -3,6 +3,7 @@ nodes, and the lab's own commands working verbatim on each node."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def test_twenty_requests_through_the_vip_alternate_between_both_web_nodes(cluste
         assert run.returncode == 0, run.stderr
         answers.append(run.stdout.strip())
     assert set(answers) == {"test web1", "test web2"}
-    assert all(a != b for a, b in zip(answers, answers[1:], strict=False)), answers
+    assert all(a != b for a, b in itertools.pairwise(answers)), answers
 
 
 def test_exactly_one_load_balancer_holds_the_vip_and_it_is_haproxy1(cluster: str) -> None:
@@ -104,3 +105,20 @@ def test_lab_files_live_under_the_state_root(cluster: str) -> None:
     folder = STATE_ROOT / cluster / "nodes" / "web1" / "var/www/html"
     assert (folder / "index.html").read_text() == "test web1\n"
     assert Path("/var/www/html/index.html").read_text() != "test web1\n"
+
+
+def test_systemctl_restart_gives_a_new_daemon(cluster: str) -> None:
+    before = exec_on(cluster, "haproxy2", "cat", "/run/haproxy.pid").stdout
+    assert exec_on(cluster, "haproxy2", "systemctl", "restart", "haproxy").returncode == 0
+    after = exec_on(cluster, "haproxy2", "cat", "/run/haproxy.pid").stdout
+    assert before and after and before != after
+    assert exec_on(cluster, "haproxy2", "systemctl", "is-active", "haproxy").stdout == "active\n"
+
+
+def test_changing_index_html_on_web1_changes_what_it_serves(cluster: str) -> None:
+    exec_on(cluster, "web1", "sh", "-c", 'echo "hello from web1" > /var/www/html/index.html')
+    try:
+        answer = exec_on(cluster, "client", "curl", "-s", "http://10.0.0.21/").stdout
+        assert answer == "hello from web1\n"
+    finally:
+        exec_on(cluster, "web1", "sh", "-c", 'echo "test web1" > /var/www/html/index.html')

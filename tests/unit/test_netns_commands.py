@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from labtool.backends.netns import commands
 from labtool.spec import default_spec
-from labtool.transport.nsenter import nsenter_argv, node_env
+from labtool.transport.nsenter import node_env, nsenter_argv
 
 
 def test_holder_argv_makes_all_node_namespaces() -> None:

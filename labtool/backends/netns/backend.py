@@ -232,10 +232,8 @@ def destroy(lab: str) -> int:
 def _reap_if_own_children(pids: list[int]) -> None:
     """Holders started by this very process would linger as zombies; collect those."""
     for pid in pids:
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
 
 
 def _refuse_mounts_under(folder: Path) -> None:

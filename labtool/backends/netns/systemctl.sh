@@ -49,7 +49,7 @@ do_start() {
                 </dev/null >>"$log" 2>&1 &
             ;;
         haproxy)
-            haproxy -c -q -f /etc/haproxy/haproxy.cfg || return 1
+            # haproxy checks its configuration as it starts, and says what is wrong.
             haproxy -f /etc/haproxy/haproxy.cfg -D -p "$pidfile" </dev/null >>"$log" 2>&1 \
                 || { tail -n 5 "$log" >&2; return 1; }
             ;;
