@@ -248,7 +248,10 @@ def down(name: str) -> int | None:
     """Remove the lab; None if there was nothing to remove."""
     doctor.require_root()
     with machine_lock():
-        state = LabState.load(name) if lab_dir(name).exists() else None
-        if state is None and not lab_dir(name).exists() and not procs.lab_marked(name):
+        if not lab_dir(name).exists() and not procs.lab_marked(name):
             return None
+        try:
+            state = LabState.load(name)
+        except LabtoolError:
+            state = None  # unreadable state: what is on this machine is still removed
         return backend_class(state.backend if state else "netns").destroy(name)

@@ -71,7 +71,7 @@ def test_up_killed_with_9_midway_is_fully_cleaned_by_down(baseline: Baseline,
         again = labtool("up", "--name", name, "--no-wait")
         if built:  # killed while waiting for the VIP: the lab itself was whole
             assert again.returncode == 0 and "already up" in again.stdout
-        elif marked_processes(name) or (STATE_ROOT / name).exists():
+        elif marked_processes(name) or state_file.exists():
             assert again.returncode == 1, again.stdout
             assert f"labtool down --name {name}" in again.stderr
     finally:
@@ -124,3 +124,45 @@ def test_bare_nodes_have_the_distribution_defaults_and_no_daemon(lab_factory: ob
     assert exec_on("it-bare", "web1", "systemctl", "start", "httpd").returncode == 0
     answer = exec_on("it-bare", "client", "curl", "-s", "-m", "2", "http://10.0.0.21/")
     assert answer.stdout == "test web1\n"
+
+
+@pytest.mark.parametrize("delay_s", [0.05, 0.2])
+def test_ctrl_c_during_up_removes_the_half_built_lab(baseline: Baseline, delay_s: float) -> None:
+    name = "it-ctrlc"
+    proc = subprocess.Popen([sys.executable, "-m", "labtool", "up", "--name", name],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while not (STATE_ROOT / name).exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(delay_s)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        state_file = STATE_ROOT / name / "state.json"
+        if state_file.exists() and '"phase": "up"' in state_file.read_text():
+            # Interrupted while waiting for the VIP: the lab is whole and stays up.
+            assert proc.returncode == 130
+        else:
+            assert proc.returncode == 130, stderr
+            assert "interrupted" in stderr
+            assert "Traceback" not in stderr
+            baseline.assert_clean(name)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        labtool("down", "--name", name)
+    baseline.assert_clean(name)
+
+
+def test_down_with_unreadable_state_still_removes_the_lab(baseline: Baseline) -> None:
+    name = "it-corrupt"
+    try:
+        assert labtool("up", "--name", name, "--no-wait").returncode == 0
+        (STATE_ROOT / name / "state.json").write_text("{not json")
+        broken = labtool("status", "--name", name)
+        assert broken.returncode == 1
+        assert "unreadable lab state" in broken.stderr
+    finally:
+        down = labtool("down", "--name", name)
+    assert down.returncode == 0, down.stderr
+    baseline.assert_clean(name)
