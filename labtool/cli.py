@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from rich.status import Status
 from rich.table import Table
 from typer.core import TyperGroup
 
-from labtool import __version__, doctor
+from labtool import __version__, doctor, runner
 from labtool import lab as labmod
 from labtool.errors import ExitCode, LabtoolError
 from labtool.provisioning import Adaptation
@@ -176,8 +175,7 @@ def exec_(
         command = command[1:]
     if not command:
         fail("no command given. Fix: labtool exec NODE -- COMMAND [ARGS...]", ExitCode.USAGE)
-    code = subprocess.call(transport.argv(command), env=transport.env())
-    raise typer.Exit(code if code >= 0 else 128 - code)
+    raise typer.Exit(runner.passthrough(transport.argv(command), env=transport.env()))
 
 
 @app.command()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 
 @dataclass(frozen=True)
@@ -57,19 +58,27 @@ def run(
     return CommandResult(tuple(argv), done.returncode, done.stdout, done.stderr)
 
 
-def start(
+def spawn(
     argv: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
+    stderr: IO[str] | None = None,
     new_session: bool = False,
 ) -> subprocess.Popen[str]:
-    """Start argv without waiting; stdout is a pipe, stderr is captured, stdin is closed."""
+    """Start argv without waiting: stdin closed, stdout a pipe, stderr to the given file."""
     return subprocess.Popen(
         list(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         env=dict(env) if env is not None else None,
         start_new_session=new_session,
     )
+
+
+def passthrough(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
+    """Run argv on this terminal (stdin, stdout, stderr shared) and return its exit code,
+    128 + N for a command killed by signal N, as a shell reports it."""
+    code = subprocess.call(list(argv), env=dict(env) if env is not None else None)
+    return code if code >= 0 else 128 - code

@@ -74,8 +74,8 @@ def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
     binds = [(str(root / p.lstrip("/")), p)
              for p in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)]
     binds.append((str(root / "bin"), commands.LOCAL_SBIN))
-    binds += [(str(root / "bin" / "systemctl"), p)
-              for p in commands.SYSTEMCTL_PATHS if Path(p).exists()]
+    binds += [(str(root / "bin" / "systemctl"), p) for p in commands.SYSTEMCTL_PATHS]
+    binds = [(src, dst) for src, dst in binds if os.path.lexists(dst)]  # nothing made on the host
     # A target above the lab's folder (/run over /run/labtool) would hide the sources of the
     # mounts after it: mount those last.
     return sorted(binds, key=lambda b: str(root).startswith(b[1].rstrip("/") + "/"))
@@ -88,10 +88,8 @@ def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, 
     started: dict[str, subprocess.Popen[str]] = {}
     try:
         for name, (script, is_node) in scripts.items():
-            started[name] = subprocess.Popen(
-                commands.holder_argv(script, node_namespaces=is_node),
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
-                env=node_env(lab, name), start_new_session=True)
+            started[name] = runner.spawn(commands.holder_argv(script, node_namespaces=is_node),
+                                         env=node_env(lab, name), stderr=log, new_session=True)
     finally:
         log.close()
     holders: dict[str, Holder] = {}
