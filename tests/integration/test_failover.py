@@ -35,26 +35,9 @@ def test_systemctl_stop_keepalived_on_haproxy1_moves_the_vip(lab_factory: object
     assert status("it-failover")["vip_holders"] == ["haproxy2"]
 
 
-def test_three_web_nodes_in_another_subnet(lab_factory: object, tmp_path: Path) -> None:
+def test_three_web_nodes_in_another_subnet(lab_factory: object) -> None:
     assert callable(lab_factory)
-    lab = tmp_path / "lab.toml"
-    lab.write_text("""
-subnet = "192.168.56.0/24"
-vip = "192.168.56.10"
-[nodes.haproxy1]
-address = "192.168.56.11"
-[nodes.haproxy2]
-address = "192.168.56.12"
-[nodes.web1]
-address = "192.168.56.21"
-[nodes.web2]
-address = "192.168.56.22"
-[nodes.web3]
-role = "web"
-address = "192.168.56.23"
-[nodes.client]
-address = "192.168.56.100"
-""")
+    lab = Path(__file__).parents[2] / "examples" / "virtualbox-range.toml"
     lab_factory("it-three", "--lab", str(lab))
     answers = [exec_on("it-three", "client", "curl", "-s", "-m", "2",
                        "http://192.168.56.10/").stdout.strip() for _ in range(9)]

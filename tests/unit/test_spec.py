@@ -11,6 +11,8 @@ import pytest
 from labtool.errors import ExitCode, LabFileError
 from labtool.spec import default_spec, load_lab, parse_lab, spec_to_dict
 
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "lab.toml"
@@ -47,26 +49,14 @@ def test_master_starts_first_even_when_listed_last(tmp_path: Path) -> None:
     assert [n.name for n in default_spec().lb_start_order()] == ["haproxy1", "haproxy2"]
 
 
-def test_three_web_nodes_in_another_subnet(tmp_path: Path) -> None:
-    spec = load_lab(write(tmp_path, """
-subnet = "192.168.56.0/24"
-vip = "192.168.56.10"
-[nodes.haproxy1]
-address = "192.168.56.11"
-[nodes.haproxy2]
-address = "192.168.56.12"
-[nodes.web1]
-address = "192.168.56.21"
-[nodes.web2]
-address = "192.168.56.22"
-[nodes.web3]
-role = "web"
-address = "192.168.56.23"
-[nodes.client]
-address = "192.168.56.100"
-"""))
+def test_example_lab_files() -> None:
+    spec = load_lab(EXAMPLES / "virtualbox-range.toml")
     assert [n.name for n in spec.by_role("web")] == ["web1", "web2", "web3"]
     assert spec.subnet == ipaddress.IPv4Network("192.168.56.0/24")
+    assert str(spec.node("web3").address) == "192.168.56.23"
+    three = load_lab(EXAMPLES / "three-webs.toml")
+    assert [str(n.address) for n in three.by_role("web")] == ["10.0.0.21", "10.0.0.22",
+                                                               "10.0.0.23"]
 
 
 def test_name_option_overrides(tmp_path: Path) -> None:
