@@ -11,8 +11,9 @@ fi
 
 # keepalived, haproxy, apache2: the lab's daemons. tini: PID 1 of each node. psmisc: killall
 # (the lab's track_script). iproute2, util-linux, procps: namespaces, links, sysctl. curl: the
-# client's requests. shellcheck: a test checks the node's systemctl script with it.
-PACKAGES="keepalived haproxy apache2 tini psmisc iproute2 util-linux procps curl
+# client's requests. nftables: the split-brain scenario cuts VRRP on the LAN.
+# shellcheck: a test checks the node's systemctl script with it.
+PACKAGES="keepalived haproxy apache2 tini psmisc iproute2 util-linux procps curl nftables
           python3 python3-venv shellcheck"
 missing=""
 for p in $PACKAGES; do

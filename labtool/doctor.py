@@ -26,6 +26,7 @@ NETNS_BINARIES: dict[str, tuple[str, str]] = {
     "sysctl": ("procps", "the lab's ip_forward and ip_nonlocal_bind settings"),
     "curl": ("curl", "HTTP from the client node through the VIP"),
     "bash": ("bash", "'labtool shell'"),
+    "nft": ("nftables", "the split-brain scenario: cuts VRRP between the load balancers"),
 }
 
 

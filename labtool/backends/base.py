@@ -29,6 +29,22 @@ class Backend(ABC):
         """Bring every node up with its files and network; save holders into the state."""
 
     @abstractmethod
+    def power_off(self, node: str) -> None:
+        """The node loses power: every process gone, its link down."""
+
+    @abstractmethod
+    def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
+        """The node is back, with its files and network, no daemon started yet."""
+
+    @abstractmethod
+    def set_link(self, node: str, up: bool) -> None:
+        """Cut or restore the node's cable to the LAN."""
+
+    @abstractmethod
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
+        """Drop (or stop dropping) VRRP between these nodes on the LAN."""
+
+    @abstractmethod
     def transport(self, node: str) -> Transport:
         """A transport to a node that is up."""
 

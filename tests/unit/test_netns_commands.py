@@ -26,7 +26,7 @@ def test_lan_batch_creates_node_ends_inside_the_nodes() -> None:
     pids = {n.name: 1000 + i for i, n in enumerate(spec.nodes)}
     lines = commands.lan_batch(spec, pids).splitlines()
     assert lines[:2] == ["link add br0 type bridge mcast_snooping 0", "link set br0 up"]
-    assert "link add web1 type veth peer name eth1 netns 1002" in lines
+    assert "link add web1 type veth peer name eth1 address 02:00:0a:00:00:15 netns 1002" in lines
     assert "link set web1 master br0" in lines
     assert len(lines) == 2 + 3 * len(spec.nodes)
 

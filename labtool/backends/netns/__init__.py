@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
+from labtool.backends.netns import commands
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 
@@ -21,6 +22,33 @@ class NetnsBackend(Backend):
         self.state.holders = impl.start_holders(self.spec)
         self.state.save()
         impl.wire(self.spec, self.state.holders, {k: dict(v) for k, v in sysctls.items()})
+
+    def power_off(self, node: str) -> None:
+        holder = self.state.holders.get(self.spec.node(node).name)
+        if holder is not None:
+            impl.power_off(self.spec.name, node, holder)
+
+    def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
+        target = self.spec.node(node)
+        if self.node_status(node).up:
+            return
+        self.state.holders.update(impl.start_holders(self.spec, (target,)))
+        self.state.save()
+        impl.wire(self.spec, self.state.holders, {node: dict(sysctls)}, (target,))
+
+    def set_link(self, node: str, up: bool) -> None:
+        self.spec.node(node)
+        impl.lan_run(self.spec.name, self.state.holders,
+                     lambda lan: commands.link_state_argv(lan, node, up))
+
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
+        holders = self.state.holders
+        if cut:
+            impl.lan_run(self.spec.name, holders, lambda lan: commands.nft_argv(lan, "-f", "-"),
+                         input_text=commands.vrrp_cut_ruleset(nodes))
+        else:
+            impl.lan_run(self.spec.name, holders, lambda lan: commands.nft_argv(
+                lan, "delete", "table", "bridge", commands.VRRP_CUT_TABLE))
 
     def transport(self, node: str) -> NsenterTransport:
         if node != LAN_NODE:

@@ -55,7 +55,6 @@ def layout_node(lab: str, node: Node, files: dict[str, str], *, copy_defaults: b
         if copy_defaults and private in DISTRIBUTION_DIRS and Path(private).is_dir():
             shutil.copytree(private, target, symlinks=True, dirs_exist_ok=True)
         target.mkdir(parents=True, exist_ok=True)
-    (root / "tmp").chmod(0o1777)
     (root / "run" / "lock").mkdir(exist_ok=True)
     (root / "var/log/apache2").mkdir(exist_ok=True)
     (root / "bin").mkdir(exist_ok=True)
@@ -108,9 +107,13 @@ def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, 
     return holders
 
 
-def start_holders(spec: LabSpec) -> dict[str, Holder]:
-    scripts = {commands.LAN_NODE: (commands.holder_script(None, []), False)}
-    for node in spec.nodes:
+def start_holders(spec: LabSpec, nodes: tuple[Node, ...] | None = None) -> dict[str, Holder]:
+    """Holders for these nodes (all, and the LAN, by default)."""
+    scripts: dict[str, tuple[str, bool]] = {}
+    if nodes is None:
+        nodes = spec.nodes
+        scripts[commands.LAN_NODE] = (commands.holder_script(None, []), False)
+    for node in nodes:
         scripts[node.name] = (commands.holder_script(node.name, node_binds(spec.name, node.name)),
                               True)
     return _start_holders(spec.name, scripts)
@@ -127,12 +130,17 @@ def checked_pid(lab: str, name: str, holder: Holder) -> int:
     return holder.pid
 
 
-def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str, str]]) -> None:
-    """The LAN bridge and links, then each node's addresses (nodes in parallel)."""
+def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str, str]],
+         nodes: tuple[Node, ...] | None = None) -> None:
+    """Plug nodes into the LAN (all, after creating the bridge, by default), then give each its
+    addresses (nodes in parallel)."""
     lan = checked_pid(spec.name, commands.LAN_NODE, holders[commands.LAN_NODE])
-    pids = {n.name: checked_pid(spec.name, n.name, holders[n.name]) for n in spec.nodes}
+    batch = commands.bridge_batch() if nodes is None else ""
+    nodes = spec.nodes if nodes is None else nodes
+    pids = {n.name: checked_pid(spec.name, n.name, holders[n.name]) for n in nodes}
+    batch += "".join(commands.link_batch(spec, n, pids[n.name]) for n in nodes)
     # Network namespace only: `netns PID` names node holders by their root-namespace PIDs.
-    result = runner.run(commands.lan_argv(lan), input_text=commands.lan_batch(spec, pids),
+    result = runner.run(commands.lan_argv(lan), input_text=batch,
                         env=node_env(spec.name, commands.LAN_NODE))
     if not result.succeeded:
         raise LabtoolError(f"cannot build the lab LAN: {result.describe_failure()}")
@@ -144,7 +152,35 @@ def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str,
             raise LabtoolError(f"{node.name}: cannot configure {spec.nic}: "
                                f"{outcome.describe_failure()}")
 
-    in_parallel(configure, spec.nodes)
+    in_parallel(configure, nodes)
+
+
+def power_off(lab: str, node: str, holder: Holder) -> None:
+    """Pull the plug: every process in the node dies at once (SIGKILL to its holder, whose PID 1
+    follows), its namespaces go, and with them its end of the cable: the link is down."""
+    if not procs.alive(holder.pid, holder.start_ticks):
+        return
+    pidns = procs.ns_inode(holder.pid, "pid_for_children")
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(holder.pid, signal.SIGKILL)
+    deadline = time.monotonic() + KILL_TIMEOUT_S
+    while time.monotonic() < deadline:
+        _reap_if_own_children([holder.pid])
+        inside = procs.processes_in_pidns(pidns) if pidns else {}
+        if not procs.alive(holder.pid, holder.start_ticks) and not inside:
+            return
+        time.sleep(0.005)
+    raise LabtoolError(f"{node}: its processes did not die within {KILL_TIMEOUT_S:.0f} s")
+
+
+def lan_run(lab: str, holders: dict[str, Holder], argv_for: object,
+            input_text: str | None = None) -> None:
+    """Run a command in the LAN namespace (argv_for(lan_pid) builds it)."""
+    assert callable(argv_for)
+    lan = checked_pid(lab, commands.LAN_NODE, holders[commands.LAN_NODE])
+    result = runner.run(argv_for(lan), input_text=input_text, env=node_env(lab, commands.LAN_NODE))
+    if not result.succeeded:
+        raise LabtoolError(f"LAN: {result.describe_failure()}")
 
 
 def in_parallel(work: object, nodes: tuple[Node, ...]) -> None:

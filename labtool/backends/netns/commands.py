@@ -23,7 +23,6 @@ NODE_PRIVATE_DIRS = (
     "/var/lib/haproxy",  # HAProxy's chroot and the lab's stats socket
     "/run",
     "/var/log",
-    "/tmp",
 )
 # Files each node gets for itself.
 NODE_PRIVATE_FILES = ("/etc/hosts",)
@@ -54,17 +53,53 @@ def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def node_mac(node: Node) -> str:
+    """A fixed, locally administered MAC for the node's NIC: 02:00 and its IPv4 address, so
+    that an ARP reply names its node, across power cycles too."""
+    return "02:00:" + ":".join(f"{b:02x}" for b in node.address.packed)
+
+
+def bridge_batch() -> str:
+    """`ip -batch` input, run in the LAN namespace: the bridge every node's link plugs into."""
+    return f"link add {BRIDGE} type bridge mcast_snooping 0\nlink set {BRIDGE} up\n"
+
+
+def link_batch(spec: LabSpec, node: Node, holder_pid: int) -> str:
+    """`ip -batch` input, run in the LAN namespace: the node's veth pair, its far end created
+    directly in the node's namespace under the lab's NIC name, its near end on the bridge."""
+    return (f"link add {node.name} type veth peer name {spec.nic} address {node_mac(node)} "
+            f"netns {holder_pid}\n"
+            f"link set {node.name} master {BRIDGE}\n"
+            f"link set {node.name} up\n")
+
+
 def lan_batch(spec: LabSpec, holder_pids: dict[str, int]) -> str:
-    """`ip -batch` input, run in the LAN namespace: the bridge, and one veth pair per node whose
-    far end is created directly in the node's namespace under the lab's NIC name."""
-    lines = [f"link add {BRIDGE} type bridge mcast_snooping 0", f"link set {BRIDGE} up"]
-    for node in spec.nodes:
-        lines += [
-            f"link add {node.name} type veth peer name {spec.nic} netns {holder_pids[node.name]}",
-            f"link set {node.name} master {BRIDGE}",
-            f"link set {node.name} up",
-        ]
-    return "\n".join(lines) + "\n"
+    """The bridge and every node's link."""
+    return bridge_batch() + "".join(link_batch(spec, n, holder_pids[n.name])
+                                    for n in spec.nodes)
+
+
+def link_state_argv(lan_pid: int, node: str, up: bool) -> list[str]:
+    """Cut (or restore) a node's cable: its port on the LAN bridge goes down (or up)."""
+    return ["nsenter", "-t", str(lan_pid), "-n", "--", "ip", "link", "set", node,
+            "up" if up else "down"]
+
+
+VRRP_CUT_TABLE = "labtool_vrrp_cut"
+
+
+def vrrp_cut_ruleset(nodes: list[str]) -> str:
+    """nft input, run in the LAN namespace: the bridge drops VRRP between these nodes only
+    (the client still sees every advert)."""
+    rules = [f'        iifname "{a}" oifname "{b}" ip protocol vrrp drop'
+             for a in nodes for b in nodes if a != b]
+    return (f"table bridge {VRRP_CUT_TABLE} {{\n    chain forward {{\n"
+            "        type filter hook forward priority 0; policy accept;\n"
+            + "\n".join(rules) + "\n    }\n}\n")
+
+
+def nft_argv(lan_pid: int, *args: str) -> list[str]:
+    return ["nsenter", "-t", str(lan_pid), "-n", "--", "nft", *args]
 
 
 def lan_argv(lan_pid: int) -> list[str]:
