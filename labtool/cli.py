@@ -21,9 +21,12 @@ from typer.core import TyperGroup
 
 from labtool import __version__, doctor, runner
 from labtool import lab as labmod
+from labtool.backends.base import Backend
 from labtool.errors import ExitCode, LabtoolError
 from labtool.provisioning import Adaptation
-from labtool.spec import load_lab
+from labtool.scenarios.engine import ScenarioResult
+from labtool.scenarios.model import Scenario
+from labtool.spec import LabSpec, load_lab
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -203,6 +206,71 @@ def down(name: NameOption = None) -> None:
         return
     out.print(f"lab '{lab_name}' removed ({removed} processes) in "
               f"{time.monotonic() - started:.2f} s.")
+
+
+@app.command()
+def scenario(
+    name: Annotated[str, typer.Argument(help="A scenario (see 'labtool scenario list'), "
+                                        "'all', or 'list'.")],
+    lab_name: NameOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+) -> None:
+    """Run a scenario (or all of them, or list them): expected vs observed."""
+    from labtool.scenarios.model import list_scenarios, load_scenario
+
+    if name == "list":
+        for scenario_name in list_scenarios():
+            loaded = load_scenario(scenario_name)
+            out.print(f"{scenario_name:<26} {loaded.title['en']}")
+        return
+    doctor.require_root()
+    names = list_scenarios() if name == "all" else [name]
+    scenarios = [load_scenario(n) for n in names]
+    spec, _, backend = labmod.open_lab(labmod.resolve_name(lab_name))
+    results = [run_one(spec, backend, s, quiet=as_json) for s in scenarios]
+    if as_json:
+        payload = [r.as_json() for r in results]
+        out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload,
+                                  ensure_ascii=False))
+    if any(r.verdict != "pass" for r in results):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def run_one(spec: LabSpec, backend: Backend, loaded: Scenario, *, quiet: bool) -> ScenarioResult:
+    """One scenario with its live view on stderr, then its result table on stdout."""
+    from rich.live import Live
+
+    from labtool.live import render
+    from labtool.scenarios import engine
+
+    if quiet or not err.is_terminal:
+        err.print(f"labtool: running {loaded.name}: {loaded.title['en']}")
+        result = engine.run(spec, backend, loaded)
+    else:
+        with Live(console=err, refresh_per_second=10, transient=True) as live:
+            result = engine.run(spec, backend, loaded, view=lambda f: live.update(render(f)))
+    if not quiet:
+        print_result(result)
+    return result
+
+
+def print_result(result: ScenarioResult) -> None:
+    table = Table(title=f"{result.scenario}: {result.title['en']} - "
+                        f"{result.verdict.upper()}")
+    for column in ("fact", "expected", "observed", ""):
+        table.add_column(column)
+    for check in result.checks:
+        table.add_row(check.fact, check.expected, json.dumps(check.observed),
+                      "[green]ok[/]" if check.ok else "[red]NO[/]")
+    out.print(table)
+    facts = result.facts
+    out.print(f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
+              f"{facts.vip_holder_after}; takeover {facts.vip_takeover_s} s (adverts: "
+              f"{facts.advert_takeover_s} s); requests {facts.requests}, failed "
+              f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
+              f"{facts.served_after}")
+    for note in result.notes:
+        out.print(f"  [yellow]note:[/] {note}")
 
 
 @app.command(name="doctor")

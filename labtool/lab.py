@@ -155,7 +155,7 @@ def _build(spec: LabSpec, state: LabState, backend: Backend, progress: Progress,
     state.save()
 
 
-def _systemctl(backend: Backend, node: Node, verb: str, service: str) -> None:
+def systemctl(backend: Backend, node: Node, verb: str, service: str) -> None:
     result = backend.transport(node.name).run(["systemctl", verb, service], timeout_s=30)
     if not result.succeeded:
         raise LabtoolError(f"{node.name}: systemctl {verb} {service} failed: "
@@ -180,15 +180,15 @@ def start_daemons(spec: LabSpec, backend: Backend, progress: Progress) -> None:
 
     def start(node: Node) -> None:
         if node.role == "web":
-            _systemctl(backend, node, "start", "httpd")
+            systemctl(backend, node, "start", "httpd")
         elif node.role == "lb":
-            _systemctl(backend, node, "start", "haproxy")
+            systemctl(backend, node, "start", "haproxy")
             if node == first:
-                _systemctl(backend, node, "start", "keepalived")
+                systemctl(backend, node, "start", "keepalived")
                 _wait_vrrp_counting(backend, node)
 
     _each(spec.nodes, start)
-    _each(tuple(others), lambda n: _systemctl(backend, n, "start", "keepalived"))
+    _each(tuple(others), lambda n: systemctl(backend, n, "start", "keepalived"))
 
 
 def _wait_vrrp_counting(backend: Backend, node: Node, timeout_s: float = 5.0) -> None:

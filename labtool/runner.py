@@ -62,13 +62,15 @@ def spawn(
     argv: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
-    stderr: IO[str] | None = None,
+    stderr: IO[str] | int | None = subprocess.DEVNULL,
     new_session: bool = False,
+    stdin_pipe: bool = False,
 ) -> subprocess.Popen[str]:
-    """Start argv without waiting: stdin closed, stdout a pipe, stderr to the given file."""
+    """Start argv without waiting: stdout a pipe, stderr to the given file (default: dropped),
+    stdin closed or a pipe (closing it is how labtool asks its probes to stop)."""
     return subprocess.Popen(
         list(argv),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=stderr,
         text=True,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from labtool.runner import CommandResult
 
@@ -22,6 +23,10 @@ class Transport(ABC):
     def run(self, command: Sequence[str] | str, *, timeout_s: float | None = 60.0,
             input_text: str | None = None) -> CommandResult:
         """Run a command (argv, or a shell string run by /bin/sh) on the node."""
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment for a local process that reaches the node (argv())."""
+        return {**os.environ, **(extra or {})}
 
     def put(self, path: str, content: str, mode: int = 0o644) -> None:
         """Write `content` to `path` on the node, through the node's own shell."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
@@ -49,6 +50,10 @@ class NetnsBackend(Backend):
         else:
             impl.lan_run(self.spec.name, holders, lambda lan: commands.nft_argv(
                 lan, "delete", "table", "bridge", commands.VRRP_CUT_TABLE))
+
+    def local_path(self, node: str, path: str) -> Path:
+        """Where a file of the node's own folders is, from here (e.g. a stats socket)."""
+        return impl.host_path(self.spec.name, node, path)
 
     def transport(self, node: str) -> NsenterTransport:
         if node != LAN_NODE:

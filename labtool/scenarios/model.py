@@ -1,0 +1,216 @@
+"""Scenarios as data (layer 5): one TOML file per scenario in scenarios/, read and checked here.
+
+A scenario declares its preconditions, the fault, the observation window (wait until a
+condition holds, within a deadline: never a blind sleep), its expectations, and the restore
+step. Bounds may name a value the configs predict (see labtool.facts.Theory), e.g.
+`max = "vrrp_master_down_s + 0.4"`. Reading only; the engine runs them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labtool.errors import LabFileError
+from labtool.resources import data_dir
+
+ACTIONS = ("power_off", "power_on", "link_down", "link_up", "stop_service", "start_service",
+           "kill_service", "cut_vrrp", "uncut_vrrp")
+CONDITIONS = ("vip_holder", "vip_holders", "http_ok", "http_status", "server_down",
+              "servers_up", "duplicate_vip", "node_ready", "all_ready")
+PRECONDITIONS = ("vip_holder", "node_down")
+VARIANTS = ("no_track_script",)
+_EXPR = re.compile(r"^\s*([a-z_]+)\s*(?:([-+*])\s*([0-9.]+))?\s*$")
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    nodes: tuple[str, ...]
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    fact: str
+    equals: Any = None
+    min: float | str | None = None
+    max: float | str | None = None
+
+    def bounds(self, theory: Mapping[str, float]) -> tuple[float | None, float | None]:
+        return evaluate(self.min, theory), evaluate(self.max, theory)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    row: str | None  # the lab's table row this scenario answers: "web" or "haproxy"
+    preconditions: dict[str, Any]
+    fault: tuple[Action, ...]
+    before_s: float
+    until: dict[str, Any]
+    within_s: float | str
+    for_s: float | str | None
+    settle_s: float
+    expect: tuple[Expectation, ...]
+    restore: tuple[Action, ...]
+    restore_until: dict[str, Any]
+    restore_within_s: float | str
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = ""
+
+
+def evaluate(bound: float | str | None, theory: Mapping[str, float]) -> float | None:
+    """A bound: a number, or 'name', 'name + 0.4', 'name * 1.5' over the theory's values."""
+    if bound is None or isinstance(bound, int | float):
+        return None if bound is None else float(bound)
+    match = _EXPR.match(bound)
+    if not match or match[1] not in theory:
+        raise LabFileError(f"bound '{bound}': expected a number or one of "
+                           f"{', '.join(sorted(theory))}, optionally '+ N', '- N' or '* N'")
+    value = theory[match[1]]
+    if match[2]:
+        operand = float(match[3])
+        value = {"+": value + operand, "-": value - operand, "*": value * operand}[match[2]]
+    return round(value, 4)
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str, fix: str) -> LabFileError:
+        return LabFileError(f"{self.source}: {where}: {problem}. Fix: {fix}")
+
+    def keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(where, f"unknown key '{key}'", f"use one of {', '.join(allowed)}")
+
+    def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"'{key}' must be a table", f"write it as [{key}]")
+        return value
+
+    def number_or_expr(self, value: Any, where: str) -> float | str:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(where, f"{value!r} is not a duration", "write seconds or a theory "
+                            "value such as \"vrrp_master_down_s + 1\"")
+        return float(value) if not isinstance(value, str) else value
+
+    def actions(self, raw: Any, where: str) -> tuple[Action, ...]:
+        items = raw if isinstance(raw, list) else [raw]
+        found = []
+        for item in items:
+            if not isinstance(item, Mapping):
+                raise self.fail(where, "an action must be a table", "write [fault] action = ...")
+            self.keys(item, ("action", "node", "nodes", "service"), where)
+            kind = item.get("action")
+            if kind not in ACTIONS:
+                raise self.fail(where, f"unknown action {kind!r}",
+                                f"use one of {', '.join(ACTIONS)}")
+            nodes = item.get("nodes", [item["node"]] if "node" in item else [])
+            if not nodes or not all(isinstance(n, str) for n in nodes):
+                raise self.fail(where, "no node given", 'add node = "haproxy1"')
+            if kind.endswith("_service") and not item.get("service"):
+                raise self.fail(where, f"{kind} needs a service", 'add service = "haproxy"')
+            found.append(Action(kind, tuple(nodes), item.get("service")))
+        return tuple(found)
+
+    def conditions(self, raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+        self.keys(raw, CONDITIONS, where)
+        return dict(raw)
+
+
+def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
+    reader = _Reader(source)
+    reader.keys(data, ("name", "title", "summary", "row", "precondition", "fault", "observe",
+                       "expect", "restore", "variants"), "top level")
+    name = data.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9-]+", name):
+        raise reader.fail("name", f"{name!r} is not a scenario name", 'write e.g. "lose-web1"')
+    title = dict(reader.table(data, "title", "title"))
+    if not {"fr", "en"} <= set(title):
+        raise reader.fail("title", "a title in French and English is needed",
+                          'add [title] fr = "..." and en = "..."')
+    preconditions = dict(reader.table(data, "precondition", "precondition"))
+    reader.keys(preconditions, PRECONDITIONS, "[precondition]")
+    observe = reader.table(data, "observe", "observe")
+    reader.keys(observe, ("before_s", "until", "within_s", "for_s", "settle_s"), "[observe]")
+    if "until" not in observe and "for_s" not in observe:
+        raise reader.fail("[observe]", "neither 'until' nor 'for_s'",
+                          "say what to wait for, e.g. until = { vip_holder = \"haproxy2\" }")
+    restore = reader.table(data, "restore", "restore")
+    reader.keys(restore, ("actions", "until", "within_s"), "[restore]")
+    expectations = []
+    for i, raw in enumerate(data.get("expect", [])):
+        reader.keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
+        if "fact" not in raw:
+            raise reader.fail(f"[[expect]] #{i + 1}", "no fact named", 'add fact = "outage_s"')
+        expectations.append(Expectation(raw["fact"], raw.get("equals"), raw.get("min"),
+                                        raw.get("max")))
+    variants = dict(reader.table(data, "variants", "variants"))
+    reader.keys(variants, VARIANTS, "[variants]")
+    return Scenario(
+        name=name, title=title, summary=dict(reader.table(data, "summary", "summary")),
+        row=data.get("row"), preconditions=preconditions,
+        fault=reader.actions(data.get("fault", []), "[fault]"),
+        before_s=float(observe.get("before_s", 1.0)),
+        until=reader.conditions(observe.get("until", {}), "[observe] until"),
+        within_s=reader.number_or_expr(observe.get("within_s", 10.0), "[observe] within_s"),
+        for_s=reader.number_or_expr(observe["for_s"], "[observe] for_s")
+        if "for_s" in observe else None,
+        settle_s=float(observe.get("settle_s", 1.0)),
+        expect=tuple(expectations),
+        restore=reader.actions(restore.get("actions", []), "[restore]")
+        if restore.get("actions") else (),
+        restore_until=reader.conditions(restore.get("until", {}), "[restore] until"),
+        restore_within_s=reader.number_or_expr(restore.get("within_s", 15.0),
+                                               "[restore] within_s"),
+        variants={k: dict(v) for k, v in variants.items()},
+        source=source,
+    )
+
+
+def apply_variant(scenario: Scenario, variant: str) -> Scenario:
+    """The scenario as a lab variant changes it (e.g. no track_script: other expectations)."""
+    raw = scenario.variants.get(variant)
+    if not raw:
+        return scenario
+    changes = parse_scenario({"name": scenario.name, "title": scenario.title,
+                              "observe": raw.get("observe", {"for_s": 1}),
+                              "expect": raw.get("expect", [])}, scenario.source)
+    from dataclasses import replace
+
+    return replace(scenario, summary=raw.get("summary", scenario.summary),
+                   expect=changes.expect if "expect" in raw else scenario.expect,
+                   until=changes.until if "observe" in raw else scenario.until,
+                   for_s=changes.for_s if "observe" in raw else scenario.for_s,
+                   within_s=changes.within_s if "observe" in raw else scenario.within_s)
+
+
+def scenario_dir() -> Path:
+    return data_dir("scenarios")
+
+
+def list_scenarios() -> list[str]:
+    return sorted(p.stem for p in scenario_dir().glob("*.toml"))
+
+
+def load_scenario(name: str) -> Scenario:
+    path = scenario_dir() / f"{name}.toml"
+    if not path.is_file():
+        raise LabFileError(f"no scenario named '{name}'. Fix: use one of "
+                           f"{', '.join(list_scenarios())} (labtool scenario list)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LabFileError(f"{path}: not valid TOML ({exc})") from None
+    return parse_scenario(data, str(path))
