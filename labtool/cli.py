@@ -273,6 +273,37 @@ def print_result(result: ScenarioResult) -> None:
         out.print(f"  [yellow]note:[/] {note}")
 
 
+@app.command()
+def report(
+    lab_name: NameOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, json or html.")] = "md",
+    lang: Annotated[str, typer.Option("--lang", help="fr (the lab's) or en.")] = "fr",
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write here instead of stdout.")] = None,
+) -> None:
+    """The lab's table and answers, from the measured scenarios, with a timeline figure."""
+    from labtool import report as reportmod
+    from labtool.scenarios.engine import results_dir
+
+    if fmt not in ("md", "json", "html"):
+        fail(f"unknown format '{fmt}'. Fix: use md, json or html", ExitCode.USAGE)
+    if lang not in ("fr", "en"):
+        fail(f"unknown language '{lang}'. Fix: use fr or en", ExitCode.USAGE)
+    name = labmod.resolve_name(lab_name)
+    spec, _, _ = labmod.open_lab(name)
+    results = reportmod.load_results(results_dir(name))
+    text, extras = reportmod.build(results, name, str(spec.vip), fmt, lang, output)
+    folder = output.parent if output else Path.cwd()
+    for extra, content in extras.items():
+        (folder / extra).write_bytes(content)
+        err.print(f"labtool: figure written to {folder / extra}")
+    if output:
+        output.write_text(text)
+        err.print(f"labtool: report written to {output}")
+    else:
+        sys.stdout.write(text)
+
+
 @app.command(name="doctor")
 def doctor_cmd() -> None:
     """Check this machine: root, namespaces, each binary; print how to fix what is missing."""

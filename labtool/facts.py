@@ -82,7 +82,8 @@ class Theory:
 
     def values(self) -> dict[str, float]:
         names = ("advert_int_s", "vrrp_skew_s", "vrrp_master_down_s", "vrrp_master_down_min_s",
-                 "track_interval_s", "track_failover_s", "haproxy_inter_s",
+                 "track_interval_s", "track_failover_s", "haproxy_inter_s", "haproxy_fall",
+                 "haproxy_rise",
                  "haproxy_check_connect_s", "haproxy_detect_s", "haproxy_detect_min_s",
                  "haproxy_detect_max_s", "haproxy_recover_max_s")
         return {name: round(float(getattr(self, name)), 4) for name in names}

@@ -38,7 +38,11 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self, origin: float = 0.0) -> dict[str, Any]:
-        return {"t": round(self.t - origin, 4), "kind": self.kind, **self.data}
+        """The event with its times (`t`, and `sent` for a request) counted from `origin`."""
+        data = dict(self.data)
+        if "sent" in data:
+            data["sent"] = round(data["sent"] - origin, 4)
+        return {"t": round(self.t - origin, 4), "kind": self.kind, **data}
 
 
 @dataclass

@@ -427,7 +427,10 @@ def _holds(condition: dict[str, Any], recorder: Recorder, cluster: Cluster,
            probes: Probes | None, since: float) -> bool:
     """Every part of a scenario's condition holds now."""
     now = time.monotonic()
-    after = [e for e in recorder.last_requests(20) if e["sent"] >= since]
+    # The newest requests by the time they were sent (answers arrive out of order: a request
+    # stalled on a dead server may come back long after newer ones).
+    after = sorted((e for e in recorder.last_requests(60) if e["sent"] >= since),
+                   key=lambda e: e["sent"])
     for key, value in condition.items():
         if key in ("vip_holder", "vip_holders"):
             wanted = sorted([value] if isinstance(value, str) else value)
