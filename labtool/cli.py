@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -302,6 +303,67 @@ def report(
         err.print(f"labtool: report written to {output}")
     else:
         sys.stdout.write(text)
+
+
+TP_SCENARIOS = ("lose-web1", "lose-haproxy1")  # the lab's table, in its order
+
+
+def _preload_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # noqa: F401
+
+
+@app.command()
+def tp(
+    lab: Annotated[Path | None, typer.Option("--lab", help="Lab file (TOML).")] = None,
+    name: NameOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, json or html.")] = "md",
+    lang: Annotated[str, typer.Option("--lang", help="fr (the lab's) or en.")] = "fr",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file "
+                                                "(default: labtool-NAME-report.md).")] = None,
+) -> None:
+    """Everything the lab asks, in order, on a fresh cluster: up, lose web1, lose haproxy1,
+    then the report."""
+    from labtool import report as reportmod
+    from labtool.scenarios.engine import results_dir
+    from labtool.scenarios.model import load_scenario
+    from labtool.state import LabState
+
+    spec = load_lab(lab, name)
+    doctor.require()
+    if LabState.load(spec.name) is not None:
+        fail(f"lab '{spec.name}' is already up; labtool tp runs on a fresh cluster. Fix: "
+             f"labtool down --name {spec.name}, or labtool tp --name OTHER", ExitCode.ERROR)
+    scenarios = [load_scenario(n) for n in TP_SCENARIOS]
+    started = time.monotonic()
+    # The report's figure needs matplotlib: import it while the protocols make us wait.
+    threading.Thread(target=_preload_matplotlib, daemon=True).start()
+    progress = ConsoleProgress()
+    try:
+        built = labmod.up(spec, progress)
+    finally:
+        progress.close()
+    waits = (built.vip_s or 0.0) - built.nodes_s  # VRRP's own wait, from keepalived's start
+    out.print(f"lab '{spec.name}' up; VIP answers after {built.vip_s or 0:.2f} s")
+    spec, _, backend = labmod.open_lab(spec.name)
+    results = [run_one(spec, backend, s, quiet=False) for s in scenarios]
+    waits += sum(r.waits_s for r in results)
+    output = output or Path(f"labtool-{spec.name}-report.{fmt}")
+    text, extras = reportmod.build(reportmod.load_results(results_dir(spec.name)), spec.name,
+                                   str(spec.vip), fmt, lang, output)
+    for extra, content in extras.items():
+        (output.parent / extra).write_bytes(content)
+    output.write_text(text)
+    total = time.monotonic() - started
+    overhead = total - waits
+    out.print(f"report: {output}" + "".join(f" (figure: {output.parent / e})" for e in extras))
+    out.print(f"tp: {total:.1f} s in all, {waits:.1f} s of waits the protocols impose; "
+              f"labtool's own overhead {overhead:.1f} s ({100 * overhead / total:.0f} %). "
+              f"The lab stays up: labtool down --name {spec.name} when done.")
+    if any(r.verdict != "pass" for r in results):
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @app.command(name="doctor")

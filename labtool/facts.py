@@ -141,6 +141,7 @@ class Facts:
     requests: int
     failed_requests: int
     slow_requests: int
+    degraded_requests: int  # failed or slow, after the fault
     status_counts: dict[str, int]
     served_before: dict[str, int]
     served_after: dict[str, int]
@@ -243,6 +244,7 @@ def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec) ->
         failed_requests=sum(1 for e in after if e.data["status"] != 200),
         slow_requests=sum(1 for e in after if e.data["status"] == 200 and
                           e.data["latency_s"] > SLOW_S),
+        degraded_requests=sum(1 for e in after if not e.data["ok"]),
         status_counts=_count([str(e.data["status"]) if e.data["status"] else
                               e.data.get("error", "error") for e in after]),
         served_before=_count([e.data.get("node") for e in before if e.data["status"] == 200]),

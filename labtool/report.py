@@ -142,8 +142,7 @@ class Sheet:
             missing = self.t["missing"].format(name=scenario)
             return label, missing, missing
         m, th = result["metrics"], result["theory"]
-        bad = sum(1 for e in result["events"] if e["kind"] == "http" and e["sent"] >= 0
-                  and not e["ok"])
+        bad = m["degraded_requests"]
         if kind == "web":
             node = "web1"
             served = ", ".join(f"{k} ({v})" for k, v in m["served_after_detect"].items()) or "-"

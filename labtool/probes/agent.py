@@ -123,7 +123,12 @@ class Agent:
         self.options = options
         self.stopping = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
+        self.started: dict[asyncio.Task[None], float] = {}
         self.sent = 0
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self.started.pop(task, None)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -140,10 +145,14 @@ class Agent:
         self.stopping.set()
         for worker in workers:
             worker.cancel()
-        if self.in_flight:  # let requests already sent finish, within their own timeout
+        if self.in_flight:  # let requests already sent finish, for a moment
             await asyncio.wait(self.in_flight, timeout=self.options.grace)
-        for task in self.in_flight:
-            task.cancel()
+        now = time.monotonic()
+        for task, sent in list(self.started.items()):
+            if not task.done():  # reported, not lost: unanswered at the end of the window
+                task.cancel()
+                emit("http", sent=round(sent, 6), status=0, error="unfinished",
+                     latency_s=round(now - sent, 6))
         emit("agent", state="stopped", sent=self.sent)
 
     def _stdin_ready(self) -> None:
@@ -159,7 +168,8 @@ class Agent:
         while not self.stopping.is_set() and self.sent < self.options.max_requests:
             task = asyncio.create_task(self._one_request())
             self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+            self.started[task] = time.monotonic()
+            task.add_done_callback(self._done)
             self.sent += 1
             next_at += period
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))

@@ -142,7 +142,7 @@ def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: floa
     return [sys.executable, "-m", "labtool.probes.agent", "--vip", str(spec.vip),
             "--iface", spec.nic, "--rate", str(rate), "--duration", f"{duration_s:.1f}",
             "--max-requests", str(int(rate * duration_s) + 1), "--timeout", str(timeout_s),
-            "--grace", "0.5"]
+            "--grace", "0.2"]
 
 
 def feed_agent_line(recorder: Recorder, line: str) -> None:
