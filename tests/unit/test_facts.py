@@ -1,0 +1,83 @@
+"""Facts from synthetic event logs, and theory from the lab's own configs (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from labtool.facts import compute, theory_from_configs
+from labtool.probes.recorder import Event
+from labtool.provisioning import Versions, render_node_files
+from labtool.spec import default_spec
+
+SPEC = default_spec()
+DEBIAN12 = Versions(haproxy=(2, 6), keepalived=(2, 2, 7), ipvs=False)
+
+
+def http(sent: float, ok: bool, node: str | None = "web1", latency: float = 0.001) -> Event:
+    return Event(sent + latency, "http", {"sent": sent, "status": 200 if node else 0,
+                                          "node": node, "latency_s": latency, "ok": ok})
+
+
+def test_theory_from_the_labs_configs() -> None:
+    keepalived = {n.name: render_node_files(SPEC, n, DEBIAN12)["/etc/keepalived/keepalived.conf"]
+                  for n in SPEC.by_role("lb")}
+    haproxy = render_node_files(SPEC, SPEC.node("haproxy1"), DEBIAN12)["/etc/haproxy/haproxy.cfg"]
+    theory = theory_from_configs(SPEC, keepalived, haproxy).values()
+    assert theory["vrrp_master_down_s"] == pytest.approx(3.6094, abs=1e-4)
+    assert theory["vrrp_master_down_min_s"] == pytest.approx(2.6094, abs=1e-4)
+    assert theory["vrrp_skew_s"] == pytest.approx(0.6094, abs=1e-4)
+    assert theory["haproxy_check_connect_s"] == 2.0  # min(timeout connect 10s, inter 2s)
+    assert (theory["haproxy_detect_min_s"], theory["haproxy_detect_max_s"]) == (10.0, 12.0)
+    assert theory["track_failover_s"] == pytest.approx(1.6094, abs=1e-4)
+
+
+def test_theory_follows_the_config_in_use() -> None:
+    cfg = "defaults\n    timeout connect 3s\n    timeout check 5s\nbackend app\n" \
+          "    server app1 10.0.0.21:80 check inter 500ms fall 2 rise 1\n"
+    theory = theory_from_configs(SPEC, {}, cfg).values()
+    assert theory["haproxy_inter_s"] == 0.5
+    assert theory["haproxy_check_connect_s"] == 0.5
+    assert theory["haproxy_detect_min_s"] == pytest.approx(2 * 0.5 + 1 * 0.5)
+
+
+def test_outage_is_the_longest_run_of_requests_not_answered_well() -> None:
+    events = [Event(-1.0, "vip", {"node": "haproxy1", "action": "added"})]
+    events += [http(t / 10, True) for t in range(-5, 0)]
+    events += [http(t / 10, False, node=None, latency=2.0) for t in range(0, 32)]
+    events += [Event(3.15, "vip", {"node": "haproxy1", "action": "removed"}),
+               Event(3.2, "vip", {"node": "haproxy2", "action": "added"}),
+               Event(3.21, "vrrp", {"src": "10.0.0.12", "priority": 100, "mac": "x"})]
+    events += [http(t / 10, True, node="web2") for t in range(32, 40)]
+    facts = compute(sorted(events, key=lambda e: e.t), 0.0, 4.0, SPEC)
+    assert facts.outage_s == pytest.approx(3.2)
+    assert facts.outage_start_s == pytest.approx(0.0)
+    assert not facts.outage_ongoing
+    assert (facts.vip_holder_before, facts.vip_holder_after) == ("haproxy1", "haproxy2")
+    assert facts.vip_takeover_s == pytest.approx(3.2)
+    assert facts.advert_takeover_s == pytest.approx(3.21)
+    assert facts.failed_requests == 32 and facts.degraded_requests == 32
+    assert facts.served_before == {"web1": 5}
+    assert facts.served_after == {"web2": 8}
+    assert not facts.duplicate_vip
+
+
+def test_an_outage_still_going_at_the_end() -> None:
+    events = [http(0.0, True), http(0.1, False, node=None), http(0.2, False, node=None)]
+    facts = compute(events, 0.05, 5.0, SPEC)
+    assert facts.outage_ongoing and facts.outage_s == pytest.approx(4.9)
+
+
+def test_two_nodes_answering_arp_is_a_duplicate_vip() -> None:
+    events = [Event(1.0, "arp", {"node": "haproxy1", "op": "reply", "gratuitous": False}),
+              Event(1.1, "arp", {"node": "haproxy2", "op": "reply", "gratuitous": False})]
+    facts = compute(events, 0.0, 2.0, SPEC)
+    assert facts.duplicate_vip and facts.duplicate_vip_nodes == ["haproxy1", "haproxy2"]
+
+
+def test_detection_time_of_a_lost_web_node() -> None:
+    events = [Event(0.5, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "UP 2/3"}),
+              Event(11.0, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}),
+              http(11.5, True, node="web2"), http(11.6, True, node="web2")]
+    facts = compute(events, 0.0, 12.0, SPEC)
+    assert facts.haproxy_detect_s == {"web1": 11.0}
+    assert facts.served_after_detect == {"web2": 2}
