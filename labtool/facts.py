@@ -201,7 +201,10 @@ def _count(values: list[str | None]) -> dict[str, int]:
 def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec) -> Facts:
     """Facts from a scenario's events: before the fault, after it, and the changes."""
     ip_to_node = {str(n.address): n.name for n in spec.nodes}
-    http = [e for e in events if e.kind == "http"]
+    # The window ends at end_t: answers to requests sent by then count, other events after
+    # it (the restore's) do not.
+    http = [e for e in events if e.kind == "http" and e.data["sent"] <= end_t]
+    events = [e for e in events if e.t <= end_t or e.kind == "http"]
     after = [e for e in http if e.data["sent"] >= fault_t]
     before = [e for e in http if e.data["sent"] < fault_t]
     outage, outage_start, ongoing = _outage(http, end_t)

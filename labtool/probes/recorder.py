@@ -101,6 +101,12 @@ class Recorder:
         with self.lock:
             return {node for node, t in self.live.arp.items() if now - t <= window_s}
 
+    def answered(self, sent_after: float, ok_only: bool = False) -> int:
+        """How many requests sent after `sent_after` have their answer (well answered only)."""
+        with self.lock:
+            return sum(1 for e in self.events if e.kind == "http" and
+                       e.data["sent"] >= sent_after and (e.data["ok"] or not ok_only))
+
     def last_requests(self, count: int) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.live.recent)[-count:]
@@ -142,7 +148,7 @@ def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: floa
     return [sys.executable, "-m", "labtool.probes.agent", "--vip", str(spec.vip),
             "--iface", spec.nic, "--rate", str(rate), "--duration", f"{duration_s:.1f}",
             "--max-requests", str(int(rate * duration_s) + 1), "--timeout", str(timeout_s),
-            "--grace", "0.2"]
+            "--grace", "0.1"]
 
 
 def feed_agent_line(recorder: Recorder, line: str) -> None:

@@ -268,6 +268,12 @@ class Probes:
             transport.argv(["sh", "-c", watch]), transport.env(),
             lambda line: vip_line(self.recorder, node, line), on_end=ended, stdin_pipe=True)
 
+    def request_stop(self) -> None:
+        """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""
+        if self.agent.proc.stdin:
+            with contextlib.suppress(OSError):
+                self.agent.proc.stdin.close()
+
     def stop(self) -> None:
         self.agent.stop(timeout_s=REQUEST_TIMEOUT_S + 5)
         self.stats.stop()
@@ -314,7 +320,7 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     within = evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s,
                       values) or 0.0
     recorder = Recorder(spec, slow_s=SLOW_S)
-    duration = scenario.before_s + within + scenario.settle_s + 5
+    duration = within + (scenario.before_requests + scenario.settle_requests) / PROBE_RATE + 10
     probes = Probes(spec, backend, recorder, duration)
     fault_t = end_t = time.monotonic()
     condition_s: float | None = None
@@ -330,11 +336,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
 
     try:
         phase[0] = "baseline"
-        wait_for(lambda: any(e.get("ok") for e in recorder.last_requests(5)), 10,
-                 "a first answer through the VIP from the client node", tick)
-        baseline_end = time.monotonic() + scenario.before_s
-        wait_for(lambda: time.monotonic() >= baseline_end, scenario.before_s + 1,
-                 "the baseline", tick)
+        wait_for(lambda: recorder.answered(0.0, ok_only=True) >= scenario.before_requests, 10,
+                 f"{scenario.before_requests} answers through the VIP from the client node",
+                 tick)
         phase[0] = "fault"
         fault_t = time.monotonic()
         recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in scenario.fault])
@@ -361,17 +365,19 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
                 notes.append(str(exc))
         waits_s += (condition_s or within)
         phase[0] = "settling"
-        settle_end = time.monotonic() + scenario.settle_s
-        wait_for(lambda: time.monotonic() >= settle_end, scenario.settle_s + 1, "settle", tick)
+        settled_from = time.monotonic()
+        with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
+            wait_for(lambda: recorder.answered(settled_from) >= scenario.settle_requests,
+                     scenario.settle_requests / PROBE_RATE + 2, "the settle", tick)
         end_t = time.monotonic()
     finally:
         phase[0] = "restoring"
         with sigint_deferred():
+            probes.request_stop()  # the agent winds down while the restore runs
             try:
-                probes.stop()
+                waits_s += _restore(cluster, scenario, values, recorder)
             finally:
-                restore_s = _restore(cluster, scenario, values, recorder)
-                waits_s += restore_s
+                probes.stop()
     events = recorder.snapshot()
     facts = compute(events, fault_t, end_t, spec)
     checks = judge(scenario, facts, values)
@@ -410,17 +416,18 @@ def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float
 
 def _restore(cluster: Cluster, scenario: Scenario, theory: dict[str, float],
              recorder: Recorder) -> float:
-    started = time.monotonic()
+    """The restore step; returns the time spent waiting on the protocols."""
     recorder.add("restore", actions=[a.__dict__ for a in scenario.restore])
     for action in scenario.restore:
         cluster.apply(action)
     within = evaluate(scenario.restore_within_s, theory) or 15.0
+    waited = 0.0
     if scenario.restore_until:
         with contextlib.suppress(LabtoolError):
-            wait_for(lambda: _holds(scenario.restore_until, recorder, cluster, None, 0.0),
-                     within, "the restore")
+            waited = wait_for(lambda: _holds(scenario.restore_until, recorder, cluster, None,
+                                             0.0), within, "the restore")
     cluster.make_whole(theory["vrrp_master_down_s"] + 10)
-    return time.monotonic() - started
+    return waited
 
 
 def _holds(condition: dict[str, Any], recorder: Recorder, cluster: Cluster,

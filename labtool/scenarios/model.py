@@ -53,11 +53,11 @@ class Scenario:
     row: str | None  # the lab's table row this scenario answers: "web" or "haproxy"
     preconditions: dict[str, Any]
     fault: tuple[Action, ...]
-    before_s: float
+    before_requests: int  # the baseline: this many requests answered well before the fault
     until: dict[str, Any]
     within_s: float | str
     for_s: float | str | None
-    settle_s: float
+    settle_requests: int  # after the condition holds: this many more requests answered
     expect: tuple[Expectation, ...]
     restore: tuple[Action, ...]
     restore_until: dict[str, Any]
@@ -143,7 +143,8 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     preconditions = dict(reader.table(data, "precondition", "precondition"))
     reader.keys(preconditions, PRECONDITIONS, "[precondition]")
     observe = reader.table(data, "observe", "observe")
-    reader.keys(observe, ("before_s", "until", "within_s", "for_s", "settle_s"), "[observe]")
+    reader.keys(observe, ("before_requests", "until", "within_s", "for_s", "settle_requests"),
+                "[observe]")
     if "until" not in observe and "for_s" not in observe:
         raise reader.fail("[observe]", "neither 'until' nor 'for_s'",
                           "say what to wait for, e.g. until = { vip_holder = \"haproxy2\" }")
@@ -162,12 +163,12 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
         name=name, title=title, summary=dict(reader.table(data, "summary", "summary")),
         row=data.get("row"), preconditions=preconditions,
         fault=reader.actions(data.get("fault", []), "[fault]"),
-        before_s=float(observe.get("before_s", 1.0)),
+        before_requests=int(observe.get("before_requests", 10)),
         until=reader.conditions(observe.get("until", {}), "[observe] until"),
         within_s=reader.number_or_expr(observe.get("within_s", 10.0), "[observe] within_s"),
         for_s=reader.number_or_expr(observe["for_s"], "[observe] for_s")
         if "for_s" in observe else None,
-        settle_s=float(observe.get("settle_s", 1.0)),
+        settle_requests=int(observe.get("settle_requests", 10)),
         expect=tuple(expectations),
         restore=reader.actions(restore.get("actions", []), "[restore]")
         if restore.get("actions") else (),
