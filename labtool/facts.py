@@ -198,12 +198,15 @@ def _count(values: list[str | None]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec) -> Facts:
-    """Facts from a scenario's events: before the fault, after it, and the changes."""
+def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
+            start_t: float | None = None) -> Facts:
+    """Facts from a scenario's events: before the fault, after it, and the changes. The window
+    runs from `start_t` (the baseline; earlier requests do not count) to `end_t`."""
     ip_to_node = {str(n.address): n.name for n in spec.nodes}
     # The window ends at end_t: answers to requests sent by then count, other events after
     # it (the restore's) do not.
-    http = [e for e in events if e.kind == "http" and e.data["sent"] <= end_t]
+    first = start_t if start_t is not None else float("-inf")
+    http = [e for e in events if e.kind == "http" and first <= e.data["sent"] <= end_t]
     events = [e for e in events if e.t <= end_t or e.kind == "http"]
     after = [e for e in http if e.data["sent"] >= fault_t]
     before = [e for e in http if e.data["sent"] < fault_t]

@@ -231,22 +231,28 @@ def wait_for(condition: Callable[[], bool], deadline_s: float, what: str,
         time.sleep(TICK_S)
 
 
+def start_agent(spec: LabSpec, backend: Backend, recorder: Recorder,
+                duration_s: float) -> LineReader:
+    """The probe agent in the client node, its JSON lines feeding the recorder."""
+    client = backend.transport(spec.client.name)
+    return LineReader(client.argv(agent_argv(spec, rate=PROBE_RATE, duration_s=duration_s,
+                                             timeout_s=REQUEST_TIMEOUT_S)),
+                      client.env(), lambda line: feed_agent_line(recorder, line),
+                      stdin_pipe=True)
+
+
 class Probes:
     """The client agent, an `ip monitor` per load balancer, HAProxy's stats: all recording."""
 
     def __init__(self, spec: LabSpec, backend: Backend, recorder: Recorder,
-                 duration_s: float) -> None:
+                 agent: LineReader) -> None:
         self.spec, self.backend, self.recorder = spec, backend, recorder
         self.monitors: dict[str, LineReader] = {}
-        client = backend.transport(spec.client.name)
         for name in self.lb_names():
             if backend.node_status(name).up:
                 self.watch(name)
         self.stats = StatsPoller(recorder, stats_sockets(spec, backend)).start()
-        self.agent = LineReader(
-            client.argv(agent_argv(spec, rate=PROBE_RATE, duration_s=duration_s,
-                                   timeout_s=REQUEST_TIMEOUT_S)),
-            client.env(), lambda line: feed_agent_line(recorder, line), stdin_pipe=True)
+        self.agent = agent
 
     def lb_names(self) -> list[str]:
         return [n.name for n in self.spec.by_role("lb")]
@@ -313,15 +319,23 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     started_wall, started = time.time(), time.monotonic()
     theory = cluster.theory()
     values = theory.values()
-    waits_s = 0.0
-    phase = ["preconditions"]
-    cluster.make_whole(values["vrrp_master_down_s"] + 10)
-    waits_s += _preconditions(cluster, scenario, values)
     within = evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s,
                       values) or 0.0
     recorder = Recorder(spec, slow_s=SLOW_S)
-    duration = within + (scenario.before_requests + scenario.settle_requests) / PROBE_RATE + 10
-    probes = Probes(spec, backend, recorder, duration)
+    # The client's agent starts first, so that it is ready once the preconditions hold.
+    duration = 2 * values["vrrp_master_down_s"] + within + 20 + \
+        (scenario.before_requests + scenario.settle_requests) / PROBE_RATE
+    agent = start_agent(spec, backend, recorder, duration)
+    waits_s = 0.0
+    phase = ["preconditions"]
+    try:
+        cluster.make_whole(values["vrrp_master_down_s"] + 10)
+        waits_s += _preconditions(cluster, scenario, values)
+        probes = Probes(spec, backend, recorder, agent)
+    except BaseException:
+        agent.stop()
+        raise
+    baseline_t = time.monotonic()
     fault_t = end_t = time.monotonic()
     condition_s: float | None = None
     notes: list[str] = []
@@ -336,7 +350,8 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
 
     try:
         phase[0] = "baseline"
-        wait_for(lambda: recorder.answered(0.0, ok_only=True) >= scenario.before_requests, 10,
+        wait_for(lambda: recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests,
+                 10,
                  f"{scenario.before_requests} answers through the VIP from the client node",
                  tick)
         phase[0] = "fault"
@@ -379,7 +394,7 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
             finally:
                 probes.stop()
     events = recorder.snapshot()
-    facts = compute(events, fault_t, end_t, spec)
+    facts = compute(events, fault_t, end_t, spec, start_t=baseline_t)
     checks = judge(scenario, facts, values)
     verdict = "pass" if met and all(c.ok for c in checks) else "fail"
     result = ScenarioResult(
