@@ -34,12 +34,13 @@ def timeline_png(results: list[dict[str, Any]], lang: str = "fr") -> bytes:
             xs = [e["sent"] for e in http if e.get("node") == node and e["status"] == 200]
             ys = [max(e["latency_s"], 1e-4) for e in http if e.get("node") == node and
                   e["status"] == 200]
-            ax.scatter(xs, ys, s=6, color=COLOURS[index % len(COLOURS)], label=node)
+            ax.plot(xs, ys, linestyle="none", marker=".", markersize=3,
+                    color=COLOURS[index % len(COLOURS)], label=node)
         failed = [e for e in http if e["status"] != 200]
         if failed:
-            ax.scatter([e["sent"] for e in failed],
-                       [max(e["latency_s"], 1e-4) for e in failed], s=10, marker="x",
-                       color="#d62728", label=labels[3])
+            ax.plot([e["sent"] for e in failed], [max(e["latency_s"], 1e-4) for e in failed],
+                    linestyle="none", marker="x", markersize=3, color="#d62728",
+                    label=labels[3])
         _holder_band(ax, events, origin, labels[4])
         ax.axvline(fault_t, color="black", linestyle="--", linewidth=1)
         ax.text(fault_t, 1.02, labels[2], transform=ax.get_xaxis_transform(), ha="center",

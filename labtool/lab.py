@@ -99,7 +99,7 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
 
 
 def _lab_is_whole(state: LabState, backend: Backend) -> bool:
-    return state.phase == "up" and all(backend.node_status(n.name).up
+    return state.phase == "up" and all(backend.node_status(n.name, addresses=False).up
                                        for n in backend.spec.nodes)
 
 

@@ -49,8 +49,8 @@ class Backend(ABC):
         """A transport to a node that is up."""
 
     @abstractmethod
-    def node_status(self, node: str) -> NodeStatus:
-        """Whether the node is up, which daemons run, which addresses its NIC has."""
+    def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
+        """Whether the node is up, which daemons run, and (if asked) its NIC's addresses."""
 
     @abstractmethod
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:

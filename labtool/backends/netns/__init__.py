@@ -31,7 +31,7 @@ class NetnsBackend(Backend):
 
     def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
         target = self.spec.node(node)
-        if self.node_status(node).up:
+        if self.node_status(node, addresses=False).up:
             return
         self.state.holders.update(impl.start_holders(self.spec, (target,)))
         self.state.save()
@@ -66,8 +66,9 @@ class NetnsBackend(Backend):
         return NsenterTransport(self.spec.name, node,
                                 impl.checked_pid(self.spec.name, node, holder))
 
-    def node_status(self, node: str) -> NodeStatus:
-        return impl.node_status(self.spec, self.spec.node(node), self.state.holders.get(node))
+    def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
+        return impl.node_status(self.spec, self.spec.node(node), self.state.holders.get(node),
+                                addresses)
 
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
         transport = self.transport(node)

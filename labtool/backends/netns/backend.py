@@ -206,7 +206,8 @@ def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] |
     return [info["local"] for entry in entries for info in entry.get("addr_info", [])]
 
 
-def node_status(spec: LabSpec, node: Node, holder: Holder | None) -> NodeStatus:
+def node_status(spec: LabSpec, node: Node, holder: Holder | None,
+                addresses: bool = True) -> NodeStatus:
     status = NodeStatus(node.name, node.role, str(node.address), up=False)
     expected = ROLE_DAEMONS[node.role]
     status.daemons = dict.fromkeys(expected, False)
@@ -216,7 +217,8 @@ def node_status(spec: LabSpec, node: Node, holder: Holder | None) -> NodeStatus:
     pidns = procs.ns_inode(holder.pid, "pid_for_children")
     names = set(procs.processes_in_pidns(pidns).values()) if pidns else set()
     status.daemons = {daemon: daemon in names for daemon in expected}
-    status.addresses = node_addresses(spec.name, node.name, holder, spec.nic) or []
+    if addresses:  # the one part that costs a process
+        status.addresses = node_addresses(spec.name, node.name, holder, spec.nic) or []
     return status
 
 

@@ -1,0 +1,55 @@
+"""The consoles and progress display shared by the CLI's commands.
+
+Results and JSON go to stdout; progress and errors go to stderr, so `--json | jq` stays clean.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.status import Status
+
+from labtool.errors import ExitCode
+from labtool.provisioning import Adaptation
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+NameOption = Annotated[str | None, typer.Option(
+    "--name", "-n", help="Lab name (default: the only lab up, else 'tp').")]
+
+
+def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
+    err.print(f"[bold red]labtool: error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+class ConsoleProgress:
+    """Progress of `up` on stderr: steps, the changes made to the lab's configs, the VRRP wait."""
+
+    def __init__(self) -> None:
+        self._status: Status | None = None
+
+    def step(self, text: str) -> None:
+        err.print(f"  [cyan]•[/] {text}")
+
+    def adaptation(self, change: Adaptation) -> None:
+        used = change.used_lines.replace("\n", " + ")
+        err.print(f"  [yellow]changed[/] {change.file}: '{change.lab_line}' -> {used}\n"
+                  f"          why: {change.reason}")
+
+    def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None:
+        if self._status is None:
+            self._status = err.status(text)
+            self._status.start()
+            if not err.is_terminal:
+                err.print(f"  [cyan]•[/] {text}")
+        self._status.update(f"{text}: {elapsed_s:.1f} s elapsed")
+
+    def close(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None

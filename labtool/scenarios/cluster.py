@@ -1,0 +1,105 @@
+"""Lab actions and checks the scenario engine needs, over any backend; and waiting, with a
+deadline, for a condition to hold (never a blind sleep)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+
+from labtool import lab as labmod
+from labtool.backends.base import Backend
+from labtool.errors import LabtoolError
+from labtool.facts import Theory, theory_from_configs
+from labtool.provisioning import LB_SYSCTLS
+from labtool.scenarios.model import Action
+from labtool.spec import LabSpec
+
+TICK_S = 0.05
+
+
+class Cluster:
+    """Lab actions and checks the engine needs, over any backend."""
+
+    def __init__(self, spec: LabSpec, backend: Backend) -> None:
+        self.spec = spec
+        self.backend = backend
+
+    def systemctl(self, node: str, verb: str, service: str) -> None:
+        labmod.systemctl(self.backend, self.spec.node(node), verb, service)
+
+    def boot(self, node: str) -> None:
+        """Power back on and start the node's daemons, as its boot would."""
+        target = self.spec.node(node)
+        self.backend.power_on(node, LB_SYSCTLS if target.role == "lb" else {})
+        for service in {"web": ["httpd"], "lb": ["haproxy", "keepalived"]}.get(target.role, []):
+            self.systemctl(node, "start", service)
+
+    def apply(self, action: Action) -> None:
+        for node in action.nodes:
+            if action.kind == "power_off":
+                self.backend.power_off(node)
+            elif action.kind == "power_on":
+                self.boot(node)
+            elif action.kind in ("link_down", "link_up"):
+                self.backend.set_link(node, action.kind == "link_up")
+            elif action.kind in ("stop_service", "start_service"):
+                assert action.service
+                self.systemctl(node, action.kind.split("_")[0], action.service)
+            elif action.kind == "kill_service":
+                assert action.service
+                self.backend.transport(node).run(["killall", "-9", action.service])
+        if action.kind in ("cut_vrrp", "uncut_vrrp"):
+            self.backend.cut_vrrp(list(action.nodes), action.kind == "cut_vrrp")
+
+    def node_ready(self, node: str) -> bool:
+        status = self.backend.node_status(node, addresses=False)
+        return status.up and all(status.daemons.values())
+
+    def vip_nodes(self) -> list[str]:
+        return [n.name for n in self.spec.by_role("lb")
+                if str(self.spec.vip) in self.backend.node_status(n.name).addresses]
+
+    def all_ready(self) -> bool:
+        return all(self.node_ready(n.name) for n in self.spec.nodes) and \
+            len(self.vip_nodes()) == 1
+
+    def make_whole(self, deadline_s: float) -> None:
+        """Every node up with its daemons, VRRP uncut, one VIP holder (after a Ctrl-C too)."""
+        with contextlib.suppress(LabtoolError):
+            self.backend.cut_vrrp([n.name for n in self.spec.by_role("lb")], False)
+        for node in self.spec.nodes:
+            status = self.backend.node_status(node.name, addresses=False)
+            if not status.up:
+                self.boot(node.name)
+                continue
+            for daemon, running in status.daemons.items():
+                if not running:
+                    self.systemctl(node.name, "start",
+                                   "httpd" if daemon == "apache2" else daemon)
+        wait_for(self.all_ready, deadline_s, "the whole cluster back (every node up with its "
+                 "daemons, one VIP holder)")
+
+    def read(self, node: str, path: str) -> str:
+        result = self.backend.transport(node).run(["cat", path])
+        return result.stdout if result.succeeded else ""
+
+    def theory(self) -> Theory:
+        lbs = self.spec.by_role("lb")
+        keepalived = {n.name: self.read(n.name, "/etc/keepalived/keepalived.conf") for n in lbs}
+        return theory_from_configs(self.spec, keepalived,
+                                   self.read(lbs[0].name, "/etc/haproxy/haproxy.cfg"))
+
+
+def wait_for(condition: Callable[[], bool], deadline_s: float, what: str,
+             on_tick: Callable[[], None] | None = None) -> float:
+    """Wait until `condition` holds; its time, or a LabtoolError after `deadline_s`."""
+    started = time.monotonic()
+    while True:
+        if on_tick:
+            on_tick()
+        if condition():
+            return time.monotonic() - started
+        if time.monotonic() - started > deadline_s:
+            raise LabtoolError(f"not within {deadline_s:.1f} s: {what}")
+        time.sleep(TICK_S)

@@ -1,0 +1,126 @@
+"""A scenario's result: the live frame, the checks, the JSON others script against, saving."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labtool.facts import Facts
+from labtool.scenarios.model import Scenario
+from labtool.state import lab_dir
+
+
+@dataclass
+class Frame:
+    """What the live view shows, each tick."""
+
+    scenario: str
+    phase: str
+    since_fault_s: float | None
+    vip_nodes: list[str]
+    arp_nodes: list[str]
+    servers: dict[str, dict[str, str]]
+    recent: list[dict[str, Any]]
+
+
+@dataclass
+class Check:
+    fact: str
+    expected: str
+    observed: Any
+    ok: bool
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    row: str | None
+    lab: str
+    variant: str | None
+    verdict: str
+    condition_met: bool
+    condition_s: float | None
+    facts: Facts
+    theory: dict[str, float]
+    checks: list[Check]
+    events: list[dict[str, Any]]
+    fault: list[dict[str, Any]]
+    started_at: float
+    duration_s: float
+    waits_s: float  # time spent waiting on what the protocols impose (for the tool's overhead)
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        facts = self.facts.as_dict()
+        return {
+            "scenario": self.scenario,
+            "title": self.title,
+            "summary": self.summary,
+            "row": self.row,
+            "lab": self.lab,
+            "variant": self.variant,
+            "verdict": self.verdict,
+            "expected": {c.fact: c.expected for c in self.checks},
+            "observed": {c.fact: c.observed for c in self.checks},
+            "checks": [c.__dict__ for c in self.checks],
+            "metrics": {
+                "outage_s": facts["outage_s"],
+                "vip_holder_before": facts["vip_holder_before"],
+                "vip_holder_after": facts["vip_holder_after"],
+                **{k: v for k, v in facts.items()
+                   if k not in ("outage_s", "vip_holder_before", "vip_holder_after")},
+            },
+            "theory": self.theory,
+            "condition_met": self.condition_met,
+            "condition_s": self.condition_s,
+            "fault": self.fault,
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "protocol_waits_s": round(self.waits_s, 3),
+            "notes": self.notes,
+            "events": self.events,
+        }
+
+
+def fact_value(facts: Facts, path: str) -> Any:
+    """A fact by name, or inside a dict fact with a dot: 'haproxy_detect_s.web1'."""
+    name, _, key = path.partition(".")
+    value = facts.as_dict().get(name)
+    if key:
+        value = value.get(key, 0 if name in ("status_counts", "served_after_detect",
+                                             "served_after", "served_before") else None) \
+            if isinstance(value, dict) else None
+    return value
+
+
+def judge(scenario: Scenario, facts: Facts, theory: dict[str, float]) -> list[Check]:
+    checks = []
+    for expectation in scenario.expect:
+        observed = fact_value(facts, expectation.fact)
+        if expectation.equals is not None:
+            ok = observed == expectation.equals
+            expected = json.dumps(expectation.equals, ensure_ascii=False)
+        else:
+            low, high = expectation.bounds(theory)
+            ok = isinstance(observed, int | float) and not isinstance(observed, bool) and \
+                (low is None or observed >= low) and (high is None or observed <= high)
+            expected = (f">= {low:g}" if low is not None else "") + \
+                (" and " if low is not None and high is not None else "") + \
+                (f"<= {high:g}" if high is not None else "")
+        checks.append(Check(expectation.fact, expected, observed, ok))
+    return checks
+
+
+def results_dir(lab: str) -> Path:
+    return lab_dir(lab) / "results"
+
+
+def save(result: ScenarioResult) -> None:
+    folder = results_dir(result.lab)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{result.scenario}.json").write_text(
+        json.dumps(result.as_json(), indent=1, ensure_ascii=False) + "\n")
