@@ -157,3 +157,8 @@ def test_stop_haproxy_without_track_script_keeps_the_vip(lab_factory: object,
     assert result["metrics"]["outage_ongoing"] is True
     assert "Sans track_script" in result["summary"]["fr"]
     assert_whole("it-notrack")
+    report = labtool("report", "--name", "it-notrack", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    sheet = json.loads(report.stdout)["results"]["stop-haproxy-haproxy1"]
+    assert "plus rien n'écoute sur le port 80" in sheet["summary"]["fr"]
+    assert sheet["metrics"]["outage_ongoing"] is True
