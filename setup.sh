@@ -12,9 +12,11 @@ fi
 # keepalived, haproxy, apache2: the lab's daemons. tini: PID 1 of each node. psmisc: killall
 # (the lab's track_script). iproute2, util-linux, procps: namespaces, links, sysctl. curl: the
 # client's requests. nftables: the split-brain scenario cuts VRRP on the LAN.
-# shellcheck: a test checks the node's systemctl script with it.
+# shellcheck: tests check the node's systemctl script and the provisioning recipes with it.
+# vagrant: `labtool vagrantfile` output is checked by the real `vagrant validate`.
+# openssh-server: the SSH transport is tested against a real sshd inside a lab node.
 PACKAGES="keepalived haproxy apache2 tini psmisc iproute2 util-linux procps curl nftables
-          python3 python3-venv shellcheck"
+          python3 python3-venv shellcheck vagrant openssh-server openssh-client"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

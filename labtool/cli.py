@@ -165,6 +165,31 @@ def down(name: NameOption = None) -> None:
               f"{time.monotonic() - started:.2f} s.")
 
 
+@app.command()
+def vagrantfile(
+    lab: Annotated[Path | None, typer.Option("--lab", help="Lab file (TOML).")] = None,
+    box: Annotated[str, typer.Option(help="Box: centos7-custom (the seed's), centos/7, "
+                                     "almalinux/9, debian/bookworm64...")] = "centos7-custom",
+    provider: Annotated[str, typer.Option(help="virtualbox, vmware_desktop or libvirt.")]
+    = "virtualbox",
+    gui: Annotated[bool, typer.Option(help="Show the VMs' windows.")] = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write here instead of stdout.")] = None,
+) -> None:
+    """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
+    from labtool.vagrantfile import VagrantOptions, render
+
+    spec = load_lab(lab)
+    text = render(spec, VagrantOptions(box=box, provider=provider, gui=gui),
+                  str(lab) if lab else None)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    target = output / "Vagrantfile" if output.is_dir() else output
+    target.write_text(text)
+    err.print(f"labtool: Vagrantfile written to {target}")
+
+
 @app.command(name="doctor")
 def doctor_cmd() -> None:
     """Check this machine: root, namespaces, each binary; print how to fix what is missing."""
