@@ -191,23 +191,37 @@ def vagrantfile(
 
 
 @app.command(name="doctor")
-def doctor_cmd() -> None:
-    """Check this machine: root, namespaces, each binary; print how to fix what is missing."""
-    checks = doctor.all_checks()
+def doctor_cmd(
+    backend: Annotated[str, typer.Option(help="netns or vagrant.")] = "netns",
+    provider: Annotated[str, typer.Option(help="With vagrant: virtualbox, vmware_desktop "
+                                          "or libvirt.")] = "virtualbox",
+    lab: Annotated[Path | None, typer.Option("--lab", help="Lab file (TOML).")] = None,
+) -> None:
+    """Check this machine: root, namespaces, each binary (or vagrant and its provider); print
+    how to fix what is missing."""
+    if backend == "vagrant":
+        from labtool.doctor_vagrant import vagrant_checks
+
+        checks = vagrant_checks(load_lab(lab), provider)
+    elif backend == "netns":
+        checks = doctor.all_checks()
+    else:
+        fail(f"unknown backend '{backend}'. Fix: use netns or vagrant", ExitCode.USAGE)
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         out.print(f"{mark} {check.name}: {check.detail}")
     missing = [c for c in checks if not c.ok]
-    fixes = sorted({c.fix for c in missing if c.fix.startswith("apt-get")})
+    fixes = sorted({c.fix for c in missing if c.fix.startswith("apt-get install -y ")
+                    and "--no-install-recommends" not in c.fix})
     packages = " ".join(f.removeprefix("apt-get install -y ") for f in fixes)
     if packages:
         out.print(f"\nto install what is missing: apt-get update && apt-get install -y {packages}")
     for check in missing:
-        if not check.fix.startswith("apt-get"):
+        if check.fix and check.fix not in fixes:
             out.print(f"fix for {check.name}: {check.fix}")
     if missing:
         raise typer.Exit(ExitCode.ENVIRONMENT)
-    out.print("\nthis machine can run the lab on netns.")
+    out.print(f"\nthis machine can run the lab on {backend}.")
 
 
 cli_scenarios.register(app)
