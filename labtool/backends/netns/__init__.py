@@ -10,6 +10,7 @@ from labtool.backends.netns import backend as impl
 from labtool.backends.netns import commands
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
+from labtool.transport.ssh import SshTransport
 
 
 class NetnsBackend(Backend):
@@ -50,6 +51,11 @@ class NetnsBackend(Backend):
         else:
             impl.lan_run(self.spec.name, holders, lambda lan: commands.nft_argv(
                 lan, "delete", "table", "bridge", commands.VRRP_CUT_TABLE))
+
+    def ssh_transport(self, node: str) -> SshTransport:
+        """A real SSH connection to the node's own sshd (for testing the SSH path here)."""
+        pid = self.transport(node).holder_pid
+        return SshTransport(node, impl.ssh_target_for(self.spec.name, node, pid))
 
     def local_path(self, node: str, path: str) -> Path:
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""

@@ -28,6 +28,7 @@ from labtool.resources import package_file
 from labtool.spec import ROLE_DAEMONS, LabSpec, Node
 from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env
+from labtool.transport.ssh import SshTarget
 
 HOLDER_READY_TIMEOUT_S = 10.0
 KILL_TIMEOUT_S = 10.0
@@ -61,10 +62,40 @@ def layout_node(lab: str, node: Node, files: dict[str, str], *, copy_defaults: b
     shim = root / "bin" / "systemctl"
     shutil.copyfile(package_file("backends/netns/systemctl.sh"), shim)
     shim.chmod(0o755)
+    sysctl_conf = root / "etc" / "sysctl.conf"
+    sysctl_conf.parent.mkdir(parents=True, exist_ok=True)
+    host_conf = Path("/etc/sysctl.conf")
+    sysctl_conf.write_text(host_conf.read_text() if host_conf.is_file() else "")
     for path, content in files.items():
         target = host_path(lab, node.name, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
+
+
+def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
+    """Prepare a real sshd for the node (host key, the lab's client key) and say how to reach
+    it: through a ProxyCommand inside the node, never a routed address."""
+    keys = lab_dir(lab) / "ssh"
+    keys.mkdir(mode=0o700, exist_ok=True)
+    client_key = keys / "id_ed25519"
+    if not client_key.exists():
+        _keygen(client_key, f"labtool@{lab}")
+    folder = node_root(lab, node) / commands.SSH_DIR.lstrip("/")
+    folder.mkdir(parents=True, exist_ok=True)
+    (node_root(lab, node) / "run" / "sshd").mkdir(mode=0o755, exist_ok=True)
+    if not (folder / "host_key").exists():
+        _keygen(folder / "host_key", node)
+    (folder / "authorized_keys").write_text((keys / "id_ed25519.pub").read_text())
+    (folder / "sshd_config").write_text(commands.sshd_config())
+    return SshTarget(host=node, user="root", identity_files=(str(client_key),),
+                     proxy_command=commands.sshd_proxy_command(holder_pid))
+
+
+def _keygen(path: Path, comment: str) -> None:
+    result = runner.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
+                         "-f", str(path)])
+    if not result.succeeded:
+        raise LabtoolError(f"cannot make an SSH key: {result.describe_failure()}")
 
 
 def node_binds(lab: str, node: str) -> list[tuple[str, str]]:

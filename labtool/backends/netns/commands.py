@@ -25,7 +25,7 @@ NODE_PRIVATE_DIRS = (
     "/var/log",
 )
 # Files each node gets for itself.
-NODE_PRIVATE_FILES = ("/etc/hosts",)
+NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/sysctl.conf")  # a node's sysctl -p is its own
 SYSTEMCTL_PATHS = ("/usr/bin/systemctl",)  # replaced by the node's own systemctl, if present
 LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is found there too
 
@@ -100,6 +100,23 @@ def vrrp_cut_ruleset(nodes: list[str]) -> str:
 
 def nft_argv(lan_pid: int, *args: str) -> list[str]:
     return ["nsenter", "-t", str(lan_pid), "-n", "--", "nft", *args]
+
+
+SSH_DIR = "/run/labtool-ssh"  # in the node's own /run
+
+
+def sshd_config() -> str:
+    """A real sshd for one node, run in inetd mode (-i) by a ProxyCommand inside the node:
+    SSH without any routed address."""
+    return (f"HostKey {SSH_DIR}/host_key\nAuthorizedKeysFile {SSH_DIR}/authorized_keys\n"
+            "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
+            "Subsystem sftp internal-sftp\n")
+
+
+def sshd_proxy_command(holder_pid: int) -> str:
+    return (f"nsenter -t {holder_pid} -n -m -u -i --pid=/proc/{holder_pid}/ns/pid_for_children"
+            f" -- /usr/sbin/sshd -i -f {SSH_DIR}/sshd_config")
 
 
 def lan_argv(lan_pid: int) -> list[str]:

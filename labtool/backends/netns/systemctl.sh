@@ -107,8 +107,21 @@ do_status() {
     return 3
 }
 
+quiet=0
+args=""
+for arg in "$@"; do
+    case "$arg" in
+        -q|--quiet) quiet=1 ;;
+        --no-pager|--no-block|--now) ;;
+        -*) echo "systemctl (labtool node): option $arg not supported" >&2; exit 2 ;;
+        *) args="$args $arg" ;;
+    esac
+done
+# shellcheck disable=SC2086  # unit names have no spaces
+set -- $args
 [ $# -ge 2 ] || usage
 verb=$1; shift
+if [ "$quiet" = 1 ]; then exec >/dev/null; fi
 rc=0
 for unit_arg in "$@"; do
     resolve "$unit_arg" || { rc=5; continue; }

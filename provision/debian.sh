@@ -1,0 +1,25 @@
+#!/bin/bash
+# labtool provisioning recipe: Debian 12 (apt). Usage: debian.sh lb|web|client
+set -euo pipefail
+ROLE=${1:?usage: debian.sh lb|web|client}
+LB_PACKAGES="keepalived haproxy psmisc"
+WEB_PACKAGES="apache2"
+CLIENT_PACKAGES="curl"
+# shellcheck source=provision/common.sh
+. "$(dirname "$0")/common.sh"
+
+missing=""
+for package in $(packages_for "$ROLE"); do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" ||
+        missing="$missing $package"
+done
+if [ -n "$missing" ]; then
+    apt-get update -qq
+    # shellcheck disable=SC2086  # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+    changed "installed$missing"
+else
+    ok "packages"
+fi
+[ "$ROLE" = lb ] && lab_sysctls
+finish

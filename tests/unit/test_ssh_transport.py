@@ -1,0 +1,43 @@
+"""SSH targets from `vagrant ssh-config` text (no connection made here; the real sshd is in
+tests/integration/test_ssh_provision.py)."""
+
+from __future__ import annotations
+
+from labtool.converge import os_family
+from labtool.transport.ssh import SshTarget
+
+# As Vagrant >= 2.4 prints it: two IdentityFile lines (the machine's key and the insecure one).
+SSH_CONFIG = """Host web1
+  HostName 192.168.121.45
+  User vagrant
+  Port 22
+  UserKnownHostsFile /dev/null
+  StrictHostKeyChecking no
+  PasswordAuthentication no
+  IdentityFile /home/u/lab/.vagrant/machines/web1/libvirt/private_key
+  IdentityFile /home/u/.vagrant.d/insecure_private_keys/vagrant.key.ed25519
+  IdentitiesOnly yes
+  LogLevel FATAL
+"""
+
+
+def test_both_identity_files_are_kept() -> None:
+    target = SshTarget.from_ssh_config(SSH_CONFIG, "web1")
+    assert target.host == "192.168.121.45" and target.user == "vagrant" and target.port == 22
+    assert target.identity_files == (
+        "/home/u/lab/.vagrant/machines/web1/libvirt/private_key",
+        "/home/u/.vagrant.d/insecure_private_keys/vagrant.key.ed25519")
+    argv = target.ssh_argv()
+    assert argv.count("-i") == 2 and argv[-1] == "vagrant@192.168.121.45"
+
+
+def test_proxy_command_is_kept() -> None:
+    target = SshTarget.from_ssh_config("Host n\n  ProxyCommand nsenter -t 1 sshd -i\n", "n")
+    assert target.proxy_command == "nsenter -t 1 sshd -i"
+    assert "ProxyCommand=nsenter -t 1 sshd -i" in target.ssh_argv()
+
+
+def test_os_family() -> None:
+    assert os_family('ID=debian\nVERSION_ID="12"\n') == "debian"
+    assert os_family('ID="centos"\nVERSION_ID="7"\nID_LIKE="rhel fedora"\n') == "centos7"
+    assert os_family('ID="almalinux"\nVERSION_ID="9.4"\nID_LIKE="rhel centos fedora"\n') == "el"
