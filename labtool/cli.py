@@ -64,15 +64,26 @@ def up(
     bare: Annotated[bool, typer.Option(help="Nodes with the packages and the distribution's "
                                        "default configs only, no daemon started.")] = False,
     wait: Annotated[bool, typer.Option(help="Wait until the VIP answers HTTP.")] = True,
+    backend: Annotated[str, typer.Option(help="netns (this machine's namespaces) or vagrant "
+                                         "(VMs from the lab's Vagrantfile).")] = "netns",
+    provider: Annotated[str, typer.Option(help="With vagrant: virtualbox, vmware_desktop or "
+                                          "libvirt.")] = "virtualbox",
+    box: Annotated[str | None, typer.Option(help="With vagrant: the box (default: the lab's, "
+                                            "centos7-custom).")] = None,
 ) -> None:
     """Build the lab's cluster and start its daemons (idempotent)."""
     spec = load_lab(lab, name)
-    doctor.require()
-    err.print(f"labtool: lab '{spec.name}' on netns: "
+    if backend not in ("netns", "vagrant"):
+        fail(f"unknown backend '{backend}'. Fix: use netns or vagrant", ExitCode.USAGE)
+    if backend == "netns":
+        doctor.require()
+    options = {"provider": provider, "box": box or spec.box} if backend == "vagrant" else {}
+    err.print(f"labtool: lab '{spec.name}' on {backend}: "
               + ", ".join(f"{n.name} {n.address}" for n in spec.nodes) + f", VIP {spec.vip}")
     progress = ConsoleProgress()
     try:
-        report = labmod.up(spec, progress, bare=bare, wait_vip=wait)
+        report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend,
+                           options=options)
     finally:
         progress.close()
     if report.already_up:
@@ -128,9 +139,6 @@ def exec_(
     doctor.require_root()
     _, _, backend = labmod.open_lab(labmod.resolve_name(name))
     transport = backend.transport(node)
-    from labtool.transport.nsenter import NsenterTransport
-
-    assert isinstance(transport, NsenterTransport)
     if command and command[0] == "--":
         command = command[1:]
     if not command:

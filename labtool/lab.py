@@ -104,8 +104,12 @@ def _lab_is_whole(state: LabState, backend: Backend) -> bool:
 
 
 def up(spec: LabSpec, progress: Progress, *, backend_name: str = "netns", bare: bool = False,
-       wait_vip: bool = True) -> UpReport:
-    doctor.require()
+       wait_vip: bool = True, options: dict[str, str] | None = None) -> UpReport:
+    """Build the lab on a backend (netns, or vagrant with options provider and box)."""
+    if backend_name == "netns":
+        doctor.require()
+    else:
+        doctor.require_root()
     started = time.monotonic()
     report = UpReport(spec.name)
     with machine_lock():
@@ -122,7 +126,7 @@ def up(spec: LabSpec, progress: Progress, *, backend_name: str = "netns", bare: 
             raise LabtoolError(f"lab '{spec.name}' has processes left from an interrupted up. "
                                f"Fix: labtool down --name {spec.name}")
         state = LabState(name=spec.name, backend=backend_name, lab=spec_to_dict(spec),
-                         bare=bare, created_at=time.time())
+                         bare=bare, created_at=time.time(), options=dict(options or {}))
         state.save()
         try:
             backend = backend_class(backend_name)(spec, state)
@@ -138,6 +142,9 @@ def up(spec: LabSpec, progress: Progress, *, backend_name: str = "netns", bare: 
 
 def _build(spec: LabSpec, state: LabState, backend: Backend, progress: Progress, bare: bool,
            report: UpReport) -> None:
+    if backend.name != "netns":
+        _build_machines(spec, state, backend, progress, bare, report)
+        return
     versions = detect_local_versions()
     if bare:
         files = {n.name: {"/etc/hosts": render_hosts(spec, n)} for n in spec.nodes}
@@ -151,6 +158,25 @@ def _build(spec: LabSpec, state: LabState, backend: Backend, progress: Progress,
     backend.create(files, sysctls, copy_defaults=True)
     if not bare:
         start_daemons(spec, backend, progress)
+    state.phase = "up"
+    state.save()
+
+
+def _build_machines(spec: LabSpec, state: LabState, backend: Backend, progress: Progress,
+                    bare: bool, report: UpReport) -> None:
+    """Machines that provision themselves over SSH (Vagrant): up, then converge."""
+    from labtool.converge import converge
+
+    setattr(backend, "on_line", progress.step)  # noqa: B010 - streamed `vagrant up` lines
+    progress.step(f"vagrant up: {', '.join(n.name for n in spec.nodes)}")
+    backend.create({}, {}, copy_defaults=False)
+    if not bare:
+        transports = {n.name: backend.transport(n.name) for n in spec.nodes}
+        changes = converge(spec, transports, progress.adaptation)
+        for node in changes:
+            progress.step(f"{node.node} ({node.family}): " + (
+                "; ".join(node.recipe + [f"wrote {f}" for f in node.files] + node.services)
+                or "no change"))
     state.phase = "up"
     state.save()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 
@@ -37,6 +38,7 @@ def run(
     input_text: str | None = None,
     timeout_s: float | None = 60.0,
     env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> CommandResult:
     """Run argv to completion and capture its output (never raises on a non-zero exit)."""
     try:
@@ -47,6 +49,7 @@ def run(
             text=True,
             timeout=timeout_s,
             env=dict(env) if env is not None else None,
+            cwd=cwd,
             stdin=None if input_text is not None else subprocess.DEVNULL,
             check=False,
         )

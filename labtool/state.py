@@ -48,6 +48,7 @@ class LabState:
     bare: bool = False
     holders: dict[str, Holder] = field(default_factory=dict)
     created_at: float = 0.0
+    options: dict[str, str] = field(default_factory=dict)  # the backend's (vagrant: provider, box)
 
     def save(self) -> None:
         folder = lab_dir(self.name)

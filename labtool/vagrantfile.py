@@ -45,12 +45,14 @@ def template_path() -> Path:
     raise FileNotFoundError("Vagrantfile.j2 is missing from the installation")
 
 
-def render(spec: LabSpec, options: VagrantOptions, lab_file: str | None = None) -> str:
+def render(spec: LabSpec, options: VagrantOptions, lab_file: str | None = None,
+           include_client: bool = False) -> str:
+    """The Vagrantfile; with include_client, one more small VM for labtool's probes."""
     if options.provider not in PROVIDERS:
         raise LabFileError(f"unknown provider '{options.provider}'. Fix: use one of "
                            f"{', '.join(PROVIDERS)}")
     machines = [_Machine(n.name, n.name.replace("-", "_"), str(n.address))
-                for n in spec.nodes if n.role != "client"]
+                for n in spec.nodes if n.role != "client" or include_client]
     path = template_path()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(path.parent)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,

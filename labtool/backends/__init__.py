@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 BACKENDS = {
     "netns": "labtool.backends.netns.NetnsBackend",
+    "vagrant": "labtool.backends.vagrant.VagrantBackend",
 }
 
 

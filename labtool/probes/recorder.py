@@ -144,8 +144,12 @@ class LineReader:
         self.thread.join(timeout=timeout_s)
 
 
-def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: float) -> list[str]:
-    return [sys.executable, "-m", "labtool.probes.agent", "--vip", str(spec.vip),
+def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: float,
+               program: list[str] | None = None) -> list[str]:
+    """The agent's command line; by default this very Python, whose files a netns node sees
+    (a machine of its own gets the agent's file copied and runs it with its python3)."""
+    program = program or [sys.executable, "-m", "labtool.probes.agent"]
+    return [*program, "--vip", str(spec.vip),
             "--iface", spec.nic, "--rate", str(rate), "--duration", f"{duration_s:.1f}",
             "--max-requests", str(int(rate * duration_s) + 1), "--timeout", str(timeout_s),
             "--grace", "0.1"]

@@ -24,14 +24,21 @@ from labtool.spec import LabSpec
 PROBE_RATE = 50.0  # requests per second from the client node
 REQUEST_TIMEOUT_S = 10.0
 STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
+AGENT_ON_MACHINE = "/var/tmp/labtool-agent.py"
 
 
 def start_agent(spec: LabSpec, backend: Backend, recorder: Recorder,
                 duration_s: float) -> LineReader:
     """The probe agent in the client node, its JSON lines feeding the recorder."""
     client = backend.transport(spec.client.name)
+    program = None
+    if backend.name != "netns":  # a VM does not see this checkout: copy the agent over
+        from labtool.probes import agent
+
+        client.put(AGENT_ON_MACHINE, Path(agent.__file__).read_text(), 0o755)
+        program = ["python3", AGENT_ON_MACHINE]
     return LineReader(client.argv(agent_argv(spec, rate=PROBE_RATE, duration_s=duration_s,
-                                             timeout_s=REQUEST_TIMEOUT_S)),
+                                             timeout_s=REQUEST_TIMEOUT_S, program=program)),
                       client.env(), lambda line: feed_agent_line(recorder, line),
                       stdin_pipe=True)
 

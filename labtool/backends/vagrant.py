@@ -1,0 +1,173 @@
+"""The Vagrant backend: the lab as the seed describes it, VMs from the lab's Vagrantfile.
+
+Who does what: Vagrantfile.j2 (labtool.vagrantfile) says what the machines are; python-vagrant
+runs `vagrant validate/up/status/halt/destroy/ssh-config` in the lab's folder; each machine is
+reached with the SSH transport, from its own `vagrant ssh-config`. Provisioning is not here
+(labtool.converge does it through those transports). The lab's client is one more small VM,
+for the probes. A lost node is `vagrant halt --force`; its cable cut is its eth1 down.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from labtool import runner
+from labtool.backends.base import Backend, NodeStatus
+from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.spec import ROLE_DAEMONS, LabSpec
+from labtool.state import LabState, lab_dir
+from labtool.transport.ssh import SshTarget, SshTransport
+from labtool.vagrantfile import VagrantOptions, render
+
+VAGRANT_DIR = "vagrant"
+
+
+def vagrant_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABTOOL_")}
+    env["VAGRANT_CHECKPOINT_DISABLE"] = "1"
+    return env
+
+
+class VagrantBackend(Backend):
+    name = "vagrant"
+
+    def __init__(self, spec: LabSpec, state: LabState) -> None:
+        super().__init__(spec, state)
+        self.root = lab_dir(spec.name) / VAGRANT_DIR
+        options = state.options or {}
+        self.options = VagrantOptions(box=options.get("box", spec.box),
+                                      provider=options.get("provider", "virtualbox"))
+        self._transports: dict[str, SshTransport] = {}
+        self.on_line: Callable[[str], None] = lambda line: None
+
+    # --- vagrant itself ------------------------------------------------------------------
+
+    def _vagrant(self) -> Any:
+        if shutil.which("vagrant") is None:
+            raise EnvironmentProblem("vagrant is not installed. Fix: apt-get install -y "
+                                     "--no-install-recommends vagrant, then labtool doctor "
+                                     "--backend vagrant")
+        import vagrant
+
+        return vagrant.Vagrant(root=str(self.root), env=vagrant_env(),  # type: ignore[no-untyped-call]
+                               quiet_stdout=True, quiet_stderr=False)
+
+    def _stream(self, lines: Iterator[str]) -> None:
+        try:
+            for line in lines:
+                self.on_line(line.rstrip())
+        except subprocess.CalledProcessError as exc:
+            raise LabtoolError(f"'{' '.join(map(str, exc.cmd))}' failed (exit "
+                               f"{exc.returncode}); its output is above") from None
+
+    def machines(self) -> list[str]:
+        return [n.name for n in self.spec.nodes]
+
+    def create(self, files: Mapping[str, Mapping[str, str]],
+               sysctls: Mapping[str, Mapping[str, str]], *, copy_defaults: bool) -> None:
+        """Render and validate the Vagrantfile, then `vagrant up` every machine (progress
+        streamed per machine). Files and daemons are provisioning's job, not this one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "Vagrantfile").write_text(render(self.spec, self.options,
+                                                      include_client=True))
+        checked = runner.run(["vagrant", "validate"], env=vagrant_env(), timeout_s=300,
+                             cwd=self.root)
+        if not checked.succeeded:
+            raise LabtoolError(f"the rendered Vagrantfile is invalid: "
+                               f"{checked.describe_failure()}")
+        self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
+
+    def target(self, node: str) -> SshTarget:
+        text = self._vagrant().ssh_config(vm_name=node)
+        return SshTarget.from_ssh_config(text, node)
+
+    def transport(self, node: str) -> SshTransport:
+        self.spec.node(node)
+        if node not in self._transports:
+            self._transports[node] = SshTransport(node, self.target(node))
+        return self._transports[node]
+
+    def machine_state(self, node: str) -> str:
+        statuses = self._vagrant().status(vm_name=node)
+        return str(statuses[0].state) if statuses else "unknown"
+
+    def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
+        spec_node = self.spec.node(node)
+        status = NodeStatus(node, spec_node.role, str(spec_node.address), up=False,
+                            daemons=dict.fromkeys(ROLE_DAEMONS[spec_node.role], False))
+        if self.machine_state(node) != "running":
+            return status
+        status.up = True
+        transport = self.transport(node)
+        for daemon in status.daemons:
+            service = "httpd" if daemon == "apache2" else daemon
+            status.daemons[daemon] = transport.run(
+                ["systemctl", "is-active", "--quiet", service]).succeeded or \
+                transport.run(["systemctl", "is-active", "--quiet", daemon]).succeeded
+        if addresses:
+            out = transport.run(["ip", "-4", "-o", "addr", "show", "dev", self.spec.nic]).stdout
+            status.addresses = [words[words.index("inet") + 1].split("/")[0]
+                                for words in map(str.split, out.splitlines()) if "inet" in words]
+        return status
+
+    def power_off(self, node: str) -> None:
+        self._drop(node)
+        self._vagrant().halt(vm_name=node, force=True)
+
+    def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
+        self._drop(node)
+        self._stream(self._vagrant().up(vm_name=node, provider=self.options.provider,
+                                        stream_output=True))
+
+    def set_link(self, node: str, up: bool) -> None:
+        self.transport(node).run(["ip", "link", "set", self.spec.nic, "up" if up else "down"])
+
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
+        """No shared bridge to filter on VMs: each load balancer drops the others' VRRP."""
+        for node in nodes:
+            others = [str(self.spec.node(n).address) for n in nodes if n != node]
+            if cut:
+                for address in others:
+                    self.transport(node).run(["iptables", "-I", "INPUT", "-s", address, "-p",
+                                              "vrrp", "-j", "DROP"])
+            else:
+                for address in others:
+                    self.transport(node).run(["iptables", "-D", "INPUT", "-s", address, "-p",
+                                              "vrrp", "-j", "DROP"])
+
+    def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
+        self.spec.node(node)
+        return ["vagrant", "ssh", node], {**vagrant_env(), "VAGRANT_CWD": str(self.root)}
+
+    def memory_kib(self) -> int:
+        return 0  # the VMs' memory is the hypervisor's to report
+
+    def _drop(self, node: str) -> None:
+        transport = self._transports.pop(node, None)
+        if transport is not None:
+            transport.close()
+
+    @classmethod
+    def destroy(cls, lab: str) -> int:
+        root = lab_dir(lab) / VAGRANT_DIR
+        machines = 0
+        if (root / "Vagrantfile").exists():
+            done = runner.run(["vagrant", "destroy", "-f"], env=vagrant_env(), timeout_s=1800,
+                              cwd=root)
+            if not done.succeeded:
+                raise LabtoolError(f"vagrant destroy failed, the lab's folder {root} is kept: "
+                                   f"{done.describe_failure()}")
+            machines = done.stdout.count("Destroying VM") or done.stdout.count("Deleting")
+        folder = lab_dir(lab)
+        if folder.exists():
+            shutil.rmtree(folder)
+        return machines
+
+
+def lab_folder(lab: str) -> Path:
+    return lab_dir(lab) / VAGRANT_DIR
