@@ -130,7 +130,7 @@ _VRRP_KEYS = ("virtual_router_id", "advert_int", "auth_type", "auth_pass", "trac
 _NODE_KEYS = ("role", "address", "state", "priority")
 
 
-class _Reader:
+class FieldReader:
     """Turns one TOML table into typed values, naming the file and field on every error."""
 
     def __init__(self, source: str) -> None:
@@ -166,13 +166,13 @@ class _Reader:
                             'write an IPv4 address, e.g. "10.0.0.21"') from None
 
 
-def _table(reader: _Reader, value: Any, where: str) -> Mapping[str, Any]:
+def _table(reader: FieldReader, value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise reader.fail(where, f"expected a table, got {value!r}", f"write it as [{where}]")
     return value
 
 
-def _merge_vrrp(reader: _Reader, base: Vrrp, raw: Mapping[str, Any]) -> Vrrp:
+def _merge_vrrp(reader: FieldReader, base: Vrrp, raw: Mapping[str, Any]) -> Vrrp:
     reader.check_keys(raw, _VRRP_KEYS, "[vrrp]")
     changes: dict[str, Any] = {}
     if "virtual_router_id" in raw:
@@ -200,7 +200,7 @@ def _merge_vrrp(reader: _Reader, base: Vrrp, raw: Mapping[str, Any]) -> Vrrp:
     return replace(base, **changes)
 
 
-def _merge_node(reader: _Reader, name: str, base: Node | None, raw: Mapping[str, Any]) -> Node:
+def _merge_node(reader: FieldReader, name: str, base: Node | None, raw: Mapping[str, Any]) -> Node:
     where = f"[nodes.{name}]"
     reader.check_keys(raw, _NODE_KEYS, where)
     if not _NAME_RE.match(name):
@@ -244,7 +244,7 @@ def _merge_node(reader: _Reader, name: str, base: Node | None, raw: Mapping[str,
 
 def parse_lab(data: Mapping[str, Any], source: str, base: LabSpec | None = None) -> LabSpec:
     """Merge a parsed lab file over `base` (the default lab) and validate the result."""
-    reader = _Reader(source)
+    reader = FieldReader(source)
     spec = base or default_spec()
     reader.check_keys(data, _TOP_KEYS, "top level")
     changes: dict[str, Any] = {}

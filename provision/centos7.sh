@@ -20,17 +20,7 @@ else
     ok "yum repositories"
 fi
 
-missing=""
-for package in $(packages_for "$ROLE"); do
-    rpm -q "$package" >/dev/null 2>&1 || missing="$missing $package"
-done
-if [ -n "$missing" ]; then
-    # shellcheck disable=SC2086  # one word per package
-    yum install -y -q $missing
-    changed "installed$missing"
-else
-    ok "packages"
-fi
+rpm_install_missing yum
 [ "$ROLE" = lb ] && lab_sysctls
 # shellcheck source=provision/selinux-firewalld.sh
 . "$(dirname "$0")/selinux-firewalld.sh"

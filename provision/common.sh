@@ -34,4 +34,19 @@ packages_for() {
     esac
 }
 
+# EL systems: install the role's packages rpm does not know yet, with yum or dnf ($1).
+rpm_install_missing() {
+    missing=""
+    for package in $(packages_for "$ROLE"); do
+        rpm -q "$package" >/dev/null 2>&1 || missing="$missing $package"
+    done
+    if [ -n "$missing" ]; then
+        # shellcheck disable=SC2086  # one word per package
+        "$1" install -y -q $missing
+        changed "installed$missing"
+    else
+        ok "packages"
+    fi
+}
+
 finish() { echo "changes: $changes"; }

@@ -9,17 +9,7 @@ CLIENT_PACKAGES="curl"
 # shellcheck source=provision/common.sh
 . "$(dirname "$0")/common.sh"
 
-missing=""
-for package in $(packages_for "$ROLE"); do
-    rpm -q "$package" >/dev/null 2>&1 || missing="$missing $package"
-done
-if [ -n "$missing" ]; then
-    # shellcheck disable=SC2086  # one word per package
-    dnf install -y -q $missing
-    changed "installed$missing"
-else
-    ok "packages"
-fi
+rpm_install_missing dnf
 [ "$ROLE" = lb ] && lab_sysctls
 # shellcheck source=provision/selinux-firewalld.sh
 . "$(dirname "$0")/selinux-firewalld.sh"

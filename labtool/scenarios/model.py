@@ -17,6 +17,7 @@ from typing import Any
 
 from labtool.errors import LabFileError
 from labtool.resources import data_dir
+from labtool.spec import FieldReader
 
 ACTIONS = ("power_off", "power_on", "link_down", "link_up", "stop_service", "start_service",
            "kill_service", "cut_vrrp", "uncut_vrrp")
@@ -81,17 +82,8 @@ def evaluate(bound: float | str | None, theory: Mapping[str, float]) -> float | 
     return round(value, 4)
 
 
-class _Reader:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, problem: str, fix: str) -> LabFileError:
-        return LabFileError(f"{self.source}: {where}: {problem}. Fix: {fix}")
-
-    def keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                raise self.fail(where, f"unknown key '{key}'", f"use one of {', '.join(allowed)}")
+class _Reader(FieldReader):
+    """A scenario file's fields (the lab file's reader, plus actions and conditions)."""
 
     def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
         value = data.get(key, {})
@@ -111,7 +103,7 @@ class _Reader:
         for item in items:
             if not isinstance(item, Mapping):
                 raise self.fail(where, "an action must be a table", "write [fault] action = ...")
-            self.keys(item, ("action", "node", "nodes", "service"), where)
+            self.check_keys(item, ("action", "node", "nodes", "service"), where)
             kind = item.get("action")
             if kind not in ACTIONS:
                 raise self.fail(where, f"unknown action {kind!r}",
@@ -125,13 +117,13 @@ class _Reader:
         return tuple(found)
 
     def conditions(self, raw: Mapping[str, Any], where: str) -> dict[str, Any]:
-        self.keys(raw, CONDITIONS, where)
+        self.check_keys(raw, CONDITIONS, where)
         return dict(raw)
 
 
 def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     reader = _Reader(source)
-    reader.keys(data, ("name", "title", "summary", "row", "precondition", "fault", "observe",
+    reader.check_keys(data, ("name", "title", "summary", "row", "precondition", "fault", "observe",
                        "expect", "restore", "variants"), "top level")
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9-]+", name):
@@ -141,24 +133,24 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
         raise reader.fail("title", "a title in French and English is needed",
                           'add [title] fr = "..." and en = "..."')
     preconditions = dict(reader.table(data, "precondition", "precondition"))
-    reader.keys(preconditions, PRECONDITIONS, "[precondition]")
+    reader.check_keys(preconditions, PRECONDITIONS, "[precondition]")
     observe = reader.table(data, "observe", "observe")
-    reader.keys(observe, ("before_requests", "until", "within_s", "for_s", "settle_requests"),
+    reader.check_keys(observe, ("before_requests", "until", "within_s", "for_s", "settle_requests"),
                 "[observe]")
     if "until" not in observe and "for_s" not in observe:
         raise reader.fail("[observe]", "neither 'until' nor 'for_s'",
                           "say what to wait for, e.g. until = { vip_holder = \"haproxy2\" }")
     restore = reader.table(data, "restore", "restore")
-    reader.keys(restore, ("actions", "until", "within_s"), "[restore]")
+    reader.check_keys(restore, ("actions", "until", "within_s"), "[restore]")
     expectations = []
     for i, raw in enumerate(data.get("expect", [])):
-        reader.keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
+        reader.check_keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
         if "fact" not in raw:
             raise reader.fail(f"[[expect]] #{i + 1}", "no fact named", 'add fact = "outage_s"')
         expectations.append(Expectation(raw["fact"], raw.get("equals"), raw.get("min"),
                                         raw.get("max")))
     variants = dict(reader.table(data, "variants", "variants"))
-    reader.keys(variants, VARIANTS, "[variants]")
+    reader.check_keys(variants, VARIANTS, "[variants]")
     return Scenario(
         name=name, title=title, summary=dict(reader.table(data, "summary", "summary")),
         row=data.get("row"), preconditions=preconditions,

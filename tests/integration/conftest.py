@@ -166,16 +166,20 @@ def lab_factory() -> Iterator[object]:
         assert marked_processes(name) == []
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """One default lab, up, shared by the read-only tests of a module."""
-    name = "it-main"
+def lab_up_during(name: str) -> Iterator[str]:
+    """A default lab up for the time of a module-scoped fixture, then removed."""
     run = labtool("up", "--name", name)
     try:
         assert run.returncode == 0, run.stdout + run.stderr
         yield name
     finally:
         labtool("down", "--name", name)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """One default lab, up, shared by the read-only tests of a module."""
+    yield from lab_up_during("it-main")
 
 
 @pytest.fixture(scope="session", autouse=True)

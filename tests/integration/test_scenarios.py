@@ -14,19 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import labtool, status
+from tests.integration.conftest import lab_up_during, labtool, status
 
 LAB = "it-scen"
 
 
 @pytest.fixture(scope="module")
 def scen_lab() -> Iterator[str]:
-    run = labtool("up", "--name", LAB)
-    try:
-        assert run.returncode == 0, run.stdout + run.stderr
-        yield LAB
-    finally:
-        labtool("down", "--name", LAB)
+    """One lab for the scenarios: each one leaves the cluster whole for the next."""
+    yield from lab_up_during(LAB)
 
 
 def scenario(lab: str, name: str) -> dict[str, Any]:
