@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from labtool.errors import LabtoolError
+from labtool.parallel import for_each_node
 from labtool.provisioning import (
     Adaptation,
     Versions,
@@ -144,8 +145,6 @@ def wait_vrrp_started(node: Node, transport: Transport, timeout_s: float = 10.0)
 def converge(spec: LabSpec, transports: Mapping[str, Transport],
              on_adaptation: Callable[[Adaptation], None] | None = None) -> list[NodeChanges]:
     """Provision every node; returns what changed where (nothing, on a second run)."""
-    from labtool.backends.netns.backend import in_parallel
-
     lbs = spec.lb_start_order()
     versions = versions_on(transports[lbs[0].name])
     for change in adaptations(spec, versions):
@@ -160,7 +159,7 @@ def converge(spec: LabSpec, transports: Mapping[str, Transport],
         ensure_services(node, transport, found[node.name],
                         only=None if node.role != "lb" else ("haproxy",))
 
-    in_parallel(prepare, spec.nodes)
+    for_each_node(spec.nodes, prepare)
     first, *others = lbs
     ensure_services(first, transports[first.name], found[first.name], only=("keepalived",))
     if any(s.endswith("keepalived") for s in found[first.name].services):

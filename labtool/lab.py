@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -16,6 +15,7 @@ from labtool.backends import backend_class
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import procs
 from labtool.errors import LabtoolError
+from labtool.parallel import for_each_node
 from labtool.provisioning import (
     LB_SYSCTLS,
     Adaptation,
@@ -188,12 +188,6 @@ def systemctl(backend: Backend, node: Node, verb: str, service: str) -> None:
                            f"{result.describe_failure()}")
 
 
-def _each(nodes: tuple[Node, ...], work: Callable[[Node], None]) -> None:
-    from labtool.backends.netns.backend import in_parallel
-
-    in_parallel(work, nodes)
-
-
 def start_daemons(spec: LabSpec, backend: Backend, progress: Progress) -> None:
     """Apache and HAProxy everywhere at once; keepalived on the intended MASTER as soon as its
     HAProxy runs (its track_script checks HAProxy), and on the others only once the MASTER's
@@ -213,8 +207,8 @@ def start_daemons(spec: LabSpec, backend: Backend, progress: Progress) -> None:
                 systemctl(backend, node, "start", "keepalived")
                 _wait_vrrp_counting(backend, node)
 
-    _each(spec.nodes, start)
-    _each(tuple(others), lambda n: systemctl(backend, n, "start", "keepalived"))
+    for_each_node(spec.nodes, start)
+    for_each_node(others, lambda n: systemctl(backend, n, "start", "keepalived"))
 
 
 def _wait_vrrp_counting(backend: Backend, node: Node, timeout_s: float = 5.0) -> None:
@@ -265,7 +259,7 @@ def status(name: str) -> LabStatus:
     def look(node: Node) -> None:
         nodes[node.name] = backend.node_status(node.name)
 
-    _each(spec.nodes, look)
+    for_each_node(spec.nodes, look)
     return LabStatus(name, state.backend, state.phase, str(spec.vip),
                      [nodes[n.name] for n in spec.nodes], backend.memory_kib())
 

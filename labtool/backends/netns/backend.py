@@ -17,13 +17,13 @@ import shutil
 import signal
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from labtool import runner
 from labtool.backends.base_types import NodeStatus
 from labtool.backends.netns import commands, procs
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.parallel import for_each_node
 from labtool.resources import package_file
 from labtool.spec import ROLE_DAEMONS, LabSpec, Node
 from labtool.state import Holder, lab_dir
@@ -183,7 +183,7 @@ def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str,
             raise LabtoolError(f"{node.name}: cannot configure {spec.nic}: "
                                f"{outcome.describe_failure()}")
 
-    in_parallel(configure, nodes)
+    for_each_node(nodes, configure)
 
 
 def power_off(lab: str, node: str, holder: Holder) -> None:
@@ -212,14 +212,6 @@ def lan_run(lab: str, holders: dict[str, Holder], argv_for: object,
     result = runner.run(argv_for(lan), input_text=input_text, env=node_env(lab, commands.LAN_NODE))
     if not result.succeeded:
         raise LabtoolError(f"LAN: {result.describe_failure()}")
-
-
-def in_parallel(work: object, nodes: tuple[Node, ...]) -> None:
-    """Run work(node) for every node at once; the first error is raised."""
-    assert callable(work)
-    with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
-        for future in [pool.submit(work, node) for node in nodes]:
-            future.result()
 
 
 def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] | None:
