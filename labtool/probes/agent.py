@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import fcntl
+import io
 import json
 import os
 import socket
@@ -138,6 +140,8 @@ class Agent:
         emit("agent", state="started", rate=self.options.rate,
              max_requests=self.options.max_requests, duration_s=self.options.duration)
         workers = [asyncio.create_task(self._http_loop())]
+        if self.options.stats_socket:
+            workers.append(asyncio.create_task(self._stats_loop()))
         if sockets:
             workers.append(asyncio.create_task(self._arp_loop(sockets[0])))
         with contextlib.suppress(TimeoutError):
@@ -210,6 +214,27 @@ class Agent:
             if advert:
                 emit("vrrp", **advert)
 
+    async def _stats_loop(self) -> None:
+        """HAProxy's view of its servers: `show stat` on the stats socket, each change once."""
+        known: dict[tuple[str, str], str] = {}
+        while not self.stopping.is_set():
+            try:
+                reader, writer = await asyncio.open_unix_connection(self.options.stats_socket)
+                writer.write(b"show stat\n")
+                await writer.drain()
+                text = (await reader.read()).decode(errors="replace")
+                writer.close()
+                rows = list(csv.DictReader(io.StringIO(text.lstrip("# "))))
+            except OSError:
+                rows = [{"pxname": "*", "svname": "*", "status": "UNREACHABLE"}]
+            for row in rows:
+                key = (row.get("pxname", ""), row.get("svname", ""))
+                if key[1] in ("FRONTEND", "BACKEND") or known.get(key) == row.get("status"):
+                    continue
+                known[key] = row.get("status", "?")
+                emit("stats", pxname=key[0], svname=key[1], status=known[key])
+            await asyncio.sleep(self.options.stats_interval)
+
     async def _arp_loop(self, sock: socket.socket) -> None:
         mac, ip = iface_addresses(self.options.iface)
         frame = arp_request(mac, ip, socket.inet_aton(self.options.vip))
@@ -231,6 +256,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--grace", type=float, default=2.0,
                         help="at the end, how long requests already sent may still take (s)")
     parser.add_argument("--arp-interval", type=float, default=0.1)
+    parser.add_argument("--stats-socket", default="",
+                        help="on a load balancer: HAProxy's stats socket, polled for changes")
+    parser.add_argument("--stats-interval", type=float, default=0.1)
     options = parser.parse_args(argv)
     options.duration = min(options.duration, 600.0)  # a hard bound, whatever is asked
     options.max_requests = min(options.max_requests, 60000)

@@ -167,6 +167,22 @@ def feed_agent_line(recorder: Recorder, line: str) -> None:
     recorder.add(kind, t=t, **data)
 
 
+def server_names(spec: LabSpec) -> dict[str, str]:
+    """HAProxy server name -> web node: the lab's servers are app1, app2... in the order of
+    the web nodes (a config that names them after the nodes works too)."""
+    webs = spec.by_role("web")
+    return {f"app{i + 1}": w.name for i, w in enumerate(webs)} | {w.name: w.name for w in webs}
+
+
+def feed_stats_line(recorder: Recorder, lb: str, line: str, backend_name: str = "app") -> None:
+    """One JSON line of an agent watching a load balancer's stats socket."""
+    data = json.loads(line)
+    if data.get("kind") != "stats" or data["pxname"] not in (backend_name, "*"):
+        return
+    server = server_names(recorder.spec).get(data["svname"], data["svname"])
+    recorder.add("haproxy", t=data["t"], lb=lb, server=server, status=data["status"])
+
+
 def vip_line(recorder: Recorder, node: str, line: str) -> None:
     """One line of `ip -o -4 monitor address`: the VIP added to or removed from the node."""
     if f"inet {recorder.spec.vip}/" not in line:
@@ -194,8 +210,7 @@ def read_servers(spec: LabSpec, sockets: dict[str, Path],
                  backend_name: str = "app") -> dict[str, dict[str, str]]:
     """lb -> web node -> HAProxy's status of it (UP, DOWN, "UP 1/3"...); {} if unreachable.
     The lab's servers are app1, app2... in the order of the web nodes."""
-    webs = spec.by_role("web")
-    names = {f"app{i + 1}": w.name for i, w in enumerate(webs)} | {w.name: w.name for w in webs}
+    names = server_names(spec)
     found: dict[str, dict[str, str]] = {}
     for lb, path in sockets.items():
         found[lb] = {}

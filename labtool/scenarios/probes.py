@@ -15,7 +15,7 @@ from labtool.probes.recorder import (
     StatsPoller,
     agent_argv,
     feed_agent_line,
-    read_servers,
+    feed_stats_line,
     vip_line,
 )
 from labtool.scenarios.cluster import Cluster
@@ -27,16 +27,22 @@ STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
 AGENT_ON_MACHINE = "/var/tmp/labtool-agent.py"
 
 
+def agent_program(backend: Backend, node: str) -> list[str] | None:
+    """How to run the agent on a node: None (this Python) where the node sees this checkout;
+    on a machine of its own, its python3 on a copy of the agent."""
+    if backend.name == "netns":
+        return None
+    from labtool.probes import agent
+
+    backend.transport(node).put(AGENT_ON_MACHINE, Path(agent.__file__).read_text(), 0o755)
+    return ["python3", AGENT_ON_MACHINE]
+
+
 def start_agent(spec: LabSpec, backend: Backend, recorder: Recorder,
                 duration_s: float) -> LineReader:
     """The probe agent in the client node, its JSON lines feeding the recorder."""
     client = backend.transport(spec.client.name)
-    program = None
-    if backend.name != "netns":  # a VM does not see this checkout: copy the agent over
-        from labtool.probes import agent
-
-        client.put(AGENT_ON_MACHINE, Path(agent.__file__).read_text(), 0o755)
-        program = ["python3", AGENT_ON_MACHINE]
+    program = agent_program(backend, spec.client.name)
     return LineReader(client.argv(agent_argv(spec, rate=PROBE_RATE, duration_s=duration_s,
                                              timeout_s=REQUEST_TIMEOUT_S, program=program)),
                       client.env(), lambda line: feed_agent_line(recorder, line),
@@ -50,10 +56,14 @@ class Probes:
                  agent: LineReader) -> None:
         self.spec, self.backend, self.recorder = spec, backend, recorder
         self.monitors: dict[str, LineReader] = {}
+        self.stats_agents: dict[str, LineReader] = {}
+        sockets = stats_sockets(spec, backend)
+        # Stats sockets reachable from here are polled from here; elsewhere an agent on each
+        # load balancer polls its own socket and reports the changes.
+        self.stats = StatsPoller(recorder, sockets).start() if sockets else None
         for name in self.lb_names():
             if backend.node_status(name, addresses=False).up:
                 self.watch(name)
-        self.stats = StatsPoller(recorder, stats_sockets(spec, backend)).start()
         self.agent = agent
 
     def lb_names(self) -> list[str]:
@@ -75,6 +85,12 @@ class Probes:
         self.monitors[node] = LineReader(
             transport.argv(["sh", "-c", watch]), transport.env(),
             lambda line: vip_line(self.recorder, node, line), on_end=ended, stdin_pipe=True)
+        if self.stats is None:
+            argv = agent_argv(self.spec, rate=0, duration_s=600, timeout_s=1,
+                              program=agent_program(self.backend, node))
+            self.stats_agents[node] = LineReader(
+                transport.argv([*argv, "--stats-socket", STATS_SOCKET]), transport.env(),
+                lambda line: feed_stats_line(self.recorder, node, line), stdin_pipe=True)
 
     def request_stop(self) -> None:
         """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""
@@ -84,9 +100,10 @@ class Probes:
 
     def stop(self) -> None:
         self.agent.stop(timeout_s=REQUEST_TIMEOUT_S + 5)
-        self.stats.stop()
-        for monitor in self.monitors.values():
-            monitor.stop()
+        if self.stats is not None:
+            self.stats.stop()
+        for reader in [*self.monitors.values(), *self.stats_agents.values()]:
+            reader.stop()
 
 
 def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
@@ -132,11 +149,11 @@ def holds(condition: dict[str, Any], recorder: Recorder, cluster: Cluster,
 
 
 def servers_hold(key: str, value: Any, recorder: Recorder, cluster: Cluster) -> bool:
-    """HAProxy's view of its servers, asked now on every load balancer that is up."""
-    sockets = stats_sockets(cluster.spec, cluster.backend)
-    lbs = [name for name in sockets if cluster.backend.node_status(name, addresses=False).up]
-    servers = read_servers(cluster.spec, {lb: sockets[lb] for lb in lbs})
-    if not lbs or any(not servers.get(lb) for lb in lbs):
+    """HAProxy's view of its servers, as the probes last saw it on every load balancer up."""
+    lbs = [n.name for n in cluster.spec.by_role("lb")
+           if cluster.backend.node_status(n.name, addresses=False).up]
+    servers = {lb: recorder.live.servers.get(lb, {}) for lb in lbs}
+    if not lbs or any(not seen for seen in servers.values()):
         return False
     if key == "server_down":
         return all(servers[lb].get(value, "").startswith("DOWN") for lb in lbs)
