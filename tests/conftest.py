@@ -9,7 +9,8 @@ import pytest
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/integration/" in str(item.fspath).replace(os.sep, "/"):
+        path = str(item.fspath).replace(os.sep, "/")
+        if "tests/integration/" in path or "tests/e2e/" in path:
             item.add_marker(pytest.mark.requires_root)
 
 

@@ -1,0 +1,124 @@
+"""End to end on real VMs: labtool's Vagrant backend with the libvirt provider, as
+../shared/vagrant-libvirt.md records it for this machine kind (software emulation, a Debian 12
+box built locally, libvirt and vagrant inside an isolated network namespace).
+
+Slow (many minutes): marked `e2e`, left out of the default run, run as its own step in .ci/run.
+Everything it makes is removed at the end: domains, volumes, networks, the namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+HERE = Path(__file__).parent
+CACHE = Path(os.environ.get("LABTOOL_E2E_CACHE", "/var/cache/labtool-e2e"))
+NETNS = f"lt-e2e-{os.getpid()}"
+LAB = "e2e"
+BOX = "labtool-debian12"
+
+
+def sh(*argv: str, timeout_s: float = 600, env: dict[str, str] | None = None,
+       check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s,
+                          env=env)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                             f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
+
+
+def in_netns(*argv: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return sh("ip", "netns", "exec", NETNS, *argv, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A namespace with loopback only, libvirt's daemons inside it, a VAGRANT_HOME of ours."""
+    box = sh("bash", str(HERE / "build_box.sh"), str(CACHE), timeout_s=1800).stdout.split()[-1]
+    home = tmp_path_factory.mktemp("vagrant-home")
+    env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_CHECKPOINT_DISABLE": "1",
+           "VAGRANT_DEFAULT_PROVIDER": "libvirt"}
+    sh("ip", "netns", "add", NETNS)
+    daemons: list[int] = []
+    pools_before: set[str] = set()
+    try:
+        in_netns("ip", "link", "set", "lo", "up")
+        assert in_netns("ip", "route").stdout.strip() == ""  # no way out of this namespace
+        for daemon in ("virtlogd", "libvirtd"):
+            proc = subprocess.Popen(["ip", "netns", "exec", NETNS, daemon],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            daemons.append(proc.pid)
+        deadline = time.monotonic() + 30
+        while sh("virsh", "-c", "qemu:///system", "version", check=False).returncode != 0:
+            assert time.monotonic() < deadline, "libvirtd did not start"
+            time.sleep(0.5)
+        pools_before = set(sh("virsh", "-c", "qemu:///system", "pool-list", "--all", "--name",
+                              check=False).stdout.split())
+        sh("vagrant", "box", "add", "--force", "--name", BOX, box, env=env, timeout_s=600)
+        yield env
+    finally:
+        virsh = ("virsh", "-c", "qemu:///system")
+        for volume in sh(*virsh, "vol-list", "default", "--name", check=False).stdout.split():
+            if volume.startswith(BOX):  # `vagrant box remove` would leave it in the pool
+                sh(*virsh, "vol-delete", volume, "--pool", "default", check=False)
+        for pool in set(sh(*virsh, "pool-list", "--all", "--name", check=False).stdout.split()) \
+                - pools_before:
+            sh(*virsh, "pool-destroy", pool, check=False)
+            sh(*virsh, "pool-undefine", pool, check=False)
+        for pid in daemons:
+            subprocess.run(["kill", str(pid)], check=False)
+        time.sleep(1)
+        sh("ip", "netns", "del", NETNS, check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def labtool(env: dict[str, str], *args: str, timeout_s: float = 3600) -> \
+        subprocess.CompletedProcess[str]:
+    return in_netns(sys.executable, "-m", "labtool", *args, env=env, timeout_s=timeout_s,
+                    check=False)
+
+
+def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
+    env = isolated
+    timings: dict[str, float] = {}
+    try:
+        started = time.monotonic()
+        up = labtool(env, "up", "--backend", "vagrant", "--provider", "libvirt", "--box", BOX,
+                     "--name", LAB)
+        timings["up and provision"] = time.monotonic() - started
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-5000:]
+        status = json.loads(labtool(env, "status", "--json", "--name", LAB).stdout)
+        assert status["vip_holder"] == "haproxy1"
+        answers = {labtool(env, "exec", "client", "--name", LAB, "--", "curl", "-s",
+                           "http://10.0.0.10/").stdout for _ in range(4)}
+        assert answers == {"test web1\n", "test web2\n"}
+        for scenario in ("lose-haproxy1", "lose-web1"):
+            started = time.monotonic()
+            run = labtool(env, "scenario", scenario, "--json", "--name", LAB)
+            timings[scenario] = time.monotonic() - started
+            assert run.stdout, run.stderr[-5000:]
+            result = json.loads(run.stdout)
+            assert result["verdict"] == "pass", result["checks"]
+            if scenario == "lose-haproxy1":
+                assert result["metrics"]["vip_holder_after"] == "haproxy2"
+                assert result["metrics"]["outage_s"] <= result["theory"]["vrrp_master_down_s"] + 1
+    finally:
+        started = time.monotonic()
+        down = labtool(env, "down", "--name", LAB)
+        timings["down"] = time.monotonic() - started
+        print("timings:", json.dumps({k: round(v, 1) for k, v in timings.items()}))
+    assert down.returncode == 0, down.stderr[-3000:]
+    left = sh("virsh", "-c", "qemu:///system", "list", "--all", "--name").stdout.split()
+    assert left == []
