@@ -105,6 +105,21 @@ def write_files(node: Node, transport: Transport, files: Mapping[str, str],
         changes.files.append(path)
 
 
+def unit_name(transport: Transport, service: str) -> str:
+    """The lab says httpd (CentOS); Debian's unit is apache2 and has no httpd alias."""
+    if service == "httpd" and transport.run(
+            ["test", "-e", "/lib/systemd/system/apache2.service"]).succeeded:
+        return "apache2"
+    return service
+
+
+def journal_tail(transport: Transport, service: str) -> str:
+    """The daemon's last words, for an error message a student can act on."""
+    out = transport.run(f"journalctl -u {shlex.quote(service)} -n 8 --no-pager 2>/dev/null "
+                        f"|| systemctl status {shlex.quote(service)} 2>&1 | tail -n 8")
+    return out.stdout.strip()
+
+
 def _is_active(transport: Transport, service: str) -> bool:
     return transport.run(["systemctl", "is-active", "--quiet", service]).succeeded
 
@@ -116,6 +131,7 @@ def ensure_services(node: Node, transport: Transport, changes: NodeChanges,
     for service in SERVICES[node.role]:
         if only is not None and service not in only:
             continue
+        service = unit_name(transport, service)
         if not _is_active(transport, service):
             verb = "start"
         elif service in restart:
@@ -124,7 +140,7 @@ def ensure_services(node: Node, transport: Transport, changes: NodeChanges,
             continue
         result = transport.run(["systemctl", verb, service], timeout_s=120)
         _check(result.succeeded, node.name, f"systemctl {verb} {service}",
-               result.describe_failure())
+               result.describe_failure() + "\n" + journal_tail(transport, service))
         changes.services.append(f"{verb} {service}")
 
 

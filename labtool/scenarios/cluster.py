@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from labtool import lab as labmod
 from labtool.backends.base import Backend
+from labtool.converge import unit_name
 from labtool.errors import LabtoolError
 from labtool.facts import Theory, theory_from_configs
 from labtool.provisioning import LB_SYSCTLS
@@ -26,6 +27,7 @@ class Cluster:
         self.backend = backend
 
     def systemctl(self, node: str, verb: str, service: str) -> None:
+        service = unit_name(self.backend.transport(node), service)
         labmod.systemctl(self.backend, self.spec.node(node), verb, service)
 
     def boot(self, node: str) -> None:

@@ -42,6 +42,9 @@ ExecStart=/usr/bin/ssh-keygen -A
 WantedBy=multi-user.target
 UNIT
 chroot "$root" systemctl enable ssh-keygen-first-boot.service >/dev/null 2>&1
+# Installed but not running, as on a fresh EL system: provisioning starts what each role needs
+# (apache2 left running on a load balancer would hold port 80 before HAProxy).
+chroot "$root" systemctl disable apache2 haproxy keepalived >/dev/null 2>&1
 printf 'auto lo\niface lo inet loopback\n\nallow-hotplug eth0\niface eth0 inet dhcp\n' \
     > "$root/etc/network/interfaces"
 echo "/dev/vda / ext4 defaults 0 1" > "$root/etc/fstab"
