@@ -155,10 +155,32 @@ def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: floa
             "--grace", "0.1"]
 
 
-def feed_agent_line(recorder: Recorder, line: str) -> None:
+class ClockMap:
+    """An agent's CLOCK_MONOTONIC on our own clock. In a netns node it is the same clock; on a
+    machine of its own it is another one: the offset is the smallest (arrival - stamp) seen,
+    which is the offset plus the shortest transit (a few ms over SSH)."""
+
+    def __init__(self, shared: bool) -> None:
+        self.shared = shared
+        self.offset: float | None = 0.0 if shared else None
+
+    def local(self, remote_t: float) -> float:
+        if not self.shared:
+            seen = time.monotonic() - remote_t
+            self.offset = seen if self.offset is None else min(self.offset, seen)
+        assert self.offset is not None
+        return remote_t + self.offset
+
+
+def feed_agent_line(recorder: Recorder, line: str, clock: ClockMap | None = None) -> None:
     """One JSON line of the agent into the recorder, with MACs and pages named by node."""
     data = json.loads(line)
     t, kind = data.pop("t"), data.pop("kind")
+    if clock is not None:
+        shift = clock.local(t) - t
+        t += shift
+        if "sent" in data:
+            data["sent"] += shift
     if kind in ("arp", "vrrp"):
         data["node"] = recorder.mac_to_node.get(data["mac"])
     if kind == "http":
@@ -174,13 +196,15 @@ def server_names(spec: LabSpec) -> dict[str, str]:
     return {f"app{i + 1}": w.name for i, w in enumerate(webs)} | {w.name: w.name for w in webs}
 
 
-def feed_stats_line(recorder: Recorder, lb: str, line: str, backend_name: str = "app") -> None:
+def feed_stats_line(recorder: Recorder, lb: str, line: str, clock: ClockMap,
+                    backend_name: str = "app") -> None:
     """One JSON line of an agent watching a load balancer's stats socket."""
     data = json.loads(line)
+    t = clock.local(data["t"])
     if data.get("kind") != "stats" or data["pxname"] not in (backend_name, "*"):
         return
     server = server_names(recorder.spec).get(data["svname"], data["svname"])
-    recorder.add("haproxy", t=data["t"], lb=lb, server=server, status=data["status"])
+    recorder.add("haproxy", t=t, lb=lb, server=server, status=data["status"])
 
 
 def vip_line(recorder: Recorder, node: str, line: str) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from labtool.backends.base import Backend
 from labtool.probes.recorder import (
+    ClockMap,
     LineReader,
     Recorder,
     StatsPoller,
@@ -45,7 +47,8 @@ def start_agent(spec: LabSpec, backend: Backend, recorder: Recorder,
     program = agent_program(backend, spec.client.name)
     return LineReader(client.argv(agent_argv(spec, rate=PROBE_RATE, duration_s=duration_s,
                                              timeout_s=REQUEST_TIMEOUT_S, program=program)),
-                      client.env(), lambda line: feed_agent_line(recorder, line),
+                      client.env(), partial(feed_agent_line, recorder,
+                                            clock=ClockMap(shared=backend.name == "netns")),
                       stdin_pipe=True)
 
 
@@ -90,7 +93,8 @@ class Probes:
                               program=agent_program(self.backend, node))
             self.stats_agents[node] = LineReader(
                 transport.argv([*argv, "--stats-socket", STATS_SOCKET]), transport.env(),
-                lambda line: feed_stats_line(self.recorder, node, line), stdin_pipe=True)
+                partial(feed_stats_line, self.recorder, node,
+                        clock=ClockMap(shared=self.backend.name == "netns")), stdin_pipe=True)
 
     def request_stop(self) -> None:
         """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""

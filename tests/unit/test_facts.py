@@ -81,3 +81,17 @@ def test_detection_time_of_a_lost_web_node() -> None:
     facts = compute(events, 0.0, 12.0, SPEC)
     assert facts.haproxy_detect_s == {"web1": 11.0}
     assert facts.served_after_detect == {"web2": 2}
+
+
+def test_an_agent_clock_on_another_machine_is_mapped_onto_ours() -> None:
+    import time
+
+    from labtool.probes.recorder import ClockMap
+
+    shared = ClockMap(shared=True)
+    assert shared.local(12.5) == 12.5
+    remote = ClockMap(shared=False)
+    now = time.monotonic()
+    mapped = remote.local(100.0)  # a machine booted 100 s ago, stamped just now
+    assert abs(mapped - now) < 0.5
+    assert remote.local(101.0) == pytest.approx(mapped + 1.0)  # later stamps keep their gaps
