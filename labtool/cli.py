@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -249,7 +250,7 @@ def doctor_cmd(
         fail(f"unknown backend '{backend}'. Fix: use netns or vagrant", ExitCode.USAGE)
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
-        out.print(f"{mark} {check.name}: {check.detail}")
+        out.print(f"{mark} {escape(check.name)}: {escape(check.detail)}", markup=True)
     missing = [c for c in checks if not c.ok]
     fixes = sorted({c.fix for c in missing if c.fix.startswith("apt-get install -y ")
                     and "--no-install-recommends" not in c.fix})

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from labtool import doctor
 from labtool import lab as labmod
@@ -74,7 +76,7 @@ def print_result(result: ScenarioResult) -> None:
         table.add_column(column)
     for check in result.checks:
         table.add_row(check.fact, check.expected, json.dumps(check.observed),
-                      "[green]ok[/]" if check.ok else "[red]NO[/]")
+                      Text("ok", style="green") if check.ok else Text("NO", style="red"))
     out.print(table)
     facts = result.facts
     out.print(f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
@@ -83,7 +85,7 @@ def print_result(result: ScenarioResult) -> None:
               f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
               f"{facts.served_after}")
     for note in result.notes:
-        out.print(f"  [yellow]note:[/] {note}")
+        out.print(f"  [yellow]note:[/] {escape(note)}", markup=True)
 
 
 def report(

@@ -9,13 +9,16 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 
 from labtool.errors import ExitCode
 from labtool.provisioning import Adaptation
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup by default: messages carry text from configs and daemons ("[/etc/haproxy/...]"),
+# which rich would read as tags. Styled lines say markup=True and escape what they quote.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 NameOption = Annotated[str | None, typer.Option(
@@ -23,7 +26,7 @@ NameOption = Annotated[str | None, typer.Option(
 
 
 def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
-    err.print(f"[bold red]labtool: error:[/] {message}", markup=True)
+    err.print(f"[bold red]labtool: error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 
@@ -34,19 +37,19 @@ class ConsoleProgress:
         self._status: Status | None = None
 
     def step(self, text: str) -> None:
-        err.print(f"  [cyan]•[/] {text}")
+        err.print(f"  [cyan]•[/] {escape(text)}", markup=True)
 
     def adaptation(self, change: Adaptation) -> None:
         used = change.used_lines.replace("\n", " + ")
-        err.print(f"  [yellow]changed[/] {change.file}: '{change.lab_line}' -> {used}\n"
-                  f"          why: {change.reason}")
+        err.print(f"  [yellow]changed[/] {escape(change.file)}: '{escape(change.lab_line)}' -> "
+                  f"{escape(used)}\n          why: {escape(change.reason)}", markup=True)
 
     def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None:
         if self._status is None:
             self._status = err.status(text)
             self._status.start()
             if not err.is_terminal:
-                err.print(f"  [cyan]•[/] {text}")
+                err.print(f"  [cyan]•[/] {escape(text)}", markup=True)
         self._status.update(f"{text}: {elapsed_s:.1f} s elapsed")
 
     def close(self) -> None:

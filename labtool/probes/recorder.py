@@ -116,8 +116,14 @@ class LineReader:
     """A process whose stdout lines feed a callback, on a thread of its own."""
 
     def __init__(self, argv: list[str], env: dict[str, str], on_line: Callable[[str], None],
-                 on_end: Callable[[], None] | None = None, stdin_pipe: bool = False) -> None:
-        self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe)
+                 on_end: Callable[[], None] | None = None, stdin_pipe: bool = False,
+                 log: Path | None = None) -> None:
+        """`log`: where the process's stderr goes (its errors are worth keeping)."""
+        if log is not None:
+            with log.open("a") as errors:
+                self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe, stderr=errors)
+        else:
+            self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe)
         self.on_line = on_line
         self.on_end = on_end
         self.thread = threading.Thread(target=self._pump, daemon=True)

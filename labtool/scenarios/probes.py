@@ -22,11 +22,17 @@ from labtool.probes.recorder import (
 )
 from labtool.scenarios.cluster import Cluster
 from labtool.spec import LabSpec
+from labtool.state import lab_dir
 
 PROBE_RATE = 50.0  # requests per second from the client node
 REQUEST_TIMEOUT_S = 10.0
 STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
 AGENT_ON_MACHINE = "/var/tmp/labtool-agent.py"
+
+
+def probes_log(spec: LabSpec) -> Path:
+    """The probes' own errors, kept in the lab's folder."""
+    return lab_dir(spec.name) / "probes.log"
 
 
 def agent_program(backend: Backend, node: str) -> list[str] | None:
@@ -49,7 +55,7 @@ def start_agent(spec: LabSpec, backend: Backend, recorder: Recorder,
                                              timeout_s=REQUEST_TIMEOUT_S, program=program)),
                       client.env(), partial(feed_agent_line, recorder,
                                             clock=ClockMap(shared=backend.name == "netns")),
-                      stdin_pipe=True)
+                      stdin_pipe=True, log=probes_log(spec))
 
 
 class Probes:
@@ -87,14 +93,16 @@ class Probes:
         watch = f"ip -o -4 monitor address dev {self.spec.nic} & read -r _; kill $!"
         self.monitors[node] = LineReader(
             transport.argv(["sh", "-c", watch]), transport.env(),
-            lambda line: vip_line(self.recorder, node, line), on_end=ended, stdin_pipe=True)
+            lambda line: vip_line(self.recorder, node, line), on_end=ended, stdin_pipe=True,
+            log=probes_log(self.spec))
         if self.stats is None:
             argv = agent_argv(self.spec, rate=0, duration_s=600, timeout_s=1,
                               program=agent_program(self.backend, node))
             self.stats_agents[node] = LineReader(
                 transport.argv([*argv, "--stats-socket", STATS_SOCKET]), transport.env(),
                 partial(feed_stats_line, self.recorder, node,
-                        clock=ClockMap(shared=self.backend.name == "netns")), stdin_pipe=True)
+                        clock=ClockMap(shared=self.backend.name == "netns")), stdin_pipe=True,
+                log=probes_log(self.spec))
 
     def request_stop(self) -> None:
         """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
 from labtool.cli import app
@@ -38,3 +40,14 @@ def test_every_command_has_help() -> None:
     for command in ("up", "status", "exec", "shell", "down", "doctor"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
+
+
+def test_an_error_quoting_brackets_is_printed_not_parsed(tmp_path: Path) -> None:
+    """HAProxy says '[/etc/haproxy/haproxy.cfg:29]': rich must not read it as a tag."""
+    from labtool.console import ConsoleProgress, fail
+    from labtool.provisioning import Adaptation
+
+    ConsoleProgress().step("==> [/etc/haproxy/haproxy.cfg:29] : warning")
+    ConsoleProgress().adaptation(Adaptation("[/x]", "[/y]", "[/z]", "[/w]"))
+    with pytest.raises(typer.Exit):
+        fail("haproxy: [/etc/haproxy/haproxy.cfg:29] : 'pidfile' already specified")
