@@ -61,8 +61,10 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     within = evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s,
                       values) or 0.0
     recorder = Recorder(spec, slow_s=SLOW_S)
-    # The client's agent starts first, so that it is ready once the preconditions hold.
-    duration = 2 * values["vrrp_master_down_s"] + within + 20 + \
+    # The client's agent starts first, so that it is ready once the preconditions hold. It is
+    # asked to stop when the window ends; its own bound leaves room for slow preconditions
+    # (machines under emulation, a `vagrant status` per check).
+    duration = 2 * values["vrrp_master_down_s"] + within + 120 + \
         (scenario.before_requests + scenario.settle_requests) / PROBE_RATE
     agent = start_agent(spec, backend, recorder, duration)
     waits_s = 0.0
