@@ -45,8 +45,7 @@ class VagrantBackend(Backend):
         self.options = VagrantOptions(box=options.get("box", spec.box),
                                       provider=options.get("provider", "virtualbox"))
         self._transports: dict[str, SshTransport] = {}
-        self._states: dict[str, str] = {}
-        self._states_at = float("-inf")
+        self._states: dict[str, tuple[str, float]] = {}  # node -> (state, when)
         self.on_line: Callable[[str], None] = lambda line: None
 
     # --- vagrant itself ------------------------------------------------------------------
@@ -97,13 +96,14 @@ class VagrantBackend(Backend):
         return self._transports[node]
 
     def machine_state(self, node: str) -> str:
-        """From one `vagrant status` for all machines, kept 2 s: each call starts Ruby and
-        costs a second or more, and a status asks about every node."""
-        now = time.monotonic()
-        if now - self._states_at > STATES_TTL_S:
-            self._states = {s.name: str(s.state) for s in self._vagrant().status()}
-            self._states_at = time.monotonic()
-        return self._states.get(node, "unknown")
+        """`vagrant status NODE`, kept 2 s: each call starts Ruby and costs a second or more,
+        and one cluster check asks about a node several times."""
+        seen = self._states.get(node)
+        if seen is None or time.monotonic() - seen[1] > STATES_TTL_S:
+            statuses = self._vagrant().status(vm_name=node)
+            seen = (str(statuses[0].state) if statuses else "unknown", time.monotonic())
+            self._states[node] = seen
+        return seen[0]
 
     def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
         spec_node = self.spec.node(node)
@@ -127,13 +127,13 @@ class VagrantBackend(Backend):
     def power_off(self, node: str) -> None:
         self._drop(node)
         self._vagrant().halt(vm_name=node, force=True)
-        self._states_at = float("-inf")
+        self._states.pop(node, None)
 
     def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
         self._drop(node)
         self._stream(self._vagrant().up(vm_name=node, provider=self.options.provider,
                                         stream_output=True))
-        self._states_at = float("-inf")
+        self._states.pop(node, None)
 
     def set_link(self, node: str, up: bool) -> None:
         self.transport(node).run(["ip", "link", "set", self.spec.nic, "up" if up else "down"])
@@ -159,7 +159,7 @@ class VagrantBackend(Backend):
         return 0  # the VMs' memory is the hypervisor's to report
 
     def _drop(self, node: str) -> None:
-        self._states_at = float("-inf")  # the machine's state is changing: ask again
+        self._states.pop(node, None)  # the machine's state is changing: ask again
         transport = self._transports.pop(node, None)
         if transport is not None:
             transport.close()

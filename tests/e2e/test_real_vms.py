@@ -99,7 +99,9 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
                      "--name", LAB)
         timings["up and provision"] = time.monotonic() - started
         assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-5000:]
-        status = json.loads(labtool(env, "status", "--json", "--name", LAB).stdout)
+        looked = labtool(env, "status", "--json", "--name", LAB)
+        assert looked.returncode == 0, looked.stderr[-3000:]
+        status = json.loads(looked.stdout)
         assert status["vip_holder"] == "haproxy1"
         answers = {labtool(env, "exec", "client", "--name", LAB, "--", "curl", "-s",
                            "http://10.0.0.10/").stdout for _ in range(4)}
