@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from labtool import runner
@@ -179,7 +178,3 @@ class VagrantBackend(Backend):
         if folder.exists():
             shutil.rmtree(folder)
         return machines
-
-
-def lab_folder(lab: str) -> Path:
-    return lab_dir(lab) / VAGRANT_DIR

@@ -26,6 +26,7 @@ import socket
 import struct
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 ETH_P_ARP = 0x0806
@@ -193,23 +194,24 @@ class Agent:
         loop.add_reader(ip.fileno(), self._read_ip, ip)
         return [arp, ip]
 
-    def _read_arp(self, sock: socket.socket) -> None:
+    @staticmethod
+    def _frames(sock: socket.socket) -> Iterator[bytes]:
+        """Every frame waiting on a non-blocking packet socket."""
         while True:
             try:
-                frame = sock.recv(2048)
+                yield sock.recv(2048)
             except BlockingIOError:
                 return
+
+    def _read_arp(self, sock: socket.socket) -> None:
+        for frame in self._frames(sock):
             arp = parse_arp(frame)
             if arp and arp["ip"] == self.options.vip:
                 emit("arp", mac=arp["mac"], op="reply" if arp["op"] == 2 else "request",
                      gratuitous=arp["target"] == self.options.vip)
 
     def _read_ip(self, sock: socket.socket) -> None:
-        while True:
-            try:
-                frame = sock.recv(2048)
-            except BlockingIOError:
-                return
+        for frame in self._frames(sock):
             advert = parse_vrrp(frame)
             if advert:
                 emit("vrrp", **advert)
