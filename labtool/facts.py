@@ -159,6 +159,7 @@ class Facts:
     adverts: int
     advert_interval_s: float | None
     vip_gained: list[str]  # nodes that took the VIP after the fault (a failback, on restore)
+    fault_applied_s: float | None = None  # how long the fault's actions took to run
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,6 +271,7 @@ def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
         adverts=len(adverts),
         advert_interval_s=round(statistics.median(gaps), 3) if gaps else None,
         vip_gained=sorted(set(ever) - holders_before),
+        fault_applied_s=first_after("fault-applied", lambda d: True),
     )
 
 

@@ -4,7 +4,8 @@ Who does what: Vagrantfile.j2 (labtool.vagrantfile) says what the machines are; 
 runs `vagrant validate/up/status/halt/destroy/ssh-config` in the lab's folder; each machine is
 reached with the SSH transport, from its own `vagrant ssh-config`. Provisioning is not here
 (labtool.converge does it through those transports). The lab's client is one more small VM,
-for the probes. A lost node is `vagrant halt --force`; its cable cut is its eth1 down.
+for the probes. A lost node is `vagrant halt --force` (on libvirt, `virsh destroy`: see
+power_off); its cable cut is its eth1 down.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from labtool.vagrantfile import VagrantOptions, render
 
 VAGRANT_DIR = "vagrant"
 STATES_TTL_S = 2.0
+LIBVIRT_URI = "qemu:///system"  # as Vagrantfile.j2 sets it
 
 
 def vagrant_env() -> dict[str, str]:
@@ -124,9 +126,32 @@ class VagrantBackend(Backend):
         return status
 
     def power_off(self, node: str) -> None:
+        """Pull the power: the machine stops at once, no shutdown runs inside it.
+
+        On libvirt this is `virsh destroy` of the machine's domain. vagrant-libvirt before
+        0.12 (Debian 12 ships 0.11.2) ignores `halt --force`: it sends ACPI and waits for a
+        graceful shutdown, which stops keepalived cleanly (a priority-0 advert) instead of
+        losing the node (vagrant-libvirt issue #1765, fixed by pull request #1766)."""
         self._drop(node)
-        self._vagrant().halt(vm_name=node, force=True)
+        domain = self.libvirt_domain(node)
+        if domain is not None and shutil.which("virsh") is not None:
+            done = runner.run(["virsh", "-c", LIBVIRT_URI, "destroy", domain], timeout_s=60)
+            if not done.succeeded:
+                raise LabtoolError(f"could not power {node} off: {done.describe_failure()}")
+        else:
+            self._vagrant().halt(vm_name=node, force=True)
         self._states.pop(node, None)
+
+    def libvirt_domain(self, node: str) -> str | None:
+        """The libvirt domain's UUID of a machine Vagrant made, from its .vagrant folder."""
+        if self.options.provider != "libvirt":
+            return None
+        found = self.root / ".vagrant" / "machines" / node / "libvirt" / "id"
+        try:
+            domain = found.read_text().strip()
+        except OSError:
+            return None
+        return domain or None
 
     def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
         self._drop(node)

@@ -45,13 +45,16 @@ def in_netns(*argv: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A namespace with loopback only, libvirt's daemons inside it, a VAGRANT_HOME of ours."""
+    started = time.monotonic()
     box = sh("bash", str(HERE / "build_box.sh"), str(CACHE), timeout_s=1800).stdout.split()[-1]
+    print(f"box: {box} ({time.monotonic() - started:.1f} s, 0 when cached)")
     home = tmp_path_factory.mktemp("vagrant-home")
     env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_CHECKPOINT_DISABLE": "1",
            "VAGRANT_DEFAULT_PROVIDER": "libvirt"}
     sh("ip", "netns", "add", NETNS)
-    daemons: list[int] = []
+    daemons: list[subprocess.Popen[bytes]] = []
     pools_before: set[str] = set()
+    leftovers: list[str] = []
     try:
         in_netns("ip", "link", "set", "lo", "up")
         assert in_netns("ip", "route").stdout.strip() == ""  # no way out of this namespace
@@ -59,7 +62,7 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             proc = subprocess.Popen(["ip", "netns", "exec", NETNS, daemon],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
-            daemons.append(proc.pid)
+            daemons.append(proc)
         deadline = time.monotonic() + 30
         while sh("virsh", "-c", "qemu:///system", "version", check=False).returncode != 0:
             assert time.monotonic() < deadline, "libvirtd did not start"
@@ -69,19 +72,49 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         sh("vagrant", "box", "add", "--force", "--name", BOX, box, env=env, timeout_s=600)
         yield env
     finally:
-        virsh = ("virsh", "-c", "qemu:///system")
-        for volume in sh(*virsh, "vol-list", "default", "--name", check=False).stdout.split():
-            if volume.startswith(BOX):  # `vagrant box remove` would leave it in the pool
-                sh(*virsh, "vol-delete", volume, "--pool", "default", check=False)
-        for pool in set(sh(*virsh, "pool-list", "--all", "--name", check=False).stdout.split()) \
-                - pools_before:
+        leftovers = teardown(daemons, pools_before)
+        shutil.rmtree(home, ignore_errors=True)
+    assert not leftovers, f"left behind: {leftovers}"
+
+
+def teardown(daemons: list[subprocess.Popen[bytes]], pools_before: set[str]) -> list[str]:
+    """Delete what this test made in libvirt, stop its daemons, delete the namespace; returns
+    what could not be removed (domains, volumes, networks, files, the namespace)."""
+    virsh = ("virsh", "-c", "qemu:///system")
+    left: list[str] = []
+    if daemons:
+        pools = sh(*virsh, "pool-list", "--all", "--name", check=False).stdout.split()
+        paths: list[Path] = []
+        for pool in pools:
+            xml = sh(*virsh, "pool-dumpxml", pool, check=False).stdout
+            if "<path>" in xml:
+                paths.append(Path(xml.split("<path>")[1].split("</path>")[0]))
+            for volume in sh(*virsh, "vol-list", pool, "--name", check=False).stdout.split():
+                if volume.startswith((BOX, f"labtool-{LAB}-")):  # `box remove` leaves these
+                    sh(*virsh, "vol-delete", volume, "--pool", pool, check=False)
+        for pool in set(pools) - pools_before:
             sh(*virsh, "pool-destroy", pool, check=False)
             sh(*virsh, "pool-undefine", pool, check=False)
-        for pid in daemons:
-            subprocess.run(["kill", str(pid)], check=False)
-        time.sleep(1)
-        sh("ip", "netns", "del", NETNS, check=False)
-        shutil.rmtree(home, ignore_errors=True)
+        left += [f"domain {d}" for d in
+                 sh(*virsh, "list", "--all", "--name", check=False).stdout.split()]
+        left += [f"network {n}" for n in
+                 sh(*virsh, "net-list", "--all", "--name", check=False).stdout.split()
+                 if n != "default"]
+        for folder in paths:
+            left += [f"file {f}" for f in folder.glob(f"{BOX}*")]
+            left += [f"file {f}" for f in folder.glob(f"labtool-{LAB}-*")]
+    for proc in daemons:
+        proc.terminate()
+    for proc in daemons:  # wait for them, so that nothing holds the namespace
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+    sh("ip", "netns", "del", NETNS, check=False)
+    if NETNS in sh("ip", "netns", "list", check=False).stdout:
+        left.append(f"namespace {NETNS}")
+    return left
 
 
 def labtool(env: dict[str, str], *args: str, timeout_s: float = 3600) -> \
