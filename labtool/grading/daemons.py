@@ -1,0 +1,98 @@
+"""The daemons' own config checks, folded into lint's findings: `haproxy -c` and `keepalived
+-t`, each in a throwaway network namespace (nothing it does reaches a network; keepalived's has
+the NIC the config names). Used by `labtool lint` only: `labtool grade` never runs anything
+from a submission. A config that loads Lua is not given to `haproxy -c`, which would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from labtool import runner
+from labtool.configs.common import Finding
+from labtool.configs.keepalived import KeepalivedConfig
+from labtool.grading.configset import ConfigSet
+
+CHECK_TIMEOUT_S = 20.0
+IFNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
+HAPROXY_LINE = re.compile(r"^\[(ALERT|WARNING|NOTICE)\]\s*(?:\(\d+\))?\s*:\s*(?:\w+\s*:\s*)?"
+                          r"(?:parsing \[(?P<file>[^\]]+):(?P<line>\d+)\]\s*:\s*)?(?P<msg>.*)$")
+KEEPALIVED_LINE = re.compile(r"^\((?P<file>[^:]+): Line (?P<line>\d+)\)\s*(?P<msg>.*)$")
+SEVERITY = {"ALERT": "error", "WARNING": "warning", "NOTICE": "info"}
+NOISE = ("haproxy version is", "path to executable is", "Fatal errors found",
+         "Error(s) found in configuration file")
+
+
+def _unshare() -> list[str]:
+    if os.geteuid() == 0:
+        return ["unshare", "--net"]
+    return ["unshare", "--user", "--map-root-user", "--net"]
+
+
+def daemon_checks(configs: ConfigSet, nic: str) -> list[Finding]:
+    found: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="labtool-lint-") as folder:
+        for label in configs.haproxy:
+            found += haproxy_check(label, configs.raw.get(label) or b"", Path(folder))
+        for label, keepalived in configs.keepalived.items():
+            found += keepalived_check(label, keepalived, configs.raw.get(label) or b"", nic,
+                                      Path(folder))
+    return found
+
+
+def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
+    if shutil.which("haproxy") is None:
+        return []
+    if re.search(rb"^\s*lua-(load|prepend-path|load-per-thread)\b", data, re.M):
+        return [Finding("HA-DAEMON", "info", "haproxy -c not run: the config loads Lua, which "
+                        "the check would execute", label)]
+    path = folder / "haproxy.cfg"
+    path.write_bytes(data)
+    done = runner.run([*_unshare(), "haproxy", "-c", "-f", str(path)],
+                      timeout_s=CHECK_TIMEOUT_S)
+    found = []
+    for line in (done.stdout + "\n" + done.stderr).splitlines():
+        match = HAPROXY_LINE.match(line.strip())
+        if not match or any(n in line for n in NOISE):
+            continue
+        found.append(Finding("HA-DAEMON", SEVERITY[match[1]], f"haproxy -c: {match['msg']}",
+                             label, int(match["line"]) if match["line"] else None))
+    if not done.succeeded and not any(f.severity == "error" for f in found):
+        found.append(Finding("HA-DAEMON", "error", f"haproxy -c refused the file: "
+                             f"{done.describe_failure()[:300]}", label))
+    return found
+
+
+def keepalived_check(label: str, config: KeepalivedConfig, data: bytes, nic: str,
+                     folder: Path) -> list[Finding]:
+    if shutil.which("keepalived") is None:
+        return []
+    nics = {nic} | {i.value("interface") or nic for i in config.instances()}
+    nics = {n for n in nics if IFNAME.match(n)}
+    path = folder / "keepalived.conf"
+    path.write_bytes(data)
+    script = "set -e\n" + "".join(
+        f"ip link add {n} type veth peer name ltpeer{i}\nip link set {n} up\n"
+        for i, n in enumerate(sorted(nics))) + f'exec keepalived -t -l -n -f "{path}"\n'
+    done = runner.run([*_unshare(), "sh", "-c", script], timeout_s=CHECK_TIMEOUT_S)
+    found = []
+    for line in (done.stdout + "\n" + done.stderr).splitlines():
+        line = line.strip()
+        match = KEEPALIVED_LINE.match(line)
+        if match:
+            text = match["msg"].strip()
+            severity = "warning" if re.search(r"deprecated|ignoring|Please use", text) \
+                else "error"
+            if found and found[-1].line == int(match["line"]) and text.startswith("Please"):
+                continue  # the second line of a two-line message
+            found.append(Finding("KA-DAEMON", severity, f"keepalived -t: {text}", label,
+                                 int(match["line"])))
+        elif line.startswith("SECURITY VIOLATION"):
+            found.append(Finding("KA-DAEMON", "warning", f"keepalived -t: {line}", label))
+    if not done.succeeded and not found:
+        found.append(Finding("KA-DAEMON", "error", f"keepalived -t refused the file: "
+                             f"{done.describe_failure()[:300]}", label))
+    return found
