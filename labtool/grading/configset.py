@@ -58,7 +58,8 @@ def from_nodes(spec: LabSpec, read: Reader, lister: Lister | None = None,
             name = label(lb.name, path)
             if data is None:
                 configs.missing.append(Finding(
-                    "FILE-MISSING", "error", f"{name} is missing", name, None,
+                    ("KA-MISSING" if kind == "keepalived" else "HA-MISSING"), "error",
+                    f"{name} is missing", name, None,
                     f"{lb.name} needs {path} for the lab", f"hand in {name}"))
                 continue
             configs.raw[name] = data

@@ -53,7 +53,7 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
     path.write_bytes(data)
     done = runner.run([*_unshare(), "haproxy", "-c", "-f", str(path)],
                       timeout_s=CHECK_TIMEOUT_S)
-    found = []
+    found: list[Finding] = []
     for line in (done.stdout + "\n" + done.stderr).splitlines():
         match = HAPROXY_LINE.match(line.strip())
         if not match or any(n in line for n in NOISE):
@@ -78,7 +78,7 @@ def keepalived_check(label: str, config: KeepalivedConfig, data: bytes, nic: str
         f"ip link add {n} type veth peer name ltpeer{i}\nip link set {n} up\n"
         for i, n in enumerate(sorted(nics))) + f'exec keepalived -t -l -n -f "{path}"\n'
     done = runner.run([*_unshare(), "sh", "-c", script], timeout_s=CHECK_TIMEOUT_S)
-    found = []
+    found: list[Finding] = []
     for line in (done.stdout + "\n" + done.stderr).splitlines():
         line = line.strip()
         match = KEEPALIVED_LINE.match(line)
