@@ -100,6 +100,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in scenario.fault])
         for action in scenario.fault:
             cluster.apply(action)
+            if action.kind == "power_off":
+                for node in action.nodes:
+                    probes.node_lost(node)
             if action.kind == "power_on":
                 for node in action.nodes:
                     if node in probes.lb_names():

@@ -104,6 +104,13 @@ class Probes:
                         clock=ClockMap(shared=self.backend.name == "netns")), stdin_pipe=True,
                 log=probes_log(self.spec))
 
+    def node_lost(self, node: str) -> None:
+        """The node was powered off (the backend returns once it is off): its addresses are
+        gone now. Its `ip monitor` may not say so: on a VM whose power is pulled, the SSH
+        connection it runs in hangs until a timeout instead of ending."""
+        if node in self.recorder.live.vip_nodes:
+            self.recorder.add("vip", node=node, action="removed", reason="node down")
+
     def request_stop(self) -> None:
         """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""
         if self.agent.proc.stdin:

@@ -89,7 +89,9 @@ def teardown(daemons: list[subprocess.Popen[bytes]], pools_before: set[str]) -> 
             xml = sh(*virsh, "pool-dumpxml", pool, check=False).stdout
             if "<path>" in xml:
                 paths.append(Path(xml.split("<path>")[1].split("</path>")[0]))
-            for volume in sh(*virsh, "vol-list", pool, "--name", check=False).stdout.split():
+            listed = sh(*virsh, "vol-list", pool, check=False).stdout.splitlines()[2:]
+            for volume in [line.split()[0] for line in listed if line.strip()]:
+                # (Debian 12's virsh has no vol-list --name: the table's first column)
                 if volume.startswith((BOX, f"labtool-{LAB}-")):  # `box remove` leaves these
                     sh(*virsh, "vol-delete", volume, "--pool", pool, check=False)
         for pool in set(pools) - pools_before:
