@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from labtool import __version__, cli_scenarios, doctor, runner
+from labtool import __version__, cli_grading, cli_scenarios, doctor, runner
 from labtool import lab as labmod
 from labtool.console import ConsoleProgress, NameOption, err, fail, out
 from labtool.errors import ExitCode, LabtoolError
@@ -266,6 +266,7 @@ def doctor_cmd(
 
 
 cli_scenarios.register(app)
+cli_grading.register(app)
 
 
 def main() -> None:

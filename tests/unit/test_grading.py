@@ -1,0 +1,139 @@
+"""Grading over submissions built in tests/submissions.py: the correct one scores full marks,
+each planted pitfall loses points with a finding naming the offending directive or value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from labtool.cli import app
+from labtool.grading.grade import Grade, feedback, grade_all, summary, to_csv
+from labtool.grading.rubric import load_rubric
+from labtool.grading.submission import discover
+from labtool.spec import default_spec
+from tests.submissions import PITFALLS, build_class, correct, write
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Grade]:
+    root = tmp_path_factory.mktemp("class")
+    build_class(root / "class")
+    spec = default_spec()
+    paths = discover([root / "class"], {n.name for n in spec.nodes})
+    work = root / "work"
+    work.mkdir()
+    grades = grade_all(paths, spec, load_rubric(), work, "fr")
+    return {g.submission: g for g in grades}
+
+
+def test_the_correct_submission_scores_full_marks(graded: dict[str, Grade]) -> None:
+    best = graded["correct"]
+    assert best.findings == [] or all(f.points_lost == 0 for f in best.findings), \
+        [f.message for f in best.findings]
+    assert (best.score, best.max, best.grade) == (20, 20, 20)
+
+
+@pytest.mark.parametrize("pitfall", sorted(PITFALLS))
+def test_each_pitfall_loses_points_with_a_finding_that_names_it(
+        graded: dict[str, Grade], pitfall: str) -> None:
+    grade = graded[pitfall]
+    assert grade.score < 20, pitfall
+    _, named = PITFALLS[pitfall]
+    losing = [f for f in grade.findings if f.points_lost > 0]
+    assert any(named.lower() in f.message.lower() for f in losing), \
+        (named, [f.message for f in losing])
+    assert round(sum(f.points_lost for f in losing), 2) == round(20 - grade.score, 2)
+
+
+def test_findings_carry_file_and_line(graded: dict[str, Grade]) -> None:
+    finding = next(f for f in graded["equal-priorities"].findings if f.points_lost)
+    assert finding.file and finding.file.endswith("keepalived.conf") and finding.line == 14
+    assert finding.criterion == "vrrp-master"
+
+
+def test_the_labs_own_configs_verbatim(tmp_path: Path) -> None:
+    """The seed's two keepalived.conf and CentOS 7's haproxy.cfg with the seed's edits."""
+    import re
+
+    from labtool.grading.configset import from_files
+    from labtool.grading.lint import lint
+
+    here = Path(__file__).parents[2].parent / "shared"
+    if not (here / "seed").is_dir():
+        pytest.skip("../shared is not here")
+    seed = (here / "seed" / "tp-cluster-web.md").read_text()
+    blocks = [b for b in re.findall(r"```sh\n(.*?)```", seed, re.S) if "vrrp_instance" in b]
+    cfg = (here / "corpus" / "centos7-default-haproxy.cfg").read_text()
+    cfg = cfg.replace("frontend  main *:5000", "frontend  main *:80")
+    cfg = cfg.replace("    use_backend static", "#    use_backend static")
+    cfg = re.sub(r"backend app\n(.*\n)*", "backend app\n    balance     roundrobin\n"
+                 "    server  app1 10.0.0.21:80 check\n    server  app2 10.0.0.22:80 check\n",
+                 cfg)
+    paths = []
+    for name, text in (("haproxy1-keepalived.conf", blocks[0]),
+                       ("haproxy2-keepalived.conf", blocks[1]), ("haproxy.cfg", cfg)):
+        (tmp_path / name).write_text(text)
+        paths.append(tmp_path / name)
+    rules = {(f.rule, Path(f.file).name, f.line) for f in lint(from_files(paths),
+                                                                default_spec())}
+    assert ("KA-EQUAL-PRIORITY", "haproxy2-keepalived.conf", 9) in rules
+    assert ("KA-LVS-SYNC", "haproxy1-keepalived.conf", 13) in rules
+    assert ("KA-LVS-SYNC", "haproxy2-keepalived.conf", 13) in rules
+    assert ("HA-FRONTEND-ADDRESS", "haproxy.cfg", 63) in rules
+    assert not any(r[0] in ("HA-WEB-MISSING", "HA-NO-CHECK") for r in rules)
+
+
+def test_feedback_csv_summary(graded: dict[str, Grade]) -> None:
+    text = feedback(graded["no-check"], "fr")
+    assert text.startswith("# Note : no-check : ")
+    assert "server app2 10.0.0.22:80 has no 'check'" in text and "Correction" in text
+    rows = to_csv(graded.values()).splitlines()
+    assert rows[0].startswith("submission,score,max,grade,total,vrrp-pair")
+    assert len(rows) == len(graded) + 1
+    assert any(r.startswith("correct,20.0,20.0,20.0") for r in rows)
+    assert f"{len(graded)} étudiants" in summary(list(graded.values()), "fr")
+
+
+def test_cli_grade_json_shape(tmp_path: Path) -> None:
+    write(correct(), tmp_path / "alice")
+    broken = correct()
+    broken["haproxy1/etc/haproxy/haproxy.cfg"] = "\x00\x01junk"
+    write(broken, tmp_path / "bob")
+    result = CliRunner().invoke(app, ["grade", str(tmp_path), "--format", "json",
+                                      "--lang", "en", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert [p["submission"] for p in payload] == ["alice", "bob"]
+    assert payload[0]["score"] == payload[0]["max"] == 20
+    assert payload[1]["score"] < 20
+    finding = next(f for f in payload[1]["findings"] if f["points_lost"])
+    assert set(finding) >= {"criterion", "severity", "message", "points_lost", "file", "line"}
+    assert any("binary" in f["message"] and f["file"] == "haproxy1/etc/haproxy/haproxy.cfg"
+               for f in payload[1]["findings"])
+    assert (tmp_path / "out" / "grades.csv").is_file()
+    assert (tmp_path / "out" / "feedback" / "bob.md").read_text().startswith("# Grade: bob")
+
+
+def test_cli_grade_refuses_a_broken_rubric(tmp_path: Path) -> None:
+    write(correct(), tmp_path / "alice")
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text("total = 20\n[[criterion]]\nid = 'x'\nkind = 'lint'\npoints = -1\n")
+    result = CliRunner().invoke(app, ["grade", str(tmp_path / "alice"), "--rubric",
+                                      str(rubric)])
+    assert result.exit_code == 2
+    assert "'points' must be a positive number" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_lint_exit_codes(tmp_path: Path) -> None:
+    good = write(correct(), tmp_path / "good")
+    result = CliRunner().invoke(app, ["lint", str(good), "--no-daemons"])
+    assert result.exit_code == 0, result.output
+    bad = write(PITFALLS["no-check"][0](correct()), tmp_path / "bad")
+    result = CliRunner().invoke(app, ["lint", str(bad), "--no-daemons", "--format", "json"])
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)[0]["findings"]
+    assert any(f["rule"] == "HA-NO-CHECK" and f["line"] == 27 for f in found)
