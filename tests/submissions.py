@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the report is Markdown data: its table rows are long lines)
 """Submissions built for the grading tests and the benchmark: a correct one, and one per
 pitfall the lint rules and the rubric know (each a small edit of the correct one)."""
 
