@@ -69,8 +69,7 @@ def discover(paths: list[Path], nodes: set[str]) -> list[Path]:
             raise SubmissionError(f"{path}: no such file or folder")
         if path.is_symlink():
             raise SubmissionError(f"{path} is a symlink; give the real path")
-        if path.is_file() or looks_like_submission(path, nodes) or \
-                _single_child(path, nodes) is not None:
+        if path.is_file() or looks_like_submission(path, nodes):
             found.append(path)
         else:
             children = sorted(p for p in path.iterdir() if not p.name.startswith(".") and
@@ -224,7 +223,8 @@ def _unzip(archive: Path, writer: _Writer) -> None:
                 if info.is_dir() or relative == "":
                     continue
                 mode = info.external_attr >> 16
-                if mode and not stat.S_ISREG(mode):
+                if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # 0: made on a system
+                    # that records no file type
                     writer.skip(info.filename, "a symlink" if stat.S_ISLNK(mode) else
                                 "not a regular file")
                     continue
