@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Benchmark of `labtool grade` over a class of 200 file submissions (target: median <= 10 s
+on 2 cores, memory bounded).
+
+The class is built once from tests/submissions.py: the correct submission and each pitfall in
+turn, half as folders and half as .tar.gz archives. Each run is the real command line,
+`labtool grade CLASS --format csv`; the script prints the medians of several runs and the
+largest peak RSS of the grading process. No root needed. Usage:
+
+    .venv/bin/python benchmarks/bench_grade.py [--runs 5] [--students 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests.submissions import PITFALLS, correct, write  # noqa: E402
+
+
+def build(folder: Path, students: int) -> None:
+    variants = [correct()] + [plant(correct()) for plant, _ in PITFALLS.values()]
+    for index in range(students):
+        files = variants[index % len(variants)]
+        name = f"student{index:03d}"
+        if index % 2:
+            with tarfile.open(folder / f"{name}.tar.gz", "w:gz") as tar:
+                with tempfile.TemporaryDirectory() as tmp:
+                    write(files, Path(tmp) / name)
+                    tar.add(Path(tmp) / name, arcname=name)
+        else:
+            write(files, folder / name)
+
+
+def one_run(folder: Path) -> tuple[float, float]:
+    """Seconds, and the peak RSS (MiB) of this run's grading process."""
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child runs the command, so that its rusage is its own
+        os.execv(sys.executable, [sys.executable, "-m", "labtool", "grade", str(folder),
+                                  "--format", "csv"])
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("labtool grade failed")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--students", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="labtool-bench-grade-") as tmp:
+        folder = Path(tmp) / "class"
+        folder.mkdir()
+        build(folder, args.students)
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        times, peaks = [], []
+        for run in range(args.runs):
+            os.dup2(devnull, 1)  # the CSV is not what we measure
+            try:
+                elapsed, peak = one_run(folder)
+            finally:
+                os.dup2(saved, 1)
+            times.append(elapsed)
+            peaks.append(peak)
+            print(f"run {run + 1}: {elapsed:.2f} s, peak RSS {peak:.1f} MiB", file=sys.stderr)
+    print(f"grade {args.students} submissions: median {statistics.median(times):.2f} s "
+          f"(target 10 s) over {args.runs} runs; peak RSS max {max(peaks):.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
