@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.submissions import PITFALLS, correct, write  # noqa: E402
+from tests.submissions import PITFALLS, correct, write
 
 
 def build(folder: Path, students: int) -> None:
@@ -32,10 +31,10 @@ def build(folder: Path, students: int) -> None:
         files = variants[index % len(variants)]
         name = f"student{index:03d}"
         if index % 2:
-            with tarfile.open(folder / f"{name}.tar.gz", "w:gz") as tar:
-                with tempfile.TemporaryDirectory() as tmp:
-                    write(files, Path(tmp) / name)
-                    tar.add(Path(tmp) / name, arcname=name)
+            with tarfile.open(folder / f"{name}.tar.gz", "w:gz") as tar, \
+                    tempfile.TemporaryDirectory() as tmp:
+                write(files, Path(tmp) / name)
+                tar.add(Path(tmp) / name, arcname=name)
         else:
             write(files, folder / name)
 
