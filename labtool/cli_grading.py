@@ -80,7 +80,8 @@ def lint(
         for title, configs, used in sets:
             found = run_lint(configs, used)
             if daemons:
-                found += daemon_checks(configs, used.nic)
+                found = sorted(found + daemon_checks(configs, used.nic),
+                               key=lambda f: (f.file, f.line or 0))
             results.append((title, found))
     if fmt == "json":
         out.print_json(json.dumps([{"source": title, "findings": [f.as_dict() for f in found]}
