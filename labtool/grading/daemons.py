@@ -32,13 +32,24 @@ def _unshare() -> list[str]:
     return ["unshare", "--user", "--map-root-user", "--net"]
 
 
+def _no_namespace(label: str, tool: str, stderr: str) -> list[Finding]:
+    """A check that could not even start its namespace says so, as a note."""
+    if stderr.startswith("unshare:"):
+        return [Finding(tool, "info", f"{'haproxy -c' if tool == 'HA-DAEMON' else 'keepalived -t'}"
+                        f" not run: no throwaway network namespace here ({stderr.strip()[:120]})",
+                        label)]
+    return []
+
+
 def daemon_checks(configs: ConfigSet, nic: str) -> list[Finding]:
     found: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="labtool-lint-") as folder:
-        for label in configs.haproxy:
-            found += haproxy_check(label, configs.raw.get(label) or b"", Path(folder))
-        for label, keepalived in configs.keepalived.items():
-            found += keepalived_check(label, keepalived, configs.raw.get(label) or b"", nic,
+        for haproxy in configs.haproxy.values():
+            found += haproxy_check(haproxy.file, configs.raw.get(haproxy.file) or b"",
+                                   Path(folder))
+        for keepalived in configs.keepalived.values():
+            found += keepalived_check(keepalived.file, keepalived,
+                                      configs.raw.get(keepalived.file) or b"", nic,
                                       Path(folder))
     return found
 
@@ -53,6 +64,8 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
     path.write_bytes(data)
     done = runner.run([*_unshare(), "haproxy", "-c", "-f", str(path)],
                       timeout_s=CHECK_TIMEOUT_S)
+    if skipped := _no_namespace(label, "HA-DAEMON", done.stderr):
+        return skipped
     found: list[Finding] = []
     for line in (done.stdout + "\n" + done.stderr).splitlines():
         match = HAPROXY_LINE.match(line.strip())
@@ -78,6 +91,8 @@ def keepalived_check(label: str, config: KeepalivedConfig, data: bytes, nic: str
         f"ip link add {n} type veth peer name ltpeer{i}\nip link set {n} up\n"
         for i, n in enumerate(sorted(nics))) + f'exec keepalived -t -l -n -f "{path}"\n'
     done = runner.run([*_unshare(), "sh", "-c", script], timeout_s=CHECK_TIMEOUT_S)
+    if skipped := _no_namespace(label, "KA-DAEMON", done.stderr):
+        return skipped
     found: list[Finding] = []
     for line in (done.stdout + "\n" + done.stderr).splitlines():
         line = line.strip()

@@ -98,8 +98,7 @@ class Grade:
                 "grade": self.grade, "total": self.total, "error": self.error,
                 "criteria": [{"id": c.id, "title": c.title, "points": c.points, "max": c.max}
                              for c in self.criteria],
-                "findings": [{k: v for k, v in asdict(f).items() if k != "fix"} |
-                             {"fix": f.fix} for f in self.findings]}
+                "findings": [asdict(f) for f in self.findings]}
 
 
 # scenario name -> a scenario result's JSON (labtool scenario --json)

@@ -4,6 +4,7 @@ each planted pitfall loses points with a finding naming the offending directive 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,17 @@ def test_cli_lint_exit_codes(tmp_path: Path) -> None:
     assert result.exit_code == 1
     found = json.loads(result.stdout)[0]["findings"]
     assert any(f["rule"] == "HA-NO-CHECK" and f["line"] == 27 for f in found)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None or shutil.which("keepalived") is None,
+                    reason="haproxy and keepalived are not installed")
+def test_lint_folds_in_the_daemons_own_checks(tmp_path: Path) -> None:
+    """The real `haproxy -c` and `keepalived -t`, each in a throwaway network namespace."""
+    files = PITFALLS["frontend-address"][0](PITFALLS["track-undefined"][0](correct()))
+    write(files, tmp_path / "s")
+    result = CliRunner().invoke(app, ["lint", str(tmp_path / "s"), "--format", "json"])
+    found = json.loads(result.stdout)[0]["findings"]
+    daemons = {(f["rule"], f["file"], f["line"]) for f in found if "DAEMON" in f["rule"]}
+    assert ("HA-DAEMON", "haproxy1/etc/haproxy/haproxy.cfg", 21) in daemons
+    assert any(f["rule"] == "KA-DAEMON" and "reload_haproxy" in f["message"] for f in found)
+    assert result.exit_code == 1
