@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from labtool.configs.common import Finding
 from labtool.configs.haproxy import HaproxyConfig, Line, Section
 from labtool.configs.keepalived import KeepalivedConfig, Statement
-from labtool.facts import _duration_s
+from labtool.facts import Theory, _duration_s
 from labtool.grading.configset import ConfigSet
 from labtool.spec import LabSpec
 
@@ -333,7 +333,7 @@ def _backend(config: HaproxyConfig, backend: Section, spec: LabSpec) -> Iterator
 
 
 def _detect_max_s(backend: Section, defaults: Section | None) -> float | None:
-    """fall x min(connect, inter) + (fall - 1) x inter + inter (see labtool.facts.Theory)."""
+    """The longest time HAProxy takes to mark a lost server DOWN (labtool.facts.Theory)."""
     inter, fall = 2.0, 3
     lines = ([*defaults.all("default-server")] if defaults else []) + \
         backend.all("default-server") + [s for s in backend.servers() if "check" in s.words]
@@ -356,8 +356,11 @@ def _detect_max_s(backend: Section, defaults: Section | None) -> float | None:
                 check = _duration_s(found.words[2])
     except ValueError:
         return None
-    attempt = min(connect, inter) if check is not None else inter
-    return round(fall * attempt + (fall - 1) * inter + inter, 3)
+    theory = Theory(advert_int_s=1, backup_priority=100, master_priority=100,
+                    track_script=False, track_interval_s=1, haproxy_inter_s=inter,
+                    haproxy_fall=fall, haproxy_rise=2, haproxy_connect_timeout_s=connect,
+                    haproxy_check_timeout_s=check)
+    return round(theory.haproxy_detect_max_s, 3)
 
 
 # --- web nodes ---------------------------------------------------------------------------
