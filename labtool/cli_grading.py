@@ -16,7 +16,7 @@ from labtool import doctor
 from labtool import lab as labmod
 from labtool.configs.common import Finding
 from labtool.console import NameOption, err, fail, out
-from labtool.errors import ExitCode
+from labtool.errors import ExitCode, LabtoolError
 from labtool.spec import LabSpec, default_spec, load_lab
 
 LabFileOption = Annotated[Path | None, typer.Option(
@@ -130,13 +130,19 @@ def collect(
     if output.exists():
         fail(f"{output} already exists; collect never overwrites. Fix: remove it or choose "
              "another -o", ExitCode.USAGE)
-    results = reportmod.load_results(results_dir(lab_name))
-    if not results:
-        err.print("labtool: no scenario has run on this lab: the report's table is empty. "
-                  "Run 'labtool scenario lose-web1' and 'labtool scenario lose-haproxy1' "
-                  "first for a complete answer sheet")
-    text, extras = reportmod.build(results, lab_name, str(spec.vip), "md", lang,
-                                   Path("report.md"))
+    try:
+        results = reportmod.load_results(results_dir(lab_name))
+    except LabtoolError:  # no scenario has run yet
+        results = {}
+    text: str | None = None
+    extras: dict[str, bytes] = {}
+    if results:
+        text, extras = reportmod.build(results, lab_name, str(spec.vip), "md", lang,
+                                       Path("report.md"))
+    else:
+        err.print("labtool: warning: no scenario has run on this lab, so the submission has "
+                  "no report.md. For the answer sheet: labtool scenario lose-web1, labtool "
+                  "scenario lose-haproxy1, then collect again")
     files = gather(spec, backend, text, extras)
     kind = write(files, output)
     out.print(f"submission written to {output} ({kind}, {len(files)} files)")

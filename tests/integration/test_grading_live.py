@@ -40,14 +40,15 @@ def test_collect_writes_a_submission(lab: str, tmp_path: Path) -> None:
         names = set(tar.getnames())
         page = tar.extractfile("web2/var/www/html/index.html")
         assert page is not None and page.read() == b"test web2\n"
-    assert {"report.md", "haproxy1/etc/keepalived/keepalived.conf",
+    assert "no report.md" in run.stderr  # no scenario has run yet
+    assert {"haproxy1/etc/keepalived/keepalived.conf",
             "haproxy2/etc/haproxy/haproxy.cfg", "web1/var/www/html/index.html"} <= names
     again = labtool("collect", "--name", lab, "-o", str(output))
     assert again.returncode != 0 and "never overwrites" in again.stderr
     graded = json.loads(labtool("grade", str(output), "--format", "json").stdout)[0]
     assert graded["submission"] == "sub" and graded["max"] == 20
     lost = {f["criterion"] for f in graded["findings"] if f["points_lost"]}
-    # no scenario has run: the table's observed cells say so and lose points
+    # no scenario has run: no report.md, and its points are lost
     assert {"vrrp-master", "row-web", "row-haproxy"} <= lost
 
 
