@@ -147,6 +147,13 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
             timings[scenario] = time.monotonic() - started
             assert run.stdout, run.stderr[-5000:]
             result = json.loads(run.stdout)
+            print(scenario, result["verdict"], json.dumps(
+                {k: result["metrics"].get(k) for k in (
+                    "outage_s", "vip_takeover_s", "fault_applied_s", "haproxy_detect_s",
+                    "served_after_detect", "vip_holder_after")}),
+                "theory", json.dumps({k: result["theory"].get(k) for k in (
+                    "vrrp_master_down_min_s", "vrrp_master_down_s", "haproxy_detect_min_s",
+                    "haproxy_detect_max_s")}))
             assert result["verdict"] == "pass", result["checks"]
             if scenario == "lose-haproxy1":
                 assert result["metrics"]["vip_holder_after"] == "haproxy2"

@@ -70,6 +70,15 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
         wait_until(lambda: all(n["up"] for n in json.loads(labtool(
             "status", "--json", "--name", LAB, env=env).stdout)["nodes"]), 10,
             "the whole cluster back")
+
+        # collect reads each machine's files over SSH, as on any backend; the result grades.
+        collected = tmp_path / "vms.zip"
+        run = labtool("collect", "--name", LAB, "-o", str(collected), env=env)
+        assert run.returncode == 0, run.stderr
+        graded = json.loads(labtool("grade", str(collected), "--format", "json").stdout)[0]
+        assert graded["submission"] == "vms"
+        assert not [f for f in graded["findings"] if f["criterion"] in (
+            "haproxy-backend", "web-pages", "row-web") and f["points_lost"]], graded
     finally:
         down = labtool("down", "--name", LAB, env=env)
     assert down.returncode == 0, down.stderr
