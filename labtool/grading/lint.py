@@ -271,7 +271,15 @@ def haproxy_rules(configs: ConfigSet, spec: LabSpec) -> Iterator[Finding]:
                              "HAProxy 1.5 accepts it, 2.x refuses to start ('please use the "
                              "bind keyword')", f"{frontend.kind} {frontend.name}\n    bind "
                              f"{address if _port(address) == '80' else '*:80'}")
-            for ln in frontend.all("default_backend") + frontend.all("use_backend"):
+            routes = frontend.all("default_backend") + frontend.all("use_backend")
+            defaults = config.defaults_for(frontend)
+            if frontend.kind == "frontend" and not routes and not (
+                    defaults and defaults.first("default_backend")):
+                yield at("HA-BACKEND-UNDEFINED", "error", f"frontend {frontend.name} has no "
+                         "default_backend", frontend, config.file,
+                         "HAProxy answers every request with 503 Service Unavailable",
+                         "default_backend app")
+            for ln in routes:
                 if len(ln.words) > 1 and config.backend(ln.words[1]) is None:
                     yield at("HA-BACKEND-UNDEFINED", "error",
                              f"{ln.keyword} {ln.words[1]}: no such backend", ln, config.file,

@@ -152,3 +152,13 @@ def test_lint_folds_in_the_daemons_own_checks(tmp_path: Path) -> None:
     assert ("HA-DAEMON", "haproxy1/etc/haproxy/haproxy.cfg", 21) in daemons
     assert any(f["rule"] == "KA-DAEMON" and "reload_haproxy" in f["message"] for f in found)
     assert result.exit_code == 1
+
+
+def test_a_frontend_without_backend() -> None:
+    from labtool.configs.haproxy import parse_haproxy
+    from labtool.grading.configset import ConfigSet
+    from labtool.grading.lint import lint
+
+    configs = ConfigSet(haproxy={"lb": parse_haproxy("frontend main\n    bind *:80\n")})
+    found = [(f.rule, f.line) for f in lint(configs, default_spec())]
+    assert ("HA-BACKEND-UNDEFINED", 1) in found
