@@ -30,8 +30,8 @@ T = {
            "no_row": "la ligne « {row} » du tableau est absente de report.md",
            "no_answer": "pas de réponse à la question {q}",
            "duration": "la case « obtenu » indique {said:g} s, mais {why}",
-           "why.haproxy": "avec ces configurations la VIP bascule entre {low:g} et {high:g} s",
-           "why.web": "avec ces configurations HAProxy écarte le serveur en {high:g} s au plus",
+           "why.haproxy": "avec ces configurations la VIP bascule en {low:g} à {high:g} s",
+           "why.web": "avec ces configurations HAProxy écarte le serveur en {low:g} à {high:g} s",
            "not_run": "le scénario {name} n'a pas été lancé", "failed": "le scénario {name} "
            "échoue : {checks}", "refused": "soumission refusée : {why}", "fix": "Correction",
            "expected": "attendu", "observed": "obtenu", "notes": "Remarques",
@@ -43,7 +43,7 @@ T = {
            "no_answer": "no answer to question {q}",
            "duration": "the 'observed' cell says {said:g} s, but {why}",
            "why.haproxy": "with these configs the VIP moves after {low:g} to {high:g} s",
-           "why.web": "with these configs HAProxy drops the server within {high:g} s",
+           "why.web": "with these configs HAProxy drops the server after {low:g} to {high:g} s",
            "not_run": "the scenario {name} was not run", "failed": "the scenario {name} "
            "fails: {checks}", "refused": "submission refused: {why}", "fix": "Fix",
            "expected": "expected", "observed": "observed", "notes": "Notes",
@@ -200,28 +200,32 @@ def _row_reasons(criterion: Criterion, sheet: Sheet | None, theory: dict[str, fl
                 "report.md", row.line))
     said = durations_s(row.observed)
     window = _window(kind, theory, live)
-    if said and window is not None and not window[0] <= max(said) <= window[1]:
-        why = t[f"why.{kind}"].format(low=window[0], high=window[1])
+    if said and window is not None and not window[1][0] <= max(said) <= window[1][1]:
+        why = t[f"why.{kind}"].format(low=window[0][0], high=window[0][1])
         reasons.append(Lost(criterion.id, "warning", t["duration"].format(said=max(said),
                                                                           why=why),
                             0.2 * criterion.points, "report.md", row.line))
     return reasons
 
 
-def _window(kind: str, theory: dict[str, float] | None,
-            live: LiveResults | None) -> tuple[float, float] | None:
+def _window(kind: str, theory: dict[str, float] | None, live: LiveResults | None) -> tuple[
+        tuple[float, float], tuple[float, float]] | None:
+    """What the configs predict (shown to the student), and the range accepted around it (or
+    around the live measure)."""
     if theory is None:
         return None
     if kind == "haproxy":
-        low, high = theory["vrrp_master_down_min_s"] - 1, theory["vrrp_master_down_s"] + 3
-        measured = (live or {}).get("lose-haproxy1", {}).get("facts", {}).get("outage_s")
+        said = theory["vrrp_master_down_min_s"], theory["vrrp_master_down_s"]
+        low, high = said[0] - 1, said[1] + 3
+        measured = (live or {}).get("lose-haproxy1", {}).get("metrics", {}).get("outage_s")
     else:
-        low, high = 0.0, theory["haproxy_detect_max_s"] + 5
-        detect = (live or {}).get("lose-web1", {}).get("facts", {}).get("haproxy_detect_s")
+        said = theory["haproxy_detect_min_s"], theory["haproxy_detect_max_s"]
+        low, high = 0.0, said[1] + 5
+        detect = (live or {}).get("lose-web1", {}).get("metrics", {}).get("haproxy_detect_s")
         measured = max(detect.values()) if detect else None
     if isinstance(measured, int | float):
         low, high = min(low, measured * 0.5), max(high, measured * 1.5 + 1)
-    return round(max(0.0, low), 2), round(high, 2)
+    return (round(said[0], 2), round(said[1], 2)), (round(max(0.0, low), 2), round(high, 2))
 
 
 def _answer_reasons(criterion: Criterion, sheet: Sheet | None, lang: str) -> list[Lost]:

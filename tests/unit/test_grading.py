@@ -162,3 +162,24 @@ def test_a_frontend_without_backend() -> None:
     configs = ConfigSet(haproxy={"lb": parse_haproxy("frontend main\n    bind *:80\n")})
     found = [(f.rule, f.line) for f in lint(configs, default_spec())]
     assert ("HA-BACKEND-UNDEFINED", 1) in found
+
+
+def test_a_live_measure_widens_what_a_row_may_say(tmp_path: Path) -> None:
+    """--live: a duration far from the theory but close to what was measured is accepted."""
+    from labtool.grading.submission import open_submission
+
+    files = PITFALLS["row-wrong-time"][0](correct())  # "coupure de 45 s"
+    write(files, tmp_path / "s")
+    spec = default_spec()
+    submission = open_submission(tmp_path / "s", tmp_path, {n.name for n in spec.nodes})
+    from labtool.grading.grade import grade_submission
+
+    rubric = load_rubric()
+    offline = grade_submission(submission, spec, rubric, "en")
+    live = {"lose-haproxy1": {"verdict": "pass", "metrics": {"outage_s": 40.0}},
+            "lose-web1": {"verdict": "pass", "metrics": {"haproxy_detect_s": {"web1": 11.0}}}}
+    measured = grade_submission(submission, spec, rubric, "en", live)
+    row = {c.id: c for c in offline.criteria}["row-haproxy"]
+    assert row.points < row.max and "45 s" in row.reasons[0].message
+    assert {c.id: c for c in measured.criteria}["row-haproxy"].points == row.max
+    assert measured.max == 24 and measured.score == 24
