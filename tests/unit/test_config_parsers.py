@@ -10,9 +10,9 @@ import pytest
 
 from labtool.configs.haproxy import parse_haproxy, words_of
 from labtool.configs.keepalived import parse_keepalived
+from tests.shared import SHARED
 
-ROOT = Path(__file__).parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = SHARED / "corpus"
 KEEPALIVED = sorted((CORPUS / "keepalived").glob("*.conf"))
 HAPROXY = sorted((CORPUS / "haproxy").glob("*.cfg"))
 BROKEN_KEEPALIVED = {"011", "016", "022", "026", "028", "029", "010"}

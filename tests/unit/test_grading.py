@@ -61,8 +61,8 @@ def test_the_labs_own_configs_verbatim(tmp_path: Path) -> None:
 
     from labtool.grading.configset import from_files
     from labtool.grading.lint import lint
+    from tests.shared import SHARED as here
 
-    here = Path(__file__).parents[2].parent / "shared"
     if not (here / "seed").is_dir():
         pytest.skip("../shared is not here")
     seed = (here / "seed" / "tp-cluster-web.md").read_text()
