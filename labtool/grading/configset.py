@@ -155,8 +155,14 @@ def from_files(paths: list[Path]) -> ConfigSet:
     Two keepalived files are taken as the two load balancers, in the order given."""
     configs = ConfigSet()
     for path in paths:
-        data = path.read_bytes()[:MAX_FILE_BYTES]
         name = str(path)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES)
+        except OSError as exc:
+            configs.missing.append(Finding("FILE-UNREADABLE", "error", f"{name} cannot be "
+                                           f"read: {exc.strerror}", name))
+            continue
         kind = "keepalived" if "keepalived" in path.name else \
             "haproxy" if "haproxy" in path.name else sniff(data)
         configs.raw[name] = data

@@ -73,7 +73,8 @@ def discover(paths: list[Path], nodes: set[str]) -> list[Path]:
             found.append(path)
         else:
             children = sorted(p for p in path.iterdir() if not p.name.startswith(".") and
-                              (p.is_dir() or is_archive(p)) and not p.is_symlink())
+                              (p.is_dir() or is_archive(p)) and not p.is_symlink() and
+                              not (p / "grades.csv").is_file())  # grade -o's own output
             if not children:
                 raise SubmissionError(f"{path}: neither a submission (no report.md, no "
                                       f"{'/'.join(sorted(nodes))} folder) nor a folder of "
