@@ -18,6 +18,9 @@ class Backend(ABC):
     here: it lives in labtool.lab and reaches nodes through `transport()`."""
 
     name: str
+    # Added to a scenario's upper time bounds: how much later than the protocols' own timers
+    # this backend's machines may show a change to the client (0 for namespaces).
+    timing_margin_s: float = 0.0
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
         self.spec = spec
