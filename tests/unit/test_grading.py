@@ -140,6 +140,7 @@ def test_cli_lint_exit_codes(tmp_path: Path) -> None:
     assert any(f["rule"] == "HA-NO-CHECK" and f["line"] == 27 for f in found)
 
 
+@pytest.mark.requires_root  # a network namespace to run them in (a user's needs userns)
 @pytest.mark.skipif(shutil.which("haproxy") is None or shutil.which("keepalived") is None,
                     reason="haproxy and keepalived are not installed")
 def test_lint_folds_in_the_daemons_own_checks(tmp_path: Path) -> None:
