@@ -193,7 +193,7 @@ def grade(
 
         def progress(index: int, count: int, what: str) -> None:
             if shown:
-                err.print(f"  grading {index + 1}/{count}: {escape(what)}", end="\r")
+                err.print(f"  grading {index + 1}/{count}: {what}", end="\r")
 
         grades = gradermod.grade_all(found, spec, loaded, work, lang, results, progress)
     if shown:
