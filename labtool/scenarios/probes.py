@@ -83,17 +83,13 @@ class Probes:
         if str(self.spec.vip) in self.backend.node_status(node).addresses:
             self.recorder.add("vip", node=node, action="added", initial=True)
         transport = self.backend.transport(node)
-
-        def ended() -> None:  # the node lost power: its addresses went with it
-            if node in self.recorder.live.vip_nodes:
-                self.recorder.add("vip", node=node, action="removed", reason="node down")
-
         # `ip monitor` never reads its stdin: a shell around it ends it once labtool closes
         # the pipe (killing nsenter would not reach it inside the node's PID namespace).
         watch = f"ip -o -4 monitor address dev {self.spec.nic} & read -r _; kill $!"
         self.monitors[node] = LineReader(
             transport.argv(["sh", "-c", watch]), transport.env(),
-            lambda line: vip_line(self.recorder, node, line), on_end=ended, stdin_pipe=True,
+            lambda line: vip_line(self.recorder, node, line),
+            on_end=lambda: self.node_lost(node), stdin_pipe=True,  # its addresses went with it
             log=probes_log(self.spec))
         if self.stats is None:
             argv = agent_argv(self.spec, rate=0, duration_s=600, timeout_s=1,
