@@ -159,10 +159,12 @@ def _read_report(root: Path) -> str | None:
 def _theory(configs: ConfigSet, spec: LabSpec) -> dict[str, float] | None:
     if not configs.haproxy:
         return None
-    keepalived = {lb: configs.raw.get(f"{lb}/etc/keepalived/keepalived.conf", b"").decode(
-        "utf-8", "replace") for lb in configs.keepalived}
-    haproxy = configs.raw.get(next(iter(f"{lb}/etc/haproxy/haproxy.cfg" for lb in
-                                        configs.haproxy)), b"").decode("utf-8", "replace")
+
+    def text(label: str) -> str:
+        return configs.raw.get(label, b"").decode("utf-8", "replace")
+
+    keepalived = {lb: text(config.file) for lb, config in configs.keepalived.items()}
+    haproxy = text(next(iter(configs.haproxy.values())).file)
     try:
         return theory_from_configs(spec, keepalived, haproxy).values()
     except (ValueError, KeyError):
