@@ -13,8 +13,9 @@ import posixpath
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -190,25 +191,57 @@ def unpack(archive: Path, root: Path, notes: list[Finding]) -> None:
         _untar(archive, writer)
 
 
+@dataclass
+class _Member:
+    """An archive member, whatever the format: its name, what it is, its size, how to read it."""
+
+    name: str
+    kind: str  # "file", "dir", or why it is not read ("a symlink", ...)
+    size: int
+    open: Callable[[], IO[bytes] | None]
+
+
+def _extract(members: Iterator[_Member], writer: _Writer) -> None:
+    for member in members:
+        relative = _clean(member.name)
+        if relative is None:
+            writer.skip(member.name, "a path outside the submission")
+            continue
+        if member.kind == "dir" or relative == "":
+            continue
+        if member.kind != "file":
+            writer.skip(member.name, member.kind)
+            continue
+        writer.check(member.name, member.size)
+        handle = member.open()
+        if handle is not None:
+            with handle:
+                writer.write(relative, _chunks(handle, MAX_FILE_BYTES))
+
+
+def _tar_kind(member: tarfile.TarInfo) -> str:
+    if member.isdir():
+        return "dir"
+    if member.isfile():
+        return "file"
+    return "a symlink" if member.issym() else "a hard link" if member.islnk() else \
+        "not a regular file"
+
+
+def _zip_kind(info: zipfile.ZipInfo) -> str:
+    if info.is_dir():
+        return "dir"
+    mode = info.external_attr >> 16
+    if stat.S_IFMT(mode) in (0, stat.S_IFREG):  # 0: made on a system that records no type
+        return "file"
+    return "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
+
+
 def _untar(archive: Path, writer: _Writer) -> None:
     try:
         with tarfile.open(archive, "r:*") as tar:
-            for member in tar:
-                relative = _clean(member.name)
-                if relative is None:
-                    writer.skip(member.name, "a path outside the submission")
-                    continue
-                if member.isdir() or relative == "":
-                    continue
-                if not member.isfile():
-                    kind = "a symlink" if member.issym() else "a hard link" if \
-                        member.islnk() else "not a regular file"
-                    writer.skip(member.name, kind)
-                    continue
-                writer.check(member.name, member.size)
-                handle = tar.extractfile(member)
-                if handle is not None:
-                    writer.write(relative, _chunks(handle, MAX_FILE_BYTES))
+            _extract((_Member(m.name, _tar_kind(m), m.size, partial(tar.extractfile, m))
+                      for m in tar), writer)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise SubmissionError(f"{archive.name} is not a readable .tar.gz ({exc})") from None
 
@@ -216,22 +249,8 @@ def _untar(archive: Path, writer: _Writer) -> None:
 def _unzip(archive: Path, writer: _Writer) -> None:
     try:
         with zipfile.ZipFile(archive) as zipped:
-            for info in zipped.infolist():
-                relative = _clean(info.filename)
-                if relative is None:
-                    writer.skip(info.filename, "a path outside the submission")
-                    continue
-                if info.is_dir() or relative == "":
-                    continue
-                mode = info.external_attr >> 16
-                if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # 0: made on a system
-                    # that records no file type
-                    writer.skip(info.filename, "a symlink" if stat.S_ISLNK(mode) else
-                                "not a regular file")
-                    continue
-                writer.check(info.filename, info.file_size)
-                with zipped.open(info) as handle:
-                    writer.write(relative, _chunks(handle, MAX_FILE_BYTES))
+            _extract((_Member(i.filename, _zip_kind(i), i.file_size, partial(zipped.open, i))
+                      for i in zipped.infolist()), writer)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
             NotImplementedError, RuntimeError) as exc:
         raise SubmissionError(f"{archive.name} is not a readable .zip ({exc})") from None
