@@ -12,11 +12,13 @@ fi
 # keepalived, haproxy, apache2: the lab's daemons. tini: PID 1 of each node. psmisc: killall
 # (the lab's track_script). iproute2, util-linux, procps: namespaces, links, sysctl. curl: the
 # client's requests. nftables: the split-brain scenario cuts VRRP on the LAN.
-# shellcheck: tests check the node's systemctl script and the provisioning recipes with it.
+# Package shellcheck: tests check the node's systemctl script and the provisioning recipes.
 # vagrant: `labtool vagrantfile` output is checked by the real `vagrant validate`.
 # openssh-server: the SSH transport is tested against a real sshd inside a lab node.
+# $LABTOOL_EXTRA_PACKAGES: more to install the same way (tests/e2e/setup.sh uses it).
 PACKAGES="keepalived haproxy apache2 tini psmisc iproute2 util-linux procps curl nftables
-          python3 python3-venv shellcheck vagrant openssh-server openssh-client"
+          python3 python3-venv shellcheck vagrant openssh-server openssh-client
+          ${LABTOOL_EXTRA_PACKAGES:-}"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
