@@ -19,7 +19,7 @@ from labtool import lab as labmod
 from labtool.backends.base import Backend
 from labtool.console import ConsoleProgress, NameOption, err, fail, out
 from labtool.errors import ExitCode
-from labtool.scenarios.engine import ScenarioResult
+from labtool.scenarios.engine import ScenarioError, ScenarioResult
 from labtool.scenarios.model import Scenario
 from labtool.spec import LabSpec, load_lab
 
@@ -42,7 +42,14 @@ def scenario(
     names = list_scenarios() if name == "all" else [name]
     scenarios = [load_scenario(n) for n in names]
     spec, _, backend = labmod.open_lab(labmod.resolve_name(lab_name))
-    results = [run_one(spec, backend, s, quiet=as_json) for s in scenarios]
+    results = []
+    for loaded in scenarios:
+        try:
+            results.append(run_one(spec, backend, loaded, quiet=as_json))
+        except ScenarioError as exc:  # the cluster is restored: say why, go on with the next
+            err.print(f"[bold red]labtool: error:[/] {escape(loaded.name)}: {escape(str(exc))}",
+                      markup=True)
+            results.append(exc.result)
     if as_json:
         payload = [r.as_json() for r in results]
         out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload,
@@ -75,13 +82,15 @@ def print_result(result: ScenarioResult) -> None:
     for column in ("fact", "expected", "observed", ""):
         table.add_column(column)
     for check in result.checks:
-        table.add_row(check.fact, check.expected, json.dumps(check.observed),
+        observed = json.dumps(check.observed) + (f" ({check.why})" if check.why else "")
+        table.add_row(check.fact, check.expected, observed,
                       Text("ok", style="green") if check.ok else Text("NO", style="red"))
     out.print(table)
     facts = result.facts
     out.print(f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
-              f"{facts.vip_holder_after}; takeover {facts.vip_takeover_s} s (adverts: "
-              f"{facts.advert_takeover_s} s); requests {facts.requests}, failed "
+              f"{facts.vip_holder_after}; takeover {facts.takeover_s} s (address "
+              f"{facts.vip_takeover_s} s, advert {facts.advert_takeover_s} s, gratuitous ARP "
+              f"{facts.arp_takeover_s} s); requests {facts.requests}, failed "
               f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
               f"{facts.served_after}")
     for note in result.notes:

@@ -49,6 +49,7 @@ class LabState:
     holders: dict[str, Holder] = field(default_factory=dict)
     created_at: float = 0.0
     options: dict[str, str] = field(default_factory=dict)  # the backend's (vagrant: provider, box)
+    macs: dict[str, str] = field(default_factory=dict)  # node -> its NIC's MAC, once read
 
     def save(self) -> None:
         folder = lab_dir(self.name)

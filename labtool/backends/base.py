@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from pathlib import Path
 
 from labtool.backends.base_types import NodeStatus
-from labtool.spec import LabSpec
+from labtool.parallel import for_each_node
+from labtool.spec import LabSpec, Node
 from labtool.state import LabState
 from labtool.transport.base import Transport
 
@@ -21,10 +23,41 @@ class Backend(ABC):
     # Added to a scenario's upper time bounds: how much later than the protocols' own timers
     # this backend's machines may show a change to the client (0 for namespaces).
     timing_margin_s: float = 0.0
+    # Whether the nodes read the same CLOCK_MONOTONIC as labtool (namespaces of this machine)
+    # or each a clock of its own (machines), which labtool then maps onto its own.
+    shares_clock: bool = True
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
         self.spec = spec
         self.state = state
+
+    def agent_program(self, node: str) -> list[str] | None:
+        """How the probe agent runs on a node: None for this very Python (a node that sees
+        this machine's files); else the argv prefix of a copy on the node."""
+        return None
+
+    def local_path(self, node: str, path: str) -> Path | None:
+        """Where a file of the node is, seen from here (a stats socket), or None."""
+        return None
+
+    def node_macs(self) -> dict[str, str]:
+        """node -> MAC of its NIC on the LAN: read once from each node that answers, then kept
+        in the lab's state (a machine keeps its MAC across power cycles)."""
+        missing = [n for n in self.spec.nodes if n.name not in self.state.macs]
+
+        def read(node: Node) -> None:
+            try:
+                found = self.transport(node.name).run(
+                    ["cat", f"/sys/class/net/{self.spec.nic}/address"], timeout_s=30)
+            except Exception:  # a node that is down has no transport: read it another time
+                return
+            if found.succeeded and found.stdout.strip():
+                self.state.macs[node.name] = found.stdout.strip().lower()
+
+        if missing:
+            for_each_node(missing, read)
+            self.state.save()
+        return dict(self.state.macs)
 
     @abstractmethod
     def create(self, files: Mapping[str, Mapping[str, str]],

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from labtool import runner
@@ -41,6 +42,8 @@ class VagrantBackend(Backend):
     # VMs answer the first requests after a takeover later than namespaces do (under software
     # emulation, a client outage 0.42 s over the netns bound was measured on lose-haproxy1).
     timing_margin_s = 1.0
+    shares_clock = False
+    AGENT_DIR = "/var/tmp/labtool-agent"
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
         super().__init__(spec, state)
@@ -50,6 +53,7 @@ class VagrantBackend(Backend):
                                       provider=options.get("provider", "virtualbox"))
         self._transports: dict[str, SshTransport] = {}
         self._states: dict[str, tuple[str, float]] = {}  # node -> (state, when)
+        self._agent_copied: set[str] = set()
         self.on_line: Callable[[str], None] = lambda line: None
 
     # --- vagrant itself ------------------------------------------------------------------
@@ -161,6 +165,19 @@ class VagrantBackend(Backend):
         self._stream(self._vagrant().up(vm_name=node, provider=self.options.provider,
                                         stream_output=True))
         self._states.pop(node, None)
+
+    def agent_program(self, node: str) -> list[str]:
+        """A copy of the probe agent's files on the machine, run by its own python3 (copied
+        once per machine and per labtool process; a power cycle keeps /var/tmp)."""
+        if node not in self._agent_copied:
+            from labtool.probes import agent, packets
+
+            transport = self.transport(node)
+            for module in (agent, packets):
+                source = Path(str(module.__file__))
+                transport.put(f"{self.AGENT_DIR}/{source.name}", source.read_text(), 0o755)
+            self._agent_copied.add(node)
+        return ["python3", f"{self.AGENT_DIR}/agent.py"]
 
     def set_link(self, node: str, up: bool) -> None:
         self.transport(node).run(["ip", "link", "set", self.spec.nic, "up" if up else "down"])

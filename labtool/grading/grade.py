@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from labtool.configs.common import Finding
-from labtool.facts import theory_from_configs
 from labtool.grading.configset import ConfigSet, folder_reader, from_nodes
 from labtool.grading.lint import lint
 from labtool.grading.rubric import Criterion, Rubric
 from labtool.grading.sheet import Sheet, durations_s, has_idea, read_sheet
 from labtool.grading.submission import Submission
 from labtool.spec import LabSpec
+from labtool.theory import theory_from_configs
 
 T = {
     "fr": {"grade": "Note", "missing_report": "report.md est absent", "empty": "la case « {cell} » "

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from labtool.configs.common import Finding
 from labtool.configs.haproxy import HaproxyConfig, Line, Section
 from labtool.configs.keepalived import KeepalivedConfig, Statement
-from labtool.facts import Theory, _duration_s
 from labtool.grading.configset import ConfigSet
 from labtool.spec import LabSpec
+from labtool.theory import Theory, _duration_s
 
 SLOW_DETECT_S = 15.0  # a lost web node marked DOWN later than this is "slow to detect"
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -341,7 +341,7 @@ def _backend(config: HaproxyConfig, backend: Section, spec: LabSpec) -> Iterator
 
 
 def _detect_max_s(backend: Section, defaults: Section | None) -> float | None:
-    """The longest time HAProxy takes to mark a lost server DOWN (labtool.facts.Theory)."""
+    """The longest time HAProxy takes to mark a lost server DOWN (labtool.theory.Theory)."""
     inter, fall = 2.0, 3
     lines = ([*defaults.all("default-server")] if defaults else []) + \
         backend.all("default-server") + [s for s in backend.servers() if "check" in s.words]

@@ -1,14 +1,21 @@
-"""The probe agent: runs INSIDE the client node and reports what the client sees.
+"""The probe agent: runs INSIDE a node and reports what that node sees.
 
+On the client node (`--capture`, `--rate`):
 - HTTP: a new connection per request to the VIP at a fixed rate (time sent, status, body,
   latency), bounded in count and in time;
 - ARP: who answers for the VIP (a who-has every `arp_interval`; every ARP packet claiming the
   VIP, gratuitous ones included) - two answering MACs is a duplicate VIP;
-- VRRP: every advert seen on the LAN (source, router id, priority, interval).
+- VRRP: every advert seen on the LAN (source, router id, priority, interval); the agent joins
+  224.0.0.18 so that a NIC filtering multicast (a VM's) lets them through.
+On a load balancer (`--watch-addr`, `--stats-socket`):
+- its NIC's IPv4 addresses: all of them once at start, then every change, from the kernel's
+  own notifications (subscribed before the first reading, so none is missed);
+- HAProxy's view of its servers (`show stat` on its stats socket), each change once.
 
-Every event is one JSON line on stdout with `t` from CLOCK_MONOTONIC, which all namespaces
-share, so labtool can merge it with its own events. Stdlib only. It stops by itself after
-`--duration` seconds or `--max-requests` requests, or as soon as its stdin closes.
+Every event is one JSON line on stdout with `t` from CLOCK_MONOTONIC; a `tick` every half
+second lets labtool map a machine's clock onto its own. `{"kind": "agent", "state":
+"started"}` means every watch is in place. Stdlib only. It stops by itself after `--duration`
+seconds or `--max-requests` requests, or as soon as its stdin closes.
 Run it as: python -m labtool.probes.agent --vip 10.0.0.10 --iface eth1 ...
 """
 
@@ -29,11 +36,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-ETH_P_ARP = 0x0806
-ETH_P_IP = 0x0800
+try:
+    from labtool.probes import packets
+except ImportError:  # a copy run by a machine's own python3, beside its packets.py
+    import packets  # type: ignore[no-redef,import-not-found]
+
 SIOCGIFHWADDR = 0x8927
 SIOCGIFADDR = 0x8915
-VRRP_PROTO = 112
+TICK_S = 0.5
 
 
 def emit(kind: str, **fields: Any) -> None:
@@ -45,10 +55,6 @@ def emit(kind: str, **fields: Any) -> None:
         os._exit(0)  # nobody reads any more: stop at once, quietly
 
 
-def mac_text(raw: bytes) -> str:
-    return ":".join(f"{b:02x}" for b in raw)
-
-
 def iface_addresses(iface: str) -> tuple[bytes, bytes]:
     """(MAC, IPv4) of an interface, via the classic ioctls."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -56,42 +62,6 @@ def iface_addresses(iface: str) -> tuple[bytes, bytes]:
         mac = fcntl.ioctl(sock.fileno(), SIOCGIFHWADDR, req)[18:24]
         ip = fcntl.ioctl(sock.fileno(), SIOCGIFADDR, req)[20:24]
     return mac, ip
-
-
-def arp_request(src_mac: bytes, src_ip: bytes, target_ip: bytes) -> bytes:
-    ether = b"\xff" * 6 + src_mac + struct.pack("!H", ETH_P_ARP)
-    arp = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, src_mac, src_ip, b"\0" * 6,
-                      target_ip)
-    return ether + arp
-
-
-def parse_arp(frame: bytes) -> dict[str, Any] | None:
-    if len(frame) < 42 or struct.unpack("!H", frame[12:14])[0] != ETH_P_ARP:
-        return None
-    _, _, _, _, op, sha, spa, _, tpa = struct.unpack("!HHBBH6s4s6s4s", frame[14:42])
-    return {"op": op, "mac": mac_text(sha), "ip": socket.inet_ntoa(spa),
-            "target": socket.inet_ntoa(tpa)}
-
-
-def parse_vrrp(frame: bytes) -> dict[str, Any] | None:
-    """VRRP v2 (keepalived's default) or v3 advert inside an Ethernet frame."""
-    if len(frame) < 14 + 20 + 8 or struct.unpack("!H", frame[12:14])[0] != ETH_P_IP:
-        return None
-    ip = frame[14:]
-    header_len = (ip[0] & 0x0F) * 4
-    if ip[9] != VRRP_PROTO:
-        return None
-    vrrp = ip[header_len:]
-    version, kind = vrrp[0] >> 4, vrrp[0] & 0x0F
-    if kind != 1:
-        return None
-    if version == 3:
-        interval_s = (struct.unpack("!H", vrrp[4:6])[0] & 0x0FFF) / 100
-    else:
-        interval_s = float(vrrp[5])
-    return {"src": socket.inet_ntoa(ip[12:16]), "mac": mac_text(frame[6:12]),
-            "vrid": vrrp[1], "priority": vrrp[2], "interval_s": interval_s,
-            "version": version}
 
 
 async def http_get(vip: str, port: int, timeout_s: float) -> dict[str, Any]:
@@ -128,6 +98,8 @@ class Agent:
         self.in_flight: set[asyncio.Task[None]] = set()
         self.started: dict[asyncio.Task[None], float] = {}
         self.sent = 0
+        self.sockets: list[socket.socket] = []
+        self.group: socket.socket | None = None  # held open: the NIC stays in VRRP's group
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.in_flight.discard(task)
@@ -137,14 +109,19 @@ class Agent:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(PermissionError):  # /dev/null cannot be watched: no matter
             loop.add_reader(sys.stdin.fileno(), self._stdin_ready)
-        sockets = self._open_packet_sockets(loop) if self.options.iface else []
+        started: dict[str, Any] = {}
+        if self.options.capture:
+            started.update(self._open_packet_sockets(loop))
+        if self.options.watch_addr:
+            started["addresses"] = self._open_address_watch(loop)
         emit("agent", state="started", rate=self.options.rate,
-             max_requests=self.options.max_requests, duration_s=self.options.duration)
-        workers = [asyncio.create_task(self._http_loop())]
+             max_requests=self.options.max_requests, duration_s=self.options.duration,
+             **started)
+        workers = [asyncio.create_task(self._http_loop()), asyncio.create_task(self._ticks())]
         if self.options.stats_socket:
             workers.append(asyncio.create_task(self._stats_loop()))
-        if sockets:
-            workers.append(asyncio.create_task(self._arp_loop(sockets[0])))
+        if self.options.capture:
+            workers.append(asyncio.create_task(self._arp_loop(self.sockets[0])))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), self.options.duration)
         self.stopping.set()
@@ -159,6 +136,11 @@ class Agent:
                 emit("http", sent=round(sent, 6), status=0, error="unfinished",
                      latency_s=round(now - sent, 6))
         emit("agent", state="stopped", sent=self.sent)
+
+    async def _ticks(self) -> None:
+        while not self.stopping.is_set():
+            emit("tick")
+            await asyncio.sleep(TICK_S)
 
     def _stdin_ready(self) -> None:
         if not os.read(sys.stdin.fileno(), 4096):
@@ -183,36 +165,75 @@ class Agent:
         result = await http_get(self.options.vip, self.options.port, self.options.timeout)
         emit("http", **result)
 
-    def _open_packet_sockets(self, loop: asyncio.AbstractEventLoop) -> list[socket.socket]:
-        arp = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
-        arp.bind((self.options.iface, 0))
-        ip = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
-        ip.bind((self.options.iface, 0))
+    def _open_packet_sockets(self, loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+        """ARP and VRRP capture on the NIC; returns what the start-up line reports."""
+        iface = self.options.iface
+        arp = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(packets.ETH_P_ARP))
+        arp.bind((iface, 0))
+        ip = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(packets.ETH_P_IP))
+        ip.bind((iface, 0))
+        report: dict[str, Any] = {}
+        try:
+            packets.attach_vrrp_filter(ip)
+            report["vrrp_filter"] = True
+        except OSError as exc:  # every IP frame then reaches the parser: slower, still right
+            report["vrrp_filter"] = f"not attached: {exc.strerror}"
+        try:
+            self.group = packets.join_vrrp_group(iface)
+            report["vrrp_group"] = packets.VRRP_GROUP
+        except OSError as exc:
+            report["vrrp_group"] = f"not joined: {exc.strerror}"
         for sock in (arp, ip):
             sock.setblocking(False)
         loop.add_reader(arp.fileno(), self._read_arp, arp)
         loop.add_reader(ip.fileno(), self._read_ip, ip)
-        return [arp, ip]
+        self.sockets = [arp, ip]
+        return report
+
+    def _open_address_watch(self, loop: asyncio.AbstractEventLoop) -> list[str]:
+        """Subscribe, then read every current address of the NIC (the dump); returns them."""
+        index = socket.if_nametoindex(self.options.iface)
+        sock = packets.open_address_watch()
+        present: set[str] = set()
+        done = False
+        while not done:
+            for message in packets.parse_address_messages(sock.recv(65536)):
+                if message["type"] == "done":
+                    done = done or message["dump"]
+                elif message["index"] == index:
+                    (present.add if message["type"] == "added" else present.discard)(
+                        message["address"])
+        sock.setblocking(False)
+        loop.add_reader(sock.fileno(), self._read_addresses, sock, index)
+        self.sockets.append(sock)
+        return sorted(present)
+
+    def _read_addresses(self, sock: socket.socket, index: int) -> None:
+        for data in self._frames(sock):
+            for message in packets.parse_address_messages(data):
+                if message["type"] != "done" and message["index"] == index:
+                    emit("addr", action=message["type"], address=message["address"],
+                         prefix=message["prefix"])
 
     @staticmethod
     def _frames(sock: socket.socket) -> Iterator[bytes]:
-        """Every frame waiting on a non-blocking packet socket."""
+        """Every frame waiting on a non-blocking socket."""
         while True:
             try:
-                yield sock.recv(2048)
+                yield sock.recv(65536)
             except BlockingIOError:
                 return
 
     def _read_arp(self, sock: socket.socket) -> None:
         for frame in self._frames(sock):
-            arp = parse_arp(frame)
+            arp = packets.parse_arp(frame)
             if arp and arp["ip"] == self.options.vip:
                 emit("arp", mac=arp["mac"], op="reply" if arp["op"] == 2 else "request",
                      gratuitous=arp["target"] == self.options.vip)
 
     def _read_ip(self, sock: socket.socket) -> None:
         for frame in self._frames(sock):
-            advert = parse_vrrp(frame)
+            advert = packets.parse_vrrp(frame)
             if advert:
                 emit("vrrp", **advert)
 
@@ -239,7 +260,7 @@ class Agent:
 
     async def _arp_loop(self, sock: socket.socket) -> None:
         mac, ip = iface_addresses(self.options.iface)
-        frame = arp_request(mac, ip, socket.inet_aton(self.options.vip))
+        frame = packets.arp_request(mac, ip, socket.inet_aton(self.options.vip))
         while not self.stopping.is_set():
             with contextlib.suppress(OSError):
                 sock.send(frame)
@@ -250,7 +271,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="labtool probe agent (runs in a node)")
     parser.add_argument("--vip", required=True)
     parser.add_argument("--port", type=int, default=80)
-    parser.add_argument("--iface", default="", help="NIC for ARP and VRRP capture")
+    parser.add_argument("--iface", default="eth1", help="the node's NIC on the LAN")
+    parser.add_argument("--capture", action="store_true",
+                        help="capture ARP for the VIP and VRRP adverts on the NIC (client)")
+    parser.add_argument("--watch-addr", action="store_true",
+                        help="report the NIC's IPv4 addresses and each change (load balancer)")
     parser.add_argument("--rate", type=float, default=50.0, help="HTTP requests per second")
     parser.add_argument("--max-requests", type=int, default=3000)
     parser.add_argument("--duration", type=float, default=60.0, help="stop after this (s)")

@@ -1,34 +1,91 @@
-"""Probes on labtool's side and the event log they all write to (layer 6).
+"""The event log every probe writes to, on one clock, and the live state derived from it
+(layer 6).
 
-One `Recorder` holds every event on one clock, CLOCK_MONOTONIC (shared by all namespaces):
-- the client agent's events (HTTP, ARP, VRRP), read from its stdout;
-- `vip` events: the VIP address added to or removed from a load balancer (`ip monitor`
-  inside each load balancer, so no polling delay);
-- `haproxy` events: a change in HAProxy's view of a server (`show stat` on each stats socket,
-  reached through the node's folder: a UNIX socket, no network traffic).
-The recorder also keeps the live state the engine waits on and the live view shows.
+One `Recorder` holds every event on this machine's CLOCK_MONOTONIC:
+- the client agent's events (HTTP, ARP, VRRP);
+- `vip` events: the VIP added to or removed from a load balancer's NIC, from the agent
+  watching that node's addresses (the kernel's own notifications);
+- `haproxy` events: a change in HAProxy's view of a server;
+- `agent` events: each agent's start-up (its watches in place) and end.
+An agent on a machine of its own stamps events with that machine's clock: a `ClockMap` per
+agent maps them onto ours, and `snapshot()` maps every event again with the best offset
+known by then. The recorder also keeps the live state the engine waits on and the live view
+shows. Nothing here starts a process: labtool.probes.readers does.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from labtool import runner
-from labtool.backends.netns.commands import node_mac
 from labtool.spec import LabSpec
+
+FIRST_ANSWERS_KEPT = 20  # arrival times kept of the client's first answers (its pace)
+
+
+class ClockMap:
+    """An agent's CLOCK_MONOTONIC on our own clock. In a netns node it is the same clock. On a
+    machine of its own it is another clock, which may even run at another rate (a VM under
+    software emulation): each line gives a sample of (arrival here - stamp there), that is the
+    offset plus its transit; the smallest sample of each WINDOW_S seconds is the offset plus
+    the shortest transit then. A time is mapped with the offset interpolated between the
+    windows around it, which follows a clock that drifts."""
+
+    WINDOW_S = 2.0
+
+    def __init__(self, shared: bool) -> None:
+        self.shared = shared
+        self.windows: dict[int, tuple[float, float]] = {}  # window -> (stamp, least offset)
+
+    def local(self, remote_t: float, arrived: float | None = None) -> float:
+        """A stamp just received (at `arrived`, default now), on our clock (with what is known
+        so far)."""
+        if self.shared:
+            return remote_t
+        seen = (time.monotonic() if arrived is None else arrived) - remote_t
+        window = int(remote_t // self.WINDOW_S)
+        best = self.windows.get(window)
+        if best is None or seen < best[1]:
+            self.windows[window] = (remote_t, seen)
+        # the current window may hold one late sample only: the previous one's least
+        # offset too, whichever is smaller
+        previous = self.windows.get(window - 1)
+        offset = min(self.windows[window][1], previous[1] if previous else seen)
+        return remote_t + offset
+
+    @property
+    def offset(self) -> float | None:
+        """The least offset seen (0 on a shared clock; None before any sample)."""
+        if self.shared:
+            return 0.0
+        return min((o for _, o in self.windows.values()), default=None)
+
+    def offset_at(self, remote_t: float) -> float | None:
+        """The offset at a stamp, interpolated between the windows' least offsets."""
+        if self.shared:
+            return 0.0
+        points = sorted(self.windows.values())
+        if not points:
+            return None
+        before = [p for p in points if p[0] <= remote_t]
+        after = [p for p in points if p[0] > remote_t]
+        if not before or not after:
+            return (before or after)[-1 if before else 0][1]
+        (t0, o0), (t1, o1) = before[-1], after[0]
+        return o0 + (o1 - o0) * (remote_t - t0) / (t1 - t0)
+
+    def drift_ppm(self) -> float | None:
+        """How much faster our clock runs than the machine's, in parts per million, from the
+        first and last windows (None: too few of them)."""
+        points = sorted(self.windows.values())
+        if self.shared or len(points) < 3 or points[-1][0] - points[0][0] < 10:
+            return None
+        return round((points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0]) * 1e6)
 
 
 @dataclass
@@ -36,6 +93,9 @@ class Event:
     t: float
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
+    clock: ClockMap | None = field(default=None, repr=False, compare=False)
+    remote_t: float | None = field(default=None, repr=False, compare=False)
+    arrived: float = field(default=0.0, repr=False, compare=False)  # here, when it came in
 
     def as_dict(self, origin: float = 0.0) -> dict[str, Any]:
         """The event with its times (`t`, and `sent` for a request) counted from `origin`."""
@@ -44,30 +104,52 @@ class Event:
             data["sent"] = round(data["sent"] - origin, 4)
         return {"t": round(self.t - origin, 4), "kind": self.kind, **data}
 
+    def remapped(self) -> Event:
+        """The event on our clock with its agent's offset as known now."""
+        if self.clock is None or self.clock.shared or self.remote_t is None:
+            return self
+        offset = self.clock.offset_at(self.remote_t)
+        if offset is None:
+            return self
+        shift = self.remote_t + offset - self.t
+        data = dict(self.data)
+        if "sent" in data:
+            data["sent"] += shift
+        return replace(self, t=self.t + shift, data=data)
+
 
 @dataclass
 class LiveState:
     vip_nodes: set[str] = field(default_factory=set)  # nodes whose NIC has the VIP
     arp: dict[str, float] = field(default_factory=dict)  # node answering ARP -> last time
     servers: dict[str, dict[str, str]] = field(default_factory=dict)  # lb -> server -> status
-    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=60))
+    recent: deque[Event] = field(default_factory=lambda: deque(maxlen=60))
 
 
 class Recorder:
     """Thread-safe event log plus the live state derived from it."""
 
-    def __init__(self, spec: LabSpec, slow_s: float = 0.5) -> None:
+    def __init__(self, spec: LabSpec, slow_s: float = 0.5,
+                 macs: Mapping[str, str] | None = None) -> None:
         self.spec = spec
         self.slow_s = slow_s
         self.lock = threading.Lock()
         self.events: list[Event] = []
         self.live = LiveState()
-        self.mac_to_node = {node_mac(n): n.name for n in spec.nodes}
+        self.mac_to_node: dict[str, str] = {}
+        self.learn_macs(macs or {})
         self.ip_to_node = {str(n.address): n.name for n in spec.nodes}
         self.web_names = sorted((n.name for n in spec.by_role("web")), key=len, reverse=True)
+        self.answer_arrivals: list[float] = []  # when the client's first answers came in
 
-    def add(self, kind: str, t: float | None = None, **data: Any) -> Event:
-        event = Event(time.monotonic() if t is None else t, kind, data)
+    def learn_macs(self, macs: Mapping[str, str]) -> None:
+        """node -> MAC of its NIC on the LAN (ARP names its sender by MAC only)."""
+        self.mac_to_node.update({mac.lower(): node for node, mac in macs.items() if mac})
+
+    def add(self, kind: str, t: float | None = None, *, clock: ClockMap | None = None,
+            remote_t: float | None = None, **data: Any) -> Event:
+        now = time.monotonic()
+        event = Event(now if t is None else t, kind, data, clock, remote_t, now)
         with self.lock:
             self.events.append(event)
             self._update(event)
@@ -75,7 +157,7 @@ class Recorder:
 
     def snapshot(self) -> list[Event]:
         with self.lock:
-            return sorted(self.events, key=lambda e: e.t)
+            return sorted((e.remapped() for e in self.events), key=lambda e: e.t)
 
     def served_by(self, body: str) -> str | None:
         """Which web node answered, from the page it served ('test web1')."""
@@ -94,105 +176,89 @@ class Recorder:
         elif event.kind == "haproxy":
             live.servers.setdefault(data["lb"], {})[data["server"]] = data["status"]
         elif event.kind == "http":
-            live.recent.append(data)
+            live.recent.append(event)
+            if len(self.answer_arrivals) < FIRST_ANSWERS_KEPT:
+                self.answer_arrivals.append(time.monotonic())
 
     def arp_nodes(self, now: float, window_s: float = 0.35) -> set[str]:
         """Nodes that answered ARP for the VIP within the last window."""
         with self.lock:
             return {node for node, t in self.live.arp.items() if now - t <= window_s}
 
-    def answered(self, sent_after: float, ok_only: bool = False) -> int:
-        """How many requests sent after `sent_after` have their answer (well answered only)."""
+    def answered(self, since: float, ok_only: bool = False) -> int:
+        """How many answers came in since `since` (well answered only). Counted by their
+        arrival here, which needs no mapping of another machine's clock."""
+        return self.answer_counts(since)["ok" if ok_only else "all"]
+
+    def answer_counts(self, since: float) -> dict[str, int]:
+        """Answers that came in since `since`: all, well answered, slow, failed."""
+        counts = {"all": 0, "ok": 0, "slow": 0, "failed": 0}
         with self.lock:
-            return sum(1 for e in self.events if e.kind == "http" and
-                       e.data["sent"] >= sent_after and (e.data["ok"] or not ok_only))
+            for e in self.events:
+                if e.kind == "http" and e.arrived >= since:
+                    counts["all"] += 1
+                    key = "ok" if e.data["ok"] else "failed" if e.data["status"] != 200 \
+                        else "slow"
+                    counts[key] += 1
+        return counts
 
     def last_requests(self, count: int) -> list[dict[str, Any]]:
         with self.lock:
-            return list(self.live.recent)[-count:]
+            return [e.data for e in list(self.live.recent)[-count:]]
+
+    def requests_since(self, since: float, count: int = 60) -> list[dict[str, Any]]:
+        """The newest answers that came in since `since`, in the order they were sent."""
+        with self.lock:
+            recent = [e for e in self.live.recent if e.arrived >= since][-count:]
+        return [e.data for e in sorted(recent, key=lambda e: e.data["sent"])]
+
+    def agent_state(self, source: str, state: str) -> Event | None:
+        """The last `agent` event of that source in that state (e.g. 'started')."""
+        with self.lock:
+            return next((e for e in reversed(self.events) if e.kind == "agent" and
+                         e.data.get("source") == source and e.data.get("state") == state),
+                        None)
 
 
-class LineReader:
-    """A process whose stdout lines feed a callback, on a thread of its own."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], on_line: Callable[[str], None],
-                 on_end: Callable[[], None] | None = None, stdin_pipe: bool = False,
-                 log: Path | None = None) -> None:
-        """`log`: where the process's stderr goes (its errors are worth keeping)."""
-        if log is not None:
-            with log.open("a") as errors:
-                self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe, stderr=errors)
-        else:
-            self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe)
-        self.on_line = on_line
-        self.on_end = on_end
-        self.thread = threading.Thread(target=self._pump, daemon=True)
-        self.thread.start()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with contextlib.suppress(ValueError, KeyError):
-                self.on_line(line)
-        if self.on_end:
-            self.on_end()
-
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Close its stdin (the agent's signal to stop), then make sure it is gone."""
-        if self.proc.stdin:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.thread.join(timeout=timeout_s)
-
-
-def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: float,
-               program: list[str] | None = None) -> list[str]:
-    """The agent's command line; by default this very Python, whose files a netns node sees
-    (a machine of its own gets the agent's file copied and runs it with its python3)."""
-    program = program or [sys.executable, "-m", "labtool.probes.agent"]
-    return [*program, "--vip", str(spec.vip),
-            "--iface", spec.nic, "--rate", str(rate), "--duration", f"{duration_s:.1f}",
-            "--max-requests", str(int(rate * duration_s) + 1), "--timeout", str(timeout_s),
-            "--grace", "0.1"]
-
-
-class ClockMap:
-    """An agent's CLOCK_MONOTONIC on our own clock. In a netns node it is the same clock; on a
-    machine of its own it is another one: the offset is the smallest (arrival - stamp) seen,
-    which is the offset plus the shortest transit (a few ms over SSH)."""
-
-    def __init__(self, shared: bool) -> None:
-        self.shared = shared
-        self.offset: float | None = 0.0 if shared else None
-
-    def local(self, remote_t: float) -> float:
-        if not self.shared:
-            seen = time.monotonic() - remote_t
-            self.offset = seen if self.offset is None else min(self.offset, seen)
-        assert self.offset is not None
-        return remote_t + self.offset
-
-
-def feed_agent_line(recorder: Recorder, line: str, clock: ClockMap | None = None) -> None:
-    """One JSON line of the agent into the recorder, with MACs and pages named by node."""
+def feed_agent_line(recorder: Recorder, line: str, clock: ClockMap | None = None,
+                    source: str = "client") -> None:
+    """One JSON line of an agent into the recorder: the client's requests, ARP and adverts
+    (MACs and pages named by node); a load balancer's addresses and HAProxy's view."""
     data = json.loads(line)
-    t, kind = data.pop("t"), data.pop("kind")
-    if clock is not None:
-        shift = clock.local(t) - t
-        t += shift
-        if "sent" in data:
-            data["sent"] += shift
+    remote_t, kind = data.pop("t"), data.pop("kind")
+    t = clock.local(remote_t) if clock is not None else remote_t
+    if kind == "tick":  # only there to keep the clock map fresh
+        return
+    stamp: dict[str, Any] = {"clock": clock, "remote_t": remote_t}
+    if "sent" in data:
+        data["sent"] += t - remote_t
     if kind in ("arp", "vrrp"):
         data["node"] = recorder.mac_to_node.get(data["mac"])
-    if kind == "http":
+    elif kind == "http":
         data["node"] = recorder.served_by(data.get("body", "")) if data["status"] else None
         data["ok"] = data["status"] == 200 and data["latency_s"] <= recorder.slow_s
-    recorder.add(kind, t=t, **data)
+    elif kind == "addr":
+        if data["address"] == str(recorder.spec.vip):
+            recorder.add("vip", t=t, node=source, action=data["action"], **stamp)
+        return
+    elif kind == "stats":
+        _stats(recorder, source, data, t, stamp)
+        return
+    elif kind == "agent":
+        data["source"] = source
+        if "addresses" in data:
+            _vip_at_start(recorder, source, data["addresses"], t, stamp)
+    recorder.add(kind, t=t, **stamp, **data)
+
+
+def _vip_at_start(recorder: Recorder, node: str, addresses: list[str], t: float,
+                  stamp: dict[str, Any]) -> None:
+    """A watcher's first reading of its NIC, against what the recorder believed."""
+    has = str(recorder.spec.vip) in addresses
+    if has and node not in recorder.live.vip_nodes:
+        recorder.add("vip", t=t, node=node, action="added", initial=True, **stamp)
+    elif not has and node in recorder.live.vip_nodes:
+        recorder.add("vip", t=t, node=node, action="removed", initial=True, **stamp)
 
 
 def server_names(spec: LabSpec) -> dict[str, str]:
@@ -202,95 +268,9 @@ def server_names(spec: LabSpec) -> dict[str, str]:
     return {f"app{i + 1}": w.name for i, w in enumerate(webs)} | {w.name: w.name for w in webs}
 
 
-def feed_stats_line(recorder: Recorder, lb: str, line: str, clock: ClockMap,
-                    backend_name: str = "app") -> None:
-    """One JSON line of an agent watching a load balancer's stats socket."""
-    data = json.loads(line)
-    t = clock.local(data["t"])
-    if data.get("kind") != "stats" or data["pxname"] not in (backend_name, "*"):
+def _stats(recorder: Recorder, lb: str, data: dict[str, Any], t: float,
+           stamp: dict[str, Any], backend_name: str = "app") -> None:
+    if data["pxname"] not in (backend_name, "*"):
         return
     server = server_names(recorder.spec).get(data["svname"], data["svname"])
-    recorder.add("haproxy", t=t, lb=lb, server=server, status=data["status"])
-
-
-def vip_line(recorder: Recorder, node: str, line: str) -> None:
-    """One line of `ip -o -4 monitor address`: the VIP added to or removed from the node."""
-    if f"inet {recorder.spec.vip}/" not in line:
-        return
-    recorder.add("vip", node=node, action="removed" if line.startswith("Deleted") else "added")
-
-
-def parse_show_stat(text: str) -> list[dict[str, str]]:
-    """HAProxy's `show stat` CSV (its header line starts with '# ')."""
-    return list(csv.DictReader(io.StringIO(text.lstrip("# "))))
-
-
-def query_stats(socket_path: Path, command: str = "show stat", timeout_s: float = 1.0) -> str:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout_s)
-        sock.connect(str(socket_path))
-        sock.sendall(command.encode() + b"\n")
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")
-
-
-def read_servers(spec: LabSpec, sockets: dict[str, Path],
-                 backend_name: str = "app") -> dict[str, dict[str, str]]:
-    """lb -> web node -> HAProxy's status of it (UP, DOWN, "UP 1/3"...); {} if unreachable.
-    The lab's servers are app1, app2... in the order of the web nodes."""
-    names = server_names(spec)
-    found: dict[str, dict[str, str]] = {}
-    for lb, path in sockets.items():
-        found[lb] = {}
-        try:
-            rows = parse_show_stat(query_stats(path))
-        except OSError:
-            continue
-        for row in rows:
-            if row.get("pxname") == backend_name and row.get("svname") not in (
-                    "FRONTEND", "BACKEND"):
-                found[lb][names.get(row["svname"], row["svname"])] = row.get("status", "?")
-    return found
-
-
-class StatsPoller:
-    """Polls every load balancer's HAProxy stats socket; records each change of a server."""
-
-    def __init__(self, recorder: Recorder, sockets: dict[str, Path], backend_name: str = "app",
-                 interval_s: float = 0.1) -> None:
-        self.recorder = recorder
-        self.sockets = sockets
-        self.backend_name = backend_name
-        self.interval_s = interval_s
-        self.known: dict[tuple[str, str], str] = {}
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> StatsPoller:
-        self.poll_once()
-        self.thread.start()
-        return self
-
-    def poll_once(self) -> None:
-        for lb, servers in read_servers(self.recorder.spec, self.sockets,
-                                        self.backend_name).items():
-            if not servers:
-                self._record(lb, "*", "UNREACHABLE")
-            for server, status in servers.items():
-                self._record(lb, server, status)
-
-    def _record(self, lb: str, server: str, status: str) -> None:
-        if self.known.get((lb, server)) != status:
-            self.known[(lb, server)] = status
-            self.recorder.add("haproxy", lb=lb, server=server, status=status)
-
-    def _run(self) -> None:
-        while not self.stop_event.wait(self.interval_s):
-            self.poll_once()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        if self.thread.is_alive():
-            self.thread.join(timeout=5)
+    recorder.add("haproxy", t=t, lb=lb, server=server, status=data["status"], **stamp)

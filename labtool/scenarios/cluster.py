@@ -11,12 +11,14 @@ from labtool import lab as labmod
 from labtool.backends.base import Backend
 from labtool.converge import unit_name
 from labtool.errors import LabtoolError
-from labtool.facts import Theory, theory_from_configs
 from labtool.provisioning import LB_SYSCTLS
 from labtool.scenarios.model import Action
 from labtool.spec import LabSpec
+from labtool.theory import Theory, theory_from_configs
 
 TICK_S = 0.05
+MIN_CHECKS = 3
+MAX_STRETCH_S = 120.0
 
 
 class Cluster:
@@ -94,14 +96,24 @@ class Cluster:
 
 
 def wait_for(condition: Callable[[], bool], deadline_s: float, what: str,
-             on_tick: Callable[[], None] | None = None) -> float:
-    """Wait until `condition` holds; its time, or a LabtoolError after `deadline_s`."""
+             on_tick: Callable[[], None] | None = None,
+             detail: Callable[[], str] | None = None) -> float:
+    """Wait until `condition` holds; its time, or a LabtoolError after `deadline_s` naming what
+    was awaited (and `detail()`, what was seen). Where one check of the condition is itself
+    slow (a machine reached over SSH), the deadline stretches to give it MIN_CHECKS checks,
+    within MAX_STRETCH_S: a deadline shorter than a few checks would decide on one look."""
     started = time.monotonic()
+    longest = 0.0
     while True:
         if on_tick:
             on_tick()
+        checked = time.monotonic()
         if condition():
             return time.monotonic() - started
-        if time.monotonic() - started > deadline_s:
-            raise LabtoolError(f"not within {deadline_s:.1f} s: {what}")
+        longest = max(longest, time.monotonic() - checked)
+        allowed = max(deadline_s, min(MIN_CHECKS * longest, deadline_s + MAX_STRETCH_S))
+        if time.monotonic() - started > allowed:
+            slow = f"; one check took up to {longest:.1f} s" if allowed > deadline_s else ""
+            seen = f"; {detail()}" if detail is not None else ""
+            raise LabtoolError(f"not within {allowed:.1f} s: {what}{slow}{seen}")
         time.sleep(TICK_S)

@@ -19,11 +19,19 @@ from labtool.facts import SLOW_S, compute
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.cluster import Cluster, wait_for
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
-from labtool.scenarios.probes import PROBE_RATE, Probes, holds, start_agent
-from labtool.scenarios.result import Frame, ScenarioResult, judge, results_dir, save
+from labtool.scenarios.pace import BASELINE_S, MAX_FACTOR, PACE_ANSWERS, Pace
+from labtool.scenarios.probes import PROBE_RATE, Probes, holds
+from labtool.scenarios.result import (
+    Frame,
+    ScenarioError,
+    ScenarioResult,
+    judge,
+    results_dir,
+    save,
+)
 from labtool.spec import LabSpec
 
-__all__ = ["Frame", "ScenarioResult", "results_dir", "run"]
+__all__ = ["Frame", "ScenarioError", "ScenarioResult", "results_dir", "run"]
 
 
 @contextlib.contextmanager
@@ -50,7 +58,9 @@ def sigint_deferred() -> Iterator[list[bool]]:
 
 def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         view: Callable[[Frame], None] | None = None) -> ScenarioResult:
-    """Run one scenario on a lab that is up; the cluster is whole again afterwards."""
+    """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
+    that cannot be done (a probe that never starts, a baseline that never comes) raises
+    ScenarioError, which carries the result so far."""
     variant = None if spec.vrrp.track_haproxy else "no_track_script"
     if variant:
         scenario = apply_variant(scenario, variant)
@@ -60,100 +70,149 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     values = theory.values()
     within = evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s,
                       values) or 0.0
-    recorder = Recorder(spec, slow_s=SLOW_S)
-    # The client's agent starts first, so that it is ready once the preconditions hold. It is
-    # asked to stop when the window ends; its own bound leaves room for slow preconditions
-    # (machines under emulation, a `vagrant status` per check).
-    duration = 2 * values["vrrp_master_down_s"] + within + 120 + \
+    recorder = Recorder(spec, slow_s=SLOW_S, macs=backend.node_macs())
+    # The probes start first, so that they are ready once the preconditions hold. The agent
+    # is asked to stop when the window ends; its own bound leaves room for slow machines.
+    duration = 2 * values["vrrp_master_down_s"] + within * MAX_FACTOR + 120 + \
         (scenario.before_requests + scenario.settle_requests) / PROBE_RATE
-    agent = start_agent(spec, backend, recorder, duration)
-    waits_s = 0.0
-    phase = ["preconditions"]
+    probes = Probes(spec, backend, recorder, duration)
+    run = _Run(scenario, recorder, view)
+    pace: Pace | None = None
+    error: str | None = None
+    met = False
     try:
         cluster.make_whole(values["vrrp_master_down_s"] + 10)
-        waits_s += _preconditions(cluster, scenario, values)
-        probes = Probes(spec, backend, recorder, agent)
-    except BaseException:
-        agent.stop()
-        raise
-    baseline_t = time.monotonic()
-    fault_t = end_t = time.monotonic()
-    condition_s: float | None = None
-    notes: list[str] = []
-
-    def tick() -> None:
-        if view is not None:
-            now = time.monotonic()
-            view(Frame(scenario.name, phase[0], now - fault_t if phase[0] != "baseline" else
-                       None, sorted(recorder.live.vip_nodes), sorted(recorder.arp_nodes(now)),
-                       {lb: dict(s) for lb, s in recorder.live.servers.items()},
-                       recorder.last_requests(40)))
-
-    try:
-        phase[0] = "baseline"
+        run.waits_s += _preconditions(cluster, scenario, values)
+        recorder.learn_macs(backend.node_macs())
+        probes.watch_all()  # the load balancers the preconditions brought up
+        pace = probes.await_ready(run.tick)
+        run.phase = "baseline"
+        # the baseline counts from where the pace did: the answers that gave it count too
+        run.baseline_t = baseline_t = pace.answers_from
         wait_for(lambda: recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests,
-                 10,
-                 f"{scenario.before_requests} answers through the VIP from the client node",
-                 tick)
-        phase[0] = "fault"
-        fault_t = time.monotonic()
-        recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in scenario.fault])
-        for action in scenario.fault:
-            cluster.apply(action)
-            if action.kind == "power_off":
-                for node in action.nodes:
-                    probes.node_lost(node)
-            if action.kind == "power_on":
-                for node in action.nodes:
-                    if node in probes.lb_names():
-                        probes.watch(node)
-        recorder.add("fault-applied")
-        phase[0] = "observing"
-        if scenario.for_s is not None:
-            window_end = fault_t + within
-            wait_for(lambda: time.monotonic() >= window_end, within + 1, "the window", tick)
-            condition_s, met = within, True
-        else:
-            try:
-                condition_s = time.monotonic() - fault_t + wait_for(
-                    lambda: holds(scenario.until, recorder, cluster, probes, fault_t), within,
-                    f"{scenario.until}", tick)
-                met = True
-            except LabtoolError as exc:
-                met = False
-                notes.append(str(exc))
-        waits_s += (condition_s or within)
-        phase[0] = "settling"
-        settled_from = time.monotonic()
-        with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
-            wait_for(lambda: recorder.answered(settled_from) >= scenario.settle_requests,
-                     scenario.settle_requests / PROBE_RATE + 2, "the settle", tick)
-        end_t = time.monotonic()
+                 pace.deadline("baseline_s", BASELINE_S),
+                 f"{scenario.before_requests} good answers through the VIP from the client node",
+                 run.tick, detail=lambda: _answers_detail(recorder, baseline_t, pace))
+        met = _fault_and_observe(cluster, scenario, probes, run, pace, within)
+    except LabtoolError as exc:
+        error = str(exc)
     finally:
-        phase[0] = "restoring"
+        run.phase = "restoring"
         with sigint_deferred():
             probes.request_stop()  # the agent winds down while the restore runs
             try:
-                waits_s += _restore(cluster, scenario, values, recorder)
+                run.waits_s += _restore(cluster, scenario, values, recorder, pace,
+                                        faulted=run.fault_t is not None)
+            except LabtoolError as exc:  # the result still says what was measured
+                error = f"{error}; then the restore: {exc}" if error else f"the restore: {exc}"
             finally:
                 probes.stop()
+    fault_t = run.fault_t if run.fault_t is not None else time.monotonic()
+    end_t = run.end_t if run.end_t is not None else time.monotonic()
     events = recorder.snapshot()
-    facts = compute(events, fault_t, end_t, spec, start_t=baseline_t)
+    facts = compute(events, fault_t, end_t, spec, start_t=run.baseline_t)
     checks = judge(scenario, facts, values, backend.timing_margin_s)
+    expected = {e.fact.split(".")[0] for e in scenario.expect}
+    notes = run.notes + [f"{fact} not measured: {why}" for fact, why in facts.unseen.items()
+                         if fact in expected or facts.takeover_s is not None or
+                         "takeover_s" in expected]
     if backend.timing_margin_s:
         notes.append(f"time bounds widened by {backend.timing_margin_s:g} s on the "
                      f"{backend.name} backend (machines slower to show a change than "
                      "namespaces)")
-    verdict = "pass" if met and all(c.ok for c in checks) else "fail"
+    if pace is not None and pace.factor > 1:
+        notes.append(f"deadlines stretched x{pace.factor:g}: the probes started in "
+                     f"{pace.agent_start_s:g} s (address watchers: {pace.watchers_start_s}) "
+                     f"and {PACE_ANSWERS} answers took {pace.answers_s} s on this backend")
+    verdict = "error" if error else "pass" if met and all(c.ok for c in checks) else "fail"
     result = ScenarioResult(
         scenario=scenario.name, title=scenario.title, summary=scenario.summary,
         row=scenario.row, lab=spec.name, variant=variant, verdict=verdict, condition_met=met,
-        condition_s=round(condition_s, 4) if condition_s is not None else None, facts=facts,
-        theory=values, checks=checks, events=[e.as_dict(fault_t) for e in events],
-        fault=[a.__dict__ for a in scenario.fault], started_at=started_wall,
-        duration_s=time.monotonic() - started, waits_s=waits_s, notes=notes)
+        condition_s=round(run.condition_s, 4) if run.condition_s is not None else None,
+        facts=facts, theory=values, checks=checks,
+        events=[e.as_dict(fault_t) for e in events], fault=[a.__dict__ for a in scenario.fault],
+        started_at=started_wall, duration_s=time.monotonic() - started, waits_s=run.waits_s,
+        notes=notes, error=error, pace=pace.as_dict() if pace else None,
+        probes=probes.summaries(fault_t))
     save(result)
+    if error:
+        raise ScenarioError(error, result)
     return result
+
+
+class _Run:
+    """A scenario's moments and waits so far, and its live view."""
+
+    def __init__(self, scenario: Scenario, recorder: Recorder,
+                 view: Callable[[Frame], None] | None) -> None:
+        self.scenario, self.recorder, self.view = scenario, recorder, view
+        self.phase = "preconditions"
+        self.baseline_t = time.monotonic()
+        self.fault_t: float | None = None
+        self.end_t: float | None = None
+        self.condition_s: float | None = None
+        self.waits_s = 0.0
+        self.notes: list[str] = []
+
+    def tick(self) -> None:
+        if self.view is None:
+            return
+        now, recorder = time.monotonic(), self.recorder
+        since = now - self.fault_t if self.fault_t is not None else None
+        self.view(Frame(self.scenario.name, self.phase, since, sorted(recorder.live.vip_nodes),
+                        sorted(recorder.arp_nodes(now)),
+                        {lb: dict(s) for lb, s in recorder.live.servers.items()},
+                        recorder.last_requests(40)))
+
+
+def _answers_detail(recorder: Recorder, since: float, pace: Pace) -> str:
+    counts = recorder.answer_counts(since)
+    return (f"{counts['all']} answers came back: {counts['ok']} good, {counts['slow']} slower "
+            f"than {recorder.slow_s:g} s, {counts['failed']} failed; the agent started in "
+            f"{pace.agent_start_s:g} s, {PACE_ANSWERS} answers took {pace.answers_s} s")
+
+
+def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run: _Run,
+                       pace: Pace, within: float) -> bool:
+    """The fault, then the wait for the scenario's condition, then the settle; whether the
+    condition held."""
+    recorder = run.recorder
+    run.phase = "fault"
+    run.fault_t = fault_t = time.monotonic()
+    recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in scenario.fault])
+    for action in scenario.fault:
+        cluster.apply(action)
+        if action.kind == "power_off":
+            for node in action.nodes:
+                probes.node_lost(node)
+        if action.kind == "power_on":
+            for node in action.nodes:
+                if node in probes.lb_names():
+                    probes.watch(node)
+    recorder.add("fault-applied")
+    run.phase = "observing"
+    met = True
+    if scenario.for_s is not None:
+        window_end = fault_t + within
+        wait_for(lambda: time.monotonic() >= window_end, within + 1, "the window", run.tick)
+        run.condition_s = within
+    else:
+        try:
+            run.condition_s = time.monotonic() - fault_t + wait_for(
+                lambda: holds(scenario.until, recorder, cluster, probes, fault_t),
+                pace.deadline("condition_s", within), f"{scenario.until}", run.tick)
+        except LabtoolError as exc:
+            met = False
+            run.notes.append(str(exc))
+    run.waits_s += run.condition_s or within
+    run.phase = "settling"
+    settled_from = time.monotonic()
+    with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
+        wait_for(lambda: recorder.answered(settled_from) >= scenario.settle_requests,
+                 pace.deadline("settle_s", scenario.settle_requests / PROBE_RATE + 2),
+                 "the settle", run.tick)
+    run.end_t = time.monotonic()
+    return met
 
 
 def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float]) -> float:
@@ -178,16 +237,20 @@ def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float
 
 
 def _restore(cluster: Cluster, scenario: Scenario, theory: dict[str, float],
-             recorder: Recorder) -> float:
-    """The restore step; returns the time spent waiting on the protocols."""
-    recorder.add("restore", actions=[a.__dict__ for a in scenario.restore])
-    for action in scenario.restore:
-        cluster.apply(action)
-    within = evaluate(scenario.restore_within_s, theory) or 15.0
+             recorder: Recorder, pace: Pace | None, faulted: bool) -> float:
+    """The restore step (its actions only once the fault was applied), then the whole
+    cluster back; returns the time spent waiting on the protocols."""
+    stretch = pace.deadline if pace is not None else (lambda what, base_s: base_s)
     waited = 0.0
-    if scenario.restore_until:
-        with contextlib.suppress(LabtoolError):
-            waited = wait_for(lambda: holds(scenario.restore_until, recorder, cluster, None,
-                                             0.0), within, "the restore")
-    cluster.make_whole(theory["vrrp_master_down_s"] + 10)
+    if faulted:
+        recorder.add("restore", actions=[a.__dict__ for a in scenario.restore])
+        for action in scenario.restore:
+            cluster.apply(action)
+        within = evaluate(scenario.restore_within_s, theory) or 15.0
+        if scenario.restore_until:
+            with contextlib.suppress(LabtoolError):
+                waited = wait_for(lambda: holds(scenario.restore_until, recorder, cluster,
+                                                 None, 0.0), stretch("restore_s", within),
+                                  "the restore")
+    cluster.make_whole(stretch("whole_s", theory["vrrp_master_down_s"] + 10))
     return waited

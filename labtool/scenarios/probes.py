@@ -1,5 +1,7 @@
-"""The probes a scenario runs: the client's agent, an `ip monitor` per load balancer, and
-HAProxy's stats sockets, all feeding one recorder; and the conditions the engine waits on."""
+"""The probes a scenario runs: the client's agent, an agent watching each load balancer's
+addresses (and, on machines of their own, HAProxy's stats socket), HAProxy's stats sockets
+reachable from here, all feeding one recorder; the wait until each is ready, which shows the
+backend's pace; and the conditions the engine waits on."""
 
 from __future__ import annotations
 
@@ -10,102 +12,169 @@ from pathlib import Path
 from typing import Any
 
 from labtool.backends.base import Backend
-from labtool.probes.recorder import (
-    ClockMap,
-    LineReader,
-    Recorder,
-    StatsPoller,
-    agent_argv,
-    feed_agent_line,
-    feed_stats_line,
-    vip_line,
-)
+from labtool.errors import LabtoolError
+from labtool.probes.readers import LineReader, StatsPoller, agent_argv
+from labtool.probes.recorder import ClockMap, Recorder, feed_agent_line
 from labtool.scenarios.cluster import Cluster
+from labtool.scenarios.pace import (
+    AGENT_START_MAX_S,
+    FIRST_ANSWER_MAX_S,
+    PACE_ANSWERS,
+    Pace,
+)
 from labtool.spec import LabSpec
 from labtool.state import lab_dir
 
 PROBE_RATE = 50.0  # requests per second from the client node
 REQUEST_TIMEOUT_S = 10.0
 STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
-AGENT_ON_MACHINE = "/var/tmp/labtool-agent.py"
+WATCHER_DURATION_S = 600.0  # the agent's own hard bound; labtool stops it long before
+TICK_S = 0.05
 
 
-def probes_log(spec: LabSpec) -> Path:
-    """The probes' own errors, kept in the lab's folder."""
-    return lab_dir(spec.name) / "probes.log"
-
-
-def agent_program(backend: Backend, node: str) -> list[str] | None:
-    """How to run the agent on a node: None (this Python) where the node sees this checkout;
-    on a machine of its own, its python3 on a copy of the agent."""
-    if backend.name == "netns":
-        return None
-    from labtool.probes import agent
-
-    backend.transport(node).put(AGENT_ON_MACHINE, Path(agent.__file__).read_text(), 0o755)
-    return ["python3", AGENT_ON_MACHINE]
-
-
-def start_agent(spec: LabSpec, backend: Backend, recorder: Recorder,
-                duration_s: float) -> LineReader:
-    """The probe agent in the client node, its JSON lines feeding the recorder."""
-    client = backend.transport(spec.client.name)
-    program = agent_program(backend, spec.client.name)
-    return LineReader(client.argv(agent_argv(spec, rate=PROBE_RATE, duration_s=duration_s,
-                                             timeout_s=REQUEST_TIMEOUT_S, program=program)),
-                      client.env(), partial(feed_agent_line, recorder,
-                                            clock=ClockMap(shared=backend.name == "netns")),
-                      stdin_pipe=True, log=probes_log(spec))
+def probes_dir(spec: LabSpec) -> Path:
+    """Each probe's own log (its errors, its end), kept in the lab's folder."""
+    return lab_dir(spec.name) / "probes"
 
 
 class Probes:
-    """The client agent, an `ip monitor` per load balancer, HAProxy's stats: all recording."""
+    """The client agent, a watcher agent per load balancer, HAProxy's stats: all recording."""
 
     def __init__(self, spec: LabSpec, backend: Backend, recorder: Recorder,
-                 agent: LineReader) -> None:
+                 duration_s: float) -> None:
         self.spec, self.backend, self.recorder = spec, backend, recorder
-        self.monitors: dict[str, LineReader] = {}
-        self.stats_agents: dict[str, LineReader] = {}
-        sockets = stats_sockets(spec, backend)
-        # Stats sockets reachable from here are polled from here; elsewhere an agent on each
-        # load balancer polls its own socket and reports the changes.
-        self.stats = StatsPoller(recorder, sockets).start() if sockets else None
-        for name in self.lb_names():
-            if backend.node_status(name, addresses=False).up:
-                self.watch(name)
-        self.agent = agent
+        self.watchers: dict[str, LineReader] = {}
+        self.stopping = False
+        self.client = spec.client.name
+        self.agent = self._reader(self.client, "agent", agent_argv(
+            spec, rate=PROBE_RATE, duration_s=duration_s, timeout_s=REQUEST_TIMEOUT_S,
+            program=backend.agent_program(self.client), capture=True))
+        self.stats: StatsPoller | None = None
+        try:
+            sockets = stats_sockets(spec, backend)
+            # Stats sockets reachable from here are polled from here; elsewhere the watcher
+            # on each load balancer polls its own socket and reports the changes.
+            self.stats = StatsPoller(recorder, sockets).start() if sockets else None
+            self.watch_all()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _reader(self, node: str, role: str, argv: list[str]) -> LineReader:
+        transport = self.backend.transport(node)
+        clock = ClockMap(shared=self.backend.shares_clock)
+        reader = LineReader(f"{role} on {node}", transport.argv(argv), transport.env(),
+                            partial(feed_agent_line, self.recorder, clock=clock, source=node),
+                            stdin_pipe=True, log=probes_dir(self.spec) / f"{role}-{node}.log")
+        reader.clock = clock
+        return reader
 
     def lb_names(self) -> list[str]:
         return [n.name for n in self.spec.by_role("lb")]
 
+    def watch_all(self) -> None:
+        """A watcher on every load balancer that is up and has none running."""
+        for name in self.lb_names():
+            running = self.watchers.get(name)
+            if (running is None or not running.alive) and \
+                    self.backend.node_status(name, addresses=False).up:
+                self.watch(name)
+
     def watch(self, node: str) -> None:
-        """Follow the VIP on a load balancer: its current state, then every change."""
-        if str(self.spec.vip) in self.backend.node_status(node).addresses:
-            self.recorder.add("vip", node=node, action="added", initial=True)
-        transport = self.backend.transport(node)
-        # `ip monitor` never reads its stdin: a shell around it ends it once labtool closes
-        # the pipe (killing nsenter would not reach it inside the node's PID namespace).
-        watch = f"ip -o -4 monitor address dev {self.spec.nic} & read -r _; kill $!"
-        self.monitors[node] = LineReader(
-            transport.argv(["sh", "-c", watch]), transport.env(),
-            lambda line: vip_line(self.recorder, node, line),
-            on_end=lambda: self.node_lost(node), stdin_pipe=True,  # its addresses went with it
-            log=probes_log(self.spec))
-        if self.stats is None:
-            argv = agent_argv(self.spec, rate=0, duration_s=600, timeout_s=1,
-                              program=agent_program(self.backend, node))
-            self.stats_agents[node] = LineReader(
-                transport.argv([*argv, "--stats-socket", STATS_SOCKET]), transport.env(),
-                partial(feed_stats_line, self.recorder, node,
-                        clock=ClockMap(shared=self.backend.name == "netns")), stdin_pipe=True,
-                log=probes_log(self.spec))
+        """Follow the VIP on a load balancer: its NIC's addresses at start, then every change
+        (and HAProxy's view of its servers, where its stats socket is not reachable here)."""
+        old = self.watchers.pop(node, None)
+        if old is not None:
+            old.stop(timeout_s=1)
+        argv = agent_argv(self.spec, rate=0, duration_s=WATCHER_DURATION_S, timeout_s=1,
+                          program=self.backend.agent_program(node), watch_addr=True,
+                          stats_socket=STATS_SOCKET if self.stats is None else None)
+        reader = self._reader(node, "watcher", argv)
+        reader.on_end = lambda: self._watcher_ended(node, reader)
+        self.watchers[node] = reader
+
+    def _watcher_ended(self, node: str, reader: LineReader) -> None:
+        self.recorder.add("agent", source=node, state="ended", exit=reader.proc.returncode)
+        if not self.stopping and not self.backend.node_status(node, addresses=False).up:
+            self.node_lost(node)  # its addresses went with it
 
     def node_lost(self, node: str) -> None:
         """The node was powered off (the backend returns once it is off): its addresses are
-        gone now. Its `ip monitor` may not say so: on a VM whose power is pulled, the SSH
+        gone now. Its watcher may not say so: on a VM whose power is pulled, the SSH
         connection it runs in hangs until a timeout instead of ending."""
         if node in self.recorder.live.vip_nodes:
             self.recorder.add("vip", node=node, action="removed", reason="node down")
+
+    def await_ready(self, on_tick: Any = None) -> Pace:
+        """Wait for every agent's start-up line, for the client's first answer, then for its
+        next PACE_ANSWERS answers (the cluster as the preconditions left it); what that took
+        is the backend's pace. A dead agent fails here, naming what was awaited."""
+        answers_from = time.monotonic()
+        what = f"the probe agent on {self.client}"
+        agent_start = self._await_start(self.agent, what, on_tick)
+        watchers = {node: self._await_start(reader, f"the address watcher on {node}", on_tick)
+                    for node, reader in list(self.watchers.items())
+                    if reader.alive or self.backend.node_status(node, addresses=False).up}
+        assert self.agent.ready_at is not None
+        ready_at = self.agent.ready_at
+        arrivals = self.recorder.answer_arrivals
+        self._await_answers(lambda: bool(arrivals), ready_at, on_tick, what, (
+            f"not within {FIRST_ANSWER_MAX_S:.0f} s: the first answer through the VIP "
+            f"{self.spec.vip} at {what} (it started after {agent_start:.1f} s and sends "
+            f"{PROBE_RATE:g} requests a second; none came back, not even an error)"))
+        answers_s = self._await_answers(
+            lambda: self.recorder.answered(answers_from) >= PACE_ANSWERS, answers_from,
+            on_tick, what, None)
+        return Pace.shown(agent_start, max(0.0, arrivals[0] - ready_at), answers_s, watchers,
+                          answers_from)
+
+    def _await_answers(self, condition: Any, since: float, on_tick: Any, what: str,
+                       failure: str | None) -> float | None:
+        """Until `condition` holds: its time from `since`; None after FIRST_ANSWER_MAX_S if
+        `failure` is None, else a LabtoolError with it."""
+        while not condition():
+            if on_tick:
+                on_tick()
+            if not self.agent.alive:
+                raise LabtoolError(self._dead(self.agent, what, "while answers were awaited"))
+            if time.monotonic() > since + FIRST_ANSWER_MAX_S:
+                if failure is None:
+                    return None  # it answers, slowly: the pace says so
+                raise LabtoolError(f"{failure}{self._log_hint(self.agent)}")
+            time.sleep(TICK_S)
+        return time.monotonic() - since
+
+    def _await_start(self, reader: LineReader, what: str, on_tick: Any) -> float:
+        deadline = reader.spawned_at + AGENT_START_MAX_S
+        while reader.ready_at is None:
+            if on_tick:
+                on_tick()
+            if not reader.alive:
+                raise LabtoolError(self._dead(reader, what, "before it started"))
+            if time.monotonic() > deadline:
+                printed = f"it printed {reader.lines} lines" if reader.lines else \
+                    "it printed nothing"
+                raise LabtoolError(f"not within {AGENT_START_MAX_S:.0f} s: {what} starting "
+                                   f"(awaited its start-up line; {printed})"
+                                   f"{self._log_hint(reader)}")
+            time.sleep(TICK_S)
+        return reader.ready_at - reader.spawned_at
+
+    def _dead(self, reader: LineReader, what: str, when: str) -> str:
+        with contextlib.suppress(Exception):
+            reader.proc.wait(timeout=2)
+        return (f"{what} ended {when} (exit {reader.proc.returncode})"
+                f"{self._log_hint(reader)}")
+
+    @staticmethod
+    def _log_hint(reader: LineReader) -> str:
+        errors = reader.errors_tail(3)
+        said = ("; it said: " + " | ".join(errors)) if errors else ""
+        return f"{said}. Its log: {reader.log}"
+
+    def summaries(self, origin: float) -> dict[str, dict[str, Any]]:
+        return {reader.name: reader.summary(origin)
+                for reader in [self.agent, *self.watchers.values()]}
 
     def request_stop(self) -> None:
         """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""
@@ -114,29 +183,28 @@ class Probes:
                 self.agent.proc.stdin.close()
 
     def stop(self) -> None:
+        self.stopping = True
         self.agent.stop(timeout_s=REQUEST_TIMEOUT_S + 5)
         if self.stats is not None:
             self.stats.stop()
-        for reader in [*self.monitors.values(), *self.stats_agents.values()]:
+        for reader in self.watchers.values():
             reader.stop()
 
 
 def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
     """Each load balancer's HAProxy stats socket, reachable from here (netns: its folder)."""
-    local = getattr(backend, "local_path", None)
-    if local is None:
-        return {}
-    return {n.name: local(n.name, STATS_SOCKET) for n in spec.by_role("lb")}
+    found = {n.name: backend.local_path(n.name, STATS_SOCKET) for n in spec.by_role("lb")}
+    return {name: path for name, path in found.items() if path is not None}
 
 
 def holds(condition: dict[str, Any], recorder: Recorder, cluster: Cluster,
            probes: Probes | None, since: float) -> bool:
     """Every part of a scenario's condition holds now."""
     now = time.monotonic()
-    # The newest requests by the time they were sent (answers arrive out of order: a request
-    # stalled on a dead server may come back long after newer ones).
-    after = sorted((e for e in recorder.last_requests(60) if e["sent"] >= since),
-                   key=lambda e: e["sent"])
+    # The newest answers by the time they were sent (answers arrive out of order: a request
+    # stalled on a dead server may come back long after newer ones); "after" is by arrival
+    # here, which needs no mapping of the client machine's clock.
+    after = recorder.requests_since(since)
     for key, value in condition.items():
         if key in ("vip_holder", "vip_holders"):
             wanted = sorted([value] if isinstance(value, str) else value)

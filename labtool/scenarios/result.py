@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labtool.errors import LabtoolError
 from labtool.facts import Facts
 from labtool.scenarios.model import Scenario
 from labtool.state import lab_dir
@@ -31,6 +32,7 @@ class Check:
     expected: str
     observed: Any
     ok: bool
+    why: str | None = None  # why the fact is null, when no probe could measure it
 
 
 @dataclass
@@ -53,6 +55,9 @@ class ScenarioResult:
     duration_s: float
     waits_s: float  # time spent waiting on what the protocols impose (for the tool's overhead)
     notes: list[str] = field(default_factory=list)
+    error: str | None = None  # why the scenario could not be run to its end
+    pace: dict[str, Any] | None = None  # what the backend showed, the deadlines it gave
+    probes: dict[str, dict[str, Any]] = field(default_factory=dict)  # each probe's own story
 
     def as_json(self) -> dict[str, Any]:
         facts = self.facts.as_dict()
@@ -82,6 +87,9 @@ class ScenarioResult:
             "duration_s": round(self.duration_s, 3),
             "protocol_waits_s": round(self.waits_s, 3),
             "notes": self.notes,
+            "error": self.error,
+            "pace": self.pace,
+            "probes": self.probes,
             "events": self.events,
         }
 
@@ -116,8 +124,17 @@ def judge(scenario: Scenario, facts: Facts, theory: dict[str, float],
             expected = (f">= {low:g}" if low is not None else "") + \
                 (" and " if low is not None and high is not None else "") + \
                 (f"<= {high:g}" if high is not None else "")
-        checks.append(Check(expectation.fact, expected, observed, ok))
+        why = facts.unseen.get(expectation.fact) if observed is None else None
+        checks.append(Check(expectation.fact, expected, observed, ok, why))
     return checks
+
+
+class ScenarioError(LabtoolError):
+    """A scenario that could not be run to its end; the result so far comes with it."""
+
+    def __init__(self, message: str, result: ScenarioResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def results_dir(lab: str) -> Path:
@@ -125,7 +142,12 @@ def results_dir(lab: str) -> Path:
 
 
 def save(result: ScenarioResult) -> None:
+    """A measured result where the report reads it; one that ended in an error beside it
+    (NAME.error.json), so that the report keeps the last measurement."""
     folder = results_dir(result.lab)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{result.scenario}.json").write_text(
-        json.dumps(result.as_json(), indent=1, ensure_ascii=False) + "\n")
+    failed = folder / f"{result.scenario}.error.json"
+    target = failed if result.verdict == "error" else folder / f"{result.scenario}.json"
+    if result.verdict != "error":
+        failed.unlink(missing_ok=True)
+    target.write_text(json.dumps(result.as_json(), indent=1, ensure_ascii=False) + "\n")

@@ -106,7 +106,7 @@ class SshTransport(Transport):
             self._connect().put(io.BytesIO(content.encode()), remote=staging)
         except Exception as exc:
             raise LabtoolError(f"{self.node}: cannot copy {path}: {exc}") from None
-        moved = self.run(["install", "-m", f"{mode:o}", staging, path])
+        moved = self.run(["install", "-D", "-m", f"{mode:o}", staging, path])
         self.run(["rm", "-f", staging])
         if not moved.succeeded:
             raise LabtoolError(f"{self.node}: cannot write {path}: {moved.describe_failure()}")

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,10 +80,21 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
 
 def teardown(daemons: list[subprocess.Popen[bytes]], pools_before: set[str]) -> list[str]:
     """Delete what this test made in libvirt, stop its daemons, delete the namespace; returns
-    what could not be removed (domains, volumes, networks, files, the namespace)."""
+    what `labtool down` had left (domains, networks) and what could not be removed (volumes,
+    files, the namespace). What labtool left is removed too, so that no VM outlives the test."""
     virsh = ("virsh", "-c", "qemu:///system")
     left: list[str] = []
     if daemons:
+        domains = sh(*virsh, "list", "--all", "--name", check=False).stdout.split()
+        networks = [n for n in sh(*virsh, "net-list", "--all", "--name",
+                                  check=False).stdout.split() if n != "default"]
+        left += [f"domain {d}" for d in domains] + [f"network {n}" for n in networks]
+        for domain in domains:
+            sh(*virsh, "destroy", domain, check=False)
+            sh(*virsh, "undefine", domain, "--remove-all-storage", check=False)
+        for network in networks:
+            sh(*virsh, "net-destroy", network, check=False)
+            sh(*virsh, "net-undefine", network, check=False)
         pools = sh(*virsh, "pool-list", "--all", "--name", check=False).stdout.split()
         paths: list[Path] = []
         for pool in pools:
@@ -97,11 +109,6 @@ def teardown(daemons: list[subprocess.Popen[bytes]], pools_before: set[str]) -> 
         for pool in set(pools) - pools_before:
             sh(*virsh, "pool-destroy", pool, check=False)
             sh(*virsh, "pool-undefine", pool, check=False)
-        left += [f"domain {d}" for d in
-                 sh(*virsh, "list", "--all", "--name", check=False).stdout.split()]
-        left += [f"network {n}" for n in
-                 sh(*virsh, "net-list", "--all", "--name", check=False).stdout.split()
-                 if n != "default"]
         for folder in paths:
             left += [f"file {f}" for f in folder.glob(f"{BOX}*")]
             left += [f"file {f}" for f in folder.glob(f"labtool-{LAB}-*")]
@@ -125,6 +132,55 @@ def labtool(env: dict[str, str], *args: str, timeout_s: float = 3600) -> \
                     check=False)
 
 
+def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") -> None:
+    """Everything needed to act on a failure without running the test again: the command's
+    output (a scenario's full JSON result), the tail of each probe's log, `vagrant status`,
+    and the load of the host and of every VM. Printed before `labtool down` removes them."""
+    print(f"\n===== E2E failure: {what} =====")
+    try:  # a scenario's result: all of it, but only the last of its (thousands of) events
+        result = json.loads(stdout)
+        events = result.pop("events", [])
+        print(json.dumps(result, indent=1))
+        print(f"----- its last 40 events of {len(events)} -----")
+        print("\n".join(json.dumps(e) for e in events[-40:]))
+    except ValueError:
+        print(stdout[-20000:])
+    print(f"----- stderr -----\n{stderr[-8000:]}")
+    lab_dir = Path(env.get("LABTOOL_STATE_DIR", "/run/labtool")) / LAB
+    for log in sorted((lab_dir / "probes").glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        print(f"----- {log.name} (last 25 of {len(lines)} lines) -----")
+        print("\n".join(lines[-25:]))
+    vagrant = in_netns("vagrant", "status", env={**env, "VAGRANT_CWD": str(lab_dir / "vagrant")},
+                       check=False, timeout_s=300)
+    print(f"----- vagrant status -----\n{vagrant.stdout}{vagrant.stderr}")
+    print(f"----- load: host {Path('/proc/loadavg').read_text().strip()}")
+    for node in ("haproxy1", "haproxy2", "web1", "web2", "client"):
+        load = labtool(env, "exec", node, "--name", LAB, "--", "cat", "/proc/loadavg",
+                       timeout_s=120)
+        print(f"  {node}: {(load.stdout or load.stderr).strip()[-300:]}")
+    print(f"===== end of {what} =====", flush=True)
+
+
+def check_scenario(name: str, result: dict[str, Any]) -> None:
+    """What this run must show on real VMs, beyond the scenario's own verdict."""
+    assert result["verdict"] == "pass", result["checks"]
+    metrics, theory = result["metrics"], result["theory"]
+    if name == "lose-haproxy1":
+        assert metrics["vip_holder_after"] == "haproxy2"
+        assert metrics["outage_s"] <= theory["vrrp_master_down_s"] + 1
+        for fact in ("vip_takeover_s", "advert_takeover_s"):  # each source saw it on the VMs
+            assert metrics[fact] is not None, (fact, metrics["unseen"])
+            assert metrics[fact] <= theory["vrrp_master_down_s"] + 1, fact
+    if name == "lose-web1":
+        assert metrics["served_after_detect"].get("web1", 0) == 0
+
+
+FIGURES = ("outage_s", "takeover_s", "vip_takeover_s", "advert_takeover_s", "arp_takeover_s",
+           "fault_applied_s", "haproxy_detect_s", "served_after_detect", "vip_holder_after",
+           "unseen")
+
+
 def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
     env = isolated
     timings: dict[str, float] = {}
@@ -133,6 +189,8 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
         up = labtool(env, "up", "--backend", "vagrant", "--provider", "libvirt", "--box", BOX,
                      "--name", LAB)
         timings["up and provision"] = time.monotonic() - started
+        if up.returncode != 0:
+            explain(env, "labtool up", up.stdout, up.stderr)
         assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-5000:]
         looked = labtool(env, "status", "--json", "--name", LAB)
         assert looked.returncode == 0, looked.stderr[-3000:]
@@ -145,19 +203,19 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
             started = time.monotonic()
             run = labtool(env, "scenario", scenario, "--json", "--name", LAB)
             timings[scenario] = time.monotonic() - started
-            assert run.stdout, run.stderr[-5000:]
-            result = json.loads(run.stdout)
-            print(scenario, result["verdict"], json.dumps(
-                {k: result["metrics"].get(k) for k in (
-                    "outage_s", "vip_takeover_s", "fault_applied_s", "haproxy_detect_s",
-                    "served_after_detect", "vip_holder_after")}),
-                "theory", json.dumps({k: result["theory"].get(k) for k in (
-                    "vrrp_master_down_min_s", "vrrp_master_down_s", "haproxy_detect_min_s",
-                    "haproxy_detect_max_s")}))
-            assert result["verdict"] == "pass", result["checks"]
-            if scenario == "lose-haproxy1":
-                assert result["metrics"]["vip_holder_after"] == "haproxy2"
-                assert result["metrics"]["outage_s"] <= result["theory"]["vrrp_master_down_s"] + 1
+            try:
+                assert run.stdout, run.stderr[-5000:]
+                result = json.loads(run.stdout)
+                print(scenario, result["verdict"], json.dumps(
+                    {k: result["metrics"].get(k) for k in FIGURES}), "theory", json.dumps(
+                    {k: result["theory"].get(k) for k in (
+                        "vrrp_master_down_min_s", "vrrp_master_down_s", "haproxy_detect_min_s",
+                        "haproxy_detect_max_s")}), "pace", json.dumps(result["pace"]),
+                    flush=True)
+                check_scenario(scenario, result)
+            except BaseException:
+                explain(env, f"labtool scenario {scenario}", run.stdout, run.stderr)
+                raise
     finally:
         started = time.monotonic()
         down = labtool(env, "down", "--name", LAB)

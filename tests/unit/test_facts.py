@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from labtool.facts import compute, theory_from_configs
+from labtool.facts import compute
 from labtool.probes.recorder import Event
 from labtool.provisioning import Versions, render_node_files
 from labtool.spec import default_spec
+from labtool.theory import theory_from_configs
 
 SPEC = default_spec()
 DEBIAN12 = Versions(haproxy=(2, 6), keepalived=(2, 2, 7), ipvs=False)
@@ -97,3 +98,39 @@ def test_an_agent_clock_on_another_machine_is_mapped_onto_ours() -> None:
     time.sleep(0.05)
     later = remote.local(time.monotonic() - boot)
     assert later - mapped == pytest.approx(0.05, abs=0.02)  # stamps keep their gaps
+
+
+def test_a_machine_clock_that_runs_slow_is_followed() -> None:
+    """A VM under software emulation whose clock ran 15 % slow (seen here: 608 s on its
+    clock for about 720 s on ours): a single least offset would place its events seconds
+    too early by the end; the windows' offsets follow it."""
+    import random
+
+    from labtool.probes.recorder import ClockMap
+
+    rng = random.Random(7)
+    clock = ClockMap(shared=False)
+    for i in range(2000):  # 200 s of lines, 10 a second, 2-40 ms in transit
+        here = 1000.0 + i / 10
+        clock.local(0.85 * here - 500.0, arrived=here + rng.uniform(0.002, 0.04))
+    for here in (1020.0, 1100.0, 1190.0):
+        there = 0.85 * here - 500.0
+        offset = clock.offset_at(there)
+        assert offset is not None
+        assert there + offset == pytest.approx(here, abs=0.05)
+    least = clock.offset
+    assert least is not None and 0.85 * 1190.0 - 500.0 + least < 1190.0 - 25  # the old map
+    drift = clock.drift_ppm()
+    assert drift is not None and drift == pytest.approx(0.15 / 0.85 * 1e6, rel=0.01)
+
+
+def test_served_after_detection_waits_for_every_load_balancer() -> None:
+    """haproxy2 (not serving) marks web1 DOWN a check before haproxy1 (serving, the VIP's):
+    a request haproxy1 still sends to web1 in between is not 'served after the detection'."""
+    events = [Event(-1.0, "vip", {"node": "haproxy1", "action": "added"}),
+              Event(10.0, "haproxy", {"lb": "haproxy2", "server": "web1", "status": "DOWN"}),
+              Event(10.1, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}),
+              http(10.05, False, node="web1", latency=2.3), http(10.2, True, node="web2")]
+    facts = compute(sorted(events, key=lambda e: e.t), 0.0, 13.0, SPEC)
+    assert facts.haproxy_detect_s == {"web1": 10.0}
+    assert facts.served_after_detect == {"web2": 1}

@@ -74,11 +74,11 @@ def test_a_backends_timing_margin_widens_upper_time_bounds_only() -> None:
     from labtool.spec import default_spec
 
     facts = replace(compute([], 0.0, 1.0, default_spec()), outage_s=4.03,
-                    vip_takeover_s=3.28, vip_holder_after="haproxy2")
+                    takeover_s=3.28, vip_holder_after="haproxy2")
     scenario = load_scenario("lose-haproxy1")
     theory = {**THEORY, "vrrp_master_down_min_s": 2.6094}
     strict = {c.fact: c.ok for c in judge(scenario, facts, theory)}
-    assert strict == {"vip_holder_after": True, "outage_s": False, "vip_takeover_s": True}
+    assert strict == {"vip_holder_after": True, "outage_s": False, "takeover_s": True}
     wide = judge(scenario, facts, theory, VagrantBackend.timing_margin_s)
     assert all(c.ok for c in wide)
     assert next(c for c in wide if c.fact == "outage_s").expected == ">= 2.5094 and <= 5.0094"

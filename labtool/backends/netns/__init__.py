@@ -61,6 +61,10 @@ class NetnsBackend(Backend):
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""
         return impl.host_path(self.spec.name, node, path)
 
+    def node_macs(self) -> dict[str, str]:
+        """Fixed by the node's address (commands.node_mac): known for a node that is down."""
+        return {n.name: commands.node_mac(n) for n in self.spec.nodes}
+
     def transport(self, node: str) -> NsenterTransport:
         if node != LAN_NODE:
             self.spec.node(node)  # a clear error for an unknown node

@@ -1,0 +1,155 @@
+"""What the probe agent reads and writes on a node's wire: ARP and VRRP frames, the kernel's
+address notifications (rtnetlink), a packet filter that keeps only VRRP, and the VRRP group.
+
+Pure builders and parsers plus three small socket set-ups; stdlib only, because the agent is
+copied as plain files to machines of their own (Vagrant) and run by their python3.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import socket
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+ETH_P_ARP = 0x0806
+ETH_P_IP = 0x0800
+VRRP_PROTO = 112
+VRRP_GROUP = "224.0.0.18"  # where VRRP adverts are sent (RFC 5798)
+
+# rtnetlink (linux/rtnetlink.h, linux/netlink.h, linux/if_addr.h)
+NETLINK_ROUTE = 0
+RTMGRP_IPV4_IFADDR = 0x10
+RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+_NLMSGHDR = struct.Struct("=IHHII")  # length, type, flags, sequence, port id
+_IFADDRMSG = struct.Struct("=BBBBI")  # family, prefix length, flags, scope, interface index
+_RTATTR = struct.Struct("=HH")  # length, type
+DUMP_SEQ = 1
+
+SO_ATTACH_FILTER = 26
+
+
+def mac_text(raw: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in raw)
+
+
+def arp_request(src_mac: bytes, src_ip: bytes, target_ip: bytes) -> bytes:
+    ether = b"\xff" * 6 + src_mac + struct.pack("!H", ETH_P_ARP)
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, src_mac, src_ip, b"\0" * 6,
+                      target_ip)
+    return ether + arp
+
+
+def parse_arp(frame: bytes) -> dict[str, Any] | None:
+    if len(frame) < 42 or struct.unpack("!H", frame[12:14])[0] != ETH_P_ARP:
+        return None
+    _, _, _, _, op, sha, spa, _, tpa = struct.unpack("!HHBBH6s4s6s4s", frame[14:42])
+    return {"op": op, "mac": mac_text(sha), "ip": socket.inet_ntoa(spa),
+            "target": socket.inet_ntoa(tpa)}
+
+
+def parse_vrrp(frame: bytes) -> dict[str, Any] | None:
+    """VRRP v2 (keepalived's default) or v3 advert inside an Ethernet frame."""
+    if len(frame) < 14 + 20 + 8 or struct.unpack("!H", frame[12:14])[0] != ETH_P_IP:
+        return None
+    ip = frame[14:]
+    header_len = (ip[0] & 0x0F) * 4
+    if ip[9] != VRRP_PROTO:
+        return None
+    vrrp = ip[header_len:]
+    version, kind = vrrp[0] >> 4, vrrp[0] & 0x0F
+    if kind != 1:
+        return None
+    if version == 3:
+        interval_s = (struct.unpack("!H", vrrp[4:6])[0] & 0x0FFF) / 100
+    else:
+        interval_s = float(vrrp[5])
+    return {"src": socket.inet_ntoa(ip[12:16]), "mac": mac_text(frame[6:12]),
+            "vrid": vrrp[1], "priority": vrrp[2], "interval_s": interval_s,
+            "version": version}
+
+
+def vrrp_filter_program() -> list[tuple[int, int, int, int]]:
+    """Classic BPF: keep IPv4 frames whose protocol is VRRP, drop the rest (the client's own
+    HTTP traffic, which would otherwise wake the agent for every packet)."""
+    ldh_abs, ldb_abs, jeq_k, ret_k = 0x28, 0x30, 0x15, 0x06
+    return [(ldh_abs, 0, 0, 12), (jeq_k, 0, 3, ETH_P_IP), (ldb_abs, 0, 0, 23),
+            (jeq_k, 0, 1, VRRP_PROTO), (ret_k, 0, 0, 0x40000), (ret_k, 0, 0, 0)]
+
+
+def attach_vrrp_filter(sock: socket.socket) -> None:
+    program = vrrp_filter_program()
+    code = (ctypes.c_ubyte * (8 * len(program)))()
+    for i, (op, jt, jf, k) in enumerate(program):
+        struct.pack_into("=HBBI", code, 8 * i, op, jt, jf, k)
+    fprog = struct.pack("HL", len(program), ctypes.addressof(code))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+
+
+def join_vrrp_group(iface: str) -> socket.socket:
+    """Join 224.0.0.18 on the NIC, for as long as the returned socket is open: a NIC that
+    filters multicast (virtio-net in a VM) then lets the adverts through to the capture."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    request = struct.pack("=4s4si", socket.inet_aton(VRRP_GROUP), b"\0" * 4,
+                          socket.if_nametoindex(iface))
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, request)
+    return sock
+
+
+def open_address_watch() -> socket.socket:
+    """An rtnetlink socket subscribed to IPv4 address changes, then asked for every current
+    address: subscribing first means no change can fall between the dump and the watch."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    sock.bind((0, RTMGRP_IPV4_IFADDR))
+    sock.send(address_dump_request())
+    return sock
+
+
+def address_dump_request(seq: int = DUMP_SEQ) -> bytes:
+    body = _IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0)
+    return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), RTM_GETADDR,
+                          NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body
+
+
+def parse_address_messages(data: bytes) -> Iterator[dict[str, Any]]:
+    """Each message of an rtnetlink buffer: `{"type": "added"|"removed", "index", "address",
+    "prefix", "dump"}` for IPv4 addresses, `{"type": "done"}` at the end of a dump."""
+    offset = 0
+    while offset + _NLMSGHDR.size <= len(data):
+        length, kind, _, seq, _ = _NLMSGHDR.unpack_from(data, offset)
+        if length < _NLMSGHDR.size or offset + length > len(data):
+            return
+        if kind in (NLMSG_DONE, NLMSG_ERROR):
+            yield {"type": "done", "dump": seq == DUMP_SEQ}
+        elif kind in (RTM_NEWADDR, RTM_DELADDR) and length >= _NLMSGHDR.size + _IFADDRMSG.size:
+            family, prefix, _, _, index = _IFADDRMSG.unpack_from(data, offset + _NLMSGHDR.size)
+            attrs = _attributes(data, offset + _NLMSGHDR.size + _IFADDRMSG.size, offset + length)
+            address = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
+            if family == socket.AF_INET and address is not None and len(address) == 4:
+                yield {"type": "added" if kind == RTM_NEWADDR else "removed", "index": index,
+                       "address": socket.inet_ntoa(address), "prefix": prefix,
+                       "dump": seq == DUMP_SEQ}
+        offset += (length + 3) & ~3
+
+
+def _attributes(data: bytes, start: int, end: int) -> dict[int, bytes]:
+    found: dict[int, bytes] = {}
+    while start + _RTATTR.size <= end:
+        length, kind = _RTATTR.unpack_from(data, start)
+        if length < _RTATTR.size:
+            break
+        found[kind] = data[start + _RTATTR.size:start + length]
+        start += (length + 3) & ~3
+    return found
+
+
+def address_message(kind: int, index: int, address: str, prefix: int, seq: int = 0) -> bytes:
+    """An rtnetlink address message as the kernel sends it (for tests of the parser)."""
+    local = socket.inet_aton(address)
+    attrs = b"".join(_RTATTR.pack(_RTATTR.size + 4, t) + local for t in (IFA_ADDRESS, IFA_LOCAL))
+    body = _IFADDRMSG.pack(socket.AF_INET, prefix, 0, 0, index) + attrs
+    return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), kind, 0, seq, 0) + body

@@ -1,0 +1,211 @@
+"""Probes on labtool's side (layer 6): the processes that report into a `Recorder`.
+
+- `LineReader`: a process (an agent, through a node's transport) whose stdout lines feed the
+  recorder, with what an operator needs when it goes wrong: when it started, when it was
+  ready, its exit, the last lines it printed, its errors in a log of its own;
+- `StatsPoller`: HAProxy's `show stat` on each stats socket reachable from here (netns: the
+  node's folder; a UNIX socket, no network traffic).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from labtool import runner
+from labtool.probes.recorder import ClockMap, Recorder, server_names
+from labtool.spec import LabSpec
+
+READY_MARK = '"state": "started"'  # the agent's start-up line: its watches are in place
+TAIL_LINES = 12
+
+
+class LineReader:
+    """A process whose stdout lines feed a callback, on a thread of its own."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str],
+                 on_line: Callable[[str], None], on_end: Callable[[], None] | None = None,
+                 stdin_pipe: bool = False, log: Path | None = None) -> None:
+        """`log`: where the process's stderr goes, and a line about its end."""
+        self.name = name
+        self.log = log
+        self.spawned_at = time.monotonic()
+        self.ready_at: float | None = None
+        self.ended_at: float | None = None
+        self.lines = 0
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self.clock: ClockMap | None = None  # the clock map of what it reports, if any
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a") as errors:
+                errors.write(f"labtool: {name}: {' '.join(argv)}\n")
+                errors.flush()
+                self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe, stderr=errors)
+        else:
+            self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe)
+        self.on_line = on_line
+        self.on_end = on_end
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines += 1
+            self.tail.append(line.rstrip("\n")[:300])
+            if self.ready_at is None and READY_MARK in line:
+                self.ready_at = time.monotonic()
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                self.on_line(line)
+        self.ended_at = time.monotonic()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        self._log_end()
+        if self.on_end:
+            self.on_end()
+
+    def _log_end(self) -> None:
+        if self.log is None:
+            return
+        with contextlib.suppress(OSError), self.log.open("a") as log:
+            log.write(f"labtool: {self.name} ended (exit {self.proc.returncode}) after "
+                      f"{self.lines} lines; its last lines:\n" +
+                      "".join(f"labtool:   {line}\n" for line in self.tail))
+
+    @property
+    def alive(self) -> bool:
+        return self.ended_at is None
+
+    def errors_tail(self, count: int = 5) -> list[str]:
+        """The last lines of its log (its stderr), for a message."""
+        if self.log is None:
+            return []
+        try:
+            lines = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        return [line for line in lines if not line.startswith("labtool: ")][-count:]
+
+    def summary(self, origin: float) -> dict[str, Any]:
+        """What the result tells about this probe; times in seconds from `origin`."""
+        def since(t: float | None) -> float | None:
+            return round(t - origin, 3) if t is not None else None
+
+        return {"spawned_s": since(self.spawned_at), "ready_s": since(self.ready_at),
+                "ended_s": since(self.ended_at), "exit": self.proc.returncode,
+                "lines": self.lines, "last_lines": list(self.tail)[-5:],
+                "clock_offset_s": round(self.clock.offset, 4)
+                if self.clock is not None and self.clock.offset is not None else None,
+                "clock_drift_ppm": self.clock.drift_ppm() if self.clock is not None else None,
+                "errors": self.errors_tail(), "log": str(self.log) if self.log else None}
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Close its stdin (the agent's signal to stop), then make sure it is gone."""
+        if self.proc.stdin:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.thread.join(timeout=timeout_s)
+
+
+def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: float,
+               program: list[str] | None = None, capture: bool = False,
+               watch_addr: bool = False, stats_socket: str | None = None) -> list[str]:
+    """The agent's command line; by default this very Python, whose files a netns node sees
+    (a machine of its own gets the agent's files copied and runs them with its python3)."""
+    program = program or [sys.executable, "-m", "labtool.probes.agent"]
+    return [*program, "--vip", str(spec.vip), "--iface", spec.nic, "--rate", str(rate),
+            "--duration", f"{duration_s:.1f}", "--max-requests", str(int(rate * duration_s) + 1),
+            "--timeout", str(timeout_s), "--grace", "0.1",
+            *(["--capture"] if capture else []), *(["--watch-addr"] if watch_addr else []),
+            *(["--stats-socket", stats_socket] if stats_socket else [])]
+
+
+def parse_show_stat(text: str) -> list[dict[str, str]]:
+    """HAProxy's `show stat` CSV (its header line starts with '# ')."""
+    return list(csv.DictReader(io.StringIO(text.lstrip("# "))))
+
+
+def query_stats(socket_path: Path, command: str = "show stat", timeout_s: float = 1.0) -> str:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout_s)
+        sock.connect(str(socket_path))
+        sock.sendall(command.encode() + b"\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def read_servers(spec: LabSpec, sockets: dict[str, Path],
+                 backend_name: str = "app") -> dict[str, dict[str, str]]:
+    """lb -> web node -> HAProxy's status of it (UP, DOWN, "UP 1/3"...); {} if unreachable.
+    The lab's servers are app1, app2... in the order of the web nodes."""
+    names = server_names(spec)
+    found: dict[str, dict[str, str]] = {}
+    for lb, path in sockets.items():
+        found[lb] = {}
+        try:
+            rows = parse_show_stat(query_stats(path))
+        except OSError:
+            continue
+        for row in rows:
+            if row.get("pxname") == backend_name and row.get("svname") not in (
+                    "FRONTEND", "BACKEND"):
+                found[lb][names.get(row["svname"], row["svname"])] = row.get("status", "?")
+    return found
+
+
+class StatsPoller:
+    """Polls every load balancer's HAProxy stats socket; records each change of a server."""
+
+    def __init__(self, recorder: Recorder, sockets: dict[str, Path], backend_name: str = "app",
+                 interval_s: float = 0.1) -> None:
+        self.recorder = recorder
+        self.sockets = sockets
+        self.backend_name = backend_name
+        self.interval_s = interval_s
+        self.known: dict[tuple[str, str], str] = {}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> StatsPoller:
+        self.poll_once()
+        self.thread.start()
+        return self
+
+    def poll_once(self) -> None:
+        for lb, servers in read_servers(self.recorder.spec, self.sockets,
+                                        self.backend_name).items():
+            if not servers:
+                self._record(lb, "*", "UNREACHABLE")
+            for server, status in servers.items():
+                self._record(lb, server, status)
+
+    def _record(self, lb: str, server: str, status: str) -> None:
+        if self.known.get((lb, server)) != status:
+            self.known[(lb, server)] = status
+            self.recorder.add("haproxy", lb=lb, server=server, status=status)
+
+    def _run(self) -> None:
+        while not self.stop_event.wait(self.interval_s):
+            self.poll_once()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)

@@ -1,0 +1,126 @@
+"""Theory (layer 7): what the configs in use predict - VRRP's takeover, HAProxy's detection
+and recovery - as numbers a scenario's bounds can name. Pure functions over config text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from labtool.spec import LabSpec
+
+
+@dataclass(frozen=True)
+class Theory:
+    """What the configs in use predict."""
+
+    advert_int_s: float
+    backup_priority: int
+    master_priority: int
+    track_script: bool
+    track_interval_s: float
+    haproxy_inter_s: float
+    haproxy_fall: int
+    haproxy_rise: int
+    haproxy_connect_timeout_s: float
+    haproxy_check_timeout_s: float | None
+
+    @property
+    def vrrp_skew_s(self) -> float:
+        return (256 - self.backup_priority) / 256
+
+    @property
+    def vrrp_master_down_s(self) -> float:
+        """A lost master: the backup waits 3 x advert_int + skew without an advert."""
+        return 3 * self.advert_int_s + self.vrrp_skew_s
+
+    @property
+    def vrrp_master_down_min_s(self) -> float:
+        """... counted from the last advert heard, up to one advert_int before the loss."""
+        return self.vrrp_master_down_s - self.advert_int_s
+
+    @property
+    def haproxy_check_connect_s(self) -> float:
+        """A check's connect timeout: min(timeout connect, inter) once `timeout check` is set,
+        else inter (HAProxy's configuration manual, 'timeout check')."""
+        if self.haproxy_check_timeout_s is None:
+            return self.haproxy_inter_s
+        return min(self.haproxy_connect_timeout_s, self.haproxy_inter_s)
+
+    @property
+    def haproxy_detect_min_s(self) -> float:
+        """A lost web node is marked DOWN after `fall` failed checks; each fails after the
+        check's connect timeout, and the next starts `inter` after the previous one ended."""
+        return self.haproxy_fall * self.haproxy_check_connect_s + \
+            (self.haproxy_fall - 1) * self.haproxy_inter_s
+
+    @property
+    def haproxy_detect_max_s(self) -> float:
+        """... plus up to one `inter` for the first check after the loss to start."""
+        return self.haproxy_detect_min_s + self.haproxy_inter_s
+
+    @property
+    def haproxy_detect_s(self) -> float:
+        return (self.haproxy_detect_min_s + self.haproxy_detect_max_s) / 2
+
+    @property
+    def haproxy_recover_max_s(self) -> float:
+        """A web node back: `rise` good checks, one every `inter`, after up to one `inter`."""
+        return (self.haproxy_rise + 1) * self.haproxy_inter_s
+
+    @property
+    def track_failover_s(self) -> float:
+        """HAProxy dies: the track_script fails within its interval, then the backup takes
+        over after the skew (keepalived sends priority 0 as it leaves MASTER)."""
+        return self.track_interval_s + self.vrrp_skew_s
+
+    def values(self) -> dict[str, float]:
+        names = ("advert_int_s", "vrrp_skew_s", "vrrp_master_down_s", "vrrp_master_down_min_s",
+                 "track_interval_s", "track_failover_s", "haproxy_inter_s", "haproxy_fall",
+                 "haproxy_rise",
+                 "haproxy_check_connect_s", "haproxy_detect_s", "haproxy_detect_min_s",
+                 "haproxy_detect_max_s", "haproxy_recover_max_s")
+        return {name: round(float(getattr(self, name)), 4) for name in names}
+
+
+def _duration_s(text: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(us|ms|s|m|h|d)?", text.strip())
+    if not match:
+        raise ValueError(text)
+    scale = {"us": 1e-6, "ms": 1e-3, None: 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}
+    return float(match[1]) * scale[match[2]]
+
+
+def theory_from_configs(spec: LabSpec, keepalived: dict[str, str], haproxy_cfg: str) -> Theory:
+    """Theory from the configs in use: keepalived.conf per load balancer, one haproxy.cfg."""
+    priorities = {}
+    advert = float(spec.vrrp.advert_int)
+    track, interval = False, 1.0
+    for node, text in keepalived.items():
+        if m := re.search(r"^\s*priority\s+(\d+)", text, re.M):
+            priorities[node] = int(m[1])
+        if m := re.search(r"^\s*advert_int\s+([\d.]+)", text, re.M):
+            advert = float(m[1])
+        if re.search(r"^\s*track_script\b", text, re.M):
+            track = True
+        if m := re.search(r"vrrp_script[^{]*\{[^}]*?\binterval\s+([\d.]+)", text, re.S):
+            interval = float(m[1])
+    lbs = spec.lb_start_order()
+    master = priorities.get(lbs[0].name, lbs[0].priority or 100)
+    backup = max((priorities.get(n.name, n.priority or 100) for n in lbs[1:]), default=master)
+    inter, fall, rise = 2.0, 3, 2
+    for line in haproxy_cfg.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 3 and words[0] == "server" and "check" in words:
+            for key, value in itertools.pairwise(words):
+                if key == "inter":
+                    inter = _duration_s(value)
+                elif key == "fall":
+                    fall = int(value)
+                elif key == "rise":
+                    rise = int(value)
+    timeouts = dict(re.findall(r"^\s*timeout\s+(connect|check)\s+(\S+)", haproxy_cfg, re.M))
+    return Theory(advert, backup, master, track, interval, inter, fall, rise,
+                  _duration_s(timeouts.get("connect", "5s")),
+                  _duration_s(timeouts["check"]) if "check" in timeouts else None)
