@@ -66,27 +66,31 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         scenario = apply_variant(scenario, variant)
     cluster = Cluster(spec, backend)
     started_wall, started = time.time(), time.monotonic()
+    recorder = Recorder(spec, slow_s=SLOW_S)
+    run = _Run(scenario, recorder, view)  # phase "theory": the configs in use, read
     theory = cluster.theory()
     values = theory.values()
     within = evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s,
                       values) or 0.0
-    recorder = Recorder(spec, slow_s=SLOW_S, macs=backend.node_macs())
+    run.enter("probes")
+    recorder.learn_macs(backend.node_macs())
     # The probes start first, so that they are ready once the preconditions hold. The agent
     # is asked to stop when the window ends; its own bound leaves room for slow machines.
     duration = 2 * values["vrrp_master_down_s"] + within * MAX_FACTOR + 120 + \
         (scenario.before_requests + scenario.settle_requests) / PROBE_RATE
     probes = Probes(spec, backend, recorder, duration)
-    run = _Run(scenario, recorder, view)
     pace: Pace | None = None
     error: str | None = None
     met = False
     try:
+        run.enter("preconditions")
         cluster.make_whole(values["vrrp_master_down_s"] + 10)
         run.waits_s += _preconditions(cluster, scenario, values)
         recorder.learn_macs(backend.node_macs())
         probes.watch_all()  # the load balancers the preconditions brought up
+        run.enter("probes ready")
         pace = probes.await_ready(run.tick)
-        run.phase = "baseline"
+        run.enter("baseline")
         # the baseline counts from where the pace did: the answers that gave it count too
         run.baseline_t = baseline_t = pace.answers_from
         wait_for(lambda: recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests,
@@ -97,16 +101,18 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     except LabtoolError as exc:
         error = str(exc)
     finally:
-        run.phase = "restoring"
+        run.enter("restoring")
         with sigint_deferred():
             probes.request_stop()  # the agent winds down while the restore runs
             try:
-                run.waits_s += _restore(cluster, scenario, values, recorder, pace,
+                run.waits_s += _restore(cluster, scenario, values, run, pace,
                                         faulted=run.fault_t is not None)
             except LabtoolError as exc:  # the result still says what was measured
                 error = f"{error}; then the restore: {exc}" if error else f"the restore: {exc}"
             finally:
+                run.enter("stopping probes")
                 probes.stop()
+                run.enter("done")
     fault_t = run.fault_t if run.fault_t is not None else time.monotonic()
     end_t = run.end_t if run.end_t is not None else time.monotonic()
     events = recorder.snapshot()
@@ -133,7 +139,7 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         events=[e.as_dict(fault_t) for e in events], fault=[a.__dict__ for a in scenario.fault],
         started_at=started_wall, duration_s=time.monotonic() - started, waits_s=run.waits_s,
         notes=notes, error=error, pace=pace.as_dict() if pace else None,
-        probes=probes.summaries(fault_t))
+        probes=probes.summaries(fault_t), phases_s=run.phases_s)
     save(result)
     if error:
         raise ScenarioError(error, result)
@@ -146,13 +152,21 @@ class _Run:
     def __init__(self, scenario: Scenario, recorder: Recorder,
                  view: Callable[[Frame], None] | None) -> None:
         self.scenario, self.recorder, self.view = scenario, recorder, view
-        self.phase = "preconditions"
+        self.phase = "theory"
+        self.phase_started = time.monotonic()
+        self.phases_s: dict[str, float] = {}  # how long each phase took, in order
         self.baseline_t = time.monotonic()
         self.fault_t: float | None = None
         self.end_t: float | None = None
         self.condition_s: float | None = None
         self.waits_s = 0.0
         self.notes: list[str] = []
+
+    def enter(self, phase: str) -> None:
+        now = time.monotonic()
+        self.phases_s[self.phase] = round(self.phases_s.get(self.phase, 0.0) + now -
+                                          self.phase_started, 3)
+        self.phase, self.phase_started = phase, now
 
     def tick(self) -> None:
         if self.view is None:
@@ -177,7 +191,7 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
     """The fault, then the wait for the scenario's condition, then the settle; whether the
     condition held."""
     recorder = run.recorder
-    run.phase = "fault"
+    run.enter("fault")
     run.fault_t = fault_t = time.monotonic()
     recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in scenario.fault])
     for action in scenario.fault:
@@ -190,7 +204,7 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
                 if node in probes.lb_names():
                     probes.watch(node)
     recorder.add("fault-applied")
-    run.phase = "observing"
+    run.enter("observing")
     met = True
     if scenario.for_s is not None:
         window_end = fault_t + within
@@ -205,7 +219,7 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
             met = False
             run.notes.append(str(exc))
     run.waits_s += run.condition_s or within
-    run.phase = "settling"
+    run.enter("settling")
     settled_from = time.monotonic()
     with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
         wait_for(lambda: recorder.answered(settled_from) >= scenario.settle_requests,
@@ -236,21 +250,25 @@ def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float
     return waited
 
 
-def _restore(cluster: Cluster, scenario: Scenario, theory: dict[str, float],
-             recorder: Recorder, pace: Pace | None, faulted: bool) -> float:
+def _restore(cluster: Cluster, scenario: Scenario, theory: dict[str, float], run: _Run,
+             pace: Pace | None, faulted: bool) -> float:
     """The restore step (its actions only once the fault was applied), then the whole
     cluster back; returns the time spent waiting on the protocols."""
     stretch = pace.deadline if pace is not None else (lambda what, base_s: base_s)
     waited = 0.0
     if faulted:
-        recorder.add("restore", actions=[a.__dict__ for a in scenario.restore])
+        run.recorder.add("restore", actions=[a.__dict__ for a in scenario.restore])
         for action in scenario.restore:
             cluster.apply(action)
         within = evaluate(scenario.restore_within_s, theory) or 15.0
         if scenario.restore_until:
-            with contextlib.suppress(LabtoolError):
-                waited = wait_for(lambda: holds(scenario.restore_until, recorder, cluster,
+            run.enter("restore condition")
+            try:
+                waited = wait_for(lambda: holds(scenario.restore_until, run.recorder, cluster,
                                                  None, 0.0), stretch("restore_s", within),
-                                  "the restore")
+                                  "the restore's condition")
+            except LabtoolError as exc:  # the whole cluster is checked next all the same
+                run.notes.append(str(exc))
+    run.enter("whole again")
     cluster.make_whole(stretch("whole_s", theory["vrrp_master_down_s"] + 10))
     return waited

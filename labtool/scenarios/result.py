@@ -58,6 +58,7 @@ class ScenarioResult:
     error: str | None = None  # why the scenario could not be run to its end
     pace: dict[str, Any] | None = None  # what the backend showed, the deadlines it gave
     probes: dict[str, dict[str, Any]] = field(default_factory=dict)  # each probe's own story
+    phases_s: dict[str, float] = field(default_factory=dict)  # where the time went, in order
 
     def as_json(self) -> dict[str, Any]:
         facts = self.facts.as_dict()
@@ -90,6 +91,7 @@ class ScenarioResult:
             "error": self.error,
             "pace": self.pace,
             "probes": self.probes,
+            "phases_s": self.phases_s,
             "events": self.events,
         }
 

@@ -211,7 +211,9 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
                     {k: result["theory"].get(k) for k in (
                         "vrrp_master_down_min_s", "vrrp_master_down_s", "haproxy_detect_min_s",
                         "haproxy_detect_max_s")}), "pace", json.dumps(result["pace"]),
-                    flush=True)
+                    "phases", json.dumps(result["phases_s"]), "clocks", json.dumps(
+                        {name: (probe["clock_offset_s"], probe["clock_drift_ppm"])
+                         for name, probe in result["probes"].items()}), flush=True)
                 check_scenario(scenario, result)
             except BaseException:
                 explain(env, f"labtool scenario {scenario}", run.stdout, run.stderr)
