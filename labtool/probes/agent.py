@@ -25,12 +25,11 @@ import argparse
 import asyncio
 import contextlib
 import csv
-import fcntl
 import io
 import json
 import os
+import resource
 import socket
-import struct
 import sys
 import time
 from collections.abc import Iterator
@@ -41,8 +40,6 @@ try:
 except ImportError:  # a copy run by a machine's own python3, beside its packets.py
     import packets  # type: ignore[no-redef,import-not-found]
 
-SIOCGIFHWADDR = 0x8927
-SIOCGIFADDR = 0x8915
 TICK_S = 0.5
 
 
@@ -55,40 +52,15 @@ def emit(kind: str, **fields: Any) -> None:
         os._exit(0)  # nobody reads any more: stop at once, quietly
 
 
-def iface_addresses(iface: str) -> tuple[bytes, bytes]:
-    """(MAC, IPv4) of an interface, via the classic ioctls."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        req = struct.pack("256s", iface.encode()[:15])
-        mac = fcntl.ioctl(sock.fileno(), SIOCGIFHWADDR, req)[18:24]
-        ip = fcntl.ioctl(sock.fileno(), SIOCGIFADDR, req)[20:24]
-    return mac, ip
-
-
-async def http_get(vip: str, port: int, timeout_s: float) -> dict[str, Any]:
-    sent = time.monotonic()
-    result: dict[str, Any] = {"sent": round(sent, 6)}
-    try:
-        async with asyncio.timeout(timeout_s):
-            reader, writer = await asyncio.open_connection(vip, port)
-            writer.write(f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n"
-                         .encode())
-            await writer.drain()
-            data = await reader.read(65536)
-            while chunk := await reader.read(65536):
-                data += chunk
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-        head, _, body = data.partition(b"\r\n\r\n")
-        status_line = head.split(b"\r\n", 1)[0].split()
-        result["status"] = int(status_line[1]) if len(status_line) > 1 else 0
-        result["body"] = body.decode(errors="replace").strip()[:80]
-    except TimeoutError:
-        result.update(status=0, error="timeout")
-    except OSError as exc:
-        result.update(status=0, error=exc.strerror or type(exc).__name__)
-    result["latency_s"] = round(time.monotonic() - sent, 6)
-    return result
+def raise_open_files_limit() -> int:
+    """As many open files as allowed: during an outage every request waits for its timeout,
+    rate x timeout connections at once (500 at 50/s and 10 s), against a soft limit of 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft
 
 
 class Agent:
@@ -100,6 +72,7 @@ class Agent:
         self.sent = 0
         self.sockets: list[socket.socket] = []
         self.group: socket.socket | None = None  # held open: the NIC stays in VRRP's group
+        self.max_in_flight = raise_open_files_limit() - 64  # room for its own sockets
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.in_flight.discard(task)
@@ -153,6 +126,13 @@ class Agent:
         period = 1.0 / self.options.rate
         next_at = time.monotonic()
         while not self.stopping.is_set() and self.sent < self.options.max_requests:
+            if len(self.in_flight) >= self.max_in_flight:  # reported, not sent: no socket left
+                self.sent += 1
+                emit("http", sent=round(time.monotonic(), 6), status=0,
+                     error="too many requests in flight", latency_s=0.0)
+                next_at += period
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                continue
             task = asyncio.create_task(self._one_request())
             self.in_flight.add(task)
             self.started[task] = time.monotonic()
@@ -162,7 +142,7 @@ class Agent:
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     async def _one_request(self) -> None:
-        result = await http_get(self.options.vip, self.options.port, self.options.timeout)
+        result = await packets.http_get(self.options.vip, self.options.port, self.options.timeout)
         emit("http", **result)
 
     def _open_packet_sockets(self, loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
@@ -259,7 +239,7 @@ class Agent:
             await asyncio.sleep(self.options.stats_interval)
 
     async def _arp_loop(self, sock: socket.socket) -> None:
-        mac, ip = iface_addresses(self.options.iface)
+        mac, ip = packets.iface_addresses(self.options.iface)
         frame = packets.arp_request(mac, ip, socket.inet_aton(self.options.vip))
         while not self.stopping.is_set():
             with contextlib.suppress(OSError):

@@ -1,5 +1,6 @@
 """What the probe agent reads and writes on a node's wire: ARP and VRRP frames, the kernel's
-address notifications (rtnetlink), a packet filter that keeps only VRRP, and the VRRP group.
+address notifications (rtnetlink), a packet filter that keeps only VRRP, the VRRP group, the
+NIC's own addresses, and one HTTP request.
 
 Pure builders and parsers plus three small socket set-ups; stdlib only, because the agent is
 copied as plain files to machines of their own (Vagrant) and run by their python3.
@@ -7,9 +8,13 @@ copied as plain files to machines of their own (Vagrant) and run by their python
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
+import fcntl
 import socket
 import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +36,8 @@ _RTATTR = struct.Struct("=HH")  # length, type
 DUMP_SEQ = 1
 
 SO_ATTACH_FILTER = 26
+SIOCGIFHWADDR = 0x8927
+SIOCGIFADDR = 0x8915
 
 
 def mac_text(raw: bytes) -> str:
@@ -153,3 +160,39 @@ def address_message(kind: int, index: int, address: str, prefix: int, seq: int =
     attrs = b"".join(_RTATTR.pack(_RTATTR.size + 4, t) + local for t in (IFA_ADDRESS, IFA_LOCAL))
     body = _IFADDRMSG.pack(socket.AF_INET, prefix, 0, 0, index) + attrs
     return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), kind, 0, seq, 0) + body
+
+
+def iface_addresses(iface: str) -> tuple[bytes, bytes]:
+    """(MAC, IPv4) of an interface, via the classic ioctls."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        req = struct.pack("256s", iface.encode()[:15])
+        mac = fcntl.ioctl(sock.fileno(), SIOCGIFHWADDR, req)[18:24]
+        ip = fcntl.ioctl(sock.fileno(), SIOCGIFADDR, req)[20:24]
+    return mac, ip
+
+
+async def http_get(vip: str, port: int, timeout_s: float) -> dict[str, Any]:
+    sent = time.monotonic()
+    result: dict[str, Any] = {"sent": round(sent, 6)}
+    try:
+        async with asyncio.timeout(timeout_s):
+            reader, writer = await asyncio.open_connection(vip, port)
+            writer.write(f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n"
+                         .encode())
+            await writer.drain()
+            data = await reader.read(65536)
+            while chunk := await reader.read(65536):
+                data += chunk
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        head, _, body = data.partition(b"\r\n\r\n")
+        status_line = head.split(b"\r\n", 1)[0].split()
+        result["status"] = int(status_line[1]) if len(status_line) > 1 else 0
+        result["body"] = body.decode(errors="replace").strip()[:80]
+    except TimeoutError:
+        result.update(status=0, error="timeout")
+    except OSError as exc:
+        result.update(status=0, error=exc.strerror or type(exc).__name__)
+    result["latency_s"] = round(time.monotonic() - sent, 6)
+    return result

@@ -8,12 +8,13 @@ import time
 from collections.abc import Callable
 
 from labtool import lab as labmod
-from labtool.backends.base import Backend
+from labtool.backends.base import Backend, NodeStatus
 from labtool.converge import unit_name
 from labtool.errors import LabtoolError
+from labtool.parallel import for_each_node
 from labtool.provisioning import LB_SYSCTLS
 from labtool.scenarios.model import Action
-from labtool.spec import LabSpec
+from labtool.spec import LabSpec, Node
 from labtool.theory import Theory, theory_from_configs
 
 TICK_S = 0.05
@@ -27,6 +28,7 @@ class Cluster:
     def __init__(self, spec: LabSpec, backend: Backend) -> None:
         self.spec = spec
         self.backend = backend
+        self.notes: list[str] = []  # what a wait found on its way, for the result
 
     def systemctl(self, node: str, verb: str, service: str) -> None:
         service = unit_name(self.backend.transport(node), service)
@@ -64,12 +66,32 @@ class Cluster:
         return [n.name for n in self.spec.by_role("lb")
                 if str(self.spec.vip) in self.backend.node_status(n.name).addresses]
 
+    def not_ready(self) -> list[str]:
+        """What keeps the cluster from being whole: nodes down, daemons stopped, no single
+        VIP holder (every node looked at once)."""
+        statuses: dict[str, NodeStatus] = {}
+
+        def look(node: Node) -> None:
+            statuses[node.name] = self.backend.node_status(node.name,
+                                                           addresses=node.role == "lb")
+
+        for_each_node(self.spec.nodes, look)
+        missing = []
+        for name, status in statuses.items():
+            if not status.up:
+                missing.append(f"{name} is down")
+            missing += [f"{name}: {d} stopped" for d, up in status.daemons.items() if not up]
+        holders = [n for n, st in statuses.items() if str(self.spec.vip) in st.addresses]
+        if len(holders) != 1:
+            missing.append(f"VIP held by {holders or 'no node'}")
+        return missing
+
     def all_ready(self) -> bool:
-        return all(self.node_ready(n.name) for n in self.spec.nodes) and \
-            len(self.vip_nodes()) == 1
+        return not self.not_ready()
 
     def make_whole(self, deadline_s: float) -> None:
-        """Every node up with its daemons, VRRP uncut, one VIP holder (after a Ctrl-C too)."""
+        """Every node up with its daemons, VRRP uncut, one VIP holder (after a Ctrl-C too).
+        What was not whole at first look is kept in `notes`."""
         with contextlib.suppress(LabtoolError):
             self.backend.cut_vrrp([n.name for n in self.spec.by_role("lb")], False)
         for node in self.spec.nodes:
@@ -81,8 +103,19 @@ class Cluster:
                 if not running:
                     self.systemctl(node.name, "start",
                                    "httpd" if daemon == "apache2" else daemon)
-        wait_for(self.all_ready, deadline_s, "the whole cluster back (every node up with its "
-                 "daemons, one VIP holder)")
+        seen: list[list[str]] = []
+
+        def whole() -> bool:
+            seen.append(self.not_ready())
+            return not seen[-1]
+
+        try:
+            wait_for(whole, deadline_s, "the whole cluster back (every node up with its "
+                     "daemons, one VIP holder)", detail=lambda: "; ".join(seen[-1]))
+        finally:
+            if len(seen) > 1:
+                self.notes.append(f"the whole cluster took {len(seen)} looks; at first: "
+                                  f"{'; '.join(seen[0])}")
 
     def read(self, node: str, path: str) -> str:
         result = self.backend.transport(node).run(["cat", path])

@@ -19,8 +19,8 @@ from labtool.facts import SLOW_S, compute
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.cluster import Cluster, wait_for
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
-from labtool.scenarios.pace import BASELINE_S, MAX_FACTOR, PACE_ANSWERS, Pace
-from labtool.scenarios.probes import PROBE_RATE, Probes, holds
+from labtool.scenarios.pace import BASELINE_S, PACE_ANSWERS, Pace
+from labtool.scenarios.probes import AGENT_DURATION_S, PROBE_RATE, Probes, holds
 from labtool.scenarios.result import (
     Frame,
     ScenarioError,
@@ -75,10 +75,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     run.enter("probes")
     recorder.learn_macs(backend.node_macs())
     # The probes start first, so that they are ready once the preconditions hold. The agent
-    # is asked to stop when the window ends; its own bound leaves room for slow machines.
-    duration = 2 * values["vrrp_master_down_s"] + within * MAX_FACTOR + 120 + \
-        (scenario.before_requests + scenario.settle_requests) / PROBE_RATE
-    probes = Probes(spec, backend, recorder, duration)
+    # is asked to stop when the window ends; its own bound (AGENT_DURATION_S) leaves room for
+    # slow machines, whose preconditions alone were seen taking three minutes.
+    probes = Probes(spec, backend, recorder, AGENT_DURATION_S)
     pace: Pace | None = None
     error: str | None = None
     met = False
@@ -96,7 +95,7 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         wait_for(lambda: recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests,
                  pace.deadline("baseline_s", BASELINE_S),
                  f"{scenario.before_requests} good answers through the VIP from the client node",
-                 run.tick, detail=lambda: _answers_detail(recorder, baseline_t, pace))
+                 run.tick, detail=lambda: _answers_detail(recorder, baseline_t, pace, probes))
         met = _fault_and_observe(cluster, scenario, probes, run, pace, within)
     except LabtoolError as exc:
         error = str(exc)
@@ -119,9 +118,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     facts = compute(events, fault_t, end_t, spec, start_t=run.baseline_t)
     checks = judge(scenario, facts, values, backend.timing_margin_s)
     expected = {e.fact.split(".")[0] for e in scenario.expect}
-    notes = run.notes + [f"{fact} not measured: {why}" for fact, why in facts.unseen.items()
-                         if fact in expected or facts.takeover_s is not None or
-                         "takeover_s" in expected]
+    notes = run.notes + cluster.notes + [
+        f"{fact} not measured: {why}" for fact, why in facts.unseen.items()
+        if fact in expected or facts.takeover_s is not None or "takeover_s" in expected]
     if backend.timing_margin_s:
         notes.append(f"time bounds widened by {backend.timing_margin_s:g} s on the "
                      f"{backend.name} backend (machines slower to show a change than "
@@ -179,11 +178,13 @@ class _Run:
                         recorder.last_requests(40)))
 
 
-def _answers_detail(recorder: Recorder, since: float, pace: Pace) -> str:
+def _answers_detail(recorder: Recorder, since: float, pace: Pace, probes: Probes) -> str:
     counts = recorder.answer_counts(since)
+    ended = "" if probes.agent.alive else \
+        f"; the agent ended (exit {probes.agent.proc.returncode})"
     return (f"{counts['all']} answers came back: {counts['ok']} good, {counts['slow']} slower "
             f"than {recorder.slow_s:g} s, {counts['failed']} failed; the agent started in "
-            f"{pace.agent_start_s:g} s, {PACE_ANSWERS} answers took {pace.answers_s} s")
+            f"{pace.agent_start_s:g} s, {PACE_ANSWERS} answers took {pace.answers_s} s{ended}")
 
 
 def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run: _Run,
@@ -226,6 +227,10 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
                  pace.deadline("settle_s", scenario.settle_requests / PROBE_RATE + 2),
                  "the settle", run.tick)
     run.end_t = time.monotonic()
+    if probes.agent.ended_at is not None:  # its answers stop there: say so beside the facts
+        run.notes.append(f"the probe agent on {probes.client} ended "
+                         f"{probes.agent.ended_at - fault_t:.1f} s after the fault, before "
+                         f"the window did (exit {probes.agent.proc.returncode})")
     return met
 
 

@@ -28,7 +28,8 @@ from labtool.state import lab_dir
 PROBE_RATE = 50.0  # requests per second from the client node
 REQUEST_TIMEOUT_S = 10.0
 STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
-WATCHER_DURATION_S = 600.0  # the agent's own hard bound; labtool stops it long before
+AGENT_DURATION_S = 600.0  # the agents' own hard bound; labtool stops them long before
+WATCHER_DURATION_S = AGENT_DURATION_S
 TICK_S = 0.05
 
 

@@ -101,9 +101,8 @@ def test_an_agent_clock_on_another_machine_is_mapped_onto_ours() -> None:
 
 
 def test_a_machine_clock_that_runs_slow_is_followed() -> None:
-    """A VM under software emulation whose clock ran 15 % slow (seen here: 608 s on its
-    clock for about 720 s on ours): a single least offset would place its events seconds
-    too early by the end; the windows' offsets follow it."""
+    """A machine whose clock runs 15 % slow: a single least offset would place its events
+    seconds too early by the end; the windows' offsets follow it."""
     import random
 
     from labtool.probes.recorder import ClockMap
