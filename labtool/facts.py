@@ -62,16 +62,19 @@ def _vip_holders_at(events: list[Event], t: float) -> set[str]:
     return holders
 
 
-def _outage(http: list[Event], end_t: float) -> tuple[float, float | None, bool]:
+def _outage(http: list[Event], fault_t: float, end_t: float) -> tuple[float, float | None,
+                                                                      bool]:
     """Longest run of requests not answered well (error, not 200, or slower than SLOW_S),
-    from the sending of the first to the sending of the next one answered well."""
+    from the sending of the first to the sending of the next one answered well; only runs
+    that last past the fault count (one may start just before it: requests in flight to a
+    node that loses power), not a slow spell of the baseline that was over by then."""
     best, best_start, ongoing = 0.0, None, False
     run_start: float | None = None
     for event in sorted(http, key=lambda e: e.data["sent"]):
         if not event.data["ok"]:
             run_start = event.data["sent"] if run_start is None else run_start
         elif run_start is not None:
-            if event.data["sent"] - run_start > best:
+            if event.data["sent"] > fault_t and event.data["sent"] - run_start > best:
                 best, best_start = event.data["sent"] - run_start, run_start
             run_start = None
     if run_start is not None and end_t - run_start > best:
@@ -99,7 +102,7 @@ def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
     events = [e for e in events if e.t <= end_t or e.kind == "http"]
     after = [e for e in http if e.data["sent"] >= fault_t]
     before = [e for e in http if e.data["sent"] < fault_t]
-    outage, outage_start, ongoing = _outage(http, end_t)
+    outage, outage_start, ongoing = _outage(http, fault_t, end_t)
     holders_before = _vip_holders_at(events, fault_t)
     holders_after = sorted(_vip_holders_at(events, end_t))
     old = next(iter(holders_before)) if len(holders_before) == 1 else None

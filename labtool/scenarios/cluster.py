@@ -94,15 +94,17 @@ class Cluster:
         What was not whole at first look is kept in `notes`."""
         with contextlib.suppress(LabtoolError):
             self.backend.cut_vrrp([n.name for n in self.spec.by_role("lb")], False)
-        for node in self.spec.nodes:
+        def mend(node: Node) -> None:
             status = self.backend.node_status(node.name, addresses=False)
             if not status.up:
                 self.boot(node.name)
-                continue
+                return
             for daemon, running in status.daemons.items():
                 if not running:
                     self.systemctl(node.name, "start",
                                    "httpd" if daemon == "apache2" else daemon)
+
+        for_each_node(self.spec.nodes, mend)
         seen: list[list[str]] = []
 
         def whole() -> bool:

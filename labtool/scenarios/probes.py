@@ -13,6 +13,7 @@ from typing import Any
 
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
+from labtool.parallel import for_each_node
 from labtool.probes.readers import LineReader, StatsPoller, agent_argv
 from labtool.probes.recorder import ClockMap, Recorder, feed_agent_line
 from labtool.scenarios.cluster import Cluster
@@ -22,7 +23,7 @@ from labtool.scenarios.pace import (
     PACE_ANSWERS,
     Pace,
 )
-from labtool.spec import LabSpec
+from labtool.spec import LabSpec, Node
 from labtool.state import lab_dir
 
 PROBE_RATE = 50.0  # requests per second from the client node
@@ -43,23 +44,35 @@ class Probes:
 
     def __init__(self, spec: LabSpec, backend: Backend, recorder: Recorder,
                  duration_s: float) -> None:
+        """Start every probe at once (on machines, each needs a connection and a copy of the
+        agent first)."""
         self.spec, self.backend, self.recorder = spec, backend, recorder
         self.watchers: dict[str, LineReader] = {}
         self.stopping = False
         self.client = spec.client.name
-        self.agent = self._reader(self.client, "agent", agent_argv(
-            spec, rate=PROBE_RATE, duration_s=duration_s, timeout_s=REQUEST_TIMEOUT_S,
-            program=backend.agent_program(self.client), capture=True))
-        self.stats: StatsPoller | None = None
+        sockets = stats_sockets(spec, backend)
+        # Stats sockets reachable from here are polled from here; elsewhere the watcher on
+        # each load balancer polls its own socket and reports the changes.
+        self.stats = StatsPoller(recorder, sockets).start() if sockets else None
+        agents: dict[str, LineReader] = {}
+
+        def start(node: Node) -> None:
+            if node.name == self.client:
+                agents[node.name] = self._reader(node.name, "agent", agent_argv(
+                    spec, rate=PROBE_RATE, duration_s=duration_s, timeout_s=REQUEST_TIMEOUT_S,
+                    program=backend.agent_program(node.name), capture=True))
+            else:
+                self._watch_if_up(node.name)
+
         try:
-            sockets = stats_sockets(spec, backend)
-            # Stats sockets reachable from here are polled from here; elsewhere the watcher
-            # on each load balancer polls its own socket and reports the changes.
-            self.stats = StatsPoller(recorder, sockets).start() if sockets else None
-            self.watch_all()
+            for_each_node([spec.client, *spec.by_role("lb")], start)
         except BaseException:
-            self.stop()
+            for reader in [*agents.values(), *self.watchers.values()]:
+                reader.stop(timeout_s=1)
+            if self.stats is not None:
+                self.stats.stop()
             raise
+        self.agent = agents[self.client]
 
     def _reader(self, node: str, role: str, argv: list[str]) -> LineReader:
         transport = self.backend.transport(node)
@@ -75,11 +88,13 @@ class Probes:
 
     def watch_all(self) -> None:
         """A watcher on every load balancer that is up and has none running."""
-        for name in self.lb_names():
-            running = self.watchers.get(name)
-            if (running is None or not running.alive) and \
-                    self.backend.node_status(name, addresses=False).up:
-                self.watch(name)
+        for_each_node(self.spec.by_role("lb"), lambda node: self._watch_if_up(node.name))
+
+    def _watch_if_up(self, name: str) -> None:
+        running = self.watchers.get(name)
+        if (running is None or not running.alive) and \
+                self.backend.node_status(name, addresses=False).up:
+            self.watch(name)
 
     def watch(self, node: str) -> None:
         """Follow the VIP on a load balancer: its NIC's addresses at start, then every change

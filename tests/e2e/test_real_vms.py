@@ -27,6 +27,7 @@ CACHE = Path(os.environ.get("LABTOOL_E2E_CACHE", "/var/cache/labtool-e2e"))
 NETNS = f"lt-e2e-{os.getpid()}"
 LAB = "e2e"
 BOX = "labtool-debian12"
+OUT = Path(os.environ.get("LABTOOL_E2E_OUT", "/tmp/labtool-e2e")) / time.strftime("%Y%m%d-%H%M%S")
 
 
 def sh(*argv: str, timeout_s: float = 600, env: dict[str, str] | None = None,
@@ -205,6 +206,10 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
             timings[scenario] = time.monotonic() - started
             try:
                 assert run.stdout, run.stderr[-5000:]
+                kept = OUT / f"{scenario}.json"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_text(run.stdout)  # the whole result, events and all, for later
+                print(f"{scenario}: result kept in {kept}")
                 result = json.loads(run.stdout)
                 print(scenario, result["verdict"], json.dumps(
                     {k: result["metrics"].get(k) for k in FIGURES}), "theory", json.dumps(

@@ -133,3 +133,16 @@ def test_served_after_detection_waits_for_every_load_balancer() -> None:
     facts = compute(sorted(events, key=lambda e: e.t), 0.0, 13.0, SPEC)
     assert facts.haproxy_detect_s == {"web1": 10.0}
     assert facts.served_after_detect == {"web2": 1}
+
+
+def test_a_slow_spell_over_before_the_fault_is_not_its_outage() -> None:
+    """Under software emulation the baseline itself may be slow for a while (seen: 11.5 s of
+    answers over 0.5 s right after the probes started); the fault's outage is what follows."""
+    events = [Event(-20.0, "vip", {"node": "haproxy1", "action": "added"})]
+    events += [http(t / 10, False, latency=0.8) for t in range(-150, -30)]  # 12 s, slow
+    events += [http(t / 10, True) for t in range(-30, 0)]
+    events += [http(t / 10, False, node=None, latency=2.0) for t in range(0, 30)]
+    events += [http(t / 10, True, node="web2") for t in range(30, 40)]
+    facts = compute(sorted(events, key=lambda e: e.t), 0.0, 4.0, SPEC, start_t=-15.0)
+    assert facts.outage_s == pytest.approx(3.0)
+    assert facts.outage_start_s == pytest.approx(0.0)

@@ -63,3 +63,18 @@ def test_otherwise_vagrant_halt_force(tools: Path, provider: str) -> None:
     calls = tools.read_text().splitlines()
     assert len(calls) == 1 and calls[0].startswith("vagrant halt")
     assert "--force" in calls[0] and "web1" in calls[0]
+
+
+@pytest.mark.parametrize(("said", "state"), [("running", "running"), ("shut off", "shutoff")])
+def test_a_libvirt_machines_state_comes_from_virsh(tools: Path, said: str,
+                                                   state: str) -> None:
+    """`virsh domstate` answers in milliseconds where `vagrant status` starts Ruby."""
+    bin_dir = tools.parent / "bin"
+    (bin_dir / "virsh").write_text(f'#!/bin/sh\necho "virsh $*" >> {tools}\necho "{said}"\n')
+    vms = backend("libvirt")
+    machine = vms.root / ".vagrant" / "machines" / "web1" / "libvirt"
+    machine.mkdir(parents=True)
+    (machine / "id").write_text("0a1b\n")
+    assert vms.machine_state("web1") == state
+    assert vms.machine_state("web1") == state  # kept a moment: asked once
+    assert tools.read_text().splitlines() == ["virsh -c qemu:///system domstate 0a1b"]
