@@ -36,6 +36,10 @@ class Backend(ABC):
         this machine's files); else the argv prefix of a copy on the node."""
         return None
 
+    def is_up(self, node: str) -> bool:
+        """Whether the node has power, as cheaply as the backend can tell (waits ask often)."""
+        return self.node_status(node, addresses=False).up
+
     def local_path(self, node: str, path: str) -> Path | None:
         """Where a file of the node is, seen from here (a stats socket), or None."""
         return None

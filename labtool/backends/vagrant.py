@@ -10,10 +10,12 @@ power_off); its cable cut is its eth1 down.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -30,6 +32,20 @@ from labtool.vagrantfile import VagrantOptions, render
 VAGRANT_DIR = "vagrant"
 STATES_TTL_S = 2.0
 LIBVIRT_URI = "qemu:///system"  # as Vagrantfile.j2 sets it
+
+
+def split_ssh_config(text: str) -> dict[str, str]:
+    """`vagrant ssh-config` of several machines: each machine's own `Host` block."""
+    blocks: dict[str, str] = {}
+    name = None
+    for line in text.splitlines(keepends=True):
+        words = line.split()
+        if len(words) == 2 and words[0] == "Host":
+            name = words[1]
+            blocks[name] = ""
+        if name is not None:
+            blocks[name] += line
+    return blocks
 
 
 def vagrant_env() -> dict[str, str]:
@@ -55,6 +71,9 @@ class VagrantBackend(Backend):
         self._transports: dict[str, SshTransport] = {}
         self._states: dict[str, tuple[str, float]] = {}  # node -> (state, when)
         self._agent_copied: set[str] = set()
+        self._ssh_configs: dict[str, str] = {}  # node -> its `vagrant ssh-config` text
+        self._ssh_configs_read = False
+        self._ssh_lock = threading.Lock()
         self.on_line: Callable[[str], None] = lambda line: None
 
     # --- vagrant itself ------------------------------------------------------------------
@@ -95,8 +114,17 @@ class VagrantBackend(Backend):
         self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
 
     def target(self, node: str) -> SshTarget:
-        text = self._vagrant().ssh_config(vm_name=node)
-        return SshTarget.from_ssh_config(text, node)
+        """The machine's SSH settings, from `vagrant ssh-config`: every machine's at once the
+        first time (one Ruby start instead of one per machine; it fails if one is not
+        running), then the one machine's; a machine powered on again is asked again."""
+        with self._ssh_lock:  # probes start on every node at once
+            if node not in self._ssh_configs and not self._ssh_configs_read:
+                self._ssh_configs_read = True
+                with contextlib.suppress(subprocess.CalledProcessError):
+                    self._ssh_configs.update(split_ssh_config(self._vagrant().ssh_config()))
+        if node not in self._ssh_configs:
+            self._ssh_configs[node] = self._vagrant().ssh_config(vm_name=node)
+        return SshTarget.from_ssh_config(self._ssh_configs[node], node)
 
     def transport(self, node: str) -> SshTransport:
         self.spec.node(node)
@@ -128,6 +156,11 @@ class VagrantBackend(Backend):
             return None
         state = done.stdout.strip().split("\n")[0].strip()
         return {"shut off": "shutoff", "in shutdown": "shutdown"}.get(state, state)
+
+    def is_up(self, node: str) -> bool:
+        """The machine's state only (no SSH into it): what a probe or a wait asks often."""
+        self.spec.node(node)
+        return self.machine_state(node) == "running"
 
     def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
         """The machine's state, then its daemons (and addresses) in one SSH round trip."""
@@ -224,6 +257,7 @@ class VagrantBackend(Backend):
 
     def _drop(self, node: str) -> None:
         self._states.pop(node, None)  # the machine's state is changing: ask again
+        self._ssh_configs.pop(node, None)  # (its address may change with its next boot)
         transport = self._transports.pop(node, None)
         if transport is not None:
             transport.close()

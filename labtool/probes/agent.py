@@ -108,7 +108,7 @@ class Agent:
                 task.cancel()
                 emit("http", sent=round(sent, 6), status=0, error="unfinished",
                      latency_s=round(now - sent, 6))
-        emit("agent", state="stopped", sent=self.sent)
+        emit("agent", state="stopped", requests=self.sent)
 
     async def _ticks(self) -> None:
         while not self.stopping.is_set():

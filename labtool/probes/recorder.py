@@ -100,7 +100,7 @@ class Event:
     def as_dict(self, origin: float = 0.0) -> dict[str, Any]:
         """The event with its times (`t`, and `sent` for a request) counted from `origin`."""
         data = dict(self.data)
-        if "sent" in data:
+        if self.kind == "http":
             data["sent"] = round(data["sent"] - origin, 4)
         return {"t": round(self.t - origin, 4), "kind": self.kind, **data}
 
@@ -113,7 +113,7 @@ class Event:
             return self
         shift = self.remote_t + offset - self.t
         data = dict(self.data)
-        if "sent" in data:
+        if self.kind == "http":
             data["sent"] += shift
         return replace(self, t=self.t + shift, data=data)
 
@@ -212,6 +212,22 @@ class Recorder:
             recent = [e for e in self.live.recent if e.arrived >= since][-count:]
         return [e.data for e in sorted(recent, key=lambda e: e.data["sent"])]
 
+    def vip_changes_since(self, since: float) -> int:
+        """How many times the VIP was added or removed (first readings aside) since then."""
+        with self.lock:
+            return sum(1 for e in self.events if e.kind == "vip" and e.arrived >= since and
+                       not e.data.get("initial"))
+
+    def vip_steady_for(self, now: float) -> float:
+        """For how long the VIP has been on one node, by arrival of its last change; 0 while
+        no node or several hold it."""
+        with self.lock:
+            if len(self.live.vip_nodes) != 1:
+                return 0.0
+            last = max((e.arrived for e in self.events if e.kind == "vip" and
+                        not e.data.get("initial")), default=None)
+        return now - last if last is not None else float("inf")
+
     def agent_state(self, source: str, state: str) -> Event | None:
         """The last `agent` event of that source in that state (e.g. 'started')."""
         with self.lock:
@@ -230,7 +246,7 @@ def feed_agent_line(recorder: Recorder, line: str, clock: ClockMap | None = None
     if kind == "tick":  # only there to keep the clock map fresh
         return
     stamp: dict[str, Any] = {"clock": clock, "remote_t": remote_t}
-    if "sent" in data:
+    if kind == "http":
         data["sent"] += t - remote_t
     if kind in ("arp", "vrrp"):
         data["node"] = recorder.mac_to_node.get(data["mac"])

@@ -19,6 +19,7 @@ from labtool.theory import Theory, theory_from_configs
 
 TICK_S = 0.05
 MIN_CHECKS = 3
+MAX_REST_S = 2.0
 MAX_STRETCH_S = 120.0
 
 
@@ -136,19 +137,23 @@ def wait_for(condition: Callable[[], bool], deadline_s: float, what: str,
     """Wait until `condition` holds; its time, or a LabtoolError after `deadline_s` naming what
     was awaited (and `detail()`, what was seen). Where one check of the condition is itself
     slow (a machine reached over SSH), the deadline stretches to give it MIN_CHECKS checks,
-    within MAX_STRETCH_S: a deadline shorter than a few checks would decide on one look."""
+    within MAX_STRETCH_S: a deadline shorter than a few checks would decide on one look. It
+    also rests between checks as long as the last one took: checks that log into machines
+    over and over load them (under emulation, enough to delay VRRP's adverts)."""
     started = time.monotonic()
-    longest = 0.0
+    longest = took = 0.0
     while True:
         if on_tick:
             on_tick()
         checked = time.monotonic()
         if condition():
             return time.monotonic() - started
-        longest = max(longest, time.monotonic() - checked)
-        allowed = max(deadline_s, min(MIN_CHECKS * longest, deadline_s + MAX_STRETCH_S))
+        took = time.monotonic() - checked
+        longest = max(longest, took)
+        per_check = longest + max(TICK_S, min(longest, MAX_REST_S))  # the check, its rest
+        allowed = max(deadline_s, min(MIN_CHECKS * per_check, deadline_s + MAX_STRETCH_S))
         if time.monotonic() - started > allowed:
             slow = f"; one check took up to {longest:.1f} s" if allowed > deadline_s else ""
             seen = f"; {detail()}" if detail is not None else ""
             raise LabtoolError(f"not within {allowed:.1f} s: {what}{slow}{seen}")
-        time.sleep(TICK_S)
+        time.sleep(max(TICK_S, min(took, MAX_REST_S)))

@@ -92,8 +92,7 @@ class Probes:
 
     def _watch_if_up(self, name: str) -> None:
         running = self.watchers.get(name)
-        if (running is None or not running.alive) and \
-                self.backend.node_status(name, addresses=False).up:
+        if (running is None or not running.alive) and self.backend.is_up(name):
             self.watch(name)
 
     def watch(self, node: str) -> None:
@@ -111,7 +110,7 @@ class Probes:
 
     def _watcher_ended(self, node: str, reader: LineReader) -> None:
         self.recorder.add("agent", source=node, state="ended", exit=reader.proc.returncode)
-        if not self.stopping and not self.backend.node_status(node, addresses=False).up:
+        if not self.stopping and not self.backend.is_up(node):
             self.node_lost(node)  # its addresses went with it
 
     def node_lost(self, node: str) -> None:
@@ -130,7 +129,7 @@ class Probes:
         agent_start = self._await_start(self.agent, what, on_tick)
         watchers = {node: self._await_start(reader, f"the address watcher on {node}", on_tick)
                     for node, reader in list(self.watchers.items())
-                    if reader.alive or self.backend.node_status(node, addresses=False).up}
+                    if reader.alive or self.backend.is_up(node)}
         assert self.agent.ready_at is not None
         ready_at = self.agent.ready_at
         arrivals = self.recorder.answer_arrivals
@@ -249,8 +248,7 @@ def holds(condition: dict[str, Any], recorder: Recorder, cluster: Cluster,
 
 def servers_hold(key: str, value: Any, recorder: Recorder, cluster: Cluster) -> bool:
     """HAProxy's view of its servers, as the probes last saw it on every load balancer up."""
-    lbs = [n.name for n in cluster.spec.by_role("lb")
-           if cluster.backend.node_status(n.name, addresses=False).up]
+    lbs = [n.name for n in cluster.spec.by_role("lb") if cluster.backend.is_up(n.name)]
     servers = {lb: recorder.live.servers.get(lb, {}) for lb in lbs}
     if not lbs or any(not seen for seen in servers.values()):
         return False

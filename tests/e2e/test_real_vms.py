@@ -160,6 +160,11 @@ def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") 
         load = labtool(env, "exec", node, "--name", LAB, "--", "cat", "/proc/loadavg",
                        timeout_s=120)
         print(f"  {node}: {(load.stdout or load.stderr).strip()[-300:]}")
+    for node in ("haproxy1", "haproxy2"):  # VRRP's own account (a flap under load...)
+        log = labtool(env, "exec", node, "--name", LAB, "--", "sh", "-c",
+                      "journalctl -u keepalived -n 25 --no-pager 2>/dev/null || "
+                      "tail -n 25 /var/log/keepalived.log", timeout_s=120)
+        print(f"----- keepalived on {node} -----\n{(log.stdout or log.stderr)[-4000:]}")
     print(f"===== end of {what} =====", flush=True)
 
 
