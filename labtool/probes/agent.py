@@ -67,6 +67,7 @@ class Agent:
     def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
         self.stopping = asyncio.Event()
+        self.go = asyncio.Event()  # with --hold, requests start once it is set
         self.in_flight: set[asyncio.Task[None]] = set()
         self.started: dict[asyncio.Task[None], float] = {}
         self.sent = 0
@@ -116,13 +117,24 @@ class Agent:
             await asyncio.sleep(TICK_S)
 
     def _stdin_ready(self) -> None:
-        if not os.read(sys.stdin.fileno(), 4096):
+        data = os.read(sys.stdin.fileno(), 4096)
+        if b"go" in data:
+            self.go.set()
+        if not data:
             asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
             self.stopping.set()
 
     async def _http_loop(self) -> None:
         if self.options.rate <= 0:
             return
+        if self.options.hold:  # until labtool says "go": no load while the lab is mended
+            stop = asyncio.create_task(self.stopping.wait())
+            await asyncio.wait([asyncio.create_task(self.go.wait()), stop],
+                               return_when=asyncio.FIRST_COMPLETED)
+            if self.stopping.is_set():
+                return
+            stop.cancel()
+            emit("agent", state="go")
         period = 1.0 / self.options.rate
         next_at = time.monotonic()
         while not self.stopping.is_set() and self.sent < self.options.max_requests:
@@ -223,7 +235,7 @@ class Agent:
         while not self.stopping.is_set():
             try:
                 reader, writer = await asyncio.open_unix_connection(self.options.stats_socket)
-                writer.write(b"show stat\n")
+                writer.write(b"show stat -1 4 -1\n")  # servers only: less for a slow VM to parse
                 await writer.drain()
                 text = (await reader.read()).decode(errors="replace")
                 writer.close()
@@ -257,6 +269,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--watch-addr", action="store_true",
                         help="report the NIC's IPv4 addresses and each change (load balancer)")
     parser.add_argument("--rate", type=float, default=50.0, help="HTTP requests per second")
+    parser.add_argument("--hold", action="store_true",
+                        help="send no request before a line 'go' on stdin")
     parser.add_argument("--max-requests", type=int, default=3000)
     parser.add_argument("--duration", type=float, default=60.0, help="stop after this (s)")
     parser.add_argument("--timeout", type=float, default=10.0, help="per request (s)")

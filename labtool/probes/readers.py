@@ -109,6 +109,17 @@ class LineReader:
                 "clock_drift_ppm": self.clock.drift_ppm() if self.clock is not None else None,
                 "errors": self.errors_tail(), "log": str(self.log) if self.log else None}
 
+    def send(self, line: str) -> bool:
+        """A line to its stdin; False if it no longer reads."""
+        if self.proc.stdin is None:
+            return False
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except (OSError, ValueError):
+            return False
+        return True
+
     def stop(self, timeout_s: float = 5.0) -> None:
         """Close its stdin (the agent's signal to stop), then make sure it is gone."""
         if self.proc.stdin:
@@ -123,7 +134,7 @@ class LineReader:
 
 
 def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: float,
-               program: list[str] | None = None, capture: bool = False,
+               program: list[str] | None = None, capture: bool = False, hold: bool = False,
                watch_addr: bool = False, stats_socket: str | None = None) -> list[str]:
     """The agent's command line; by default this very Python, whose files a netns node sees
     (a machine of its own gets the agent's files copied and runs them with its python3)."""
@@ -131,7 +142,8 @@ def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: floa
     return [*program, "--vip", str(spec.vip), "--iface", spec.nic, "--rate", str(rate),
             "--duration", f"{duration_s:.1f}", "--max-requests", str(int(rate * duration_s) + 1),
             "--timeout", str(timeout_s), "--grace", "0.1",
-            *(["--capture"] if capture else []), *(["--watch-addr"] if watch_addr else []),
+            *(["--capture"] if capture else []), *(["--hold"] if hold else []),
+            *(["--watch-addr"] if watch_addr else []),
             *(["--stats-socket", stats_socket] if stats_socket else [])]
 
 

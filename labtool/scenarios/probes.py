@@ -60,7 +60,7 @@ class Probes:
             if node.name == self.client:
                 agents[node.name] = self._reader(node.name, "agent", agent_argv(
                     spec, rate=PROBE_RATE, duration_s=duration_s, timeout_s=REQUEST_TIMEOUT_S,
-                    program=backend.agent_program(node.name), capture=True))
+                    program=backend.agent_program(node.name), capture=True, hold=True))
             else:
                 self._watch_if_up(node.name)
 
@@ -124,9 +124,10 @@ class Probes:
         """Wait for every agent's start-up line, for the client's first answer, then for its
         next PACE_ANSWERS answers (the cluster as the preconditions left it); what that took
         is the backend's pace. A dead agent fails here, naming what was awaited."""
-        answers_from = time.monotonic()
         what = f"the probe agent on {self.client}"
         agent_start = self._await_start(self.agent, what, on_tick)
+        self.agent.send("go")  # its requests begin: the lab is as the preconditions left it
+        answers_from = time.monotonic()
         watchers = {node: self._await_start(reader, f"the address watcher on {node}", on_tick)
                     for node, reader in list(self.watchers.items())
                     if reader.alive or self.backend.is_up(node)}

@@ -106,7 +106,7 @@ def test_an_agent_whose_answers_never_come_fails_naming_them(
     monkeypatch.setattr(probes, "FIRST_ANSWER_MAX_S", 3.0)
     started = '{"t": 0, "kind": "agent", "state": "started", "vrrp_group": "224.0.0.18"}'
     spec, backend = backend_whose_client_agent_is(
-        ["sh", "-c", f"echo '{started}'; read -r _", "--"])
+        ["sh", "-c", f"echo '{started}'; while read -r _; do :; done", "--"])  # "go": no answer
     with pytest.raises(ScenarioError) as caught:
         engine.run(spec, backend, load_scenario("lose-web1"))  # type: ignore[arg-type]
     assert "not within 3 s: the first answer through the VIP 10.0.0.10 at the probe agent on " \
