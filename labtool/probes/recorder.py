@@ -190,6 +190,12 @@ class Recorder:
         arrival here, which needs no mapping of another machine's clock."""
         return self.answer_counts(since)["ok" if ok_only else "all"]
 
+    def answered_sent_after(self, t: float) -> int:
+        """How many requests sent after `t` (on our clock) have their answer: the settle's
+        count, which a burst of late answers to older requests must not fill."""
+        with self.lock:
+            return sum(1 for e in self.events if e.kind == "http" and e.data["sent"] >= t)
+
     def answer_counts(self, since: float) -> dict[str, int]:
         """Answers that came in since `since`: all, well answered, slow, failed."""
         counts = {"all": 0, "ok": 0, "slow": 0, "failed": 0}

@@ -228,7 +228,7 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
     run.enter("settling")
     settled_from = time.monotonic()
     with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
-        wait_for(lambda: recorder.answered(settled_from) >= scenario.settle_requests,
+        wait_for(lambda: recorder.answered_sent_after(settled_from) >= scenario.settle_requests,
                  pace.deadline("settle_s", scenario.settle_requests / PROBE_RATE + 2),
                  "the settle", run.tick)
     run.end_t = time.monotonic()

@@ -30,7 +30,7 @@ class Pace:
     """What the backend has shown before the fault, and the factor deadlines follow."""
 
     agent_start_s: float  # the client's agent: spawned -> its start-up line
-    first_answer_s: float | None  # its start-up line -> its first answer
+    first_answer_s: float | None  # its requests let go -> its first answer
     # PACE_ANSWERS answers once the preconditions held (None: not within FIRST_ANSWER_MAX_S)
     answers_s: float | None
     watchers_start_s: dict[str, float] = field(default_factory=dict)  # per load balancer

@@ -127,21 +127,19 @@ class Probes:
         what = f"the probe agent on {self.client}"
         agent_start = self._await_start(self.agent, what, on_tick)
         self.agent.send("go")  # its requests begin: the lab is as the preconditions left it
-        answers_from = time.monotonic()
+        answers_from = go_at = time.monotonic()
         watchers = {node: self._await_start(reader, f"the address watcher on {node}", on_tick)
                     for node, reader in list(self.watchers.items())
                     if reader.alive or self.backend.is_up(node)}
-        assert self.agent.ready_at is not None
-        ready_at = self.agent.ready_at
         arrivals = self.recorder.answer_arrivals
-        self._await_answers(lambda: bool(arrivals), ready_at, on_tick, what, (
+        self._await_answers(lambda: bool(arrivals), go_at, on_tick, what, (
             f"not within {FIRST_ANSWER_MAX_S:.0f} s: the first answer through the VIP "
             f"{self.spec.vip} at {what} (it started after {agent_start:.1f} s and sends "
             f"{PROBE_RATE:g} requests a second; none came back, not even an error)"))
         answers_s = self._await_answers(
             lambda: self.recorder.answered(answers_from) >= PACE_ANSWERS, answers_from,
             on_tick, what, None)
-        return Pace.shown(agent_start, max(0.0, arrivals[0] - ready_at), answers_s, watchers,
+        return Pace.shown(agent_start, max(0.0, arrivals[0] - go_at), answers_s, watchers,
                           answers_from)
 
     def _await_answers(self, condition: Any, since: float, on_tick: Any, what: str,

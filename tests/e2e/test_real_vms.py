@@ -180,6 +180,7 @@ def check_scenario(name: str, result: dict[str, Any]) -> None:
             assert metrics[fact] <= theory["vrrp_master_down_s"] + 1, fact
     if name == "lose-web1":
         assert metrics["served_after_detect"].get("web1", 0) == 0
+        assert metrics["served_after_detect"].get("web2", 0) > 0  # web2 alone, and seen to
 
 
 FIGURES = ("outage_s", "takeover_s", "vip_takeover_s", "advert_takeover_s", "arp_takeover_s",
