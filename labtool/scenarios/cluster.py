@@ -95,6 +95,10 @@ class Cluster:
         What was not whole at first look is kept in `notes`."""
         with contextlib.suppress(LabtoolError):
             self.backend.cut_vrrp([n.name for n in self.spec.by_role("lb")], False)
+        seen = [self.not_ready()]
+        if not seen[0]:
+            return  # (the usual case: one look at every node, nothing to mend)
+
         def mend(node: Node) -> None:
             status = self.backend.node_status(node.name, addresses=False)
             if not status.up:
@@ -106,7 +110,6 @@ class Cluster:
                                    "httpd" if daemon == "apache2" else daemon)
 
         for_each_node(self.spec.nodes, mend)
-        seen: list[list[str]] = []
 
         def whole() -> bool:
             seen.append(self.not_ready())

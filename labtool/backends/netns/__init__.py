@@ -7,7 +7,7 @@ from pathlib import Path
 
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
-from labtool.backends.netns import commands
+from labtool.backends.netns import commands, procs
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
@@ -60,6 +60,11 @@ class NetnsBackend(Backend):
     def local_path(self, node: str, path: str) -> Path:
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""
         return impl.host_path(self.spec.name, node, path)
+
+    def is_up(self, node: str) -> bool:
+        """Its holder process is alive (no scan of the node's processes)."""
+        holder = self.state.holders.get(self.spec.node(node).name)
+        return holder is not None and procs.alive(holder.pid, holder.start_ticks)
 
     def node_macs(self) -> dict[str, str]:
         """Fixed by the node's address (commands.node_mac): known for a node that is down."""
