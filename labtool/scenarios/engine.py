@@ -84,7 +84,7 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     try:
         run.enter("preconditions")
         cluster.make_whole(values["vrrp_master_down_s"] + 10)
-        run.waits_s += _preconditions(cluster, scenario, values)
+        run.waits_s += _preconditions(cluster, scenario, values, probes.node_lost)
         recorder.learn_macs(backend.node_macs())
         probes.watch_all()  # the load balancers the preconditions brought up
         run.enter("probes ready")
@@ -239,7 +239,8 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
     return met
 
 
-def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float]) -> float:
+def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float],
+                   node_lost: Callable[[str], None]) -> float:
     """Put the cluster in the scenario's starting state; returns the protocol waits."""
     waited = 0.0
     deadline = theory["vrrp_master_down_s"] + 5
@@ -255,6 +256,7 @@ def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float
     down = scenario.preconditions.get("node_down")
     if down:
         cluster.backend.power_off(down)
+        node_lost(down)  # (a VM's watcher may not say so: its SSH hangs)
         waited += wait_for(lambda: len(cluster.vip_nodes()) == 1, deadline,
                            f"the VIP on one node with {down} down")
     return waited
