@@ -8,6 +8,7 @@ Everything it makes is removed at the end: domains, volumes, networks, the names
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -28,6 +29,8 @@ NETNS = f"lt-e2e-{os.getpid()}"
 LAB = "e2e"
 BOX = "labtool-debian12"
 OUT = Path(os.environ.get("LABTOOL_E2E_OUT", "/tmp/labtool-e2e")) / time.strftime("%Y%m%d-%H%M%S")
+LOCK = Path(os.environ.get("LABTOOL_E2E_LOCK", "/run/lock/labtool-e2e.lock"))
+LOCK_WAIT_S = float(os.environ.get("LABTOOL_E2E_LOCK_WAIT_S", "1200"))
 
 
 def sh(*argv: str, timeout_s: float = 600, env: dict[str, str] | None = None,
@@ -45,14 +48,51 @@ def in_netns(*argv: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A namespace with loopback only, libvirt's daemons inside it, a VAGRANT_HOME of ours."""
+def alone() -> Iterator[None]:
+    """This machine's one E2E run: libvirt's sockets and folders are the machine's, so a second
+    run at the same time would share (and tear down) the first one's VMs. A second run waits
+    for the first (at most LOCK_WAIT_S), saying so, then fails with a clear message."""
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("a+") as lock:
+        deadline, said = time.monotonic() + LOCK_WAIT_S, False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "another run"
+                assert time.monotonic() < deadline, \
+                    f"another E2E run ({holder}) held {LOCK} for {LOCK_WAIT_S:.0f} s"
+                if not said:
+                    print(f"waiting for another E2E run ({holder}) to end", flush=True)
+                    said = True
+                time.sleep(2)
+        lock.truncate(0)
+        lock.write(f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n")
+        lock.flush()
+        yield
+
+
+def libvirt_answers() -> bool:
+    return sh("virsh", "-c", "qemu:///system", "version", check=False,
+              timeout_s=30).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def isolated(alone: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A namespace with loopback only, libvirt's daemons inside it, a VAGRANT_HOME of ours,
+    labtool's lab state in a folder of ours (not the machine's /run/labtool)."""
+    assert not libvirt_answers(), (
+        "a libvirtd is already running on this machine: the E2E starts its own, inside its "
+        "namespace, and would share that one's VMs. Stop it first (pkill libvirtd)")
     started = time.monotonic()
     box = sh("bash", str(HERE / "build_box.sh"), str(CACHE), timeout_s=1800).stdout.split()[-1]
     print(f"box: {box} ({time.monotonic() - started:.1f} s, 0 when cached)")
     home = tmp_path_factory.mktemp("vagrant-home")
+    state = tmp_path_factory.mktemp("labtool-state")
     env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_CHECKPOINT_DISABLE": "1",
-           "VAGRANT_DEFAULT_PROVIDER": "libvirt"}
+           "VAGRANT_DEFAULT_PROVIDER": "libvirt", "LABTOOL_STATE_DIR": str(state)}
     sh("ip", "netns", "add", NETNS)
     daemons: list[subprocess.Popen[bytes]] = []
     pools_before: set[str] = set()
@@ -66,9 +106,11 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
                                     start_new_session=True)
             daemons.append(proc)
         deadline = time.monotonic() + 30
-        while sh("virsh", "-c", "qemu:///system", "version", check=False).returncode != 0:
+        while not libvirt_answers():
             assert time.monotonic() < deadline, "libvirtd did not start"
             time.sleep(0.5)
+        assert all(proc.poll() is None for proc in daemons), \
+            "libvirt's daemons of this test ended: another libvirtd answers in their place"
         pools_before = set(sh("virsh", "-c", "qemu:///system", "pool-list", "--all", "--name",
                               check=False).stdout.split())
         sh("vagrant", "box", "add", "--force", "--name", BOX, box, env=env, timeout_s=600)
@@ -76,6 +118,7 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     finally:
         leftovers = teardown(daemons, pools_before)
         shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
     assert not leftovers, f"left behind: {leftovers}"
 
 

@@ -66,6 +66,21 @@ def test_a_slow_agent_is_waited_for_and_stretches_the_deadlines(slow_lab: str) -
     assert len(data["vip_holders"]) == 1  # type: ignore[arg-type]
 
 
+def test_answers_that_come_late_are_waited_for(slow_lab: str) -> None:
+    """The agent starts at once, but labtool's "go" reaches it only 4 s after it was sent
+    (held in a pipe, as a slow SSH channel would): the first answer is waited for, and the
+    pace says so."""
+    late = '{ read -r go; sleep 4; printf "%s\\n" "$go"; cat; } | "$0" "$@"'
+    spec, backend = backend_whose_client_agent_is(["sh", "-c", late, *AGENT])
+    result = engine.run(spec, backend, load_scenario("lose-web1"))  # type: ignore[arg-type]
+    assert result.verdict == "pass", (result.checks, result.notes)
+    pace = result.pace
+    assert pace is not None and pace["agent_start_s"] < 2.0
+    assert pace["first_answer_s"] >= 4.0 and pace["answers_s"] >= 4.0
+    assert pace["factor"] >= 7.0
+    assert_whole()
+
+
 def test_the_default_pace_leaves_netns_deadlines_as_they_were(slow_lab: str) -> None:
     spec, _, backend = labmod.open_lab(LAB)
     result = engine.run(spec, backend, load_scenario("lose-web1"))
