@@ -14,6 +14,8 @@ from labtool.spec import LabSpec
 from labtool.takeover import measure
 
 SLOW_S = 0.5  # an answer slower than this counts as part of an outage, as a user would feel it
+SLOW_FACTOR = 3.0  # ... or slower than this many times the backend's usual answer
+SLOW_MAX_S = 3.0  # ... and always beyond this
 
 
 @dataclass
@@ -62,15 +64,33 @@ def _vip_holders_at(events: list[Event], t: float) -> set[str]:
     return holders
 
 
-def _outage(http: list[Event], fault_t: float, end_t: float) -> tuple[float, float | None,
-                                                                      bool]:
-    """Longest run of requests not answered well (error, not 200, or slower than SLOW_S),
+def slow_threshold(latencies: list[float]) -> float:
+    """What counts as a slow answer on this backend: SLOW_S, or SLOW_FACTOR times its usual
+    answer when that is longer (VMs under emulation answer in 0.3-0.5 s when all is well;
+    namespaces in milliseconds, so there it stays SLOW_S)."""
+    if not latencies:
+        return SLOW_S
+    usual = sorted(latencies)[len(latencies) // 2]
+    return round(min(SLOW_MAX_S, max(SLOW_S, SLOW_FACTOR * usual)), 3)
+
+
+def _censored(event: Event, slow_s: float) -> bool:
+    """A request still in flight when the agent stopped, for less time than an answer may
+    take: not a failure, just not known."""
+    return event.data.get("error") == "unfinished" and event.data["latency_s"] <= slow_s
+
+
+def _outage(http: list[Event], fault_t: float, end_t: float,
+            slow_s: float = SLOW_S) -> tuple[float, float | None, bool]:
+    """Longest run of requests not answered well (error, not 200, or slower than slow_s),
     from the sending of the first to the sending of the next one answered well; only runs
     that last past the fault count (one may start just before it: requests in flight to a
     node that loses power), not a slow spell of the baseline that was over by then."""
     best, best_start, ongoing = 0.0, None, False
     run_start: float | None = None
     for event in sorted(http, key=lambda e: e.data["sent"]):
+        if _censored(event, slow_s):
+            continue
         if not event.data["ok"]:
             run_start = event.data["sent"] if run_start is None else run_start
         elif run_start is not None:
@@ -91,18 +111,22 @@ def _count(values: list[str | None]) -> dict[str, int]:
 
 
 def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
-            start_t: float | None = None) -> Facts:
+            start_t: float | None = None, slow_s: float = SLOW_S) -> Facts:
     """Facts from a scenario's events: before the fault, after it, and the changes. The window
-    runs from `start_t` (the baseline; earlier requests do not count) to `end_t`."""
+    runs from `start_t` (the baseline; earlier requests do not count) to `end_t`. An answer
+    slower than `slow_s` (SLOW_S, or more on a backend whose answers are slower even when all
+    is well) counts as part of an outage."""
     ip_to_node = {str(n.address): n.name for n in spec.nodes}
     # The window ends at end_t: answers to requests sent by then count, other events after
     # it (the restore's) do not.
     first = start_t if start_t is not None else float("-inf")
     http = [e for e in events if e.kind == "http" and first <= e.data["sent"] <= end_t]
+    for event in http:
+        event.data["ok"] = event.data["status"] == 200 and event.data["latency_s"] <= slow_s
     events = [e for e in events if e.t <= end_t or e.kind == "http"]
     after = [e for e in http if e.data["sent"] >= fault_t]
     before = [e for e in http if e.data["sent"] < fault_t]
-    outage, outage_start, ongoing = _outage(http, fault_t, end_t)
+    outage, outage_start, ongoing = _outage(http, fault_t, end_t, slow_s)
     holders_before = _vip_holders_at(events, fault_t)
     holders_after = sorted(_vip_holders_at(events, end_t))
     old = next(iter(holders_before)) if len(holders_before) == 1 else None
@@ -136,10 +160,12 @@ def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
         outage_start_s=round(outage_start - fault_t, 4) if outage_start is not None else None,
         outage_ongoing=ongoing,
         requests=len(http),
-        failed_requests=sum(1 for e in after if e.data["status"] != 200),
+        failed_requests=sum(1 for e in after if e.data["status"] != 200 and
+                            not _censored(e, slow_s)),
         slow_requests=sum(1 for e in after if e.data["status"] == 200 and
-                          e.data["latency_s"] > SLOW_S),
-        degraded_requests=sum(1 for e in after if not e.data["ok"]),
+                          e.data["latency_s"] > slow_s),
+        degraded_requests=sum(1 for e in after if not e.data["ok"] and
+                              not _censored(e, slow_s)),
         status_counts=_count([str(e.data["status"]) if e.data["status"] else
                               e.data.get("error", "error") for e in after]),
         served_before=_count([e.data.get("node") for e in before if e.data["status"] == 200]),

@@ -190,6 +190,12 @@ class Recorder:
         arrival here, which needs no mapping of another machine's clock."""
         return self.answer_counts(since)["ok" if ok_only else "all"]
 
+    def latencies(self, sent_after: float) -> list[float]:
+        """How long the answers to requests sent after `sent_after` took (answered ones)."""
+        with self.lock:
+            return [e.data["latency_s"] for e in self.events if e.kind == "http" and
+                    e.data["status"] == 200 and e.data["sent"] >= sent_after]
+
     def answered_sent_after(self, t: float) -> int:
         """How many requests sent after `t` (on our clock) have their answer: the settle's
         count, which a burst of late answers to older requests must not fill."""

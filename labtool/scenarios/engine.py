@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
-from labtool.facts import SLOW_S, compute
+from labtool.facts import SLOW_FACTOR, SLOW_S, compute, slow_threshold
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.cluster import Cluster, wait_for
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
@@ -89,6 +89,7 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         probes.watch_all()  # the load balancers the preconditions brought up
         run.enter("probes ready")
         pace = probes.await_ready(run.tick)
+        recorder.slow_s = pace.slow_s = slow_threshold(recorder.latencies(pace.answers_from))
         run.enter("baseline")
         # the baseline counts from where the pace did: the answers that gave it count too
         run.baseline_t = baseline_t = pace.answers_from
@@ -118,7 +119,8 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     fault_t = run.fault_t if run.fault_t is not None else time.monotonic()
     end_t = run.end_t if run.end_t is not None else time.monotonic()
     events = recorder.snapshot()
-    facts = compute(events, fault_t, end_t, spec, start_t=run.baseline_t)
+    facts = compute(events, fault_t, end_t, spec, start_t=run.baseline_t,
+                    slow_s=recorder.slow_s)
     checks = judge(scenario, facts, values, backend.timing_margin_s)
     expected = {e.fact.split(".")[0] for e in scenario.expect}
     notes = run.notes + cluster.notes + [
@@ -128,6 +130,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         notes.append(f"time bounds widened by {backend.timing_margin_s:g} s on the "
                      f"{backend.name} backend (machines slower to show a change than "
                      "namespaces)")
+    if recorder.slow_s > SLOW_S:
+        notes.append(f"an answer counts as slow after {recorder.slow_s:g} s (not "
+                     f"{SLOW_S:g} s): {SLOW_FACTOR:g} times this backend's usual answer")
     if pace is not None and pace.factor > 1:
         notes.append(f"deadlines stretched x{pace.factor:g}: the probes started in "
                      f"{pace.agent_start_s:g} s (address watchers: {pace.watchers_start_s}) "

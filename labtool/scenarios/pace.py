@@ -36,6 +36,7 @@ class Pace:
     watchers_start_s: dict[str, float] = field(default_factory=dict)  # per load balancer
     factor: float = 1.0
     deadlines: dict[str, float] = field(default_factory=dict)  # filled as they are set
+    slow_s: float = 0.5  # an answer slower than this is slow on this backend (facts.SLOW_S+)
     answers_from: float = field(default=0.0, repr=False)  # when those answers were counted from
 
     @classmethod
