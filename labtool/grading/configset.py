@@ -34,6 +34,7 @@ class ConfigSet:
     keepalived: dict[str, KeepalivedConfig] = field(default_factory=dict)
     haproxy: dict[str, HaproxyConfig] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # web node -> index.html
+    page_files: dict[str, str] = field(default_factory=dict)  # web node -> its page's label
     missing: list[Finding] = field(default_factory=list)  # expected files not there
     raw: dict[str, bytes] = field(default_factory=dict)  # label -> bytes, for the daemons' checks
 
@@ -78,6 +79,7 @@ def from_nodes(spec: LabSpec, read: Reader, lister: Lister | None = None,
                 f'echo "test {web.name}" > {INDEX_HTML} on {web.name}'))
         else:
             configs.pages[web.name] = decode(data[:MAX_FILE_BYTES])
+            configs.page_files[web.name] = name
     return configs
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from labtool.configs.common import Finding
-from labtool.grading.configset import ConfigSet, folder_reader, from_nodes
-from labtool.grading.lint import lint
+from labtool.configs.keepalived import KeepalivedConfig
+from labtool.grading.configset import ConfigSet
+from labtool.grading.lint import Target, lint
+from labtool.grading.plan import Plan, read_submission
 from labtool.grading.rubric import Criterion, Rubric
 from labtool.grading.sheet import Sheet, durations_s, has_idea, read_sheet
 from labtool.grading.submission import Submission
@@ -36,7 +38,18 @@ T = {
            "échoue : {checks}", "refused": "soumission refusée : {why}", "fix": "Correction",
            "expected": "attendu", "observed": "obtenu", "notes": "Remarques",
            "summary": "Notes de la classe", "students": "étudiants", "mean": "moyenne",
-           "median": "médiane", "common": "Erreurs les plus fréquentes"},
+           "median": "médiane", "common": "Erreurs les plus fréquentes",
+           "lab_choice": "{message} : c'est le choix du TP ; {why}",
+           "also": "aussi {where}",
+           "other_plan": "votre plan d'adressage n'est pas celui du TP (VIP {vip}, serveurs web "
+           "{webs} ; le TP : VIP {lab_vip}, {lab_webs}) : la correction suit le vôtre",
+           "other_nic": "interface {nic}, pas l'interface du TP ({lab_nic}) : juste si c'est "
+           "celle de vos machines (ip a)",
+           "from_log": "le tableau du TP n'est pas utilisé : la ligne « {row} » est lue dans "
+           "{source}", "source.log": "votre PV de tests", "source.prose": "votre texte",
+           "shared": "un même fichier pour les deux load balancers : une erreur n'y compte "
+           "qu'une fois", "fragment": "{file} : seule la partie modifiée de haproxy.cfg ; le "
+           "reste est supposé être celui d'origine"},
     "en": {"grade": "Grade", "missing_report": "report.md is missing", "empty": "the "
            "'{cell}' cell of the '{row}' row is empty", "idea": "the idea '{idea}' is missing",
            "no_row": "the '{row}' row of the table is not in report.md",
@@ -48,7 +61,18 @@ T = {
            "fails: {checks}", "refused": "submission refused: {why}", "fix": "Fix",
            "expected": "expected", "observed": "observed", "notes": "Notes",
            "summary": "Class grades", "students": "students", "mean": "mean",
-           "median": "median", "common": "Most frequent mistakes"},
+           "median": "median", "common": "Most frequent mistakes",
+           "lab_choice": "{message}: the lab's own choice; {why}",
+           "also": "also {where}",
+           "other_plan": "your address plan is not the lab's (VIP {vip}, web servers {webs}; "
+           "the lab's: VIP {lab_vip}, {lab_webs}): yours is what is graded",
+           "other_nic": "interface {nic}, not the lab's ({lab_nic}): right if it is your "
+           "machines' NIC (ip a)",
+           "from_log": "the lab's table is not used: the '{row}' row is read from {source}",
+           "source.log": "your test log", "source.prose": "your text",
+           "shared": "one file for both load balancers: a mistake in it counts once",
+           "fragment": "{file}: only the edited part of haproxy.cfg; the rest is taken to be "
+           "the default"},
 }
 ROW_NAMES = {"fr": {"web": "Perte du premier noeud WEB", "haproxy":
                     "Perte du premier noeud HAPROXY"},
@@ -115,20 +139,20 @@ def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang
         scores = [CriterionScore(c.id, c.name(lang), 0.0, c.points) for c in criteria]
         return Grade(submission.name, 0.0, top, 0.0, rubric.total, scores, [reason],
                      submission.error)
-    read, lister = folder_reader(submission.root)
-    configs = from_nodes(spec, read, lister)
-    findings = lint(configs, spec)
-    report = _read_report(submission.root)
-    sheet = read_sheet(report) if report is not None else None
-    theory = _theory(configs, spec)
+    configs, plan = read_submission(submission.root, spec)
+    findings = lint(configs, spec, _target(plan, spec))
+    report = _read_report(submission.root, plan.report)
+    sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
+    theory = _theory(configs, plan, spec)
     scores = []
+    choices: list[Lost] = []  # what the lab prescribes and costs nothing: notes
     for criterion in criteria:
         if criterion.kind == "lint":
-            reasons = _lint_reasons(criterion, findings)
+            reasons = _lint_reasons(criterion, findings, rubric, lang)
         elif criterion.kind == "row":
-            reasons = _row_reasons(criterion, sheet, theory, live, lang)
+            reasons = _row_reasons(criterion, sheet, theory, live, lang, plan, rubric)
         elif criterion.kind == "answer":
-            reasons = _answer_reasons(criterion, sheet, lang)
+            reasons = _answer_reasons(criterion, sheet, lang, plan)
         else:
             reasons = _scenario_reasons(criterion, live or {}, lang)
         lost = 0.0
@@ -137,49 +161,145 @@ def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang
             lost += reason.points_lost
         scores.append(CriterionScore(criterion.id, criterion.name(lang),
                                      round(criterion.points - lost, 2), criterion.points,
-                                     reasons))
+                                     [r for r in reasons if r.severity != "info"]))
+        choices += [r for r in reasons if r.severity == "info"]
     notes = [Lost("submission", f.severity, f.message, 0.0, f.file, f.line)
-             for f in submission.notes]
+             for f in submission.notes] + choices
+    notes += _plan_notes(plan, spec, lang)
     graded = {rule for c in criteria if c.kind == "lint" for rule in c.rules}
     notes += [Lost("lint", f.severity, f.message, 0.0, f.file, f.line, f.fix)
-              for f in findings if f.rule not in graded and f.severity != "info"]
-    score = round(sum(s.points for s in scores), 2)
+              for f, _ in _once(findings) if f.rule not in graded and f.severity != "info"]
+    penalty = _other_plan(plan, spec, rubric, lang)
+    score = round(max(0.0, sum(s.points for s in scores) - sum(p.points_lost
+                                                                for p in penalty)), 2)
+    notes = penalty + notes
     return Grade(submission.name, score, top, round(score / top * rubric.total, 2) if top else 0,
                  rubric.total, scores, notes)
 
 
-def _read_report(root: Path) -> str | None:
-    path = root / "report.md"
+def _target(plan: Plan, spec: LabSpec) -> Target:
+    """The submission's own plan, as lint checks it."""
+    lab = Target.of_spec(spec)
+    lb_names = [n.name for n in spec.by_role("lb")]
+    addresses = {lb: plan.addresses[lb] for lb in plan.lbs if lb in plan.addresses}
+    if plan.is_labs(spec):
+        addresses = {lb: lab.lb_addresses[lb_names[i]] for i, lb in enumerate(plan.lbs)
+                     if i < len(lb_names)} | addresses
+    return Target(plan.vip or lab.vip, None, plan.web_addresses(spec), plan.web_count(spec),
+                  addresses, frozenset(plan.fragments))
+
+
+def _firsts(plan: Plan, spec: LabSpec) -> tuple[str, str]:
+    web = plan.webs[0] if plan.webs else spec.by_role("web")[0].name
+    lb = plan.lbs[0] if plan.lbs else spec.by_role("lb")[0].name
+    return web, lb
+
+
+def _plan_notes(plan: Plan, spec: LabSpec, lang: str) -> list[Lost]:
+    t = T[lang]
+    notes = []
+    if plan.nic and plan.nic != spec.nic:
+        notes.append(Lost("plan", "info", t["other_nic"].format(nic=plan.nic,
+                                                                lab_nic=spec.nic), 0.0))
+    if plan.shared:
+        notes.append(Lost("plan", "info", t["shared"], 0.0))
+    notes += [Lost("plan", "info", t["fragment"].format(file=f), 0.0, f)
+              for f in sorted(plan.fragments)]
+    return notes
+
+
+def _other_plan(plan: Plan, spec: LabSpec, rubric: Rubric, lang: str) -> list[Lost]:
+    if plan.is_labs(spec):
+        return []
+    webs = ", ".join(a for _, a in plan.servers) or "?"
+    lab_webs = ", ".join(str(n.address) for n in spec.by_role("web"))
+    message = T[lang]["other_plan"].format(vip=plan.vip or "?", webs=webs, lab_vip=spec.vip,
+                                           lab_webs=lab_webs)
+    return [Lost("plan", "warning", message, rubric.other_plan)]
+
+
+def _read_report(root: Path, name: str | None) -> str | None:
+    if name is None:
+        return None
+    path = root / name
     if path.is_symlink() or not path.is_file():
         return None
     with path.open("rb") as handle:
         return handle.read(1 << 20).decode("utf-8", "replace")
 
 
-def _theory(configs: ConfigSet, spec: LabSpec) -> dict[str, float] | None:
+def _theory(configs: ConfigSet, plan: Plan, spec: LabSpec) -> dict[str, float] | None:
     if not configs.haproxy:
         return None
 
-    def text(label: str) -> str:
-        return configs.raw.get(label, b"").decode("utf-8", "replace")
+    def text(config: KeepalivedConfig) -> str:
+        raw = configs.raw.get(config.file) or configs.raw.get(
+            next((k for k in configs.raw if k.startswith(config.file + "#")), ""), b"")
+        return raw.decode("utf-8", "replace")
 
-    keepalived = {lb: text(config.file) for lb, config in configs.keepalived.items()}
-    haproxy = text(next(iter(configs.haproxy.values())).file)
+    lab_lbs = [n.name for n in spec.lb_start_order()]
+    keepalived = {lab_lbs[i]: text(configs.keepalived[lb]) for i, lb in enumerate(plan.lbs)
+                  if i < len(lab_lbs) and lb in configs.keepalived}
+    first = next(iter(configs.haproxy.values()))
+    haproxy = (configs.raw.get(first.file) or b"").decode("utf-8", "replace")
     try:
         return theory_from_configs(spec, keepalived, haproxy).values()
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, IndexError):
         return None
 
 
-def _lint_reasons(criterion: Criterion, findings: list[Finding]) -> list[Lost]:
+def _once(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
+    """One finding per mistake: the same rule and message from both load balancers' files
+    (or from the one text they share) is one mistake, with the other places it is seen."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.rule, finding.message), []).append(finding)
+    return [(group[0], list(dict.fromkeys(f.where() for f in group[1:]
+                                          if f.where() != group[0].where())))
+            for group in groups.values()]
+
+
+def _lint_reasons(criterion: Criterion, findings: list[Finding], rubric: Rubric,
+                  lang: str) -> list[Lost]:
+    t = T[lang]
     cost = criterion.per_finding or criterion.points
-    return [Lost(criterion.id, f.severity, f"{f.rule}: {f.message}", cost, f.file, f.line, f.fix)
-            for f in findings if f.rule in criterion.rules and f.severity in ("error",
-                                                                             "warning")]
+    reasons = []
+    for finding, also in _once(findings):
+        if finding.rule not in criterion.rules:
+            continue
+        message = f"{finding.rule}: {finding.message}"
+        if also:
+            message += f" ({t['also'].format(where=', '.join(also))})"
+        if finding.severity not in ("error", "warning"):  # a note: what it means, no points
+            reasons.append(Lost(criterion.id, "info", message + (
+                f" : {finding.explanation}" if lang == "fr" else f": {finding.explanation}")
+                if finding.explanation else message, 0.0, finding.file, finding.line,
+                finding.fix))
+            continue
+        lab_cost = rubric.lab_choice_cost(finding.rule)
+        if lab_cost is not None:
+            why = finding.explanation or ""
+            reasons.append(Lost(criterion.id, "info" if lab_cost == 0 else finding.severity,
+                                t["lab_choice"].format(message=message, why=why), lab_cost,
+                                finding.file, finding.line, finding.fix))
+            continue
+        reasons.append(Lost(criterion.id, finding.severity, message,
+                            criterion.costs.get(finding.rule, cost), finding.file,
+                            finding.line, finding.fix))
+    return reasons
+
+
+def _ideas(criterion: Criterion, plan: Plan) -> list[tuple[str, ...]]:
+    """The criterion's ideas, with the submission's own names beside the lab's."""
+    own = {"haproxy1": plan.lbs[:1], "haproxy2": plan.lbs[1:2], "web1": plan.webs[:1],
+           "web2": plan.webs[1:2], "10.0.0.10": [plan.vip] if plan.vip else []}
+    return [tuple(dict.fromkeys([*group, *[n for w in group for n in own.get(w, [])]]))
+            for group in criterion.ideas]
 
 
 def _row_reasons(criterion: Criterion, sheet: Sheet | None, theory: dict[str, float] | None,
-                 live: LiveResults | None, lang: str) -> list[Lost]:
+                 live: LiveResults | None, lang: str, plan: Plan,
+                 rubric: Rubric) -> list[Lost]:
     t, kind = T[lang], criterion.row or "web"
     row_name = ROW_NAMES[lang][kind]
     if sheet is None:
@@ -189,24 +309,30 @@ def _row_reasons(criterion: Criterion, sheet: Sheet | None, theory: dict[str, fl
         return [Lost(criterion.id, "error", t["no_row"].format(row=row_name), criterion.points,
                      "report.md")]
     reasons = []
-    for cell, text in ((t["expected"], row.expected), (t["observed"], row.observed)):
+    if row.source != "table":
+        reasons.append(Lost(criterion.id, "warning", t["from_log"].format(
+            row=row_name, source=t[f"source.{row.source}"]),
+            round((1 - rubric.log_share) * criterion.points, 2), plan.report or "report.md",
+            row.line))
+    for cell, text in (((t["observed"], row.observed),) if row.source == "prose" else
+                       ((t["expected"], row.expected), (t["observed"], row.observed))):
         if len(text.strip(" -?.")) < 3:
             reasons.append(Lost(criterion.id, "error", t["empty"].format(cell=cell,
                                                                          row=row_name),
-                                0.4 * criterion.points, "report.md", row.line))
+                                0.4 * criterion.points, plan.report or "report.md", row.line))
     both = row.expected + " " + row.observed
-    for group in criterion.ideas:
+    for group in _ideas(criterion, plan):
         if not has_idea(both, group):
             reasons.append(Lost(criterion.id, "warning", t["idea"].format(idea=" / ".join(
                 group[:3])), 0.2 * criterion.points / max(1, len(criterion.ideas)),
-                "report.md", row.line))
+                plan.report or "report.md", row.line))
     said = durations_s(row.observed)
     window = _window(kind, theory, live)
     if said and window is not None and not window[1][0] <= max(said) <= window[1][1]:
         why = t[f"why.{kind}"].format(low=window[0][0], high=window[0][1])
         reasons.append(Lost(criterion.id, "warning", t["duration"].format(said=max(said),
                                                                           why=why),
-                            0.2 * criterion.points, "report.md", row.line))
+                            0.2 * criterion.points, plan.report or "report.md", row.line))
     return reasons
 
 
@@ -230,7 +356,8 @@ def _window(kind: str, theory: dict[str, float] | None, live: LiveResults | None
     return (round(said[0], 2), round(said[1], 2)), (round(max(0.0, low), 2), round(high, 2))
 
 
-def _answer_reasons(criterion: Criterion, sheet: Sheet | None, lang: str) -> list[Lost]:
+def _answer_reasons(criterion: Criterion, sheet: Sheet | None, lang: str,
+                    plan: Plan) -> list[Lost]:
     t = T[lang]
     if sheet is None:
         return [Lost(criterion.id, "error", t["missing_report"], criterion.points, "report.md")]
@@ -238,11 +365,12 @@ def _answer_reasons(criterion: Criterion, sheet: Sheet | None, lang: str) -> lis
     found = sheet.answers.get(number)
     if found is None or len(found[0].strip()) < 2:
         return [Lost(criterion.id, "error", t["no_answer"].format(q=number), criterion.points,
-                     "report.md", found[1] if found else None)]
+                     plan.report or "report.md", found[1] if found else None)]
     text, line = found
     share = criterion.points / len(criterion.ideas)
     return [Lost(criterion.id, "warning", t["idea"].format(idea=" / ".join(group[:3])), share,
-                 "report.md", line) for group in criterion.ideas if not has_idea(text, group)]
+                 plan.report or "report.md", line) for group in _ideas(criterion, plan)
+            if not has_idea(text, group)]
 
 
 def _scenario_reasons(criterion: Criterion, live: LiveResults, lang: str) -> list[Lost]:
@@ -282,7 +410,8 @@ def feedback(grade: Grade, lang: str = "fr") -> str:
                              f"    {t['fix']}: {reason.fix}")
     if grade.notes:
         lines += ["", f"## {t['notes']}", ""]
-        lines += [f"- {n.file + ': ' if n.file else ''}{n.message}" for n in grade.notes]
+        lines += [f"- {n.file + ': ' if n.file else ''}{n.message}"
+                  f"{f' (-{n.points_lost:g})' if n.points_lost else ''}" for n in grade.notes]
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,17 @@ from labtool.errors import LabFileError
 
 DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.toml")
 KINDS = ("lint", "row", "answer", "scenario")
+PLATFORMS = ("centos7", "el9", "debian12")
+# What each platform's daemons accept that the others refuse: on these platforms such a
+# finding is the platform's way (a lab choice), elsewhere a mistake that stops the daemon.
+PLATFORM_ONLY = {"HA-FRONTEND-ADDRESS": ("centos7",), "HA-REMOVED": ("centos7",),
+                 "KA-LVS-SYNC": ("centos7",)}
+# What the lab itself prescribes, and what it costs by default (0: a note only).
+LAB_CHOICES = {"KA-EQUAL-PRIORITY": 0.25, "KA-AUTH-PASS": 0.0, "KA-SCRIPT-PATH": 0.25,
+               "KA-LVS-SYNC": 0.25, "HA-FRONTEND-ADDRESS": 0.25, "HA-REMOVED": 0.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Criterion:
     id: str
     title: dict[str, str]
@@ -26,6 +35,7 @@ class Criterion:
     question: int | None = None
     ideas: tuple[tuple[str, ...], ...] = ()
     scenario: str | None = None
+    costs: dict[str, float] = field(default_factory=dict)  # rule -> points, beside per_finding
 
     def name(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.id
@@ -36,9 +46,23 @@ class Rubric:
     total: float
     criteria: tuple[Criterion, ...] = field(default_factory=tuple)
     source: str = str(DEFAULT_RUBRIC)
+    platform: str = "centos7"  # the platform the lab is written for
+    other_plan: float = 1.0  # points for not using the lab's address plan
+    log_share: float = 0.8  # a row read from a test log or prose, instead of the lab's table
+    lab_choices: dict[str, float] = field(default_factory=lambda: dict(LAB_CHOICES))
 
     def applicable(self, live: bool) -> tuple[Criterion, ...]:
         return tuple(c for c in self.criteria if live or c.kind != "scenario")
+
+    def lab_choice_cost(self, rule: str) -> float | None:
+        """What a finding the lab itself prescribes costs (None: not a lab choice here, so
+        the criterion's own cost). A platform-only line is a lab choice on its platform only:
+        on a target whose daemons refuse it, it is a mistake."""
+        if rule not in self.lab_choices:
+            return None
+        if rule in PLATFORM_ONLY and self.platform not in PLATFORM_ONLY[rule]:
+            return None
+        return self.lab_choices[rule]
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
@@ -56,12 +80,27 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     def fail(message: str) -> LabFileError:
         return LabFileError(f"rubric {source}: {message}")
 
-    unknown = set(data) - {"total", "criterion"}
+    known_keys = ("total", "criterion", "platform", "other_plan", "log_share", "lab_choices")
+    unknown = set(data) - set(known_keys)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: total, criterion)")
+        raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: "
+                   f"{', '.join(known_keys)})")
     total = data.get("total", 20)
     if not isinstance(total, int | float) or isinstance(total, bool) or total <= 0:
         raise fail("'total' must be a positive number")
+    platform = data.get("platform", "centos7")
+    if platform not in PLATFORMS:
+        raise fail(f"'platform' must be one of {', '.join(PLATFORMS)}")
+    other_plan = _number(data.get("other_plan", 1.0), "other_plan", fail)
+    log_share = _number(data.get("log_share", 0.8), "log_share", fail)
+    if log_share > 1:
+        raise fail("'log_share' must be from 0 to 1")
+    choices = data.get("lab_choices", {})
+    if not isinstance(choices, dict):
+        raise fail("'lab_choices' must be a table of rule = points")
+    lab_choices = dict(LAB_CHOICES)
+    for rule, points in choices.items():
+        lab_choices[rule] = _number(points, f"lab_choices.{rule}", fail)
     raw = data.get("criterion", [])
     if not isinstance(raw, list) or not raw:
         raise fail("no [[criterion]]")
@@ -71,7 +110,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
         if not isinstance(item, dict):
             raise fail(f"criterion {index} is not a table")
         known = {"id", "title", "kind", "points", "rules", "per_finding", "row", "question",
-                 "ideas", "scenario"}
+                 "ideas", "scenario", "costs"}
         if extra := set(item) - known:
             raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
         cid = item.get("id")
@@ -109,8 +148,20 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
             raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
         if kind == "scenario" and not isinstance(item.get("scenario"), str):
             raise fail(f"criterion {cid}: 'scenario' must name a scenario")
+        costs = item.get("costs", {})
+        if not isinstance(costs, dict):
+            raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
+        costs = {rule: _number(v, f"criterion {cid}: costs.{rule}", fail)
+                 for rule, v in costs.items()}
         criteria.append(Criterion(
             cid, dict(title), kind, float(points), tuple(rules),
             float(per) if per is not None else None, item.get("row"), item.get("question"),
-            tuple(tuple(g) for g in ideas), item.get("scenario")))
-    return Rubric(float(total), tuple(criteria), source)
+            tuple(tuple(g) for g in ideas), item.get("scenario"), costs))
+    return Rubric(float(total), tuple(criteria), source, platform, other_plan, log_share,
+                  lab_choices)
+
+
+def _number(value: object, what: str, fail: Callable[[str], LabFileError]) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise fail(f"'{what}' must be a number, 0 or more")
+    return float(value)

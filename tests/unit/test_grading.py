@@ -37,7 +37,23 @@ def test_the_correct_submission_scores_full_marks(graded: dict[str, Grade]) -> N
     assert (best.score, best.max, best.grade) == (20, 20, 20)
 
 
-@pytest.mark.parametrize("pitfall", sorted(PITFALLS))
+# What the fair-grading issue made notes: the lab prescribes auth_type PASS (a submission that
+# follows the lab gets 20/20), and with different priorities `state MASTER` on both only sets
+# how each starts (the priority decides). Each is named in the feedback, at no cost.
+NOTES = ("pass-auth", "both-master")
+
+
+@pytest.mark.parametrize("pitfall", NOTES)
+def test_what_the_lab_allows_is_a_note_that_names_it(graded: dict[str, Grade],
+                                                     pitfall: str) -> None:
+    grade = graded[pitfall]
+    assert grade.score == 20
+    _, named = PITFALLS[pitfall]
+    assert any(named.lower() in f.message.lower() for f in grade.notes), \
+        [f.message for f in grade.notes]
+
+
+@pytest.mark.parametrize("pitfall", sorted(set(PITFALLS) - set(NOTES)))
 def test_each_pitfall_loses_points_with_a_finding_that_names_it(
         graded: dict[str, Grade], pitfall: str) -> None:
     grade = graded[pitfall]
