@@ -154,8 +154,12 @@ def grade(
         show_default=False)] = None,
     rubric: Annotated[Path | None, typer.Option("--rubric", help="Rubric file (TOML; "
                                                 "default: labtool's, 20 points).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv or md.")] =
-        "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, md, moodle "
+                                     "(Moodle's grade import) or canvas (Canvas's "
+                                     "gradebook import).")] = "table",
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", help="Class roster (CSV: submission, then email or student_id, "
+        "optionally name and section): the identifiers of --format moodle/canvas.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Feedback language: fr or en.")] = "fr",
     live: Annotated[bool, typer.Option("--live", help="Grade the running lab: its files, and "
                                        "its behaviour by running the scenarios.")] = False,
@@ -170,8 +174,10 @@ def grade(
     from labtool.grading.rubric import load_rubric
     from labtool.grading.submission import discover
 
-    if fmt not in ("table", "json", "csv", "md"):
-        fail(f"unknown format '{fmt}'. Fix: use table, json, csv or md", ExitCode.USAGE)
+    if fmt not in ("table", "json", "csv", "md", "moodle", "canvas"):
+        fail(f"unknown format '{fmt}'. Fix: use table, json, csv, md, moodle or canvas",
+             ExitCode.USAGE)
+    students = gradermod.read_roster(roster) if roster is not None else {}
     if lang not in ("fr", "en"):
         fail(f"unknown language '{lang}'. Fix: use fr or en", ExitCode.USAGE)
     paths = paths or []
@@ -204,6 +210,14 @@ def grade(
         sys.stdout.write(gradermod.to_json(grades) + "\n")
     elif fmt == "csv":
         sys.stdout.write(gradermod.to_csv(grades))
+    elif fmt in ("moodle", "canvas"):
+        missing = gradermod.unmatched(grades, students)
+        if missing:
+            err.print(f"labtool: {len(missing)} submission(s) not in the roster, identified by "
+                      f"their name: {', '.join(missing[:5])}{'...' if len(missing) > 5 else ''}"
+                      + ("" if roster else " (give --roster FILE)"))
+        sys.stdout.write(gradermod.to_moodle(grades, students, lang) if fmt == "moodle" else
+                         gradermod.to_canvas(grades, students))
     elif fmt == "md":
         if len(grades) == 1:
             sys.stdout.write(gradermod.feedback(grades[0], lang))

@@ -117,6 +117,9 @@ def edit(path: str, old: str, new: str, *also: str) -> Callable[[Files], Files]:
     return apply
 
 
+SECOND = ("\nvrrp_instance VI_2 {{\n    virtual_router_id {vrid}\n    state BACKUP\n"
+          "    priority {priority}\n    interface eth1\n    virtual_ipaddress {{\n        10.0.0.20/32\n"
+          "    }}\n}}\n")
 AUTH = "    advert_int 1\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"
 BOTH_HA = ("haproxy2/etc/haproxy/haproxy.cfg",)
 
@@ -156,6 +159,27 @@ PITFALLS: dict[str, tuple[Callable[[Files], Files], str]] = {
     "answer-no-vrrp": (edit("report.md", "avec le protocole VRRP ", ""), "vrrp"),
     "answer-missing": (edit("report.md", "Oui : les requêtes alternent entre web1 et web2 "
                             "(balance roundrobin).", ""), "question 1"),
+    # what breaks failover in practice
+    "weight-gap": (edit(KA1, "    interval 1\n", "    interval 1\n    weight -1\n", KA2),
+                   "never moves the vip"),
+    "advert-slow": (edit(KA1, "advert_int 1", "advert_int 3", KA2), "advert_int 3"),
+    "auth-ah": (lambda f: edit(KA2, "    advert_int 1\n", AUTH.replace("PASS", "AH"))(
+        edit(KA1, "    advert_int 1\n", AUTH.replace("PASS", "AH"))(f)), "auth_type AH"),
+    "no-timeouts": (edit(HA, "    timeout connect         10s\n    timeout client          1m\n"
+                         "    timeout server          1m\n", "", *BOTH_HA), "no timeout"),
+    "script-unused": (edit(KA1, "    track_script {\n        chk_haproxy\n    }\n", "", KA2),
+                      "no track_script uses it"),
+    # what the daemons refuse although a parser takes it in
+    "dup-backend": (edit(HA, "    server  app2 10.0.0.22:80 check\n",
+                         "    server  app2 10.0.0.22:80 check\n\nbackend app\n    server  x "
+                         "127.0.0.1:5001 check\n", *BOTH_HA), "'backend app' twice"),
+    "shell-line": (edit(HA, "    server  app2 10.0.0.22:80 check\n",
+                        "    server  app2 10.0.0.22:80 check\nsudo systemctl restart haproxy\n",
+                        *BOTH_HA), "shell command"),
+    "nic-differs": (edit(KA2, "interface eth1", "interface eth0"), "eth0"),
+    "second-instance-vrid": (lambda f: {**f, KA1: f[KA1] + SECOND.format(vrid=51, priority=101),
+                                        KA2: f[KA2] + SECOND.format(vrid=52, priority=100)},
+                             "vrrp_instance VI_2"),
 }
 
 

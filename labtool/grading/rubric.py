@@ -19,7 +19,9 @@ PLATFORMS = ("centos7", "el9", "debian12")
 PLATFORM_ONLY = {"HA-FRONTEND-ADDRESS": ("centos7",), "HA-REMOVED": ("centos7",),
                  "KA-LVS-SYNC": ("centos7",)}
 # What the lab itself prescribes, and what it costs by default (0: a note only).
-LAB_CHOICES = {"KA-EQUAL-PRIORITY": 0.25, "KA-AUTH-PASS": 0.0, "KA-SCRIPT-PATH": 0.25,
+# labtool's own lab keeps the first three (it builds the lab as written) and adapts the
+# platform-only lines for this machine's daemons.
+LAB_CHOICES = {"KA-EQUAL-PRIORITY": 0.0, "KA-AUTH-PASS": 0.0, "KA-SCRIPT-PATH": 0.0,
                "KA-LVS-SYNC": 0.25, "HA-FRONTEND-ADDRESS": 0.25, "HA-REMOVED": 0.0}
 
 

@@ -61,3 +61,16 @@ def test_grade_live_runs_the_scenarios(lab: str) -> None:
     for criterion in ("live-lose-web1", "live-lose-haproxy1", "row-web", "row-haproxy",
                       "question-1", "question-2", "question-3"):
         assert points[criterion][0] == points[criterion][1], (criterion, graded["findings"])
+
+
+def test_the_lab_done_with_labtool_itself_scores_20(lab: str, tmp_path: Path) -> None:
+    """up, lose-web1 and lose-haproxy1 (run by the test above), collect, grade: labtool's own
+    lab is the lab as written, adapted to this machine's daemons; its report is measured."""
+    output = tmp_path / "labtool.tar.gz"
+    run = labtool("collect", "--name", lab, "-o", str(output))
+    assert run.returncode == 0, run.stderr
+    graded = json.loads(labtool("grade", str(output), "--format", "json",
+                                "--lang", "en").stdout)[0]
+    assert (graded["score"], graded["max"]) == (20, 20), graded["findings"]
+    notes = " ".join(f["message"] for f in graded["findings"] if not f["points_lost"])
+    assert "KA-EQUAL-PRIORITY" in notes and "KA-AUTH-PASS" in notes  # named, at no cost

@@ -37,10 +37,12 @@ def test_the_correct_submission_scores_full_marks(graded: dict[str, Grade]) -> N
     assert (best.score, best.max, best.grade) == (20, 20, 20)
 
 
-# What the fair-grading issue made notes: the lab prescribes auth_type PASS (a submission that
-# follows the lab gets 20/20), and with different priorities `state MASTER` on both only sets
-# how each starts (the priority decides). Each is named in the feedback, at no cost.
-NOTES = ("pass-auth", "both-master")
+# What the fair-grading issue made notes: what the lab itself prescribes (auth_type PASS, equal
+# priorities, `killall -0 haproxy` without its path: a submission that follows the lab, and
+# the lab built by labtool, get 20/20), and `state MASTER` on both with different priorities
+# (the priority decides; `state` only sets how each starts). Each is named in the feedback,
+# with what it means, at no cost by default; a rubric prices them with [lab_choices].
+NOTES = ("pass-auth", "both-master", "equal-priorities", "script-no-path")
 
 
 @pytest.mark.parametrize("pitfall", NOTES)
@@ -51,6 +53,23 @@ def test_what_the_lab_allows_is_a_note_that_names_it(graded: dict[str, Grade],
     _, named = PITFALLS[pitfall]
     assert any(named.lower() in f.message.lower() for f in grade.notes), \
         [f.message for f in grade.notes]
+
+
+def test_a_rubric_prices_the_labs_choices(tmp_path: Path) -> None:
+    import tomllib
+
+    from labtool.grading.grade import grade_submission
+    from labtool.grading.rubric import DEFAULT_RUBRIC, parse_rubric
+    from labtool.grading.submission import open_submission
+
+    text = DEFAULT_RUBRIC.read_text().replace("KA-EQUAL-PRIORITY = 0 ", "KA-EQUAL-PRIORITY = 1 ")
+    rubric = parse_rubric(tomllib.loads(text), "test")
+    write(PITFALLS["equal-priorities"][0](correct()), tmp_path / "s")
+    spec = default_spec()
+    grade = grade_submission(open_submission(tmp_path / "s", tmp_path, {"haproxy1"}), spec,
+                             rubric, "en")
+    assert grade.score == 19
+    assert any("KA-EQUAL-PRIORITY" in f.message and f.points_lost == 1 for f in grade.findings)
 
 
 @pytest.mark.parametrize("pitfall", sorted(set(PITFALLS) - set(NOTES)))
@@ -66,9 +85,12 @@ def test_each_pitfall_loses_points_with_a_finding_that_names_it(
 
 
 def test_findings_carry_file_and_line(graded: dict[str, Grade]) -> None:
-    finding = next(f for f in graded["equal-priorities"].findings if f.points_lost)
-    assert finding.file and finding.file.endswith("keepalived.conf") and finding.line == 14
-    assert finding.criterion == "vrrp-master"
+    finding = next(f for f in graded["advert-differs"].findings if f.points_lost)
+    assert finding.file and finding.file.endswith("keepalived.conf") and finding.line == 15
+    assert finding.criterion == "vrrp-pair"
+    note = next(f for f in graded["equal-priorities"].findings if "KA-EQUAL" in f.message)
+    assert note.file.endswith("keepalived.conf") and note.line == 14  # type: ignore[union-attr]
+    assert note.criterion == "vrrp-master"
 
 
 def test_the_labs_own_configs_verbatim(tmp_path: Path) -> None:
@@ -200,3 +222,32 @@ def test_a_live_measure_widens_what_a_row_may_say(tmp_path: Path) -> None:
     assert row.points < row.max and "45 s" in row.reasons[0].message
     assert {c.id: c for c in measured.criteria}["row-haproxy"].points == row.max
     assert measured.max == 24 and measured.score == 24
+
+
+def test_grades_for_moodle_and_canvas_with_a_roster(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    write(correct(), tmp_path / "class" / "alice")
+    write(PITFALLS["no-check"][0](correct()), tmp_path / "class" / "bob")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("submission;email;name;section\nalice;alice@example.edu;Alice Martin;B2\n")
+    result = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "moodle",
+                                      "--roster", str(roster), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["Identifier", "Grade", "Feedback"]
+    assert rows[1][:2] == ["alice@example.edu", "20"]
+    assert rows[2][0] == "bob" and float(rows[2][1]) < 20 and "check" in rows[2][2]
+    assert "1 submission(s) not in the roster" in result.stderr
+    canvas = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "canvas",
+                                      "--roster", str(roster)])
+    rows = list(csv.reader(io.StringIO(canvas.stdout)))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Cluster web"]
+    assert rows[1][0] == "Points Possible" and rows[1][5] == "20"
+    assert rows[2] == ["Alice Martin", "", "", "alice@example.edu", "B2", "20"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,what\nx,y\n")
+    broken = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "moodle",
+                                      "--roster", str(bad)])
+    assert broken.exit_code == 2 and "needs a header with 'submission'" in broken.output
