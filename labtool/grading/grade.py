@@ -17,6 +17,7 @@ from typing import Any
 
 from labtool.configs.common import Finding
 from labtool.configs.keepalived import KeepalivedConfig
+from labtool.grading import french
 from labtool.grading.configset import ConfigSet
 from labtool.grading.lint import Target, lint
 from labtool.grading.plan import Plan, read_submission
@@ -141,6 +142,8 @@ def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang
                      submission.error)
     configs, plan = read_submission(submission.root, spec)
     findings = lint(configs, spec, _target(plan, spec))
+    if lang == "fr":
+        findings = [french.finding(f) for f in findings]
     report = _read_report(submission.root, plan.report)
     sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
     theory = _theory(configs, plan, spec)
@@ -185,8 +188,10 @@ def _target(plan: Plan, spec: LabSpec) -> Target:
     if plan.is_labs(spec):
         addresses = {lb: lab.lb_addresses[lb_names[i]] for i, lb in enumerate(plan.lbs)
                      if i < len(lb_names)} | addresses
-    return Target(plan.vip or lab.vip, None, plan.web_addresses(spec), plan.web_count(spec),
-                  addresses, frozenset(plan.fragments))
+    # no VIP or NIC to match: the submission's own are graded (the same on both, in the
+    # load balancers' network); not using the lab's plan is one deduction (_other_plan)
+    return Target(None, None, plan.web_addresses(spec), plan.web_count(spec), addresses,
+                  frozenset(plan.fragments))
 
 
 def _firsts(plan: Plan, spec: LabSpec) -> tuple[str, str]:

@@ -251,3 +251,31 @@ def test_grades_for_moodle_and_canvas_with_a_roster(tmp_path: Path) -> None:
     broken = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "moodle",
                                       "--roster", str(bad)])
     assert broken.exit_code == 2 and "needs a header with 'submission'" in broken.output
+
+
+def test_feedback_in_french_throughout(tmp_path: Path) -> None:
+    """Every finding of every planted pitfall and of the corpus, its message and why, in
+    French with --lang fr (a new lint text without its French fails here)."""
+    from labtool.grading import french
+    from labtool.grading.grade import _target
+    from labtool.grading.lint import lint
+    from labtool.grading.plan import read_submission
+
+    spec = default_spec()
+    folders = [write(plant(correct()), tmp_path / name) for name, (plant, _) in
+               PITFALLS.items()]
+    folders += sorted(p for p in (Path(__file__).parents[1] / "corpus" / "grading").iterdir()
+                      if p.is_dir())
+    config = ("server ", "script ", "frontend ", "balance ", "virtual_router_id", "interface ",
+              "auth_type ", "bind ", "global_defs ")  # a config line reads the same in both
+    untranslated = set()
+    for folder in folders:
+        configs, plan = read_submission(folder, spec)
+        for found in lint(configs, spec, _target(plan, spec)):
+            for text, translate in ((found.message, french.message),
+                                    (found.explanation, french.phrase),
+                                    (found.fix, french.phrase)):
+                if text and " " in text and translate(text) == text and \
+                        not text.startswith(config):
+                    untranslated.add(text)
+    assert not untranslated, sorted(untranslated)
