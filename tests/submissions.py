@@ -154,7 +154,7 @@ PITFALLS: dict[str, tuple[Callable[[Files], Files], str]] = {
     "same-pages": (edit("web2/var/www/html/index.html", "test web2", "test web1"),
                    "same page"),
     "row-empty": (edit("report.md", "la VIP 10.0.0.10 a basculé sur haproxy2 en 3.2 s, coupure "
-                       "de 3.3 s", ""), "obtenu"),
+                       "de 3.3 s", ""), "observed"),
     "row-wrong-time": (edit("report.md", "coupure de 3.3 s", "coupure de 45 s"), "45 s"),
     "answer-no-vrrp": (edit("report.md", "avec le protocole VRRP ", ""), "vrrp"),
     "answer-missing": (edit("report.md", "Oui : les requêtes alternent entre web1 et web2 "

@@ -26,7 +26,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Grade]:
     paths = discover([root / "class"], {n.name for n in spec.nodes})
     work = root / "work"
     work.mkdir()
-    grades = grade_all(paths, spec, load_rubric(), work, "fr")
+    grades = grade_all(paths, spec, load_rubric(), work, "en")
     return {g.submission: g for g in grades}
 
 
@@ -125,10 +125,20 @@ def test_the_labs_own_configs_verbatim(tmp_path: Path) -> None:
     assert not any(r[0] in ("HA-WEB-MISSING", "HA-NO-CHECK") for r in rules)
 
 
-def test_feedback_csv_summary(graded: dict[str, Grade]) -> None:
-    text = feedback(graded["no-check"], "fr")
+def test_feedback_csv_summary(graded: dict[str, Grade], tmp_path: Path) -> None:
+    from labtool.grading.grade import grade_submission
+    from labtool.grading.submission import open_submission
+
+    english = feedback(graded["no-check"], "en")
+    assert english.startswith("# Grade: no-check: ")
+    assert "server app2 10.0.0.22:80 has no 'check'" in english and "Fix: " in english
+    write(PITFALLS["no-check"][0](correct()), tmp_path / "no-check")
+    fr = grade_submission(open_submission(tmp_path / "no-check", tmp_path, {"haproxy1"}),
+                          default_spec(), load_rubric(), "fr")
+    text = feedback(fr, "fr")
     assert text.startswith("# Note : no-check : ")
-    assert "server app2 10.0.0.22:80 has no 'check'" in text and "Correction" in text
+    assert "le serveur app2 10.0.0.22:80 n'a pas de « check »" in text
+    assert "Correction" in text
     rows = to_csv(graded.values()).splitlines()
     assert rows[0].startswith("submission,score,max,grade,total,vrrp-pair")
     assert len(rows) == len(graded) + 1
