@@ -168,6 +168,10 @@ def grade(
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Also write grades.csv, grades.json, summary.md and one "
         "feedback file per student in this folder.")] = None,
+    daemons: Annotated[bool, typer.Option(
+        "--daemons/--no-daemons", help="Also give each file to haproxy -c and keepalived -t, "
+        "each in a throwaway network namespace (nothing from a submission is executed).")] =
+        True,
 ) -> None:
     """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
     from labtool.grading import grade as gradermod
@@ -201,7 +205,8 @@ def grade(
             if shown:
                 err.print(f"  grading {index + 1}/{count}: {what}", end="\r")
 
-        grades = gradermod.grade_all(found, spec, loaded, work, lang, results, progress)
+        grades = gradermod.grade_all(found, spec, loaded, work, lang, results, progress,
+                                     daemons)
     if shown:
         err.print()
     if output is not None:

@@ -1,10 +1,12 @@
-"""The daemons' own config checks, folded into lint's findings: `haproxy -c` and `keepalived
--t`, each in a throwaway network namespace (nothing it does reaches a network; keepalived's has
-the NIC the config names). Used by `labtool lint` only: `labtool grade` never runs anything
-from a submission. A config that loads Lua is not given to `haproxy -c`, which would run it."""
+"""The daemons' own config checks, folded into lint's and grade's findings: `haproxy -c` and
+`keepalived -t`, each in a throwaway network namespace (nothing it does reaches a network;
+keepalived's has the NIC the config names). Only the daemons' parsers run: nothing from a
+submission is executed (a check does not run scripts or external checks), and a config that
+loads Lua is not given to `haproxy -c`, which would run it."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -16,10 +18,16 @@ from labtool.configs.common import Finding
 from labtool.configs.keepalived import KeepalivedConfig
 from labtool.grading.configset import ConfigSet
 
+# HAProxy 1.5 (the lab's platform) takes an address on the frontend/listen line; 2.x wants a
+# `bind` line. For a centos7 target the file is given to this machine's HAProxy so adapted,
+# as `labtool up` adapts the lab's own, so that the check finds what 1.5 would refuse too.
+FRONTEND_ADDRESS = re.compile(r"^(\s*)(frontend|listen)(\s+)(\S+)\s+([^\s#]*:\d[^\s#]*)(.*)$")
+
 CHECK_TIMEOUT_S = 20.0
 IFNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 HAPROXY_LINE = re.compile(r"^\[(ALERT|WARNING|NOTICE)\]\s*(?:\(\d+\))?\s*:\s*(?:\w+\s*:\s*)?"
-                          r"(?:parsing \[(?P<file>[^\]]+):(?P<line>\d+)\]\s*:\s*)?(?P<msg>.*)$")
+                          r"(?:parsing \[(?P<file>[^\]]+):(?P<line>\d+)\]\s*:\s*)?(?P<msg>.*)$",
+                          re.I)
 KEEPALIVED_LINE = re.compile(r"^\((?P<file>[^:]+): Line (?P<line>\d+)\)\s*(?P<msg>.*)$")
 SEVERITY = {"ALERT": "error", "WARNING": "warning", "NOTICE": "info"}
 NOISE = ("haproxy version is", "path to executable is", "Fatal errors found",
@@ -110,4 +118,61 @@ def keepalived_check(label: str, config: KeepalivedConfig, data: bytes, nic: str
     if not done.succeeded and not found:
         found.append(Finding("KA-DAEMON", "error", f"keepalived -t refused the file: "
                              f"{done.describe_failure()[:300]}", label))
+    return found
+
+
+def adapt_for_2x(text: str) -> tuple[str, list[int]]:
+    """A HAProxy 1.5 config as 2.x takes it (an address on a frontend/listen line becomes a
+    `bind` line after it), and the lines that were added (to give line numbers back)."""
+    lines, added = [], []
+    for line in text.splitlines():
+        match = FRONTEND_ADDRESS.match(line)
+        if match:
+            lines.append(f"{match[1]}{match[2]}{match[3]}{match[4]}{match[6]}")
+            lines.append(f"    bind {match[5]}")
+            added.append(len(lines))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else ""), added
+
+
+_CACHE: dict[tuple[str, bytes, str], list[Finding]] = {}  # a class shares files: check once
+
+
+def _relabel(found: list[Finding], label: str) -> list[Finding]:
+    return [Finding(f.rule, f.severity, f.message, label, f.line, f.explanation, f.fix)
+            for f in found]
+
+
+def grade_checks(configs: ConfigSet, nic: str, platform: str,
+                 skip: frozenset[str] = frozenset()) -> list[Finding]:
+    """The daemons' verdict for grading: each load balancer's files given to this machine's
+    `haproxy -c` and `keepalived -t` (adapted to 2.x for a centos7 target; fragments, in
+    `skip`, not given), each distinct file checked once per process."""
+    found: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="labtool-grade-") as folder:
+        for node, haproxy in configs.haproxy.items():
+            if haproxy.file in skip:
+                continue
+            data = configs.raw.get(f"{haproxy.file}#{node}-haproxy") or \
+                configs.raw.get(haproxy.file) or b""
+            key = ("haproxy", data, platform)
+            if key not in _CACHE:
+                text, added = data.decode("utf-8", "replace"), list[int]()
+                if platform == "centos7":
+                    text, added = adapt_for_2x(text)
+                checked = [dataclasses.replace(f, line=f.line - sum(1 for a in added
+                                                                    if a <= f.line))
+                           if f.line is not None else f
+                           for f in haproxy_check(haproxy.file, text.encode(), Path(folder))]
+                _CACHE[key] = [f for f in checked if "listening addresses" not in f.message]
+            found += _relabel(_CACHE[key], haproxy.file)
+        for node, keepalived in configs.keepalived.items():
+            data = configs.raw.get(f"{keepalived.file}#{node}-keepalived") or \
+                configs.raw.get(keepalived.file) or b""
+            key = ("keepalived", data, nic)
+            if key not in _CACHE:
+                _CACHE[key] = keepalived_check(keepalived.file, keepalived, data, nic,
+                                               Path(folder))
+            found += _relabel(_CACHE[key], keepalived.file)
     return found

@@ -131,7 +131,7 @@ LiveResults = dict[str, dict[str, Any]]
 
 
 def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang: str = "fr",
-                     live: LiveResults | None = None) -> Grade:
+                     live: LiveResults | None = None, daemons: bool = False) -> Grade:
     criteria = rubric.applicable(live is not None)
     top = sum(c.points for c in criteria)
     if submission.root is None:
@@ -142,6 +142,8 @@ def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang
                      submission.error)
     configs, plan = read_submission(submission.root, spec)
     findings = lint(configs, spec, _target(plan, spec))
+    if daemons:
+        findings += _daemons(configs, plan, rubric, findings)
     if lang == "fr":
         findings = [french.finding(f) for f in findings]
     report = _read_report(submission.root, plan.report)
@@ -178,6 +180,25 @@ def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang
     notes = penalty + notes
     return Grade(submission.name, score, top, round(score / top * rubric.total, 2) if top else 0,
                  rubric.total, scores, notes)
+
+
+def _daemons(configs: ConfigSet, plan: Plan, rubric: Rubric,
+             static: list[Finding]) -> list[Finding]:
+    """The daemons' own verdict (haproxy -c, keepalived -t), where it adds to the rules':
+    a line a rule already explains is not charged twice; the daemons' warnings are notes."""
+    from labtool.grading.daemons import grade_checks
+
+    explained = {(f.file, f.line) for f in static if f.severity in ("error", "warning")}
+    found = []
+    for finding in grade_checks(configs, plan.nic or "eth1", rubric.platform,
+                                frozenset(plan.fragments)):
+        if finding.line is not None and (finding.file, finding.line) in explained:
+            continue
+        if finding.severity == "warning":
+            finding = Finding(finding.rule, "info", finding.message, finding.file,
+                              finding.line, finding.explanation, finding.fix)
+        found.append(finding)
+    return found
 
 
 def _target(plan: Plan, spec: LabSpec) -> Target:
@@ -324,12 +345,12 @@ def _row_reasons(criterion: Criterion, sheet: Sheet | None, theory: dict[str, fl
         if len(text.strip(" -?.")) < 3:
             reasons.append(Lost(criterion.id, "error", t["empty"].format(cell=cell,
                                                                          row=row_name),
-                                0.4 * criterion.points, plan.report or "report.md", row.line))
+                                0.2 * criterion.points, plan.report or "report.md", row.line))
     both = row.expected + " " + row.observed
     for group in _ideas(criterion, plan):
         if not has_idea(both, group):
             reasons.append(Lost(criterion.id, "warning", t["idea"].format(idea=" / ".join(
-                group[:3])), 0.2 * criterion.points / max(1, len(criterion.ideas)),
+                group[:3])), 0.6 * criterion.points / max(1, len(criterion.ideas)),
                 plan.report or "report.md", row.line))
     said = durations_s(row.observed)
     window = _window(kind, theory, live)
@@ -557,7 +578,8 @@ def to_json(grades: list[Grade]) -> str:
 
 def grade_all(paths: list[Path], spec: LabSpec, rubric: Rubric, workdir: Path, lang: str,
               live: LiveResults | None = None,
-              progress: Callable[[int, int, str], None] | None = None) -> list[Grade]:
+              progress: Callable[[int, int, str], None] | None = None,
+              daemons: bool = False) -> list[Grade]:
     """Grade every submission; one broken submission never stops the class."""
     from labtool.grading.submission import open_submission
 
@@ -568,7 +590,7 @@ def grade_all(paths: list[Path], spec: LabSpec, rubric: Rubric, workdir: Path, l
             progress(index, len(paths), path.name)
         try:
             submission = open_submission(path, workdir, nodes)
-            grades.append(grade_submission(submission, spec, rubric, lang, live))
+            grades.append(grade_submission(submission, spec, rubric, lang, live, daemons))
         except Exception as exc:  # a class run goes on; the error is in the grade
             broken = Submission(path.name, path, None, error=f"could not be graded: {exc!r}"
                                 [:300])

@@ -15,7 +15,7 @@ from labtool.grading.grade import Grade, feedback, grade_all, summary, to_csv
 from labtool.grading.rubric import load_rubric
 from labtool.grading.submission import discover
 from labtool.spec import default_spec
-from tests.submissions import PITFALLS, build_class, correct, write
+from tests.submissions import HAPROXY, PITFALLS, build_class, correct, write
 
 
 @pytest.fixture(scope="module")
@@ -289,3 +289,34 @@ def test_feedback_in_french_throughout(tmp_path: Path) -> None:
                         not text.startswith(config):
                     untranslated.add(text)
     assert not untranslated, sorted(untranslated)
+
+
+@pytest.mark.requires_root  # a network namespace to run them in (a user's needs userns)
+@pytest.mark.skipif(shutil.which("haproxy") is None or shutil.which("keepalived") is None,
+                    reason="haproxy and keepalived are not installed")
+def test_grade_folds_in_the_daemons_verdict(tmp_path: Path) -> None:
+    """What only the daemon refuses (a haproxy.cfg without its final newline) costs once;
+    what a rule already explains (a shell command pasted in) is not charged twice; the lab's
+    `frontend main *:80` on its platform (centos7) is checked as HAProxy 1.5 would take it."""
+    from labtool.grading.grade import grade_submission
+    from labtool.grading.submission import open_submission
+
+    spec, rubric = default_spec(), load_rubric()
+
+    def graded(files: dict[str, str], name: str) -> Grade:
+        write(files, tmp_path / name)
+        submission = open_submission(tmp_path / name, tmp_path, {"haproxy1"})
+        return grade_submission(submission, spec, rubric, "en", daemons=True)
+
+    no_lf = correct()
+    for node in ("haproxy1", "haproxy2"):
+        no_lf[f"{node}/etc/haproxy/haproxy.cfg"] = HAPROXY.rstrip("\n")
+    grade = graded(no_lf, "no-lf")
+    lost = [f for f in grade.findings if f.points_lost]
+    assert len(lost) == 1 and "Missing LF" in lost[0].message and lost[0].points_lost == 1
+    assert grade.score == 19
+    shell = graded(PITFALLS["shell-line"][0](correct()), "shell")
+    assert [f.message.split(":")[0] for f in shell.findings if f.points_lost] == ["HA-SHELL"]
+    lab = graded(PITFALLS["frontend-address"][0](correct()), "frontend")
+    assert not any("DAEMON" in f.message for f in lab.findings if f.points_lost)
+    assert graded(correct(), "correct").score == 20
