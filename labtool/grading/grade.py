@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -579,20 +580,30 @@ def to_json(grades: list[Grade]) -> str:
 def grade_all(paths: list[Path], spec: LabSpec, rubric: Rubric, workdir: Path, lang: str,
               live: LiveResults | None = None,
               progress: Callable[[int, int, str], None] | None = None,
-              daemons: bool = False) -> list[Grade]:
-    """Grade every submission; one broken submission never stops the class."""
+              daemons: bool = False, jobs: int | None = None) -> list[Grade]:
+    """Grade every submission, in the order given; one broken submission never stops the
+    class. With the daemons' checks, submissions are graded `jobs` at a time (default: one
+    per core), since each check is mostly waiting for a daemon's parser."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from labtool.grading.submission import open_submission
 
     nodes = {n.name for n in spec.nodes}
-    grades = []
-    for index, path in enumerate(paths):
-        if progress:
-            progress(index, len(paths), path.name)
+
+    def one(path: Path) -> Grade:
         try:
             submission = open_submission(path, workdir, nodes)
-            grades.append(grade_submission(submission, spec, rubric, lang, live, daemons))
+            return grade_submission(submission, spec, rubric, lang, live, daemons)
         except Exception as exc:  # a class run goes on; the error is in the grade
             broken = Submission(path.name, path, None, error=f"could not be graded: {exc!r}"
                                 [:300])
-            grades.append(grade_submission(broken, spec, rubric, lang, live))
+            return grade_submission(broken, spec, rubric, lang, live)
+
+    workers = max(1, jobs or (os.cpu_count() or 1)) if daemons else 1
+    grades = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for index, grade in enumerate(pool.map(one, paths)):
+            if progress:
+                progress(index, len(paths), paths[index].name)
+            grades.append(grade)
     return grades

@@ -12,6 +12,7 @@ import os
 import posixpath
 import stat
 import tarfile
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -104,8 +105,7 @@ def open_submission(path: Path, workdir: Path, nodes: set[str]) -> Submission:
         if path.is_dir():
             root = path
         elif is_archive(path):
-            root = workdir / f"{len(list(workdir.iterdir()))}"
-            root.mkdir()
+            root = Path(tempfile.mkdtemp(dir=workdir, prefix="s"))  # (graded in parallel)
             unpack(path, root, submission.notes)
         else:
             raise SubmissionError(f"{path.name} is not a folder, a .tar.gz or a .zip")
