@@ -284,8 +284,7 @@ def _loose(root: Path, spec: LabSpec, configs: ConfigSet, plan: Plan) -> None:
             "haproxy" if "haproxy" in name and not name.startswith("keepalived") else sniff(data)
         if kind is None:
             continue
-        digit = re.findall(r"(\d)", re.sub(r"haproxy(?=[._-]|$)", "", name))
-        node = lbs[int(digit[-1]) - 1] if digit and 0 < int(digit[-1]) <= len(lbs) else None
+        node = _loose_node(path, root, lbs, data)
         for target in ([node] if node else lbs):
             by_node.setdefault(target, {}).setdefault(kind, path)
         if node is None:
@@ -302,6 +301,21 @@ def _loose(root: Path, spec: LabSpec, configs: ConfigSet, plan: Plan) -> None:
                 configs.haproxy[node] = parse_haproxy(data, label)
     plan.lbs = [n for n in lbs if n in by_node]
     plan.sources += [str(p.relative_to(root)) for p in files]
+
+
+def _loose_node(path: Path, root: Path, lbs: list[str], data: bytes) -> str | None:
+    """Which load balancer a loose file is for, from its folder's and its own name
+    (haproxy1/keepalived.conf, keepalived-lb2.conf, keepalived_master.conf), or None: both."""
+    hint = (path.parent.name + "/" if path.parent != root else "") + path.name.lower()
+    hint = re.sub(r"haproxy(?=[._-]|/|$)", "", hint.lower())
+    digits = re.findall(r"(\d)", hint)
+    if digits and 0 < int(digits[-1]) <= len(lbs):
+        return lbs[int(digits[-1]) - 1]
+    if re.search(r"master|maitre|primary|principal", hint):
+        return lbs[0]
+    if re.search(r"backup|slave|secours|secondary", hint) and len(lbs) > 1:
+        return lbs[1]
+    return None
 
 
 def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet,

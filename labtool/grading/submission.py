@@ -56,11 +56,33 @@ def is_archive(path: Path) -> bool:
 
 
 def looks_like_submission(folder: Path, nodes: set[str]) -> bool:
+    """A student's work, not a class: a report or config files at the top, a node folder of
+    the lab's, or any folder holding a node's files (lb1/etc/..., srv-web-01/var/...)."""
     try:
-        names = {p.name for p in folder.iterdir()}
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError:
         return False
-    return "report.md" in names or bool(names & nodes)
+    names = {p.name for p in entries}
+    if names & nodes or any(_node_folder(p) for p in entries):
+        return True
+    files = any((p.is_file() and p.suffix.lower() in (".md", ".conf", ".cfg")) or
+                p.name == "Vagrantfile" for p in entries)
+    # a class folder may hold the instructions (a README): it is a class if a child is a
+    # student's work
+    return files and not any(p.is_dir() and not p.is_symlink() and
+                             any(_node_folder(c) for c in _children(p)) for p in entries)
+
+
+def _node_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and any(
+        (path / top).is_dir() for top in ("etc", "var", "usr"))
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def discover(paths: list[Path], nodes: set[str]) -> list[Path]:
