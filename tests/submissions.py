@@ -177,6 +177,10 @@ PITFALLS: dict[str, tuple[Callable[[Files], Files], str]] = {
                         "    server  app2 10.0.0.22:80 check\nsudo systemctl restart haproxy\n",
                         *BOTH_HA), "shell command"),
     "nic-differs": (edit(KA2, "interface eth1", "interface eth0"), "eth0"),
+    "static-left": (edit(HA, "    default_backend app\n", "    acl url_static path_end -i .css\n"
+                         "    use_backend static if url_static\n    default_backend app\n\n"
+                         "backend static\n    server static 127.0.0.1:4331 check\n", *BOTH_HA),
+                    "127.0.0.1:4331"),
     "second-instance-vrid": (lambda f: {**f, KA1: f[KA1] + SECOND.format(vrid=51, priority=101),
                                         KA2: f[KA2] + SECOND.format(vrid=52, priority=100)},
                              "vrrp_instance VI_2"),

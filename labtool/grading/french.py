@@ -76,6 +76,8 @@ MESSAGES: list[tuple[str, str]] = [
     (rf"backend {V} has {V} server\(s\) for {V} web nodes",
      r"le backend \1 a \2 serveur(s) pour \3 serveurs web"),
     (rf"backend {V} has no server", r"le backend \1 n'a aucun serveur"),
+    (rf"server {V} in backend {V} is not a web node",
+     r"le serveur \1 du backend \2 n'est pas un serveur web"),
     (rf"server {V} has no 'check'", r"le serveur \1 n'a pas de « check »"),
     (rf"balance {V}", r"balance \1"),
     (rf"a lost web node is marked DOWN only after up to {V} s",
@@ -191,6 +193,12 @@ PHRASES: list[tuple[str, str]] = [  # explanations and fixes: whole texts
     ("HAProxy never sends a request to the others",
      "HAProxy n'envoie jamais de requête aux autres"),
     ("after a failover the service changes", "après une bascule le service change"),
+    ("HAProxy sends it requests that fail (the CentOS 7 default's `use_backend static` sends "
+     "/static, .css, .js... to 127.0.0.1:4331, where nothing listens)",
+     "HAProxy lui envoie des requêtes qui échouent (le `use_backend static` du fichier par "
+     "défaut de CentOS 7 envoie /static, .css, .js... à 127.0.0.1:4331, où rien n'écoute)"),
+    ("remove it, or comment out the use_backend that leads there",
+     "le retirer, ou commenter le use_backend qui y mène"),
     ("HAProxy refuses to start: two proxies with one name ('has the same name as ...')",
      "HAProxy refuse de démarrer : deux proxys du même nom (« has the same name as ... »)"),
     ("HAProxy refuses to start ('unknown keyword')",

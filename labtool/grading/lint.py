@@ -488,6 +488,16 @@ def haproxy_rules(configs: ConfigSet, target: Target) -> Iterator[Finding]:
                          f"backend {first.name}", first, config.file,
                          f"HAProxy never sends a request to {web}",
                          f"server {web} {address}:80 check")
+        for backend in backends if webs else []:
+            for server in backend.servers():
+                address = _server_address(server)
+                if address and address not in webs:
+                    yield at("HA-EXTRA-SERVER", "warning", f"server {server.words[1]} "
+                             f"{server.words[2]} in backend {backend.name} is not a web node",
+                             server, config.file, "HAProxy sends it requests that fail (the "
+                             "CentOS 7 default's `use_backend static` sends /static, .css, "
+                             ".js... to 127.0.0.1:4331, where nothing listens)",
+                             "remove it, or comment out the use_backend that leads there")
         real = {a for a in addresses if not a.startswith(("127.", "localhost"))}
         if first is not None and not webs and len(real) < target.web_count:
             yield at("HA-WEB-MISSING", "error", f"backend {first.name} has {len(real)} "
