@@ -41,15 +41,18 @@ def lint(
 ) -> None:
     """Check keepalived and HAProxy configs: findings with file:line, rule, why and the fix.
     Exits 1 when a finding is an error."""
-    from labtool.grading.configset import ConfigSet, folder_reader, from_files, from_nodes
+    from labtool.grading.configset import ConfigSet, from_files, from_nodes
     from labtool.grading.daemons import daemon_checks
+    from labtool.grading.grade import plan_target
+    from labtool.grading.lint import Target
     from labtool.grading.lint import lint as run_lint
+    from labtool.grading.plan import read_submission
     from labtool.grading.submission import is_archive, open_submission
 
     if fmt not in ("text", "json"):
         fail(f"unknown format '{fmt}'. Fix: use text or json", ExitCode.USAGE)
     paths = paths or []
-    sets: list[tuple[str, ConfigSet, LabSpec]] = []
+    sets: list[tuple[str, ConfigSet, LabSpec, Target | None]] = []
     with tempfile.TemporaryDirectory(prefix="labtool-lint-") as tmp:
         if not paths:
             doctor.require_root()
@@ -59,7 +62,7 @@ def lint(
 
             spec = _spec(lab) if lab else spec
             sets.append((f"lab {lab_name}", from_nodes(
-                spec, lambda node, path: read_node_file(backend, node, path)), spec))
+                spec, lambda node, path: read_node_file(backend, node, path)), spec, None))
         else:
             spec = _spec(lab)
             missing = [p for p in paths if not p.exists()]
@@ -67,18 +70,19 @@ def lint(
                 fail(f"{missing[0]}: no such file or folder", ExitCode.USAGE)
             files = [p for p in paths if p.is_file() and not is_archive(p)]
             if files:
-                sets.append(("files", from_files(files), spec))
+                sets.append(("files", from_files(files), spec, None))
             nodes = {n.name for n in spec.nodes}
             for path in paths:
                 if path.is_dir() or is_archive(path):
                     submission = open_submission(path, Path(tmp), nodes)
                     if submission.root is None:
                         fail(submission.error or f"{path}: cannot be read", ExitCode.USAGE)
-                    read, lister = folder_reader(submission.root)
-                    sets.append((str(path), from_nodes(spec, read, lister), spec))
+                    # a submission: its own node names and plan, as grade reads it
+                    configs, plan = read_submission(submission.root, spec)
+                    sets.append((str(path), configs, spec, plan_target(plan, spec)))
         results: list[tuple[str, list[Finding]]] = []
-        for title, configs, used in sets:
-            found = run_lint(configs, used)
+        for title, configs, used, target in sets:
+            found = run_lint(configs, used, target)
             if daemons:
                 found = sorted(found + daemon_checks(configs, used.nic),
                                key=lambda f: (f.file, f.line or 0))

@@ -142,7 +142,7 @@ def grade_submission(submission: Submission, spec: LabSpec, rubric: Rubric, lang
         return Grade(submission.name, 0.0, top, 0.0, rubric.total, scores, [reason],
                      submission.error)
     configs, plan = read_submission(submission.root, spec)
-    findings = lint(configs, spec, _target(plan, spec))
+    findings = lint(configs, spec, plan_target(plan, spec))
     if daemons:
         findings += _daemons(configs, plan, rubric, findings)
     if lang == "fr":
@@ -202,7 +202,7 @@ def _daemons(configs: ConfigSet, plan: Plan, rubric: Rubric,
     return found
 
 
-def _target(plan: Plan, spec: LabSpec) -> Target:
+def plan_target(plan: Plan, spec: LabSpec) -> Target:
     """The submission's own plan, as lint checks it."""
     lab = Target.of_spec(spec)
     lb_names = [n.name for n in spec.by_role("lb")]

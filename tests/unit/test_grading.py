@@ -267,7 +267,7 @@ def test_feedback_in_french_throughout(tmp_path: Path) -> None:
     """Every finding of every planted pitfall and of the corpus, its message and why, in
     French with --lang fr (a new lint text without its French fails here)."""
     from labtool.grading import french
-    from labtool.grading.grade import _target
+    from labtool.grading.grade import plan_target
     from labtool.grading.lint import lint
     from labtool.grading.plan import read_submission
 
@@ -281,7 +281,7 @@ def test_feedback_in_french_throughout(tmp_path: Path) -> None:
     untranslated = set()
     for folder in folders:
         configs, plan = read_submission(folder, spec)
-        for found in lint(configs, spec, _target(plan, spec)):
+        for found in lint(configs, spec, plan_target(plan, spec)):
             for text, translate in ((found.message, french.message),
                                     (found.explanation, french.phrase),
                                     (found.fix, french.phrase)):
