@@ -117,6 +117,18 @@ def edit(path: str, old: str, new: str, *also: str) -> Callable[[Files], Files]:
     return apply
 
 
+IP_A = """
+## ip a sur haproxy1
+
+```
+1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
+    inet 127.0.0.1/8 scope host lo
+2: enp0s3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000
+    inet 10.0.2.15/24 brd 10.0.2.255 scope global dynamic enp0s3
+3: enp0s8: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000
+    inet 10.0.0.11/24 brd 10.0.0.255 scope global enp0s8
+```
+"""
 SECOND = ("\nvrrp_instance VI_2 {{\n    virtual_router_id {vrid}\n    state BACKUP\n"
           "    priority {priority}\n    interface eth1\n    virtual_ipaddress {{\n        10.0.0.20/32\n"
           "    }}\n}}\n")
@@ -177,6 +189,7 @@ PITFALLS: dict[str, tuple[Callable[[Files], Files], str]] = {
                         "    server  app2 10.0.0.22:80 check\nsudo systemctl restart haproxy\n",
                         *BOTH_HA), "shell command"),
     "nic-differs": (edit(KA2, "interface eth1", "interface eth0"), "eth0"),
+    "nic-not-real": (lambda f: {**f, "report.md": f["report.md"] + IP_A}, "enp0s8"),
     "static-left": (edit(HA, "    default_backend app\n", "    acl url_static path_end -i .css\n"
                          "    use_backend static if url_static\n    default_backend app\n\n"
                          "backend static\n    server static 127.0.0.1:4331 check\n", *BOTH_HA),

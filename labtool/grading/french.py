@@ -25,6 +25,8 @@ MESSAGES: list[tuple[str, str]] = [
     (rf"advert_int '{V}' is not a number of seconds",
      r"advert_int « \1 » n'est pas un nombre de secondes"),
     (rf"vrrp_instance {V} has no 'interface'", r"vrrp_instance \1 n'a pas d'« interface »"),
+    (rf"interface '{V}', but the `ip a` you handed in shows the lab's network on {V}",
+     r"interface « \1 », mais le `ip a` que vous avez rendu montre le réseau du TP sur \2"),
     (rf"interface '{V}' is not the lab's NIC '{V}'",
      r"interface « \1 » n'est pas l'interface du TP « \2 »"),
     (rf"lvs_sync_daemon_interface {V} is deprecated",
@@ -124,6 +126,8 @@ PHRASES: list[tuple[str, str]] = [  # explanations and fixes: whole texts
     ("keepalived rejects the value and uses its default",
      "keepalived rejette la valeur et prend sa valeur par défaut"),
     ("keepalived ignores it", "keepalived l'ignore"),
+    ("keepalived will not start on a NIC the machine does not have",
+     "keepalived ne démarre pas sur une interface que la machine n'a pas"),
     ("keepalived needs the NIC to send its adverts on",
      "keepalived a besoin de l'interface où envoyer ses annonces"),
     (rf"on the lab's machines the private network is on {V}; keepalived will not start on "

@@ -213,7 +213,7 @@ def plan_target(plan: Plan, spec: LabSpec) -> Target:
     # no VIP or NIC to match: the submission's own are graded (the same on both, in the
     # load balancers' network); not using the lab's plan is one deduction (_other_plan)
     return Target(None, None, plan.web_addresses(spec), plan.web_count(spec), addresses,
-                  frozenset(plan.fragments))
+                  frozenset(plan.fragments), plan.real_nics())
 
 
 def _firsts(plan: Plan, spec: LabSpec) -> tuple[str, str]:
@@ -225,7 +225,7 @@ def _firsts(plan: Plan, spec: LabSpec) -> tuple[str, str]:
 def _plan_notes(plan: Plan, spec: LabSpec, lang: str) -> list[Lost]:
     t = T[lang]
     notes = []
-    if plan.nic and plan.nic != spec.nic:
+    if plan.nic and plan.nic != spec.nic and not plan.real_nics() - {plan.nic}:
         notes.append(Lost("plan", "info", t["other_nic"].format(nic=plan.nic,
                                                                 lab_nic=spec.nic), 0.0))
     if plan.shared:

@@ -35,6 +35,7 @@ class Target:
     web_count: int = 2
     lb_addresses: dict[str, str] = field(default_factory=dict)  # load balancer -> address
     fragments: frozenset[str] = frozenset()  # haproxy.cfg labels that hold only edited parts
+    real_nics: frozenset[str] = frozenset()  # the lab network's NIC, as an `ip a` shows it
 
     @classmethod
     def of_spec(cls, spec: LabSpec) -> Target:
@@ -161,6 +162,12 @@ def _instance_values(instance: Statement, file: str, target: Target, label: str,
         yield at("KA-NIC", "error", f"{name} has no 'interface'", instance, file,
                  "keepalived needs the NIC to send its adverts on",
                  f"interface {target.nic or 'eth1'}")
+    elif target.real_nics and nic.args[:1] and nic.args[0] not in target.real_nics:
+        shown = ", ".join(sorted(target.real_nics))
+        yield at("KA-NIC", "error", f"interface '{nic.args[0]}', but the `ip a` you handed in "
+                 f"shows the lab's network on {shown}", nic, file,
+                 "keepalived will not start on a NIC the machine does not have",
+                 f"interface {sorted(target.real_nics)[0]}")
     elif target.nic is not None and nic.args[:1] != [target.nic]:
         yield at("KA-NIC", "error", f"interface '{' '.join(nic.args)}' is not the lab's NIC "
                  f"'{target.nic}'", nic, file,

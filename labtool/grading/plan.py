@@ -54,6 +54,7 @@ class Plan:
     addresses: dict[str, str] = field(default_factory=dict)  # node -> address (if shown)
     shared: bool = False  # one file for both load balancers (loose or pasted once)
     fragments: set[str] = field(default_factory=set)  # haproxy.cfg labels: only the edited part
+    shown_nics: dict[str, list[str]] = field(default_factory=dict)  # `ip a` pasted: NIC -> IPs
     report: str | None = None  # the answer sheet's file name in the submission
     sources: list[str] = field(default_factory=list)  # where the configs were read from
 
@@ -75,6 +76,14 @@ class Plan:
             return {a: w for w, a in zip(self.webs, shown, strict=False)}
         return {address: (names[i] if i < len(names) else name)
                 for i, (name, address) in enumerate(self.servers)}
+
+    def real_nics(self) -> frozenset[str]:
+        """The NICs an `ip a` pasted in the submission shows on the VIP's network: the
+        machines' real NIC for the lab's network."""
+        if self.vip is None:
+            return frozenset()
+        return frozenset(nic for nic, addresses in self.shown_nics.items()
+                         if any(_same_net(a, self.vip) and a != self.vip for a in addresses))
 
     def web_count(self, spec: LabSpec) -> int:
         return max(len(self.webs), len(spec.by_role("web")))
@@ -189,6 +198,27 @@ def _shown_addresses(texts: list[str], nodes: list[str]) -> dict[str, str]:
             if ip and current in nodes and current not in found:
                 found[current] = ip.group(1)
     return found
+
+
+IP_A_NIC = re.compile(r"^\s*\d+:\s+([A-Za-z][\w.-]{0,14})(?:@\S+)?:\s+<")
+IP_A_INET = re.compile(r"^\s*inet\s+" + IPV4 + r"/\d+")
+
+
+def _ip_a(texts: list[str]) -> dict[str, list[str]]:
+    """`ip a` output pasted in a report: each NIC and its IPv4 addresses."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for text in texts:
+        for line in text.splitlines():
+            nic = IP_A_NIC.match(line)
+            if nic:
+                current = nic.group(1)
+                found.setdefault(current, [])
+                continue
+            inet = IP_A_INET.match(line)
+            if inet and current is not None:
+                found[current].append(inet.group(1))
+    return {nic: addresses for nic, addresses in found.items() if nic != "lo"}
 
 
 # --- the whole submission --------------------------------------------------------------------
@@ -432,3 +462,4 @@ def _derive(configs: ConfigSet, plan: Plan, texts: list[str]) -> None:
                                  if not s.words[2].startswith(LOCAL)]
     for node, address in _shown_addresses(texts, plan.lbs + plan.webs).items():
         plan.addresses.setdefault(node, address)
+    plan.shown_nics = _ip_a(texts)

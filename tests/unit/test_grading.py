@@ -320,3 +320,20 @@ def test_grade_folds_in_the_daemons_verdict(tmp_path: Path) -> None:
     lab = graded(PITFALLS["frontend-address"][0](correct()), "frontend")
     assert not any("DAEMON" in f.message for f in lab.findings if f.points_lost)
     assert graded(correct(), "correct").score == 20
+
+
+def test_the_nic_a_pasted_ip_a_shows(tmp_path: Path) -> None:
+    """Another NIC name is a note; it is a mistake only when the machine's own `ip a`, handed
+    in, shows the lab's network on another NIC."""
+    from labtool.grading.grade import grade_submission
+    from labtool.grading.submission import open_submission
+    from tests.submissions import IP_A, KA1, KA2
+
+    files = correct()
+    files = {**files, "report.md": files["report.md"] + IP_A,
+             KA1: files[KA1].replace("eth1", "enp0s8"), KA2: files[KA2].replace("eth1", "enp0s8")}
+    write(files, tmp_path / "s")
+    grade = grade_submission(open_submission(tmp_path / "s", tmp_path, {"haproxy1"}),
+                             default_spec(), load_rubric(), "en")
+    assert grade.score == 20
+    assert any("interface enp0s8, not the lab's" in n.message for n in grade.notes)
