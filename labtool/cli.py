@@ -59,18 +59,31 @@ def main_callback(
 
 @app.command()
 def up(
-    lab: Annotated[Path | None, typer.Option("--lab", help="Lab file (TOML) to use "
-                                             "instead of the default lab.")] = None,
+    lab: Annotated[
+        Path | None,
+        typer.Option("--lab", help="Lab file (TOML) to use instead of the default lab."),
+    ] = None,
     name: NameOption = None,
-    bare: Annotated[bool, typer.Option(help="Nodes with the packages and the distribution's "
-                                       "default configs only, no daemon started.")] = False,
+    bare: Annotated[
+        bool,
+        typer.Option(
+            help="Nodes with the packages and the distribution's "
+            "default configs only, no daemon started."
+        ),
+    ] = False,
     wait: Annotated[bool, typer.Option(help="Wait until the VIP answers HTTP.")] = True,
-    backend: Annotated[str, typer.Option(help="netns (this machine's namespaces) or vagrant "
-                                         "(VMs from the lab's Vagrantfile).")] = "netns",
-    provider: Annotated[str, typer.Option(help="With vagrant: virtualbox, vmware_desktop or "
-                                          "libvirt.")] = "virtualbox",
-    box: Annotated[str | None, typer.Option(help="With vagrant: the box (default: the lab's, "
-                                            "centos7-custom).")] = None,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="netns (this machine's namespaces) or vagrant (VMs from the lab's Vagrantfile)."
+        ),
+    ] = "netns",
+    provider: Annotated[
+        str, typer.Option(help="With vagrant: virtualbox, vmware_desktop or libvirt.")
+    ] = "virtualbox",
+    box: Annotated[
+        str | None, typer.Option(help="With vagrant: the box (default: the lab's, centos7-custom).")
+    ] = None,
 ) -> None:
     """Build the lab's cluster and start its daemons (idempotent)."""
     spec = load_lab(lab, name)
@@ -79,29 +92,39 @@ def up(
     if backend == "netns":
         doctor.require()
     options = {"provider": provider, "box": box or spec.box} if backend == "vagrant" else {}
-    err.print(f"labtool: lab '{spec.name}' on {backend}: "
-              + ", ".join(f"{n.name} {n.address}" for n in spec.nodes) + f", VIP {spec.vip}")
+    err.print(
+        f"labtool: lab '{spec.name}' on {backend}: "
+        + ", ".join(f"{n.name} {n.address}" for n in spec.nodes)
+        + f", VIP {spec.vip}"
+    )
     progress = ConsoleProgress()
     try:
-        report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend,
-                           options=options)
+        report = labmod.up(
+            spec, progress, bare=bare, wait_vip=wait, backend_name=backend, options=options
+        )
     finally:
         progress.close()
     if report.already_up:
         out.print(f"lab '{spec.name}' is already up; nothing changed.")
         return
     if bare:
-        out.print(f"lab '{spec.name}' is up, bare, in {report.nodes_s:.2f} s: packages and "
-                  "default configs only, no daemon started. Start with "
-                  f"'labtool shell {spec.by_role('lb')[0].name}'.")
+        out.print(
+            f"lab '{spec.name}' is up, bare, in {report.nodes_s:.2f} s: packages and "
+            "default configs only, no daemon started. Start with "
+            f"'labtool shell {spec.by_role('lb')[0].name}'."
+        )
         return
     out.print(f"nodes up, daemons running: {report.nodes_s:.2f} s")
     if report.vip_s is not None:
-        out.print(f"http://{spec.vip}/ answers from {spec.client.name}: "
-                  f"\"{report.first_answer}\" (VIP on {report.vip_holder or '?'}) after "
-                  f"{report.vip_s:.2f} s")
-    out.print(f"lab '{spec.name}' is up. Try: labtool status, labtool shell "
-              f"{spec.by_role('web')[0].name}, labtool down")
+        out.print(
+            f"http://{spec.vip}/ answers from {spec.client.name}: "
+            f'"{report.first_answer}" (VIP on {report.vip_holder or "?"}) after '
+            f"{report.vip_s:.2f} s"
+        )
+    out.print(
+        f"lab '{spec.name}' is up. Try: labtool status, labtool shell "
+        f"{spec.by_role('web')[0].name}, labtool down"
+    )
 
 
 @app.command()
@@ -119,15 +142,26 @@ def status(
     for column in ("node", "role", "address", "state", "daemons", "VIP"):
         table.add_column(column)
     for node in result.nodes:
-        daemons = ", ".join(f"{d} {'running' if ok else 'stopped'}"
-                            for d, ok in node.daemons.items()) or "-"
-        table.add_row(node.name, node.role, node.address, "up" if node.up else "DOWN",
-                      daemons, "holds " + result.vip if result.vip in node.addresses else "")
+        daemons = (
+            ", ".join(f"{d} {'running' if ok else 'stopped'}" for d, ok in node.daemons.items())
+            or "-"
+        )
+        table.add_row(
+            node.name,
+            node.role,
+            node.address,
+            "up" if node.up else "DOWN",
+            daemons,
+            "holds " + result.vip if result.vip in node.addresses else "",
+        )
     out.print(table)
     holders = result.vip_holders
-    out.print(f"VIP {result.vip}: " + (", ".join(holders) if holders else "nobody")
-              + (" (duplicate!)" if len(holders) > 1 else "")
-              + f"; memory of all lab processes: {result.memory_kib / 1024:.1f} MiB")
+    out.print(
+        f"VIP {result.vip}: "
+        + (", ".join(holders) if holders else "nobody")
+        + (" (duplicate!)" if len(holders) > 1 else "")
+        + f"; memory of all lab processes: {result.memory_kib / 1024:.1f} MiB"
+    )
 
 
 @app.command(name="exec")
@@ -170,15 +204,18 @@ def down(name: NameOption = None) -> None:
     if removed is None:
         out.print(f"lab '{lab_name}' is not up; nothing to remove.")
         return
-    out.print(f"lab '{lab_name}' removed ({removed} processes) in "
-              f"{time.monotonic() - started:.2f} s.")
+    out.print(
+        f"lab '{lab_name}' removed ({removed} processes) in {time.monotonic() - started:.2f} s."
+    )
 
 
 @app.command()
 def provision(
     name: NameOption = None,
-    via: Annotated[str, typer.Option(help="nsenter, or ssh (a real sshd in each node, "
-                                     "reached inside the node).")] = "nsenter",
+    via: Annotated[
+        str,
+        typer.Option(help="nsenter, or ssh (a real sshd in each node, reached inside the node)."),
+    ] = "nsenter",
 ) -> None:
     """Bring every node to the lab's state (recipe, files, daemons); a second run changes
     nothing and says so. Turns a bare lab into the lab's cluster."""
@@ -189,8 +226,10 @@ def provision(
         fail(f"unknown transport '{via}'. Fix: use nsenter or ssh", ExitCode.USAGE)
     spec, _, backend = labmod.open_lab(labmod.resolve_name(name))
     ssh_for = getattr(backend, "ssh_transport", None)
-    transports = {n.name: ssh_for(n.name) if via == "ssh" and ssh_for else
-                  backend.transport(n.name) for n in spec.nodes}
+    transports = {
+        n.name: ssh_for(n.name) if via == "ssh" and ssh_for else backend.transport(n.name)
+        for n in spec.nodes
+    }
     progress = ConsoleProgress()
     try:
         changes = converge(spec, transports, progress.adaptation)
@@ -209,20 +248,27 @@ def provision(
 @app.command()
 def vagrantfile(
     lab: Annotated[Path | None, typer.Option("--lab", help="Lab file (TOML).")] = None,
-    box: Annotated[str, typer.Option(help="Box: centos7-custom (the seed's), centos/7, "
-                                     "almalinux/9, debian/bookworm64...")] = "centos7-custom",
-    provider: Annotated[str, typer.Option(help="virtualbox, vmware_desktop or libvirt.")]
-    = "virtualbox",
+    box: Annotated[
+        str,
+        typer.Option(
+            help="Box: centos7-custom (the seed's), centos/7, almalinux/9, debian/bookworm64..."
+        ),
+    ] = "centos7-custom",
+    provider: Annotated[
+        str, typer.Option(help="virtualbox, vmware_desktop or libvirt.")
+    ] = "virtualbox",
     gui: Annotated[bool, typer.Option(help="Show the VMs' windows.")] = False,
-    output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
     from labtool.vagrantfile import VagrantOptions, render
 
     spec = load_lab(lab)
-    text = render(spec, VagrantOptions(box=box, provider=provider, gui=gui),
-                  str(lab) if lab else None)
+    text = render(
+        spec, VagrantOptions(box=box, provider=provider, gui=gui), str(lab) if lab else None
+    )
     if output is None:
         sys.stdout.write(text)
         return
@@ -234,8 +280,9 @@ def vagrantfile(
 @app.command(name="doctor")
 def doctor_cmd(
     backend: Annotated[str, typer.Option(help="netns or vagrant.")] = "netns",
-    provider: Annotated[str, typer.Option(help="With vagrant: virtualbox, vmware_desktop "
-                                          "or libvirt.")] = "virtualbox",
+    provider: Annotated[
+        str, typer.Option(help="With vagrant: virtualbox, vmware_desktop or libvirt.")
+    ] = "virtualbox",
     lab: Annotated[Path | None, typer.Option("--lab", help="Lab file (TOML).")] = None,
 ) -> None:
     """Check this machine: root, namespaces, each binary (or vagrant and its provider); print
@@ -252,8 +299,13 @@ def doctor_cmd(
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         out.print(f"{mark} {escape(check.name)}: {escape(check.detail)}", markup=True)
     missing = [c for c in checks if not c.ok]
-    fixes = sorted({c.fix for c in missing if c.fix.startswith("apt-get install -y ")
-                    and "--no-install-recommends" not in c.fix})
+    fixes = sorted(
+        {
+            c.fix
+            for c in missing
+            if c.fix.startswith("apt-get install -y ") and "--no-install-recommends" not in c.fix
+        }
+    )
     packages = " ".join(f.removeprefix("apt-get install -y ") for f in fixes)
     if packages:
         out.print(f"\nto install what is missing: apt-get update && apt-get install -y {packages}")

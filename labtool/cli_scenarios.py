@@ -25,8 +25,9 @@ from labtool.spec import LabSpec, load_lab
 
 
 def scenario(
-    name: Annotated[str, typer.Argument(help="A scenario (see 'labtool scenario list'), "
-                                        "'all', or 'list'.")],
+    name: Annotated[
+        str, typer.Argument(help="A scenario (see 'labtool scenario list'), 'all', or 'list'.")
+    ],
     lab_name: NameOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
 ) -> None:
@@ -47,13 +48,14 @@ def scenario(
         try:
             results.append(run_one(spec, backend, loaded, quiet=as_json))
         except ScenarioError as exc:  # the cluster is restored: say why, go on with the next
-            err.print(f"[bold red]labtool: error:[/] {escape(loaded.name)}: {escape(str(exc))}",
-                      markup=True)
+            err.print(
+                f"[bold red]labtool: error:[/] {escape(loaded.name)}: {escape(str(exc))}",
+                markup=True,
+            )
             results.append(exc.result)
     if as_json:
         payload = [r.as_json() for r in results]
-        out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload,
-                                  ensure_ascii=False))
+        out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False))
     if any(r.verdict != "pass" for r in results):
         raise typer.Exit(ExitCode.ERROR)
 
@@ -77,22 +79,27 @@ def run_one(spec: LabSpec, backend: Backend, loaded: Scenario, *, quiet: bool) -
 
 
 def print_result(result: ScenarioResult) -> None:
-    table = Table(title=f"{result.scenario}: {result.title['en']} - "
-                        f"{result.verdict.upper()}")
+    table = Table(title=f"{result.scenario}: {result.title['en']} - {result.verdict.upper()}")
     for column in ("fact", "expected", "observed", ""):
         table.add_column(column)
     for check in result.checks:
         observed = json.dumps(check.observed) + (f" ({check.why})" if check.why else "")
-        table.add_row(check.fact, check.expected, observed,
-                      Text("ok", style="green") if check.ok else Text("NO", style="red"))
+        table.add_row(
+            check.fact,
+            check.expected,
+            observed,
+            Text("ok", style="green") if check.ok else Text("NO", style="red"),
+        )
     out.print(table)
     facts = result.facts
-    out.print(f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
-              f"{facts.vip_holder_after}; takeover {facts.takeover_s} s (address "
-              f"{facts.vip_takeover_s} s, advert {facts.advert_takeover_s} s, gratuitous ARP "
-              f"{facts.arp_takeover_s} s); requests {facts.requests}, failed "
-              f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
-              f"{facts.served_after}")
+    out.print(
+        f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
+        f"{facts.vip_holder_after}; takeover {facts.takeover_s} s (address "
+        f"{facts.vip_takeover_s} s, advert {facts.advert_takeover_s} s, gratuitous ARP "
+        f"{facts.arp_takeover_s} s); requests {facts.requests}, failed "
+        f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
+        f"{facts.served_after}"
+    )
     for note in result.notes:
         out.print(f"  [yellow]note:[/] {escape(note)}", markup=True)
 
@@ -101,8 +108,9 @@ def report(
     lab_name: NameOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, json or html.")] = "md",
     lang: Annotated[str, typer.Option("--lang", help="fr (the lab's) or en.")] = "fr",
-    output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """The lab's table and answers, from the measured scenarios, with a timeline figure."""
     from labtool import report as reportmod
@@ -142,8 +150,10 @@ def tp(
     name: NameOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, json or html.")] = "md",
     lang: Annotated[str, typer.Option("--lang", help="fr (the lab's) or en.")] = "fr",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file "
-                                                "(default: labtool-NAME-report.md).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Report file (default: labtool-NAME-report.md)."),
+    ] = None,
 ) -> None:
     """Everything the lab asks, in order, on a fresh cluster: up, lose web1, lose haproxy1,
     then the report."""
@@ -155,8 +165,11 @@ def tp(
     spec = load_lab(lab, name)
     doctor.require()
     if LabState.load(spec.name) is not None:
-        fail(f"lab '{spec.name}' is already up; labtool tp runs on a fresh cluster. Fix: "
-             f"labtool down --name {spec.name}, or labtool tp --name OTHER", ExitCode.ERROR)
+        fail(
+            f"lab '{spec.name}' is already up; labtool tp runs on a fresh cluster. Fix: "
+            f"labtool down --name {spec.name}, or labtool tp --name OTHER",
+            ExitCode.ERROR,
+        )
     scenarios = [load_scenario(n) for n in TP_SCENARIOS]
     started = time.monotonic()
     # The report's figure needs matplotlib: import it while the protocols make us wait.
@@ -172,17 +185,20 @@ def tp(
     results = [run_one(spec, backend, s, quiet=False) for s in scenarios]
     waits += sum(r.waits_s for r in results)
     output = output or Path(f"labtool-{spec.name}-report.{fmt}")
-    text, extras = reportmod.build(reportmod.load_results(results_dir(spec.name)), spec.name,
-                                   str(spec.vip), fmt, lang, output)
+    text, extras = reportmod.build(
+        reportmod.load_results(results_dir(spec.name)), spec.name, str(spec.vip), fmt, lang, output
+    )
     for extra, content in extras.items():
         (output.parent / extra).write_bytes(content)
     output.write_text(text)
     total = time.monotonic() - started
     overhead = total - waits
     out.print(f"report: {output}" + "".join(f" (figure: {output.parent / e})" for e in extras))
-    out.print(f"tp: {total:.1f} s in all, {waits:.1f} s of waits the protocols impose; "
-              f"labtool's own overhead {overhead:.1f} s ({100 * overhead / total:.0f} %). "
-              f"The lab stays up: labtool down --name {spec.name} when done.")
+    out.print(
+        f"tp: {total:.1f} s in all, {waits:.1f} s of waits the protocols impose; "
+        f"labtool's own overhead {overhead:.1f} s ({100 * overhead / total:.0f} %). "
+        f"The lab stays up: labtool down --name {spec.name} when done."
+    )
     if any(r.verdict != "pass" for r in results):
         raise typer.Exit(ExitCode.ERROR)
 

@@ -21,8 +21,9 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
-NameOption = Annotated[str | None, typer.Option(
-    "--name", "-n", help="Lab name (default: the only lab up, else 'tp').")]
+NameOption = Annotated[
+    str | None, typer.Option("--name", "-n", help="Lab name (default: the only lab up, else 'tp').")
+]
 
 
 def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
@@ -41,8 +42,11 @@ class ConsoleProgress:
 
     def adaptation(self, change: Adaptation) -> None:
         used = change.used_lines.replace("\n", " + ")
-        err.print(f"  [yellow]changed[/] {escape(change.file)}: '{escape(change.lab_line)}' -> "
-                  f"{escape(used)}\n          why: {escape(change.reason)}", markup=True)
+        err.print(
+            f"  [yellow]changed[/] {escape(change.file)}: '{escape(change.lab_line)}' -> "
+            f"{escape(used)}\n          why: {escape(change.reason)}",
+            markup=True,
+        )
 
     def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None:
         if self._status is None:

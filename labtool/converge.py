@@ -32,8 +32,10 @@ REMOTE_DIR = "/var/tmp/labtool-provision"
 RECIPE_FILES = ("common.sh", "selinux-firewalld.sh", "debian.sh", "el.sh", "centos7.sh")
 SERVICES = {"web": ("httpd",), "lb": ("haproxy", "keepalived"), "client": ()}
 # which files a running daemon must re-read
-RESTART_ON = {"/etc/haproxy/haproxy.cfg": "haproxy",
-              "/etc/keepalived/keepalived.conf": "keepalived"}
+RESTART_ON = {
+    "/etc/haproxy/haproxy.cfg": "haproxy",
+    "/etc/keepalived/keepalived.conf": "keepalived",
+}
 VRRP_STARTED = "Entering BACKUP STATE"
 
 
@@ -62,8 +64,10 @@ def os_family(os_release: str) -> str:
         return "debian"
     if ident in ("almalinux", "rocky", "rhel", "centos", "fedora") or "rhel" in like:
         return "el"
-    raise LabtoolError(f"no provisioning recipe for this system (ID={ident!r}). Fix: use a "
-                       "Debian, CentOS 7 or EL 8/9 box")
+    raise LabtoolError(
+        f"no provisioning recipe for this system (ID={ident!r}). Fix: use a "
+        "Debian, CentOS 7 or EL 8/9 box"
+    )
 
 
 def versions_on(transport: Transport) -> Versions:
@@ -71,8 +75,9 @@ def versions_on(transport: Transport) -> Versions:
     haproxy = transport.run("haproxy -v 2>&1")
     keepalived = transport.run("keepalived --version 2>&1")
     ipvs = transport.run(["test", "-e", "/proc/net/ip_vs"]).succeeded
-    return Versions(parse_haproxy_version(haproxy.stdout),
-                    parse_keepalived_version(keepalived.stdout), ipvs)
+    return Versions(
+        parse_haproxy_version(haproxy.stdout), parse_keepalived_version(keepalived.stdout), ipvs
+    )
 
 
 def _check(result_ok: bool, node: str, what: str, detail: str) -> None:
@@ -89,14 +94,17 @@ def run_recipe(node: Node, transport: Transport, changes: NodeChanges) -> None:
         transport.put(f"{REMOTE_DIR}/{name}", (folder / name).read_text(), 0o755)
     script = f"{REMOTE_DIR}/{changes.family}.sh"
     result = transport.run(f"bash {shlex.quote(script)} {node.role}", timeout_s=1800)
-    _check(result.succeeded, node.name, f"the {changes.family} recipe",
-           result.describe_failure())
-    changes.recipe = [line.removeprefix("changed: ") for line in result.stdout.splitlines()
-                      if line.startswith("changed: ")]
+    _check(result.succeeded, node.name, f"the {changes.family} recipe", result.describe_failure())
+    changes.recipe = [
+        line.removeprefix("changed: ")
+        for line in result.stdout.splitlines()
+        if line.startswith("changed: ")
+    ]
 
 
-def write_files(node: Node, transport: Transport, files: Mapping[str, str],
-                changes: NodeChanges) -> None:
+def write_files(
+    node: Node, transport: Transport, files: Mapping[str, str], changes: NodeChanges
+) -> None:
     for path, content in files.items():
         current = transport.run(["cat", path])
         if current.succeeded and current.stdout == content:
@@ -107,16 +115,20 @@ def write_files(node: Node, transport: Transport, files: Mapping[str, str],
 
 def unit_name(transport: Transport, service: str) -> str:
     """The lab says httpd (CentOS); Debian's unit is apache2 and has no httpd alias."""
-    if service == "httpd" and transport.run(
-            ["test", "-e", "/lib/systemd/system/apache2.service"]).succeeded:
+    if (
+        service == "httpd"
+        and transport.run(["test", "-e", "/lib/systemd/system/apache2.service"]).succeeded
+    ):
         return "apache2"
     return service
 
 
 def journal_tail(transport: Transport, service: str) -> str:
     """The daemon's last words, for an error message a student can act on."""
-    out = transport.run(f"journalctl -u {shlex.quote(service)} -n 8 --no-pager 2>/dev/null "
-                        f"|| systemctl status {shlex.quote(service)} 2>&1 | tail -n 8")
+    out = transport.run(
+        f"journalctl -u {shlex.quote(service)} -n 8 --no-pager 2>/dev/null "
+        f"|| systemctl status {shlex.quote(service)} 2>&1 | tail -n 8"
+    )
     return out.stdout.strip()
 
 
@@ -124,8 +136,9 @@ def _is_active(transport: Transport, service: str) -> bool:
     return transport.run(["systemctl", "is-active", "--quiet", service]).succeeded
 
 
-def ensure_services(node: Node, transport: Transport, changes: NodeChanges,
-                    only: tuple[str, ...] | None = None) -> None:
+def ensure_services(
+    node: Node, transport: Transport, changes: NodeChanges, only: tuple[str, ...] | None = None
+) -> None:
     """Start what is stopped; restart what must re-read a changed file."""
     restart = {RESTART_ON[f] for f in changes.files if f in RESTART_ON}
     for service in SERVICES[node.role]:
@@ -139,27 +152,37 @@ def ensure_services(node: Node, transport: Transport, changes: NodeChanges,
         else:
             continue
         result = transport.run(["systemctl", verb, service], timeout_s=120)
-        _check(result.succeeded, node.name, f"systemctl {verb} {service}",
-               result.describe_failure() + "\n" + journal_tail(transport, service))
+        _check(
+            result.succeeded,
+            node.name,
+            f"systemctl {verb} {service}",
+            result.describe_failure() + "\n" + journal_tail(transport, service),
+        )
         changes.services.append(f"{verb} {service}")
 
 
 def wait_vrrp_started(node: Node, transport: Transport, timeout_s: float = 10.0) -> None:
     """Until the MASTER's keepalived counts down (its log; the journal on systemd hosts)."""
-    probe = (f"grep -qs '{VRRP_STARTED}' /var/log/keepalived.log /var/log/messages "
-             f"/var/log/syslog || journalctl -u keepalived --no-pager 2>/dev/null | "
-             f"grep -q '{VRRP_STARTED}'")
+    probe = (
+        f"grep -qs '{VRRP_STARTED}' /var/log/keepalived.log /var/log/messages "
+        f"/var/log/syslog || journalctl -u keepalived --no-pager 2>/dev/null | "
+        f"grep -q '{VRRP_STARTED}'"
+    )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if transport.run(probe).succeeded:
             return
         time.sleep(0.05)
-    raise LabtoolError(f"{node.name}: keepalived did not start its VRRP instance within "
-                       f"{timeout_s:.0f} s")
+    raise LabtoolError(
+        f"{node.name}: keepalived did not start its VRRP instance within {timeout_s:.0f} s"
+    )
 
 
-def converge(spec: LabSpec, transports: Mapping[str, Transport],
-             on_adaptation: Callable[[Adaptation], None] | None = None) -> list[NodeChanges]:
+def converge(
+    spec: LabSpec,
+    transports: Mapping[str, Transport],
+    on_adaptation: Callable[[Adaptation], None] | None = None,
+) -> list[NodeChanges]:
     """Provision every node; returns what changed where (nothing, on a second run)."""
     lbs = spec.lb_start_order()
     versions = versions_on(transports[lbs[0].name])
@@ -172,8 +195,9 @@ def converge(spec: LabSpec, transports: Mapping[str, Transport],
         transport = transports[node.name]
         run_recipe(node, transport, found[node.name])
         write_files(node, transport, render_node_files(spec, node, versions), found[node.name])
-        ensure_services(node, transport, found[node.name],
-                        only=None if node.role != "lb" else ("haproxy",))
+        ensure_services(
+            node, transport, found[node.name], only=None if node.role != "lb" else ("haproxy",)
+        )
 
     for_each_node(spec.nodes, prepare)
     first, *others = lbs

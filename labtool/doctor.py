@@ -45,8 +45,12 @@ def install_command(packages: list[str]) -> str:
 def check_root() -> Check:
     if os.geteuid() == 0:
         return Check("root", True, "running as root")
-    return Check("root", False, "labtool needs root to create namespaces and start daemons",
-                 "run it as root, e.g. 'sudo labtool ...'")
+    return Check(
+        "root",
+        False,
+        "labtool needs root to create namespaces and start daemons",
+        "run it as root, e.g. 'sudo labtool ...'",
+    )
 
 
 def check_binaries() -> list[Check]:
@@ -62,15 +66,40 @@ def check_binaries() -> list[Check]:
 
 def check_namespaces() -> Check:
     """Make (and drop at once) a throwaway node-like namespace set with a veth pair in it."""
-    result = runner.run(["unshare", "--net", "--mount", "--pid", "--uts", "--ipc", "--fork",
-                         "--kill-child", "--", "ip", "link", "add", "ltcheck0", "type", "veth",
-                         "peer", "name", "ltcheck1"], timeout_s=20)
+    result = runner.run(
+        [
+            "unshare",
+            "--net",
+            "--mount",
+            "--pid",
+            "--uts",
+            "--ipc",
+            "--fork",
+            "--kill-child",
+            "--",
+            "ip",
+            "link",
+            "add",
+            "ltcheck0",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "ltcheck1",
+        ],
+        timeout_s=20,
+    )
     if result.succeeded:
-        return Check("namespaces", True, "network, mount, PID, UTS and IPC namespaces and veth "
-                     "links work")
-    return Check("namespaces", False, f"cannot create namespaces: {result.describe_failure()}",
-                 "run on a Linux kernel with namespaces enabled, as root, outside a "
-                 "container that forbids unshare")
+        return Check(
+            "namespaces", True, "network, mount, PID, UTS and IPC namespaces and veth links work"
+        )
+    return Check(
+        "namespaces",
+        False,
+        f"cannot create namespaces: {result.describe_failure()}",
+        "run on a Linux kernel with namespaces enabled, as root, outside a "
+        "container that forbids unshare",
+    )
 
 
 def versions() -> list[Check]:
@@ -100,8 +129,9 @@ def require() -> None:
     if missing:
         packages = [NETNS_BINARIES[c.name][0] for c in missing]
         names = ", ".join(c.name for c in missing)
-        raise EnvironmentProblem(f"missing on this machine: {names}. Fix: "
-                                 f"{install_command(packages)}")
+        raise EnvironmentProblem(
+            f"missing on this machine: {names}. Fix: {install_command(packages)}"
+        )
 
 
 def require_root() -> None:

@@ -28,11 +28,18 @@ def version_of(text: str, parts: int) -> tuple[int, ...] | None:
 
 def check_vagrant() -> tuple[Check, tuple[int, ...] | None]:
     if not shutil.which("vagrant"):
-        return Check("vagrant", False, "vagrant is not installed",
-                     "apt-get install -y --no-install-recommends vagrant (Debian), or the "
-                     "release from HashiCorp for a newer one"), None
-    out = runner.run(["vagrant", "--version"], timeout_s=60,
-                     env={"VAGRANT_CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"})
+        return Check(
+            "vagrant",
+            False,
+            "vagrant is not installed",
+            "apt-get install -y --no-install-recommends vagrant (Debian), or the "
+            "release from HashiCorp for a newer one",
+        ), None
+    out = runner.run(
+        ["vagrant", "--version"],
+        timeout_s=60,
+        env={"VAGRANT_CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"},
+    )
     version = version_of(out.stdout, 3)
     return Check("vagrant", True, out.stdout.strip() or "vagrant (version unknown)"), version
 
@@ -40,31 +47,56 @@ def check_vagrant() -> tuple[Check, tuple[int, ...] | None]:
 def check_provider(provider: str, vagrant: tuple[int, ...] | None) -> list[Check]:
     if provider == "virtualbox":
         if not shutil.which("VBoxManage"):
-            return [Check("virtualbox", False, "VirtualBox is not installed (no VBoxManage)",
-                          "install VirtualBox from virtualbox.org, or use another provider: "
-                          "labtool up --backend vagrant --provider libvirt")]
+            return [
+                Check(
+                    "virtualbox",
+                    False,
+                    "VirtualBox is not installed (no VBoxManage)",
+                    "install VirtualBox from virtualbox.org, or use another provider: "
+                    "labtool up --backend vagrant --provider libvirt",
+                )
+            ]
         text = runner.run(["VBoxManage", "--version"], timeout_s=30).stdout.strip()
         found = version_of(text, 2)
         needed = VBOX_NEEDS_VAGRANT.get((found[0], found[1])) if found else None
         if needed and vagrant and vagrant < needed:
-            return [Check("virtualbox", False, f"VirtualBox {text} needs Vagrant >= "
-                          f"{'.'.join(map(str, needed))}, this is "
-                          f"{'.'.join(map(str, vagrant))}",
-                          "install a newer Vagrant from HashiCorp, or an older VirtualBox")]
+            return [
+                Check(
+                    "virtualbox",
+                    False,
+                    f"VirtualBox {text} needs Vagrant >= "
+                    f"{'.'.join(map(str, needed))}, this is "
+                    f"{'.'.join(map(str, vagrant))}",
+                    "install a newer Vagrant from HashiCorp, or an older VirtualBox",
+                )
+            ]
         return [Check("virtualbox", True, f"VirtualBox {text}")]
     if provider == "libvirt":
         checks = []
-        plugins = runner.run(["vagrant", "plugin", "list"], timeout_s=60,
-                             env={"VAGRANT_CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"})
-        checks.append(Check("vagrant-libvirt", "vagrant-libvirt" in plugins.stdout,
-                            "vagrant-libvirt plugin" + (" present" if "vagrant-libvirt" in
-                                                        plugins.stdout else " missing"),
-                            "apt-get install -y --no-install-recommends vagrant-libvirt"))
+        plugins = runner.run(
+            ["vagrant", "plugin", "list"],
+            timeout_s=60,
+            env={"VAGRANT_CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"},
+        )
+        checks.append(
+            Check(
+                "vagrant-libvirt",
+                "vagrant-libvirt" in plugins.stdout,
+                "vagrant-libvirt plugin"
+                + (" present" if "vagrant-libvirt" in plugins.stdout else " missing"),
+                "apt-get install -y --no-install-recommends vagrant-libvirt",
+            )
+        )
         virsh = shutil.which("virsh")
-        checks.append(Check("libvirt", bool(virsh), "libvirt " + ("present" if virsh else
-                                                                  "missing"),
-                            "apt-get install -y --no-install-recommends libvirt-daemon-system "
-                            "libvirt-clients qemu-system-x86"))
+        checks.append(
+            Check(
+                "libvirt",
+                bool(virsh),
+                "libvirt " + ("present" if virsh else "missing"),
+                "apt-get install -y --no-install-recommends libvirt-daemon-system "
+                "libvirt-clients qemu-system-x86",
+            )
+        )
         return checks
     return [Check(provider, True, "not checked by labtool: follow the provider's own guide")]
 
@@ -83,12 +115,15 @@ def check_hostonly_range(spec: LabSpec, provider: str) -> Check:
                         allowed.append(ipaddress.IPv4Network(word, strict=False))
     if any(spec.subnet.subnet_of(net) for net in allowed):
         return Check("host-only range", True, f"{spec.subnet} is allowed by VirtualBox")
-    return Check("host-only range", False,
-                 f"{spec.subnet} is outside VirtualBox's allowed host-only range "
-                 f"({', '.join(map(str, allowed))})",
-                 f'echo "* {spec.subnet.supernet(new_prefix=8)} {VBOX_DEFAULT_RANGE}" | '
-                 f"sudo tee -a {VBOX_NETWORKS_CONF}   (or move the lab: labtool up --lab "
-                 "examples/virtualbox-range.toml)")
+    return Check(
+        "host-only range",
+        False,
+        f"{spec.subnet} is outside VirtualBox's allowed host-only range "
+        f"({', '.join(map(str, allowed))})",
+        f'echo "* {spec.subnet.supernet(new_prefix=8)} {VBOX_DEFAULT_RANGE}" | '
+        f"sudo tee -a {VBOX_NETWORKS_CONF}   (or move the lab: labtool up --lab "
+        "examples/virtualbox-range.toml)",
+    )
 
 
 def vagrant_checks(spec: LabSpec, provider: str) -> list[Check]:

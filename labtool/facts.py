@@ -60,7 +60,8 @@ def _vip_holders_at(events: list[Event], t: float) -> set[str]:
     for event in events:
         if event.kind == "vip" and event.t <= t:
             (holders.add if event.data["action"] == "added" else holders.discard)(
-                event.data["node"])
+                event.data["node"]
+            )
     return holders
 
 
@@ -80,8 +81,9 @@ def _censored(event: Event, slow_s: float) -> bool:
     return event.data.get("error") == "unfinished" and event.data["latency_s"] <= slow_s
 
 
-def _outage(http: list[Event], fault_t: float, end_t: float,
-            slow_s: float = SLOW_S) -> tuple[float, float | None, bool]:
+def _outage(
+    http: list[Event], fault_t: float, end_t: float, slow_s: float = SLOW_S
+) -> tuple[float, float | None, bool]:
     """Longest run of requests not answered well (error, not 200, or slower than slow_s),
     from the sending of the first to the sending of the next one answered well; only runs
     that last past the fault count (one may start just before it: requests in flight to a
@@ -110,8 +112,14 @@ def _count(values: list[str | None]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
-            start_t: float | None = None, slow_s: float = SLOW_S) -> Facts:
+def compute(
+    events: list[Event],
+    fault_t: float,
+    end_t: float,
+    spec: LabSpec,
+    start_t: float | None = None,
+    slow_s: float = SLOW_S,
+) -> Facts:
     """Facts from a scenario's events: before the fault, after it, and the changes. The window
     runs from `start_t` (the baseline; earlier requests do not count) to `end_t`. An answer
     slower than `slow_s` (SLOW_S, or more on a backend whose answers are slower even when all
@@ -139,35 +147,52 @@ def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
         return None
 
     takeover = measure(events, fault_t, old, new, holders_after, ip_to_node)
-    ever = sorted({e.data["node"] for e in events if e.kind == "vip" and e.t >= fault_t and
-                   e.data["action"] == "added"} | holders_before)
+    ever = sorted(
+        {
+            e.data["node"]
+            for e in events
+            if e.kind == "vip" and e.t >= fault_t and e.data["action"] == "added"
+        }
+        | holders_before
+    )
     duplicates = _duplicates(events, fault_t)
     detect: dict[str, float] = {}
     down_on: dict[tuple[str, str], float] = {}  # (load balancer, server) -> marked DOWN
     for event in events:
-        if event.kind == "haproxy" and event.t >= fault_t and \
-                event.data["status"].startswith("DOWN"):
+        if (
+            event.kind == "haproxy"
+            and event.t >= fault_t
+            and event.data["status"].startswith("DOWN")
+        ):
             detect.setdefault(event.data["server"], round(event.t - fault_t, 4))
             down_on.setdefault((event.data["lb"], event.data["server"]), event.t)
     # Requests count as served "after the detection" once every load balancer has marked the
     # server DOWN: the one that serves may see it a check later than the other.
     detected_at = max(down_on.values()) if down_on else None
     adverts = [e for e in events if e.kind == "vrrp"]
-    gaps = [b.t - a.t for src in {e.data["src"] for e in adverts}
-            for a, b in itertools.pairwise([e for e in adverts if e.data["src"] == src])]
+    gaps = [
+        b.t - a.t
+        for src in {e.data["src"] for e in adverts}
+        for a, b in itertools.pairwise([e for e in adverts if e.data["src"] == src])
+    ]
     return Facts(
         outage_s=round(outage, 4),
         outage_start_s=round(outage_start - fault_t, 4) if outage_start is not None else None,
         outage_ongoing=ongoing,
         requests=len(http),
-        failed_requests=sum(1 for e in after if e.data["status"] != 200 and
-                            not _censored(e, slow_s)),
-        slow_requests=sum(1 for e in after if e.data["status"] == 200 and
-                          e.data["latency_s"] > slow_s),
-        degraded_requests=sum(1 for e in after if not e.data["ok"] and
-                              not _censored(e, slow_s)),
-        status_counts=_count([str(e.data["status"]) if e.data["status"] else
-                              e.data.get("error", "error") for e in after]),
+        failed_requests=sum(
+            1 for e in after if e.data["status"] != 200 and not _censored(e, slow_s)
+        ),
+        slow_requests=sum(
+            1 for e in after if e.data["status"] == 200 and e.data["latency_s"] > slow_s
+        ),
+        degraded_requests=sum(1 for e in after if not e.data["ok"] and not _censored(e, slow_s)),
+        status_counts=_count(
+            [
+                str(e.data["status"]) if e.data["status"] else e.data.get("error", "error")
+                for e in after
+            ]
+        ),
         served_before=_count([e.data.get("node") for e in before if e.data["status"] == 200]),
         served_after=_count([e.data.get("node") for e in after if e.data["status"] == 200]),
         vip_holder_before=old,
@@ -182,8 +207,13 @@ def compute(events: list[Event], fault_t: float, end_t: float, spec: LabSpec,
         duplicate_vip=len(duplicates) > 1,
         duplicate_vip_nodes=duplicates,
         haproxy_detect_s=detect,
-        served_after_detect=_count([e.data.get("node") for e in after if detected_at and
-                                    e.data["sent"] >= detected_at and e.data["status"] == 200]),
+        served_after_detect=_count(
+            [
+                e.data.get("node")
+                for e in after
+                if detected_at and e.data["sent"] >= detected_at and e.data["status"] == 200
+            ]
+        ),
         adverts=len(adverts),
         advert_interval_s=round(statistics.median(gaps), 3) if gaps else None,
         vip_gained=sorted(set(ever) - holders_before),
@@ -199,11 +229,19 @@ def _duplicates(events: list[Event], since: float, window_s: float = 0.35) -> li
     for event in events:
         if event.kind == "vip":
             (holders.add if event.data["action"] == "added" else holders.discard)(
-                event.data["node"])
+                event.data["node"]
+            )
             if event.t >= since and len(holders) > 1:
                 found |= holders
-    answers = [e for e in events if e.kind == "arp" and e.t >= since and e.data.get("node")
-               and e.data["op"] == "reply" and not e.data.get("gratuitous")]
+    answers = [
+        e
+        for e in events
+        if e.kind == "arp"
+        and e.t >= since
+        and e.data.get("node")
+        and e.data["op"] == "reply"
+        and not e.data.get("gratuitous")
+    ]
     for event in answers:
         close = {a.data["node"] for a in answers if abs(a.t - event.t) <= window_s}
         if len(close) > 1:

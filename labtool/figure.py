@@ -32,19 +32,36 @@ def timeline_png(results: list[dict[str, Any]], lang: str = "fr") -> bytes:
         nodes = sorted({e.get("node") for e in http if e.get("node")})
         for index, node in enumerate(nodes):
             xs = [e["sent"] for e in http if e.get("node") == node and e["status"] == 200]
-            ys = [max(e["latency_s"], 1e-4) for e in http if e.get("node") == node and
-                  e["status"] == 200]
-            ax.plot(xs, ys, linestyle="none", marker=".", markersize=3,
-                    color=COLOURS[index % len(COLOURS)], label=node)
+            ys = [
+                max(e["latency_s"], 1e-4)
+                for e in http
+                if e.get("node") == node and e["status"] == 200
+            ]
+            ax.plot(
+                xs,
+                ys,
+                linestyle="none",
+                marker=".",
+                markersize=3,
+                color=COLOURS[index % len(COLOURS)],
+                label=node,
+            )
         failed = [e for e in http if e["status"] != 200]
         if failed:
-            ax.plot([e["sent"] for e in failed], [max(e["latency_s"], 1e-4) for e in failed],
-                    linestyle="none", marker="x", markersize=3, color="#d62728",
-                    label=labels[3])
+            ax.plot(
+                [e["sent"] for e in failed],
+                [max(e["latency_s"], 1e-4) for e in failed],
+                linestyle="none",
+                marker="x",
+                markersize=3,
+                color="#d62728",
+                label=labels[3],
+            )
         _holder_band(ax, events, origin, labels[4])
         ax.axvline(fault_t, color="black", linestyle="--", linewidth=1)
-        ax.text(fault_t, 1.02, labels[2], transform=ax.get_xaxis_transform(), ha="center",
-                fontsize=8)
+        ax.text(
+            fault_t, 1.02, labels[2], transform=ax.get_xaxis_transform(), ha="center", fontsize=8
+        )
         ax.set_yscale("log")
         ax.set_ylabel(labels[1])
         ax.set_title(result["title"][lang], fontsize=10)
@@ -69,7 +86,20 @@ def _holder_band(ax: Any, events: list[dict[str, Any]], start: float, label: str
     names = sorted({n for _, h in changes for n in h})
     for (t0, held), (t1, _) in zip(changes, [*changes[1:], (end, frozenset())], strict=True):
         for node in held:
-            ax.axvspan(t0, t1, ymin=0.0, ymax=0.07,
-                       color=HOLDER_COLOURS[names.index(node) % len(HOLDER_COLOURS)], alpha=0.9)
-            ax.text((t0 + t1) / 2, 0.035, f"{label} {node}", transform=ax.get_xaxis_transform(),
-                    ha="center", va="center", fontsize=7)
+            ax.axvspan(
+                t0,
+                t1,
+                ymin=0.0,
+                ymax=0.07,
+                color=HOLDER_COLOURS[names.index(node) % len(HOLDER_COLOURS)],
+                alpha=0.9,
+            )
+            ax.text(
+                (t0 + t1) / 2,
+                0.035,
+                f"{label} {node}",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=7,
+            )

@@ -65,12 +65,25 @@ class LabStatus:
     def as_dict(self) -> dict[str, object]:
         holders = self.vip_holders
         return {
-            "lab": self.name, "backend": self.backend, "phase": self.phase, "vip": self.vip,
-            "vip_holder": holders[0] if len(holders) == 1 else None, "vip_holders": holders,
+            "lab": self.name,
+            "backend": self.backend,
+            "phase": self.phase,
+            "vip": self.vip,
+            "vip_holder": holders[0] if len(holders) == 1 else None,
+            "vip_holders": holders,
             "memory_kib": self.memory_kib,
-            "nodes": [{"name": n.name, "role": n.role, "address": n.address, "up": n.up,
-                       "daemons": n.daemons, "addresses": n.addresses,
-                       "vip": self.vip in n.addresses} for n in self.nodes],
+            "nodes": [
+                {
+                    "name": n.name,
+                    "role": n.role,
+                    "address": n.address,
+                    "up": n.up,
+                    "daemons": n.daemons,
+                    "addresses": n.addresses,
+                    "vip": self.vip in n.addresses,
+                }
+                for n in self.nodes
+            ],
         }
 
 
@@ -82,8 +95,9 @@ def resolve_name(name: str | None) -> str:
         return os.environ["LABTOOL_NAME"]
     labs = sorted(set(known_labs()) | procs.labs_running())
     if len(labs) > 1:
-        raise LabtoolError(f"several labs are on this machine ({', '.join(labs)}). "
-                           "Fix: say which with --name NAME")
+        raise LabtoolError(
+            f"several labs are on this machine ({', '.join(labs)}). Fix: say which with --name NAME"
+        )
     return labs[0] if labs else DEFAULT_LAB_NAME
 
 
@@ -91,20 +105,30 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
     state = LabState.load(name)
     if state is None:
         if procs.lab_marked(name):
-            raise LabtoolError(f"lab '{name}' was interrupted while it was being built. "
-                               f"Fix: labtool down --name {name}")
+            raise LabtoolError(
+                f"lab '{name}' was interrupted while it was being built. "
+                f"Fix: labtool down --name {name}"
+            )
         raise LabtoolError(f"lab '{name}' is not up. Fix: labtool up --name {name}")
     spec = parse_lab(state.lab, f"{lab_dir(name)}/state.json")
     return spec, state, backend_class(state.backend)(spec, state)
 
 
 def _lab_is_whole(state: LabState, backend: Backend) -> bool:
-    return state.phase == "up" and all(backend.node_status(n.name, addresses=False).up
-                                       for n in backend.spec.nodes)
+    return state.phase == "up" and all(
+        backend.node_status(n.name, addresses=False).up for n in backend.spec.nodes
+    )
 
 
-def up(spec: LabSpec, progress: Progress, *, backend_name: str = "netns", bare: bool = False,
-       wait_vip: bool = True, options: dict[str, str] | None = None) -> UpReport:
+def up(
+    spec: LabSpec,
+    progress: Progress,
+    *,
+    backend_name: str = "netns",
+    bare: bool = False,
+    wait_vip: bool = True,
+    options: dict[str, str] | None = None,
+) -> UpReport:
     """Build the lab on a backend (netns, or vagrant with options provider and box)."""
     if backend_name == "netns":
         doctor.require()
@@ -119,14 +143,24 @@ def up(spec: LabSpec, progress: Progress, *, backend_name: str = "netns", bare: 
             if _lab_is_whole(existing, backend):
                 report.already_up = True
                 return report
-            raise LabtoolError(f"lab '{spec.name}' exists but is not whole (an earlier up was "
-                               f"interrupted, or a node is down). Fix: labtool down --name "
-                               f"{spec.name}, then labtool up")
+            raise LabtoolError(
+                f"lab '{spec.name}' exists but is not whole (an earlier up was "
+                f"interrupted, or a node is down). Fix: labtool down --name "
+                f"{spec.name}, then labtool up"
+            )
         if procs.lab_marked(spec.name):
-            raise LabtoolError(f"lab '{spec.name}' has processes left from an interrupted up. "
-                               f"Fix: labtool down --name {spec.name}")
-        state = LabState(name=spec.name, backend=backend_name, lab=spec_to_dict(spec),
-                         bare=bare, created_at=time.time(), options=dict(options or {}))
+            raise LabtoolError(
+                f"lab '{spec.name}' has processes left from an interrupted up. "
+                f"Fix: labtool down --name {spec.name}"
+            )
+        state = LabState(
+            name=spec.name,
+            backend=backend_name,
+            lab=spec_to_dict(spec),
+            bare=bare,
+            created_at=time.time(),
+            options=dict(options or {}),
+        )
         state.save()
         try:
             backend = backend_class(backend_name)(spec, state)
@@ -140,8 +174,14 @@ def up(spec: LabSpec, progress: Progress, *, backend_name: str = "netns", bare: 
     return report
 
 
-def _build(spec: LabSpec, state: LabState, backend: Backend, progress: Progress, bare: bool,
-           report: UpReport) -> None:
+def _build(
+    spec: LabSpec,
+    state: LabState,
+    backend: Backend,
+    progress: Progress,
+    bare: bool,
+    report: UpReport,
+) -> None:
     if backend.name != "netns":
         _build_machines(spec, state, backend, progress, bare, report)
         return
@@ -162,8 +202,14 @@ def _build(spec: LabSpec, state: LabState, backend: Backend, progress: Progress,
     state.save()
 
 
-def _build_machines(spec: LabSpec, state: LabState, backend: Backend, progress: Progress,
-                    bare: bool, report: UpReport) -> None:
+def _build_machines(
+    spec: LabSpec,
+    state: LabState,
+    backend: Backend,
+    progress: Progress,
+    bare: bool,
+    report: UpReport,
+) -> None:
     """Machines that provision themselves over SSH (Vagrant): up, then converge."""
     from labtool.converge import converge
 
@@ -174,9 +220,13 @@ def _build_machines(spec: LabSpec, state: LabState, backend: Backend, progress: 
         transports = {n.name: backend.transport(n.name) for n in spec.nodes}
         changes = converge(spec, transports, progress.adaptation)
         for node in changes:
-            progress.step(f"{node.node} ({node.family}): " + (
-                "; ".join(node.recipe + [f"wrote {f}" for f in node.files] + node.services)
-                or "no change"))
+            progress.step(
+                f"{node.node} ({node.family}): "
+                + (
+                    "; ".join(node.recipe + [f"wrote {f}" for f in node.files] + node.services)
+                    or "no change"
+                )
+            )
     state.phase = "up"
     state.save()
 
@@ -184,8 +234,9 @@ def _build_machines(spec: LabSpec, state: LabState, backend: Backend, progress: 
 def systemctl(backend: Backend, node: Node, verb: str, service: str) -> None:
     result = backend.transport(node.name).run(["systemctl", verb, service], timeout_s=30)
     if not result.succeeded:
-        raise LabtoolError(f"{node.name}: systemctl {verb} {service} failed: "
-                           f"{result.describe_failure()}")
+        raise LabtoolError(
+            f"{node.name}: systemctl {verb} {service} failed: {result.describe_failure()}"
+        )
 
 
 def start_daemons(spec: LabSpec, backend: Backend, progress: Progress) -> None:
@@ -194,9 +245,11 @@ def start_daemons(spec: LabSpec, backend: Backend, progress: Progress) -> None:
     VRRP instance is counting down, as the lab's steps do: with the lab's equal priorities, two
     keepalived started together both become MASTER and the higher address (haproxy2) wins."""
     first, *others = spec.lb_start_order()
-    progress.step("starting apache2 on the web nodes, haproxy on the load balancers, "
-                  f"keepalived on {first.name} first"
-                  + (f", then on {', '.join(n.name for n in others)}" if others else ""))
+    progress.step(
+        "starting apache2 on the web nodes, haproxy on the load balancers, "
+        f"keepalived on {first.name} first"
+        + (f", then on {', '.join(n.name for n in others)}" if others else "")
+    )
 
     def start(node: Node) -> None:
         if node.role == "web":
@@ -219,15 +272,20 @@ def _wait_vrrp_counting(backend: Backend, node: Node, timeout_s: float = 5.0) ->
             return
         time.sleep(POLL_S / 2)
     log = transport.run(["tail", "-n", "5", "/var/log/keepalived.log"]).stdout.strip()
-    raise LabtoolError(f"{node.name}: keepalived did not start its VRRP instance within "
-                       f"{timeout_s:.0f} s. Its log says:\n{log}")
+    raise LabtoolError(
+        f"{node.name}: keepalived did not start its VRRP instance within "
+        f"{timeout_s:.0f} s. Its log says:\n{log}"
+    )
 
 
-def _wait_for_vip(spec: LabSpec, backend: Backend, progress: Progress, started: float,
-                  report: UpReport) -> None:
+def _wait_for_vip(
+    spec: LabSpec, backend: Backend, progress: Progress, started: float, report: UpReport
+) -> None:
     expected = max(spec.vrrp.startup_wait_s(n.priority or 100) for n in spec.by_role("lb"))
-    why = (f"waiting for VRRP: a starting keepalived holds the VIP back 3 x advert_int + skew "
-           f"= {expected:.2f} s")
+    why = (
+        f"waiting for VRRP: a starting keepalived holds the VIP back 3 x advert_int + skew "
+        f"= {expected:.2f} s"
+    )
     client = backend.transport(spec.client.name)
     deadline = time.monotonic() + expected + VIP_EXTRA_WAIT_S
     url = f"http://{spec.vip}/"
@@ -241,15 +299,20 @@ def _wait_for_vip(spec: LabSpec, backend: Backend, progress: Progress, started: 
         if answer.succeeded and answer.stdout.strip():
             report.vip_s = time.monotonic() - started
             report.first_answer = answer.stdout.strip()
-            holders = [n.name for n in spec.by_role("lb")
-                       if str(spec.vip) in backend.node_status(n.name).addresses]
+            holders = [
+                n.name
+                for n in spec.by_role("lb")
+                if str(spec.vip) in backend.node_status(n.name).addresses
+            ]
             report.vip_holder = holders[0] if len(holders) == 1 else None
             return
         time.sleep(POLL_S / 2)
-    raise LabtoolError(f"the VIP {spec.vip} did not answer HTTP from the client node within "
-                       f"{expected + VIP_EXTRA_WAIT_S:.1f} s. The lab stays up: look with "
-                       f"'labtool status' and 'labtool exec haproxy1 -- cat "
-                       f"/var/log/keepalived.log'")
+    raise LabtoolError(
+        f"the VIP {spec.vip} did not answer HTTP from the client node within "
+        f"{expected + VIP_EXTRA_WAIT_S:.1f} s. The lab stays up: look with "
+        f"'labtool status' and 'labtool exec haproxy1 -- cat "
+        f"/var/log/keepalived.log'"
+    )
 
 
 def status(name: str) -> LabStatus:
@@ -260,8 +323,14 @@ def status(name: str) -> LabStatus:
         nodes[node.name] = backend.node_status(node.name)
 
     for_each_node(spec.nodes, look)
-    return LabStatus(name, state.backend, state.phase, str(spec.vip),
-                     [nodes[n.name] for n in spec.nodes], backend.memory_kib())
+    return LabStatus(
+        name,
+        state.backend,
+        state.phase,
+        str(spec.vip),
+        [nodes[n.name] for n in spec.nodes],
+        backend.memory_kib(),
+    )
 
 
 def down(name: str) -> int | None:

@@ -16,18 +16,23 @@ def render(frame: Frame) -> Group:
     head = Text.assemble((f"{frame.scenario}", "bold"), f"  {frame.phase}  ", (clock, "bold"))
     vip = ", ".join(frame.vip_nodes) or "nobody"
     arp = ", ".join(frame.arp_nodes) or "-"
-    state = Text(f"VIP held by: {vip}   answering ARP: {arp}",
-                 style="bold red" if len(frame.vip_nodes) > 1 or len(frame.arp_nodes) > 1
-                 else "")
+    state = Text(
+        f"VIP held by: {vip}   answering ARP: {arp}",
+        style="bold red" if len(frame.vip_nodes) > 1 or len(frame.arp_nodes) > 1 else "",
+    )
     servers = Table(box=None, show_header=True, pad_edge=False)
     servers.add_column("HAProxy on")
     names = sorted({s for lb in frame.servers.values() for s in lb if s != "*"})
     for name in names:
         servers.add_column(name)
     for lb, statuses in sorted(frame.servers.items()):
-        servers.add_row(lb, *[Text(statuses.get(n, "-"),
-                                   style="green" if statuses.get(n) == "UP" else "red")
-                              for n in names])
+        servers.add_row(
+            lb,
+            *[
+                Text(statuses.get(n, "-"), style="green" if statuses.get(n) == "UP" else "red")
+                for n in names
+            ],
+        )
     stream = Text("requests: ")
     webs = sorted({r["node"] for r in frame.recent if r.get("node")})
     for request in frame.recent:
@@ -38,7 +43,8 @@ def render(frame: Frame) -> Group:
         elif request.get("status") == 200:
             stream.append("s", style="yellow")
         else:
-            stream.append("x" if not request.get("status") else str(request["status"])[0],
-                          style="bold red")
+            stream.append(
+                "x" if not request.get("status") else str(request["status"])[0], style="bold red"
+            )
     legend = Text("  (digit: web node that answered, s: slow, x: failed, 5: 5xx)", style="dim")
     return Group(head, state, servers, stream + legend)

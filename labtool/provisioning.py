@@ -80,16 +80,25 @@ def adaptations(spec: LabSpec, versions: Versions) -> list[Adaptation]:
     """The changes made to the lab's configs for these versions, with their reasons."""
     changes: list[Adaptation] = []
     if needs_frontend_bind(versions):
-        changes.append(Adaptation(
-            "/etc/haproxy/haproxy.cfg", "frontend  main *:80", "frontend  main\n    bind *:80",
-            f"HAProxy {versions.haproxy_text} refuses an address on the 'frontend' line "
-            "(\"please use the 'bind' keyword\"); HAProxy 1.5, the lab's, accepted it"))
+        changes.append(
+            Adaptation(
+                "/etc/haproxy/haproxy.cfg",
+                "frontend  main *:80",
+                "frontend  main\n    bind *:80",
+                f"HAProxy {versions.haproxy_text} refuses an address on the 'frontend' line "
+                "(\"please use the 'bind' keyword\"); HAProxy 1.5, the lab's, accepted it",
+            )
+        )
     if not keeps_lvs_sync(versions):
-        changes.append(Adaptation(
-            "/etc/keepalived/keepalived.conf", f"lvs_sync_daemon_interface {spec.nic}",
-            "(removed)",
-            f"keepalived {versions.keepalived_text} declares it deprecated and fails to start "
-            "where IPVS is absent; it syncs LVS connections, which HAProxy does not use"))
+        changes.append(
+            Adaptation(
+                "/etc/keepalived/keepalived.conf",
+                f"lvs_sync_daemon_interface {spec.nic}",
+                "(removed)",
+                f"keepalived {versions.keepalived_text} declares it deprecated and fails to start "
+                "where IPVS is absent; it syncs LVS connections, which HAProxy does not use",
+            )
+        )
     return changes
 
 
@@ -106,16 +115,24 @@ def render_node_files(spec: LabSpec, node: Node, versions: Versions) -> dict[str
     """Absolute path on the node -> content, for every file the node's role needs."""
     env = _environment()
     context = {
-        "spec": spec, "node": node, "nodes": spec.nodes, "webs": spec.by_role("web"),
-        "vrrp": spec.vrrp, "vip": spec.vip, "nic": spec.nic,
+        "spec": spec,
+        "node": node,
+        "nodes": spec.nodes,
+        "webs": spec.by_role("web"),
+        "vrrp": spec.vrrp,
+        "vip": spec.vip,
+        "nic": spec.nic,
         "broadcast": spec.subnet.broadcast_address,
-        "frontend_bind": needs_frontend_bind(versions), "lvs_sync": keeps_lvs_sync(versions),
-        "haproxy_version": versions.haproxy_text, "keepalived_version": versions.keepalived_text,
+        "frontend_bind": needs_frontend_bind(versions),
+        "lvs_sync": keeps_lvs_sync(versions),
+        "haproxy_version": versions.haproxy_text,
+        "keepalived_version": versions.keepalived_text,
     }
     files = {"/etc/hosts": env.get_template("hosts.j2").render(context)}
     if node.role == "lb":
-        files["/etc/keepalived/keepalived.conf"] = \
-            env.get_template("keepalived.conf.j2").render(context)
+        files["/etc/keepalived/keepalived.conf"] = env.get_template("keepalived.conf.j2").render(
+            context
+        )
         files["/etc/haproxy/haproxy.cfg"] = env.get_template("haproxy.cfg.j2").render(context)
     elif node.role == "web":
         files["/var/www/html/index.html"] = env.get_template("index.html.j2").render(context)
@@ -124,8 +141,11 @@ def render_node_files(spec: LabSpec, node: Node, versions: Versions) -> dict[str
 
 def render_hosts(spec: LabSpec, node: Node) -> str:
     """/etc/hosts alone (a bare node gets only this from labtool)."""
-    return _environment().get_template("hosts.j2").render(
-        {"node": node, "nodes": spec.nodes, "vip": spec.vip})
+    return (
+        _environment()
+        .get_template("hosts.j2")
+        .render({"node": node, "nodes": spec.nodes, "vip": spec.vip})
+    )
 
 
 # The lab's sysctl lines for the load balancers (seed: "Déploiement HAPROXY1 et HAPROXY2").

@@ -25,41 +25,46 @@ TEXT: dict[str, dict[str, str]] = {
         "row.web": "Perte du premier noeud WEB",
         "row.haproxy": "Perte du premier noeud HAPROXY",
         "expected.web": "HAProxy déclare {node} DOWN après {fall} contrôles échoués (inter "
-                        "{inter} s, délai de connexion {connect} s) : entre {dmin} et {dmax} s ; "
-                        "entre-temps les requêtes envoyées à {node} attendent ; ensuite {other} "
-                        "sert tout ; la VIP reste sur {holder}.",
+        "{inter} s, délai de connexion {connect} s) : entre {dmin} et {dmax} s ; "
+        "entre-temps les requêtes envoyées à {node} attendent ; ensuite {other} "
+        "sert tout ; la VIP reste sur {holder}.",
         "observed.web": "{node} déclaré DOWN par HAProxy en {detect} s ; {bad} requêtes en échec "
-                        "ou lentes (> {slow} s) entre-temps ; ensuite {after} requêtes, toutes "
-                        "servies par {served} ; la VIP est restée sur {holder}.",
+        "ou lentes (> {slow} s) entre-temps ; ensuite {after} requêtes, toutes "
+        "servies par {served} ; la VIP est restée sur {holder}.",
         "expected.haproxy": "La VIP {vip} passe sur {backup} après 3 x advert_int + skew, au "
-                            "plus {down} s sans annonce VRRP ({downmin} s au moins) ; coupure "
-                            "du service pendant ce temps, puis reprise via {backup}.",
+        "plus {down} s sans annonce VRRP ({downmin} s au moins) ; coupure "
+        "du service pendant ce temps, puis reprise via {backup}.",
         "observed.haproxy": "La VIP {vip} est passée sur {after} en {takeover} s (première "
-                            "annonce VRRP de {after} à {advert} s) ; coupure vue par le client : "
-                            "{outage} s ; {bad} requêtes perdues ou retardées.",
+        "annonce VRRP de {after} à {advert} s) ; coupure vue par le client : "
+        "{outage} s ; {bad} requêtes perdues ou retardées.",
         "missing": "(non mesuré : lancer « labtool scenario {name} »)",
         "questions": "Questions",
         "q1": "Est-ce que l'architecture déployée permet de faire du loadbalancing sur les deux "
-              "services WEB ?",
+        "services WEB ?",
         "a1": "Oui. Avant chaque panne, {total} requêtes du client vers http://{vip}/ : {split}"
-              ", en alternance (balance roundrobin).",
+        ", en alternance (balance roundrobin).",
         "q2": "Quel est le rôle du service Keepalived dans notre infrastructure ?",
         "a2": "Keepalived porte la VIP {vip} entre les deux load balancers avec VRRP : le "
-              "MASTER ({master}) envoie une annonce toutes les {interval} s (mesuré sur "
-              "{adverts} annonces) ; quand elles cessent, le BACKUP prend la VIP{takeover}. Le "
-              "load balancer n'est donc plus un point unique de défaillance.",
-        "a2.takeover": " : {value} s mesurées à la perte de haproxy1 (théorie : au plus {down}"
-                       " s)",
+        "MASTER ({master}) envoie une annonce toutes les {interval} s (mesuré sur "
+        "{adverts} annonces) ; quand elles cessent, le BACKUP prend la VIP{takeover}. Le "
+        "load balancer n'est donc plus un point unique de défaillance.",
+        "a2.takeover": " : {value} s mesurées à la perte de haproxy1 (théorie : au plus {down} s)",
         "q3": "Quel est le rôle du service HAPROXY dans notre infrastructure ?",
         "a3": "HAProxy reçoit les requêtes HTTP sur la VIP (port 80) et les répartit entre les "
-              "serveurs web ; il les contrôle (check toutes les {inter} s, fall {fall}) et écarte "
-              "un serveur perdu{detect}.",
+        "serveurs web ; il les contrôle (check toutes les {inter} s, fall {fall}) et écarte "
+        "un serveur perdu{detect}.",
         "a3.detect": " : {node} déclaré DOWN en {value} s (théorie : {dmin} à {dmax} s), puis "
-                     "{after} requêtes servies par {served}",
+        "{after} requêtes servies par {served}",
         "others": "Autres scénarios",
-        "scenario": "Scénario", "verdict": "Verdict", "fact": "Mesure", "expected": "Attendu",
-        "observed": "Obtenu", "timeline": "Chronologie", "log": "Journal des événements",
-        "pass": "réussi", "fail": "échoué",
+        "scenario": "Scénario",
+        "verdict": "Verdict",
+        "fact": "Mesure",
+        "expected": "Attendu",
+        "observed": "Obtenu",
+        "timeline": "Chronologie",
+        "log": "Journal des événements",
+        "pass": "réussi",
+        "fail": "échoué",
     },
     "en": {
         "title": "Cluster web: report measured by labtool",
@@ -68,39 +73,45 @@ TEXT: dict[str, dict[str, str]] = {
         "row.web": "Loss of the first WEB node",
         "row.haproxy": "Loss of the first HAPROXY node",
         "expected.web": "HAProxy marks {node} DOWN after {fall} failed checks (inter {inter} s, "
-                        "connect timeout {connect} s): between {dmin} and {dmax} s; meanwhile "
-                        "requests sent to {node} wait; then {other} serves everything; the VIP "
-                        "stays on {holder}.",
+        "connect timeout {connect} s): between {dmin} and {dmax} s; meanwhile "
+        "requests sent to {node} wait; then {other} serves everything; the VIP "
+        "stays on {holder}.",
         "observed.web": "{node} marked DOWN by HAProxy after {detect} s; {bad} requests failed "
-                        "or slow (> {slow} s) meanwhile; then {after} requests, all served by "
-                        "{served}; the VIP stayed on {holder}.",
+        "or slow (> {slow} s) meanwhile; then {after} requests, all served by "
+        "{served}; the VIP stayed on {holder}.",
         "expected.haproxy": "The VIP {vip} moves to {backup} after 3 x advert_int + skew, at most "
-                            "{down} s without a VRRP advert ({downmin} s at least); the service "
-                            "is down meanwhile, then back through {backup}.",
+        "{down} s without a VRRP advert ({downmin} s at least); the service "
+        "is down meanwhile, then back through {backup}.",
         "observed.haproxy": "The VIP {vip} moved to {after} in {takeover} s (first VRRP advert "
-                            "from {after} at {advert} s); outage seen by the client: {outage} s; "
-                            "{bad} requests lost or delayed.",
+        "from {after} at {advert} s); outage seen by the client: {outage} s; "
+        "{bad} requests lost or delayed.",
         "missing": "(not measured: run 'labtool scenario {name}')",
         "questions": "Questions",
         "q1": "Does the deployed architecture load-balance both WEB services?",
         "a1": "Yes. Before each fault, {total} requests from the client to http://{vip}/: {split}"
-              ", alternating (balance roundrobin).",
+        ", alternating (balance roundrobin).",
         "q2": "What is the role of Keepalived in our infrastructure?",
         "a2": "Keepalived holds the VIP {vip} between the two load balancers with VRRP: the "
-              "MASTER ({master}) sends an advert every {interval} s (measured over {adverts} "
-              "adverts); when they stop, the BACKUP takes the VIP{takeover}. The load balancer "
-              "is no longer a single point of failure.",
+        "MASTER ({master}) sends an advert every {interval} s (measured over {adverts} "
+        "adverts); when they stop, the BACKUP takes the VIP{takeover}. The load balancer "
+        "is no longer a single point of failure.",
         "a2.takeover": ": {value} s measured when haproxy1 was lost (theory: at most {down} s)",
         "q3": "What is the role of HAPROXY in our infrastructure?",
         "a3": "HAProxy receives the HTTP requests on the VIP (port 80) and spreads them over the "
-              "web servers; it checks them (every {inter} s, fall {fall}) and sets a lost server "
-              "aside{detect}.",
+        "web servers; it checks them (every {inter} s, fall {fall}) and sets a lost server "
+        "aside{detect}.",
         "a3.detect": ": {node} marked DOWN after {value} s (theory: {dmin} to {dmax} s), then "
-                     "{after} requests served by {served}",
+        "{after} requests served by {served}",
         "others": "Other scenarios",
-        "scenario": "Scenario", "verdict": "Verdict", "fact": "Measure", "expected": "Expected",
-        "observed": "Observed", "timeline": "Timeline", "log": "Event log",
-        "pass": "passed", "fail": "failed",
+        "scenario": "Scenario",
+        "verdict": "Verdict",
+        "fact": "Measure",
+        "expected": "Expected",
+        "observed": "Observed",
+        "timeline": "Timeline",
+        "log": "Event log",
+        "pass": "passed",
+        "fail": "failed",
     },
 }
 
@@ -112,8 +123,10 @@ def load_results(folder: Path) -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text())
         results[data["scenario"]] = data
     if not results:
-        raise LabtoolError("no scenario has been run on this lab yet. Fix: labtool scenario "
-                           "lose-web1 and labtool scenario lose-haproxy1 (or labtool tp)")
+        raise LabtoolError(
+            "no scenario has been run on this lab yet. Fix: labtool scenario "
+            "lose-web1 and labtool scenario lose-haproxy1 (or labtool tp)"
+        )
     return results
 
 
@@ -155,22 +168,39 @@ class Sheet:
             served = ", ".join(f"{k} ({v})" for k, v in m["served_after_detect"].items()) or "-"
             others = [k for k in m["served_before"] if k != node] or ["web2"]
             expected = self.t["expected.web"].format(
-                node=node, fall=int(th["haproxy_fall"]), inter=self.n(th["haproxy_inter_s"], 1),
+                node=node,
+                fall=int(th["haproxy_fall"]),
+                inter=self.n(th["haproxy_inter_s"], 1),
                 connect=self.n(th["haproxy_check_connect_s"], 1),
                 dmin=self.n(th["haproxy_detect_min_s"], 1),
-                dmax=self.n(th["haproxy_detect_max_s"], 1), other=", ".join(others),
-                holder=m["vip_holder_before"])
+                dmax=self.n(th["haproxy_detect_max_s"], 1),
+                other=", ".join(others),
+                holder=m["vip_holder_before"],
+            )
             observed = self.t["observed.web"].format(
-                node=node, detect=self.n(m["haproxy_detect_s"].get(node)), bad=bad,
-                slow=self.n(0.5, 1), after=sum(m["served_after_detect"].values()),
-                served=served, holder=m["vip_holder_after"])
+                node=node,
+                detect=self.n(m["haproxy_detect_s"].get(node)),
+                bad=bad,
+                slow=self.n(0.5, 1),
+                after=sum(m["served_after_detect"].values()),
+                served=served,
+                holder=m["vip_holder_after"],
+            )
         else:
             expected = self.t["expected.haproxy"].format(
-                vip=self.vip, backup="haproxy2", down=self.n(th["vrrp_master_down_s"]),
-                downmin=self.n(th["vrrp_master_down_min_s"]))
+                vip=self.vip,
+                backup="haproxy2",
+                down=self.n(th["vrrp_master_down_s"]),
+                downmin=self.n(th["vrrp_master_down_min_s"]),
+            )
             observed = self.t["observed.haproxy"].format(
-                vip=self.vip, after=m["vip_holder_after"], takeover=self.n(takeover_s(m)),
-                advert=self.n(m["advert_takeover_s"]), outage=self.n(m["outage_s"]), bad=bad)
+                vip=self.vip,
+                after=m["vip_holder_after"],
+                takeover=self.n(takeover_s(m)),
+                advert=self.n(m["advert_takeover_s"]),
+                outage=self.n(m["outage_s"]),
+                bad=bad,
+            )
         return label, expected, observed
 
     def answers(self) -> list[tuple[str, str]]:
@@ -180,58 +210,97 @@ class Sheet:
             for node, count in result["metrics"]["served_before"].items():
                 split[node] = split.get(node, 0) + count
         total = sum(split.values())
-        a1 = t["a1"].format(total=total, vip=self.vip,
-                            split=", ".join(f"{k} {v}" for k, v in sorted(split.items())))
+        a1 = t["a1"].format(
+            total=total, vip=self.vip, split=", ".join(f"{k} {v}" for k, v in sorted(split.items()))
+        )
         adverts = [r["metrics"] for r in results.values() if r["metrics"]["adverts"]]
         interval = adverts[0]["advert_interval_s"] if adverts else None
         lost = results.get("lose-haproxy1")
-        takeover = t["a2.takeover"].format(
-            value=self.n(takeover_s(lost["metrics"])),
-            down=self.n(lost["theory"]["vrrp_master_down_s"])) if lost else ""
-        a2 = t["a2"].format(vip=self.vip, master="haproxy1", interval=self.n(interval),
-                            adverts=sum(m["adverts"] for m in adverts), takeover=takeover)
+        takeover = (
+            t["a2.takeover"].format(
+                value=self.n(takeover_s(lost["metrics"])),
+                down=self.n(lost["theory"]["vrrp_master_down_s"]),
+            )
+            if lost
+            else ""
+        )
+        a2 = t["a2"].format(
+            vip=self.vip,
+            master="haproxy1",
+            interval=self.n(interval),
+            adverts=sum(m["adverts"] for m in adverts),
+            takeover=takeover,
+        )
         web = results.get("lose-web1")
         any_result = next(iter(results.values()))
-        detect = t["a3.detect"].format(
-            node="web1", value=self.n(web["metrics"]["haproxy_detect_s"].get("web1")),
-            dmin=self.n(web["theory"]["haproxy_detect_min_s"], 1),
-            dmax=self.n(web["theory"]["haproxy_detect_max_s"], 1),
-            after=sum(web["metrics"]["served_after_detect"].values()),
-            served=", ".join(web["metrics"]["served_after_detect"]) or "-") if web else ""
-        a3 = t["a3"].format(inter=self.n(any_result["theory"]["haproxy_inter_s"], 1),
-                            fall=int(any_result["theory"]["haproxy_fall"]), detect=detect)
+        detect = (
+            t["a3.detect"].format(
+                node="web1",
+                value=self.n(web["metrics"]["haproxy_detect_s"].get("web1")),
+                dmin=self.n(web["theory"]["haproxy_detect_min_s"], 1),
+                dmax=self.n(web["theory"]["haproxy_detect_max_s"], 1),
+                after=sum(web["metrics"]["served_after_detect"].values()),
+                served=", ".join(web["metrics"]["served_after_detect"]) or "-",
+            )
+            if web
+            else ""
+        )
+        a3 = t["a3"].format(
+            inter=self.n(any_result["theory"]["haproxy_inter_s"], 1),
+            fall=int(any_result["theory"]["haproxy_fall"]),
+            detect=detect,
+        )
         return [(t["q1"], a1), (t["q2"], a2), (t["q3"], a3)]
 
     def others(self) -> list[dict[str, Any]]:
-        return [r for name, r in sorted(self.results.items())
-                if name not in dict((s, k) for k, s in ROWS)]
+        return [
+            r
+            for name, r in sorted(self.results.items())
+            if name not in dict((s, k) for k, s in ROWS)
+        ]
 
 
 def markdown(sheet: Sheet, lab: str, figure_name: str | None) -> str:
     t = sheet.t
-    lines = [f"# {t['title']}", "", t["lab"].format(lab=lab, vip=sheet.vip,
-                                                    count=len(sheet.results)), "",
-             t["table"], "| --- | --- | --- |"]
+    lines = [
+        f"# {t['title']}",
+        "",
+        t["lab"].format(lab=lab, vip=sheet.vip, count=len(sheet.results)),
+        "",
+        t["table"],
+        "| --- | --- | --- |",
+    ]
     for kind, scenario in ROWS:
-        lines.append("| " + " | ".join(cell.replace("|", "/") for cell in
-                                       sheet.row(kind, scenario)) + " |")
+        lines.append(
+            "| " + " | ".join(cell.replace("|", "/") for cell in sheet.row(kind, scenario)) + " |"
+        )
     lines += ["", f"## {t['questions']}", ""]
     for question, answer in sheet.answers():
         lines += [f"**{question}**", "", answer, ""]
     lines += [f"## {t['scenario']}s", ""]
     for result in sorted(sheet.results.values(), key=lambda r: r["scenario"]):
-        lines += [f"### {result['title'][sheet.lang]} (`{result['scenario']}`) : "
-                  f"{t[result['verdict']]}", "", result["summary"].get(sheet.lang, ""), "",
-                  f"| {t['fact']} | {t['expected']} | {t['observed']} |", "| --- | --- | --- |"]
-        lines += [f"| {c['fact']} | {c['expected']} | {json.dumps(c['observed'])} |"
-                  for c in result["checks"]]
+        lines += [
+            f"### {result['title'][sheet.lang]} (`{result['scenario']}`) : {t[result['verdict']]}",
+            "",
+            result["summary"].get(sheet.lang, ""),
+            "",
+            f"| {t['fact']} | {t['expected']} | {t['observed']} |",
+            "| --- | --- | --- |",
+        ]
+        lines += [
+            f"| {c['fact']} | {c['expected']} | {json.dumps(c['observed'])} |"
+            for c in result["checks"]
+        ]
         lines.append("")
     if figure_name:
         lines += [f"## {t['timeline']}", "", f"![{t['timeline']}]({figure_name})", ""]
     lines += [f"## {t['log']}", ""]
     for result in sorted(sheet.results.values(), key=lambda r: r["scenario"]):
-        lines += [f"<details><summary>{result['scenario']} ({len(result['events'])})</summary>",
-                  "", "```"]
+        lines += [
+            f"<details><summary>{result['scenario']} ({len(result['events'])})</summary>",
+            "",
+            "```",
+        ]
         lines += [json.dumps(e, ensure_ascii=False) for e in result["events"]]
         lines += ["```", "", "</details>", ""]
     return "\n".join(lines)
@@ -240,41 +309,66 @@ def markdown(sheet: Sheet, lab: str, figure_name: str | None) -> str:
 def html_page(sheet: Sheet, lab: str, figure_png: bytes | None) -> str:
     t = sheet.t
     esc = html.escape
-    rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in sheet.row(k, s)) + "</tr>"
-                   for k, s in ROWS)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in sheet.row(k, s)) + "</tr>" for k, s in ROWS
+    )
     head = "".join(f"<th>{esc(c.strip())}</th>" for c in t["table"].strip("|").split("|"))
     answers = "".join(f"<h3>{esc(q)}</h3><p>{esc(a)}</p>" for q, a in sheet.answers())
     scenarios = ""
     for r in sorted(sheet.results.values(), key=lambda r: r["scenario"]):
-        checks = "".join(f"<tr><td>{esc(c['fact'])}</td><td>{esc(c['expected'])}</td>"
-                         f"<td>{esc(json.dumps(c['observed']))}</td></tr>" for c in r["checks"])
+        checks = "".join(
+            f"<tr><td>{esc(c['fact'])}</td><td>{esc(c['expected'])}</td>"
+            f"<td>{esc(json.dumps(c['observed']))}</td></tr>"
+            for c in r["checks"]
+        )
         log = esc("\n".join(json.dumps(e, ensure_ascii=False) for e in r["events"]))
-        scenarios += (f"<h3>{esc(r['title'][sheet.lang])} ({esc(r['scenario'])}): "
-                      f"{esc(t[r['verdict']])}</h3><p>{esc(r['summary'].get(sheet.lang, ''))}"
-                      f"</p><table><tr><th>{esc(t['fact'])}</th><th>{esc(t['expected'])}</th>"
-                      f"<th>{esc(t['observed'])}</th></tr>{checks}</table>"
-                      f"<details><summary>{esc(t['log'])}</summary><pre>{log}</pre></details>")
-    figure = (f"<h2>{esc(t['timeline'])}</h2><img alt='timeline' src='data:image/png;base64,"
-              f"{base64.b64encode(figure_png).decode()}'>") if figure_png else ""
-    return (f"<!DOCTYPE html><html lang='{sheet.lang}'><head><meta charset='utf-8'>"
-            f"<title>{esc(t['title'])}</title><style>body{{font-family:sans-serif;"
-            f"max-width:60em;margin:auto}}td,th{{border:1px solid #999;padding:4px;"
-            f"vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>"
-            f"<h1>{esc(t['title'])}</h1><p>{esc(t['lab'].format(lab=lab, vip=sheet.vip, count=len(sheet.results)))}</p>"  # noqa: E501
-            f"<table><tr>{head}</tr>{rows}</table><h2>{esc(t['questions'])}</h2>{answers}"
-            f"<h2>{esc(t['scenario'])}s</h2>{scenarios}{figure}</body></html>\n")
+        scenarios += (
+            f"<h3>{esc(r['title'][sheet.lang])} ({esc(r['scenario'])}): "
+            f"{esc(t[r['verdict']])}</h3><p>{esc(r['summary'].get(sheet.lang, ''))}"
+            f"</p><table><tr><th>{esc(t['fact'])}</th><th>{esc(t['expected'])}</th>"
+            f"<th>{esc(t['observed'])}</th></tr>{checks}</table>"
+            f"<details><summary>{esc(t['log'])}</summary><pre>{log}</pre></details>"
+        )
+    figure = (
+        (
+            f"<h2>{esc(t['timeline'])}</h2><img alt='timeline' src='data:image/png;base64,"
+            f"{base64.b64encode(figure_png).decode()}'>"
+        )
+        if figure_png
+        else ""
+    )
+    return (
+        f"<!DOCTYPE html><html lang='{sheet.lang}'><head><meta charset='utf-8'>"
+        f"<title>{esc(t['title'])}</title><style>body{{font-family:sans-serif;"
+        f"max-width:60em;margin:auto}}td,th{{border:1px solid #999;padding:4px;"
+        f"vertical-align:top}}table{{border-collapse:collapse}}</style></head><body>"
+        f"<h1>{esc(t['title'])}</h1><p>{esc(t['lab'].format(lab=lab, vip=sheet.vip, count=len(sheet.results)))}</p>"  # noqa: E501
+        f"<table><tr>{head}</tr>{rows}</table><h2>{esc(t['questions'])}</h2>{answers}"
+        f"<h2>{esc(t['scenario'])}s</h2>{scenarios}{figure}</body></html>\n"
+    )
 
 
-def build(results: dict[str, dict[str, Any]], lab: str, vip: str, fmt: str, lang: str,
-          output: Path | None) -> tuple[str, dict[str, bytes]]:
+def build(
+    results: dict[str, dict[str, Any]], lab: str, vip: str, fmt: str, lang: str, output: Path | None
+) -> tuple[str, dict[str, bytes]]:
     """The report's text, and the extra files (figure) to write beside it."""
     sheet = Sheet(results, lang, vip)
     if fmt == "json":
-        return json.dumps({"lab": lab, "vip": vip, "lang": lang,
-                           "table": [dict(zip(("event", "expected", "observed"),
-                                              sheet.row(k, s), strict=True)) for k, s in ROWS],
-                           "answers": [{"question": q, "answer": a} for q, a in sheet.answers()],
-                           "results": results}, indent=1, ensure_ascii=False), {}
+        return json.dumps(
+            {
+                "lab": lab,
+                "vip": vip,
+                "lang": lang,
+                "table": [
+                    dict(zip(("event", "expected", "observed"), sheet.row(k, s), strict=True))
+                    for k, s in ROWS
+                ],
+                "answers": [{"question": q, "answer": a} for q, a in sheet.answers()],
+                "results": results,
+            },
+            indent=1,
+            ensure_ascii=False,
+        ), {}
     from labtool.figure import timeline_png
 
     ordered = [results[s] for _, s in ROWS if s in results] + sheet.others()

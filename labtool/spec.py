@@ -28,9 +28,17 @@ ROLE_DAEMONS: dict[str, tuple[str, ...]] = {
 }
 
 DEFAULT_LAB_NAME = "tp"
-_ROLE_HINTS = {"loadbalancer": "lb", "load-balancer": "lb", "haproxy": "lb", "keepalived": "lb",
-               "webserver": "web", "apache": "web", "apache2": "web", "httpd": "web",
-               "probe": "client"}
+_ROLE_HINTS = {
+    "loadbalancer": "lb",
+    "load-balancer": "lb",
+    "haproxy": "lb",
+    "keepalived": "lb",
+    "webserver": "web",
+    "apache": "web",
+    "apache2": "web",
+    "httpd": "web",
+    "probe": "client",
+}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")  # also an interface name: at most 15 chars
 _LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
@@ -153,8 +161,11 @@ class FieldReader:
 
     def integer(self, value: Any, where: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(where, f"{value!r} is not a whole number from {low} to {high}",
-                            f"set a value from {low} to {high}")
+            raise self.fail(
+                where,
+                f"{value!r} is not a whole number from {low} to {high}",
+                f"set a value from {low} to {high}",
+            )
         return value
 
     def address(self, value: Any, where: str) -> ipaddress.IPv4Address:
@@ -162,8 +173,9 @@ class FieldReader:
         try:
             return ipaddress.IPv4Address(text)
         except ValueError:
-            raise self.fail(where, f"'{text}' is not an IPv4 address",
-                            'write an IPv4 address, e.g. "10.0.0.21"') from None
+            raise self.fail(
+                where, f"'{text}' is not an IPv4 address", 'write an IPv4 address, e.g. "10.0.0.21"'
+            ) from None
 
 
 def _table(reader: FieldReader, value: Any, where: str) -> Mapping[str, Any]:
@@ -177,25 +189,35 @@ def _merge_vrrp(reader: FieldReader, base: Vrrp, raw: Mapping[str, Any]) -> Vrrp
     changes: dict[str, Any] = {}
     if "virtual_router_id" in raw:
         changes["virtual_router_id"] = reader.integer(
-            raw["virtual_router_id"], "vrrp.virtual_router_id", 1, 255)
+            raw["virtual_router_id"], "vrrp.virtual_router_id", 1, 255
+        )
     if "advert_int" in raw:
         changes["advert_int"] = reader.integer(raw["advert_int"], "vrrp.advert_int", 1, 255)
     if "auth_type" in raw:
         auth_type = reader.string(raw["auth_type"], "vrrp.auth_type", 'use "PASS" or "AH"')
         if auth_type not in ("PASS", "AH"):
-            raise reader.fail("vrrp.auth_type", f"'{auth_type}' is not a keepalived auth_type",
-                              'use "PASS" or "AH"')
+            raise reader.fail(
+                "vrrp.auth_type",
+                f"'{auth_type}' is not a keepalived auth_type",
+                'use "PASS" or "AH"',
+            )
         changes["auth_type"] = auth_type
     if "auth_pass" in raw:
         auth_pass = reader.string(raw["auth_pass"], "vrrp.auth_pass", "write it in quotes")
         if not 1 <= len(auth_pass) <= 8 or not auth_pass.isprintable() or " " in auth_pass:
-            raise reader.fail("vrrp.auth_pass", "keepalived uses 1 to 8 printable characters, "
-                              "no spaces", "choose a shorter password, e.g. \"secret\"")
+            raise reader.fail(
+                "vrrp.auth_pass",
+                "keepalived uses 1 to 8 printable characters, no spaces",
+                'choose a shorter password, e.g. "secret"',
+            )
         changes["auth_pass"] = auth_pass
     if "track_haproxy" in raw:
         if not isinstance(raw["track_haproxy"], bool):
-            raise reader.fail("vrrp.track_haproxy", f"expected true or false, got "
-                              f"{raw['track_haproxy']!r}", "write true or false")
+            raise reader.fail(
+                "vrrp.track_haproxy",
+                f"expected true or false, got {raw['track_haproxy']!r}",
+                "write true or false",
+            )
         changes["track_haproxy"] = raw["track_haproxy"]
     return replace(base, **changes)
 
@@ -204,30 +226,48 @@ def _merge_node(reader: FieldReader, name: str, base: Node | None, raw: Mapping[
     where = f"[nodes.{name}]"
     reader.check_keys(raw, _NODE_KEYS, where)
     if not _NAME_RE.match(name):
-        raise reader.fail(where, f"'{name}' is not a valid node name",
-                          "use 1-15 lowercase letters, digits or '-', starting with a letter")
+        raise reader.fail(
+            where,
+            f"'{name}' is not a valid node name",
+            "use 1-15 lowercase letters, digits or '-', starting with a letter",
+        )
     if base is None and ("role" not in raw or "address" not in raw):
-        raise reader.fail(where, "a new node needs a role and an address",
-                          'add e.g. role = "web" and address = "10.0.0.23"')
+        raise reader.fail(
+            where,
+            "a new node needs a role and an address",
+            'add e.g. role = "web" and address = "10.0.0.23"',
+        )
     role = base.role if base else "web"
     if "role" in raw:
         text = reader.string(raw["role"], f"nodes.{name}.role", f"use one of {', '.join(ROLES)}")
         if text not in ROLES:
             close = _ROLE_HINTS.get(text.lower()) or next(
-                iter(difflib.get_close_matches(text, ROLES, n=1)), None)
+                iter(difflib.get_close_matches(text, ROLES, n=1)), None
+            )
             hint = f"did you mean '{close}'? " if close else ""
-            raise reader.fail(f"nodes.{name}.role", f"unknown role '{text}'",
-                              f"{hint}use one of {', '.join(ROLES)}")
+            raise reader.fail(
+                f"nodes.{name}.role",
+                f"unknown role '{text}'",
+                f"{hint}use one of {', '.join(ROLES)}",
+            )
         role = text
-    address = reader.address(raw["address"], f"nodes.{name}.address") if "address" in raw \
-        else base.address if base else ipaddress.IPv4Address(0)
+    address = (
+        reader.address(raw["address"], f"nodes.{name}.address")
+        if "address" in raw
+        else base.address
+        if base
+        else ipaddress.IPv4Address(0)
+    )
     state = base.state if base and base.role == role else None
     priority = base.priority if base and base.role == role else None
     if "state" in raw:
         text = reader.string(raw["state"], f"nodes.{name}.state", 'use "MASTER" or "BACKUP"')
         if text not in ("MASTER", "BACKUP"):
-            raise reader.fail(f"nodes.{name}.state", f"'{text}' is not a keepalived state",
-                              'use "MASTER" or "BACKUP"')
+            raise reader.fail(
+                f"nodes.{name}.state",
+                f"'{text}' is not a keepalived state",
+                'use "MASTER" or "BACKUP"',
+            )
         state = text  # type: ignore[assignment]
     if "priority" in raw:
         priority = reader.integer(raw["priority"], f"nodes.{name}.priority", 1, 255)
@@ -235,8 +275,11 @@ def _merge_node(reader: FieldReader, name: str, base: Node | None, raw: Mapping[
         state = state or "BACKUP"
         priority = priority or 100
     elif "state" in raw or "priority" in raw:
-        raise reader.fail(where, f"state and priority only apply to role 'lb', not '{role}'",
-                          "remove them or set role = \"lb\"")
+        raise reader.fail(
+            where,
+            f"state and priority only apply to role 'lb', not '{role}'",
+            'remove them or set role = "lb"',
+        )
     else:
         state, priority = None, None
     return Node(name, role, address, state, priority)
@@ -255,8 +298,11 @@ def parse_lab(data: Mapping[str, Any], source: str, base: LabSpec | None = None)
         try:
             changes["subnet"] = ipaddress.IPv4Network(text)
         except ValueError:
-            raise reader.fail("subnet", f"'{text}' is not an IPv4 network with its host bits "
-                              "zero", 'write e.g. "10.0.0.0/24"') from None
+            raise reader.fail(
+                "subnet",
+                f"'{text}' is not an IPv4 network with its host bits zero",
+                'write e.g. "10.0.0.0/24"',
+            ) from None
     if "vip" in data:
         changes["vip"] = reader.address(data["vip"], "vip")
     for key in ("nic", "box"):
@@ -267,8 +313,9 @@ def parse_lab(data: Mapping[str, Any], source: str, base: LabSpec | None = None)
     if "nodes" in data:
         nodes = {n.name: n for n in spec.nodes}
         for name, raw in _table(reader, data["nodes"], "nodes").items():
-            nodes[name] = _merge_node(reader, name, nodes.get(name),
-                                      _table(reader, raw, f"nodes.{name}"))
+            nodes[name] = _merge_node(
+                reader, name, nodes.get(name), _table(reader, raw, f"nodes.{name}")
+            )
         changes["nodes"] = tuple(nodes.values())
     merged = replace(spec, **changes)
     validate(merged, source)
@@ -283,16 +330,18 @@ def load_lab(path: Path | None, name: str | None = None) -> LabSpec:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise LabFileError(f"{path}: cannot read the lab file ({exc.strerror}). "
-                               "Fix: give the path of an existing TOML file") from None
+            raise LabFileError(
+                f"{path}: cannot read the lab file ({exc.strerror}). "
+                "Fix: give the path of an existing TOML file"
+            ) from None
         except UnicodeDecodeError:
-            raise LabFileError(f"{path}: not UTF-8 text. Fix: save the lab file as UTF-8") \
-                from None
+            raise LabFileError(f"{path}: not UTF-8 text. Fix: save the lab file as UTF-8") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise LabFileError(f"{path}: not valid TOML ({exc}). Fix: correct the syntax "
-                               "at that line") from None
+            raise LabFileError(
+                f"{path}: not valid TOML ({exc}). Fix: correct the syntax at that line"
+            ) from None
         spec = parse_lab(data, str(path))
     if name is not None:
         spec = replace(spec, name=name)
@@ -307,25 +356,40 @@ def validate(spec: LabSpec, source: str) -> None:
         return LabFileError(f"{source}: {where}: {problem}. Fix: {fix}")
 
     if not _LAB_NAME_RE.match(spec.name):
-        raise fail("name", f"'{spec.name}' is not a valid lab name",
-                   "use 1-24 lowercase letters, digits or '-'")
+        raise fail(
+            "name",
+            f"'{spec.name}' is not a valid lab name",
+            "use 1-24 lowercase letters, digits or '-'",
+        )
     if not _IFNAME_RE.match(spec.nic):
-        raise fail("nic", f"'{spec.nic}' is not a valid interface name",
-                   'use a name of at most 15 characters, e.g. "eth1"')
+        raise fail(
+            "nic",
+            f"'{spec.nic}' is not a valid interface name",
+            'use a name of at most 15 characters, e.g. "eth1"',
+        )
     hosts = spec.subnet
     if spec.subnet.prefixlen > 29:
         raise fail("subnet", f"{spec.subnet} is too small for a lab", "use a /24 or larger")
     if spec.subnet.is_loopback or spec.subnet.is_multicast or spec.subnet.is_link_local:
-        raise fail("subnet", f"{spec.subnet} is a reserved range", "use a private range, "
-                   'e.g. "10.0.0.0/24"')
+        raise fail(
+            "subnet",
+            f"{spec.subnet} is a reserved range",
+            'use a private range, e.g. "10.0.0.0/24"',
+        )
 
     def check_host(addr: ipaddress.IPv4Address, where: str) -> None:
         if addr not in hosts:
-            raise fail(where, f"{addr} is outside the subnet {hosts}",
-                       f"choose an address inside {hosts} or change 'subnet'")
+            raise fail(
+                where,
+                f"{addr} is outside the subnet {hosts}",
+                f"choose an address inside {hosts} or change 'subnet'",
+            )
         if addr in (hosts.network_address, hosts.broadcast_address):
-            raise fail(where, f"{addr} is the network or broadcast address of {hosts}",
-                       "choose a host address")
+            raise fail(
+                where,
+                f"{addr} is the network or broadcast address of {hosts}",
+                "choose a host address",
+            )
 
     check_host(spec.vip, "vip")
     if len(spec.nodes) > MAX_NODES:
@@ -335,16 +399,25 @@ def validate(spec: LabSpec, source: str) -> None:
         where = f"nodes.{node.name}.address"
         check_host(node.address, where)
         if node.address in used:
-            raise fail(where, f"{node.address} is already used by {used[node.address]}",
-                       f"give {node.name} a free address in {hosts}")
+            raise fail(
+                where,
+                f"{node.address} is already used by {used[node.address]}",
+                f"give {node.name} a free address in {hosts}",
+            )
         used[node.address] = node.name
     counts = {role: len(spec.by_role(role)) for role in ROLES}
     if counts["lb"] < 1 or counts["web"] < 1:
-        raise fail("nodes", "the lab needs at least one 'lb' node and one 'web' node",
-                   "add the missing node under [nodes.NAME]")
+        raise fail(
+            "nodes",
+            "the lab needs at least one 'lb' node and one 'web' node",
+            "add the missing node under [nodes.NAME]",
+        )
     if counts["client"] != 1:
-        raise fail("nodes", f"the lab needs exactly one 'client' node, found {counts['client']}",
-                   "keep one node with role = \"client\"")
+        raise fail(
+            "nodes",
+            f"the lab needs exactly one 'client' node, found {counts['client']}",
+            'keep one node with role = "client"',
+        )
 
 
 def spec_to_dict(spec: LabSpec) -> dict[str, Any]:
@@ -356,10 +429,17 @@ def spec_to_dict(spec: LabSpec) -> dict[str, Any]:
             entry.update(state=node.state, priority=node.priority)
         nodes[node.name] = entry
     return {
-        "name": spec.name, "subnet": str(spec.subnet), "vip": str(spec.vip), "nic": spec.nic,
+        "name": spec.name,
+        "subnet": str(spec.subnet),
+        "vip": str(spec.vip),
+        "nic": spec.nic,
         "box": spec.box,
-        "vrrp": {"virtual_router_id": spec.vrrp.virtual_router_id,
-                 "advert_int": spec.vrrp.advert_int, "auth_type": spec.vrrp.auth_type,
-                 "auth_pass": spec.vrrp.auth_pass, "track_haproxy": spec.vrrp.track_haproxy},
+        "vrrp": {
+            "virtual_router_id": spec.vrrp.virtual_router_id,
+            "advert_int": spec.vrrp.advert_int,
+            "auth_type": spec.vrrp.auth_type,
+            "auth_pass": spec.vrrp.auth_pass,
+            "track_haproxy": spec.vrrp.track_haproxy,
+        },
         "nodes": nodes,
     }

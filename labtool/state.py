@@ -66,8 +66,10 @@ class LabState:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise LabtoolError(f"{path}: unreadable lab state ({exc}). Fix: run "
-                               f"'labtool down --name {name}' to remove the lab") from None
+            raise LabtoolError(
+                f"{path}: unreadable lab state ({exc}). Fix: run "
+                f"'labtool down --name {name}' to remove the lab"
+            ) from None
         holders = {k: Holder(**v) for k, v in data.pop("holders", {}).items()}
         return cls(holders=holders, **data)
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from labtool.probes.recorder import Event
 
-SOURCES = {"vip_takeover_s": "address", "advert_takeover_s": "advert",
-           "arp_takeover_s": "arp"}
+SOURCES = {"vip_takeover_s": "address", "advert_takeover_s": "advert", "arp_takeover_s": "arp"}
 
 
 @dataclass
@@ -31,8 +30,14 @@ class Takeover:
     unseen: dict[str, str] = field(default_factory=dict)  # fact -> why it is null
 
 
-def measure(events: list[Event], fault_t: float, old: str | None, new: str | None,
-            holders_after: list[str], ip_to_node: dict[str, str]) -> Takeover:
+def measure(
+    events: list[Event],
+    fault_t: float,
+    old: str | None,
+    new: str | None,
+    holders_after: list[str],
+    ip_to_node: dict[str, str],
+) -> Takeover:
     """The takeover from the holder at the fault (`old`) to the one at the end (`new`, by
     address), each source on its own; reasons for the sources that saw nothing."""
     after = [e for e in events if e.t >= fault_t]
@@ -47,23 +52,27 @@ def measure(events: list[Event], fault_t: float, old: str | None, new: str | Non
     to = new if new and new != old else None
     if to is None and new is None and old is not None:
         # the address source saw no single holder: the others may still name the new one
-        named = {advert_from(e.data) for e in after if e.kind == "vrrp"} | \
-            {e.data.get("node") for e in after if e.kind == "arp" and e.data.get("gratuitous")}
+        named = {advert_from(e.data) for e in after if e.kind == "vrrp"} | {
+            e.data.get("node") for e in after if e.kind == "arp" and e.data.get("gratuitous")
+        }
         named -= {None, old}
         to = next(iter(named)) if len(named) == 1 else None
     found = Takeover(to)
     if to is None:
-        why = (f"no takeover: the VIP stayed on {old}" if new and new == old else
-               f"no single new holder seen after the fault: by address "
-               f"{holders_after or 'none'} at the end, and no advert or gratuitous ARP "
-               f"named one")
+        why = (
+            f"no takeover: the VIP stayed on {old}"
+            if new and new == old
+            else f"no single new holder seen after the fault: by address "
+            f"{holders_after or 'none'} at the end, and no advert or gratuitous ARP "
+            f"named one"
+        )
         found.unseen = dict.fromkeys([*SOURCES, "takeover_s"], why)
         return found
-    found.vip_takeover_s = first("vip", lambda d: d["action"] == "added" and d["node"] == to
-                                 and not d.get("initial"))  # a watcher's first look: no time
+    found.vip_takeover_s = first(
+        "vip", lambda d: d["action"] == "added" and d["node"] == to and not d.get("initial")
+    )  # a watcher's first look: no time
     found.advert_takeover_s = first("vrrp", lambda d: advert_from(d) == to)
-    found.arp_takeover_s = first("arp", lambda d: d.get("node") == to and
-                                 bool(d.get("gratuitous")))
+    found.arp_takeover_s = first("arp", lambda d: d.get("node") == to and bool(d.get("gratuitous")))
     for fact, source in SOURCES.items():
         value = getattr(found, fact)
         if value is None:
@@ -78,14 +87,22 @@ def measure(events: list[Event], fault_t: float, old: str | None, new: str | Non
 def _why(source: str, to: str, events: list[Event], after: list[Event]) -> str:
     if source == "address":
         return _why_address(to, events, after)
-    client = next((e for e in events if e.kind == "agent" and e.data.get("state") == "started"
-                   and "vrrp_group" in e.data), None)
+    client = next(
+        (
+            e
+            for e in events
+            if e.kind == "agent" and e.data.get("state") == "started" and "vrrp_group" in e.data
+        ),
+        None,
+    )
     if source == "advert":
         adverts = [e for e in after if e.kind == "vrrp"]
         if not adverts:
             group = client.data.get("vrrp_group") if client else "unknown"
-            return (f"no VRRP advert at all reached the client agent after the fault (its "
-                    f"multicast group: {group})")
+            return (
+                f"no VRRP advert at all reached the client agent after the fault (its "
+                f"multicast group: {group})"
+            )
         senders = sorted({str(e.data.get("node") or e.data["src"]) for e in adverts})
         return f"the client saw {len(adverts)} adverts, none from {to} (from: {senders})"
     garps = [e for e in after if e.kind == "arp" and e.data.get("gratuitous")]
@@ -93,8 +110,10 @@ def _why(source: str, to: str, events: list[Event], after: list[Event]) -> str:
         return "no gratuitous ARP for the VIP reached the client agent after the fault"
     unnamed = sorted({e.data["mac"] for e in garps if not e.data.get("node")})
     if unnamed:
-        return (f"gratuitous ARPs came from MACs no node is known by ({unnamed}): {to}'s MAC "
-                f"was not read")
+        return (
+            f"gratuitous ARPs came from MACs no node is known by ({unnamed}): {to}'s MAC "
+            f"was not read"
+        )
     return f"gratuitous ARPs came only from {sorted({e.data['node'] for e in garps})}"
 
 

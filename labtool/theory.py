@@ -52,8 +52,10 @@ class Theory:
     def haproxy_detect_min_s(self) -> float:
         """A lost web node is marked DOWN after `fall` failed checks; each fails after the
         check's connect timeout, and the next starts `inter` after the previous one ended."""
-        return self.haproxy_fall * self.haproxy_check_connect_s + \
-            (self.haproxy_fall - 1) * self.haproxy_inter_s
+        return (
+            self.haproxy_fall * self.haproxy_check_connect_s
+            + (self.haproxy_fall - 1) * self.haproxy_inter_s
+        )
 
     @property
     def haproxy_detect_max_s(self) -> float:
@@ -76,11 +78,22 @@ class Theory:
         return self.track_interval_s + self.vrrp_skew_s
 
     def values(self) -> dict[str, float]:
-        names = ("advert_int_s", "vrrp_skew_s", "vrrp_master_down_s", "vrrp_master_down_min_s",
-                 "track_interval_s", "track_failover_s", "haproxy_inter_s", "haproxy_fall",
-                 "haproxy_rise",
-                 "haproxy_check_connect_s", "haproxy_detect_s", "haproxy_detect_min_s",
-                 "haproxy_detect_max_s", "haproxy_recover_max_s")
+        names = (
+            "advert_int_s",
+            "vrrp_skew_s",
+            "vrrp_master_down_s",
+            "vrrp_master_down_min_s",
+            "track_interval_s",
+            "track_failover_s",
+            "haproxy_inter_s",
+            "haproxy_fall",
+            "haproxy_rise",
+            "haproxy_check_connect_s",
+            "haproxy_detect_s",
+            "haproxy_detect_min_s",
+            "haproxy_detect_max_s",
+            "haproxy_recover_max_s",
+        )
         return {name: round(float(getattr(self, name)), 4) for name in names}
 
 
@@ -121,6 +134,15 @@ def theory_from_configs(spec: LabSpec, keepalived: dict[str, str], haproxy_cfg: 
                 elif key == "rise":
                     rise = int(value)
     timeouts = dict(re.findall(r"^\s*timeout\s+(connect|check)\s+(\S+)", haproxy_cfg, re.M))
-    return Theory(advert, backup, master, track, interval, inter, fall, rise,
-                  _duration_s(timeouts.get("connect", "5s")),
-                  _duration_s(timeouts["check"]) if "check" in timeouts else None)
+    return Theory(
+        advert,
+        backup,
+        master,
+        track,
+        interval,
+        inter,
+        fall,
+        rise,
+        _duration_s(timeouts.get("connect", "5s")),
+        _duration_s(timeouts["check"]) if "check" in timeouts else None,
+    )

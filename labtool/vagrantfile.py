@@ -38,28 +38,53 @@ class _Machine:
 
 
 def template_path() -> Path:
-    for candidate in (package_file("").parent / "Vagrantfile.j2",
-                      package_file("_data") / "Vagrantfile.j2"):
+    for candidate in (
+        package_file("").parent / "Vagrantfile.j2",
+        package_file("_data") / "Vagrantfile.j2",
+    ):
         if candidate.is_file():
             return candidate
     raise FileNotFoundError("Vagrantfile.j2 is missing from the installation")
 
 
-def render(spec: LabSpec, options: VagrantOptions, lab_file: str | None = None,
-           include_client: bool = False) -> str:
+def render(
+    spec: LabSpec,
+    options: VagrantOptions,
+    lab_file: str | None = None,
+    include_client: bool = False,
+) -> str:
     """The Vagrantfile; with include_client, one more small VM for labtool's probes."""
     if options.provider not in PROVIDERS:
-        raise LabFileError(f"unknown provider '{options.provider}'. Fix: use one of "
-                           f"{', '.join(PROVIDERS)}")
-    machines = [_Machine(n.name, n.name.replace("-", "_"), str(n.address))
-                for n in spec.nodes if n.role != "client" or include_client]
+        raise LabFileError(
+            f"unknown provider '{options.provider}'. Fix: use one of {', '.join(PROVIDERS)}"
+        )
+    machines = [
+        _Machine(n.name, n.name.replace("-", "_"), str(n.address))
+        for n in spec.nodes
+        if n.role != "client" or include_client
+    ]
     path = template_path()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(path.parent)),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(path.parent)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
     return env.get_template(path.name).render(
-        spec=spec, nodes=machines, box=options.box, provider=options.provider,
-        gui=options.gui, libvirt_driver=options.libvirt_driver, memory_mb=options.memory_mb,
-        boot_timeout_s=options.boot_timeout_s, lab_file=lab_file,
-        libvirt_network=(',\n      libvirt__forward_mode: "none", libvirt__dhcp_enabled: false'
-                         if options.provider == "libvirt" else ""))
+        spec=spec,
+        nodes=machines,
+        box=options.box,
+        provider=options.provider,
+        gui=options.gui,
+        libvirt_driver=options.libvirt_driver,
+        memory_mb=options.memory_mb,
+        boot_timeout_s=options.boot_timeout_s,
+        lab_file=lab_file,
+        libvirt_network=(
+            ',\n      libvirt__forward_mode: "none", libvirt__dhcp_enabled: false'
+            if options.provider == "libvirt"
+            else ""
+        ),
+    )

@@ -21,7 +21,8 @@ def backend_class(name: str) -> type[Backend]:
     try:
         module_name, _, class_name = BACKENDS[name].rpartition(".")
     except KeyError:
-        raise LabFileError(f"unknown backend '{name}'. Fix: use one of "
-                           f"{', '.join(BACKENDS)}") from None
+        raise LabFileError(
+            f"unknown backend '{name}'. Fix: use one of {', '.join(BACKENDS)}"
+        ) from None
     cls: type[Backend] = getattr(importlib.import_module(module_name), class_name)
     return cls

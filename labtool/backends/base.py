@@ -52,7 +52,8 @@ class Backend(ABC):
         def read(node: Node) -> None:
             try:
                 found = self.transport(node.name).run(
-                    ["cat", f"/sys/class/net/{self.spec.nic}/address"], timeout_s=30)
+                    ["cat", f"/sys/class/net/{self.spec.nic}/address"], timeout_s=30
+                )
             except Exception:  # a node that is down has no transport: read it another time
                 return
             if found.succeeded and found.stdout.strip():
@@ -64,8 +65,13 @@ class Backend(ABC):
         return dict(self.state.macs)
 
     @abstractmethod
-    def create(self, files: Mapping[str, Mapping[str, str]],
-               sysctls: Mapping[str, Mapping[str, str]], *, copy_defaults: bool) -> None:
+    def create(
+        self,
+        files: Mapping[str, Mapping[str, str]],
+        sysctls: Mapping[str, Mapping[str, str]],
+        *,
+        copy_defaults: bool,
+    ) -> None:
         """Bring every node up with its files and network; save holders into the state."""
 
     @abstractmethod

@@ -66,8 +66,9 @@ class VagrantBackend(Backend):
         super().__init__(spec, state)
         self.root = lab_dir(spec.name) / VAGRANT_DIR
         options = state.options or {}
-        self.options = VagrantOptions(box=options.get("box", spec.box),
-                                      provider=options.get("provider", "virtualbox"))
+        self.options = VagrantOptions(
+            box=options.get("box", spec.box), provider=options.get("provider", "virtualbox")
+        )
         self._transports: dict[str, SshTransport] = {}
         self._states: dict[str, tuple[str, float]] = {}  # node -> (state, when)
         self._agent_copied: set[str] = set()
@@ -80,37 +81,49 @@ class VagrantBackend(Backend):
 
     def _vagrant(self) -> Any:
         if shutil.which("vagrant") is None:
-            raise EnvironmentProblem("vagrant is not installed. Fix: apt-get install -y "
-                                     "--no-install-recommends vagrant, then labtool doctor "
-                                     "--backend vagrant")
+            raise EnvironmentProblem(
+                "vagrant is not installed. Fix: apt-get install -y "
+                "--no-install-recommends vagrant, then labtool doctor "
+                "--backend vagrant"
+            )
         import vagrant
 
-        return vagrant.Vagrant(root=str(self.root), env=vagrant_env(),  # type: ignore[no-untyped-call]
-                               quiet_stdout=True, quiet_stderr=False)
+        return vagrant.Vagrant(
+            root=str(self.root),
+            env=vagrant_env(),  # type: ignore[no-untyped-call]
+            quiet_stdout=True,
+            quiet_stderr=False,
+        )
 
     def _stream(self, lines: Iterator[str]) -> None:
         try:
             for line in lines:
                 self.on_line(line.rstrip())
         except subprocess.CalledProcessError as exc:
-            raise LabtoolError(f"'{' '.join(map(str, exc.cmd))}' failed (exit "
-                               f"{exc.returncode}); its output is above") from None
+            raise LabtoolError(
+                f"'{' '.join(map(str, exc.cmd))}' failed (exit "
+                f"{exc.returncode}); its output is above"
+            ) from None
 
     def machines(self) -> list[str]:
         return [n.name for n in self.spec.nodes]
 
-    def create(self, files: Mapping[str, Mapping[str, str]],
-               sysctls: Mapping[str, Mapping[str, str]], *, copy_defaults: bool) -> None:
+    def create(
+        self,
+        files: Mapping[str, Mapping[str, str]],
+        sysctls: Mapping[str, Mapping[str, str]],
+        *,
+        copy_defaults: bool,
+    ) -> None:
         """Render and validate the Vagrantfile, then `vagrant up` every machine (progress
         streamed per machine). Files and daemons are provisioning's job, not this one."""
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "Vagrantfile").write_text(render(self.spec, self.options,
-                                                      include_client=True))
-        checked = runner.run(["vagrant", "validate"], env=vagrant_env(), timeout_s=300,
-                             cwd=self.root)
+        (self.root / "Vagrantfile").write_text(render(self.spec, self.options, include_client=True))
+        checked = runner.run(
+            ["vagrant", "validate"], env=vagrant_env(), timeout_s=300, cwd=self.root
+        )
         if not checked.succeeded:
-            raise LabtoolError(f"the rendered Vagrantfile is invalid: "
-                               f"{checked.describe_failure()}")
+            raise LabtoolError(f"the rendered Vagrantfile is invalid: {checked.describe_failure()}")
         self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
 
     def target(self, node: str) -> SshTarget:
@@ -165,8 +178,13 @@ class VagrantBackend(Backend):
     def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
         """The machine's state, then its daemons (and addresses) in one SSH round trip."""
         spec_node = self.spec.node(node)
-        status = NodeStatus(node, spec_node.role, str(spec_node.address), up=False,
-                            daemons=dict.fromkeys(ROLE_DAEMONS[spec_node.role], False))
+        status = NodeStatus(
+            node,
+            spec_node.role,
+            str(spec_node.address),
+            up=False,
+            daemons=dict.fromkeys(ROLE_DAEMONS[spec_node.role], False),
+        )
         if self.machine_state(node) != "running":
             return status
         status.up = True
@@ -215,8 +233,9 @@ class VagrantBackend(Backend):
 
     def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
         self._drop(node)
-        self._stream(self._vagrant().up(vm_name=node, provider=self.options.provider,
-                                        stream_output=True))
+        self._stream(
+            self._vagrant().up(vm_name=node, provider=self.options.provider, stream_output=True)
+        )
         self._states.pop(node, None)
 
     def agent_program(self, node: str) -> list[str]:
@@ -241,12 +260,14 @@ class VagrantBackend(Backend):
             others = [str(self.spec.node(n).address) for n in nodes if n != node]
             if cut:
                 for address in others:
-                    self.transport(node).run(["iptables", "-I", "INPUT", "-s", address, "-p",
-                                              "vrrp", "-j", "DROP"])
+                    self.transport(node).run(
+                        ["iptables", "-I", "INPUT", "-s", address, "-p", "vrrp", "-j", "DROP"]
+                    )
             else:
                 for address in others:
-                    self.transport(node).run(["iptables", "-D", "INPUT", "-s", address, "-p",
-                                              "vrrp", "-j", "DROP"])
+                    self.transport(node).run(
+                        ["iptables", "-D", "INPUT", "-s", address, "-p", "vrrp", "-j", "DROP"]
+                    )
 
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
         self.spec.node(node)
@@ -267,11 +288,14 @@ class VagrantBackend(Backend):
         root = lab_dir(lab) / VAGRANT_DIR
         machines = 0
         if (root / "Vagrantfile").exists():
-            done = runner.run(["vagrant", "destroy", "-f"], env=vagrant_env(), timeout_s=1800,
-                              cwd=root)
+            done = runner.run(
+                ["vagrant", "destroy", "-f"], env=vagrant_env(), timeout_s=1800, cwd=root
+            )
             if not done.succeeded:
-                raise LabtoolError(f"vagrant destroy failed, the lab's folder {root} is kept: "
-                                   f"{done.describe_failure()}")
+                raise LabtoolError(
+                    f"vagrant destroy failed, the lab's folder {root} is kept: "
+                    f"{done.describe_failure()}"
+                )
             machines = done.stdout.count("Destroying VM") or done.stdout.count("Deleting")
         folder = lab_dir(lab)
         if folder.exists():

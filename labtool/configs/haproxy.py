@@ -11,26 +11,57 @@ from dataclasses import dataclass, field
 
 from labtool.configs.common import Finding, decode, is_binary
 
-SECTIONS = frozenset({
-    "global", "defaults", "frontend", "backend", "listen", "peers", "resolvers", "userlist",
-    "program", "cache", "http-errors", "ring", "mailers", "crt-store", "traces", "log-forward",
-    "fcgi-app", "dynamic-update", "acme", "namespace_list",
-})
+SECTIONS = frozenset(
+    {
+        "global",
+        "defaults",
+        "frontend",
+        "backend",
+        "listen",
+        "peers",
+        "resolvers",
+        "userlist",
+        "program",
+        "cache",
+        "http-errors",
+        "ring",
+        "mailers",
+        "crt-store",
+        "traces",
+        "log-forward",
+        "fcgi-app",
+        "dynamic-update",
+        "acme",
+        "namespace_list",
+    }
+)
 PROXIES = frozenset({"defaults", "frontend", "backend", "listen"})
 # Keywords HAProxy 2.x removed or refuses, with what replaces them.
 REMOVED = {
-    "contimeout": "timeout connect", "clitimeout": "timeout client",
-    "srvtimeout": "timeout server", "redispatch": "option redispatch",
-    "block": "http-request deny if ...", "reqadd": "http-request add-header",
-    "reqrep": "http-request replace-header / replace-path", "reqdel": "http-request del-header",
-    "reqirep": "http-request replace-header", "reqidel": "http-request del-header",
-    "reqdeny": "http-request deny", "reqideny": "http-request deny",
-    "reqallow": "http-request allow", "reqiallow": "http-request allow",
-    "reqpass": "(remove it)", "reqtarpit": "http-request tarpit",
-    "reqitarpit": "http-request tarpit", "rspadd": "http-response add-header",
-    "rsprep": "http-response replace-header", "rspdel": "http-response del-header",
-    "rspirep": "http-response replace-header", "rspidel": "http-response del-header",
-    "rspdeny": "http-response deny", "rspideny": "http-response deny",
+    "contimeout": "timeout connect",
+    "clitimeout": "timeout client",
+    "srvtimeout": "timeout server",
+    "redispatch": "option redispatch",
+    "block": "http-request deny if ...",
+    "reqadd": "http-request add-header",
+    "reqrep": "http-request replace-header / replace-path",
+    "reqdel": "http-request del-header",
+    "reqirep": "http-request replace-header",
+    "reqidel": "http-request del-header",
+    "reqdeny": "http-request deny",
+    "reqideny": "http-request deny",
+    "reqallow": "http-request allow",
+    "reqiallow": "http-request allow",
+    "reqpass": "(remove it)",
+    "reqtarpit": "http-request tarpit",
+    "reqitarpit": "http-request tarpit",
+    "rspadd": "http-response add-header",
+    "rsprep": "http-response replace-header",
+    "rspdel": "http-response del-header",
+    "rspirep": "http-response replace-header",
+    "rspidel": "http-response del-header",
+    "rspdeny": "http-response deny",
+    "rspideny": "http-response deny",
 }
 PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_-]*>")
 
@@ -150,14 +181,25 @@ def parse_haproxy(data: bytes | str, path: str = "haproxy.cfg") -> HaproxyConfig
     """Parse haproxy.cfg; never raises on its content."""
     config = HaproxyConfig(path)
 
-    def find(rule: str, severity: str, message: str, line: int | None, explanation: str = "",
-             fix: str = "") -> None:
+    def find(
+        rule: str,
+        severity: str,
+        message: str,
+        line: int | None,
+        explanation: str = "",
+        fix: str = "",
+    ) -> None:
         config.findings.append(Finding(rule, severity, message, path, line, explanation, fix))
 
     if isinstance(data, bytes):
         if is_binary(data):
-            find("HA-SYNTAX", "error", "not a text file (binary content)", None,
-                 fix="hand in the haproxy.cfg text file")
+            find(
+                "HA-SYNTAX",
+                "error",
+                "not a text file (binary content)",
+                None,
+                fix="hand in the haproxy.cfg text file",
+            )
             return config
         data = decode(data)
     current: Section | None = None
@@ -165,8 +207,13 @@ def parse_haproxy(data: bytes | str, path: str = "haproxy.cfg") -> HaproxyConfig
     for number, raw in enumerate(data.splitlines(), 1):
         words, problem = words_of(raw)
         if problem:
-            find("HA-SYNTAX", "error", f"{problem}: {raw.strip()[:80]}", number,
-                 fix="close the quote")
+            find(
+                "HA-SYNTAX",
+                "error",
+                f"{problem}: {raw.strip()[:80]}",
+                number,
+                fix="close the quote",
+            )
         if not words:
             continue
         keyword = words[0]
@@ -186,22 +233,43 @@ def parse_haproxy(data: bytes | str, path: str = "haproxy.cfg") -> HaproxyConfig
             current = Section(keyword, name, words[2:] if name else words[1:], path, number)
             config.sections.append(current)
             if keyword in ("frontend", "backend", "listen") and not name:
-                find("HA-SYNTAX", "error", f"'{keyword}' has no name", number,
-                     fix=f"name it: {keyword} NAME")
+                find(
+                    "HA-SYNTAX",
+                    "error",
+                    f"'{keyword}' has no name",
+                    number,
+                    fix=f"name it: {keyword} NAME",
+                )
             continue
         if current is None:
-            find("HA-SYNTAX", "error", f"'{raw.strip()[:80]}' is outside any section", number,
-                 "HAProxy refuses a directive before the first section keyword",
-                 "move it under global, defaults, frontend, backend or listen")
+            find(
+                "HA-SYNTAX",
+                "error",
+                f"'{raw.strip()[:80]}' is outside any section",
+                number,
+                "HAProxy refuses a directive before the first section keyword",
+                "move it under global, defaults, frontend, backend or listen",
+            )
             continue
         current.lines.append(Line(words, path, number, bool(depth)))
         if keyword in REMOVED and current.kind != "global":
-            find("HA-REMOVED", "warning", f"'{keyword}' is 1.x syntax that HAProxy 2.x refuses",
-                 number, "HAProxy 2.1 removed it", f"use '{REMOVED[keyword]}'")
+            find(
+                "HA-REMOVED",
+                "warning",
+                f"'{keyword}' is 1.x syntax that HAProxy 2.x refuses",
+                number,
+                "HAProxy 2.1 removed it",
+                f"use '{REMOVED[keyword]}'",
+            )
         for word in words[1:]:
             if PLACEHOLDER.fullmatch(word) or (PLACEHOLDER.search(word) and ":" in word):
-                find("HA-PLACEHOLDER", "error", f"'{keyword}' still has the placeholder "
-                     f"'{word}'", number, fix="replace it with a real value")
+                find(
+                    "HA-PLACEHOLDER",
+                    "error",
+                    f"'{keyword}' still has the placeholder '{word}'",
+                    number,
+                    fix="replace it with a real value",
+                )
                 break
     for number in depth:
         find("HA-SYNTAX", "error", "'.if' is never closed by '.endif'", number)
@@ -209,9 +277,14 @@ def parse_haproxy(data: bytes | str, path: str = "haproxy.cfg") -> HaproxyConfig
         seen: dict[str, int] = {}
         for server in section.servers():
             if server.words[1] in seen:
-                find("HA-DUP-SERVER", "error", f"server name '{server.words[1]}' is used twice "
-                     f"in {section.kind} {section.name} (line {seen[server.words[1]]} too)",
-                     server.line, "HAProxy refuses two servers with one name in a backend",
-                     "give each server its own name")
+                find(
+                    "HA-DUP-SERVER",
+                    "error",
+                    f"server name '{server.words[1]}' is used twice "
+                    f"in {section.kind} {section.name} (line {seen[server.words[1]]} too)",
+                    server.line,
+                    "HAProxy refuses two servers with one name in a backend",
+                    "give each server its own name",
+                )
             seen.setdefault(server.words[1], server.line)
     return config

@@ -14,35 +14,131 @@ from labtool.configs.common import Finding, Resolver, decode, is_binary
 
 MAX_INCLUDE_DEPTH = 8
 
-TOP_LEVEL = frozenset({
-    "global_defs", "vrrp_instance", "vrrp_sync_group", "vrrp_script", "vrrp_track_file",
-    "track_file", "vrrp_track_process", "track_process", "virtual_server",
-    "virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "include",
-    "linkbeat_interfaces", "net_namespace", "net_namespace_ipvs", "garp_group", "bfd_instance",
-    "instance", "use_pid_dir", "namespace_with_ipsets", "vrrp_garp_interval",
-    "vrrp_gna_interval", "vrrp_track_interface", "vrrp_netlink_cmd_rcv_bufs",
-    "local_address_group", "sorry_server", "real_server", "track_bfd",
-})
-INSTANCE = frozenset({
-    "state", "interface", "virtual_router_id", "priority", "advert_int", "authentication",
-    "virtual_ipaddress", "virtual_ipaddress_excluded", "track_script", "track_interface",
-    "track_process", "track_file", "track_bfd", "track_group", "nopreempt", "preempt_delay",
-    "preempt", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify",
-    "notify_master_rx_lower_pri", "notify_deleted", "smtp_alert", "lvs_sync_daemon_interface",
-    "mcast_src_ip", "unicast_src_ip", "unicast_peer", "unicast_ttl", "unicast_fault_no_peer",
-    "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
-    "garp_master_refresh_repeat", "garp_lower_prio_delay", "garp_lower_prio_repeat",
-    "garp_interval", "gna_interval", "garp_extra_if", "dont_track_primary", "version",
-    "use_vmac", "vmac_xmit_base", "native_ipv6", "accept", "no_accept", "strict_mode",
-    "virtual_routes", "virtual_rules", "debug", "skip_check_adv_addr", "check_unicast_src",
-    "promote_secondaries", "kernel_rx_buf_size", "down_timer_adverts", "lower_prio_no_advert",
-    "higher_prio_send_advert", "old_unicast_checksum", "vrrp_version", "use_ipvlan",
-    "track_interface_weight", "track_src_ip", "no_accept_mode", "dont_send_advert",
-    "mcast_dst_ip", "ttl", "interface_up_delay", "notify_priority_changes", "sync_group",
-    "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "label", "virtual_ipaddress_ex",
-})
-SCRIPT = frozenset({"script", "interval", "timeout", "weight", "rise", "fall", "user",
-                    "init_fail", "weight_reverse"})
+TOP_LEVEL = frozenset(
+    {
+        "global_defs",
+        "vrrp_instance",
+        "vrrp_sync_group",
+        "vrrp_script",
+        "vrrp_track_file",
+        "track_file",
+        "vrrp_track_process",
+        "track_process",
+        "virtual_server",
+        "virtual_server_group",
+        "static_ipaddress",
+        "static_routes",
+        "static_rules",
+        "include",
+        "linkbeat_interfaces",
+        "net_namespace",
+        "net_namespace_ipvs",
+        "garp_group",
+        "bfd_instance",
+        "instance",
+        "use_pid_dir",
+        "namespace_with_ipsets",
+        "vrrp_garp_interval",
+        "vrrp_gna_interval",
+        "vrrp_track_interface",
+        "vrrp_netlink_cmd_rcv_bufs",
+        "local_address_group",
+        "sorry_server",
+        "real_server",
+        "track_bfd",
+    }
+)
+INSTANCE = frozenset(
+    {
+        "state",
+        "interface",
+        "virtual_router_id",
+        "priority",
+        "advert_int",
+        "authentication",
+        "virtual_ipaddress",
+        "virtual_ipaddress_excluded",
+        "track_script",
+        "track_interface",
+        "track_process",
+        "track_file",
+        "track_bfd",
+        "track_group",
+        "nopreempt",
+        "preempt_delay",
+        "preempt",
+        "notify_master",
+        "notify_backup",
+        "notify_fault",
+        "notify_stop",
+        "notify",
+        "notify_master_rx_lower_pri",
+        "notify_deleted",
+        "smtp_alert",
+        "lvs_sync_daemon_interface",
+        "mcast_src_ip",
+        "unicast_src_ip",
+        "unicast_peer",
+        "unicast_ttl",
+        "unicast_fault_no_peer",
+        "garp_master_delay",
+        "garp_master_repeat",
+        "garp_master_refresh",
+        "garp_master_refresh_repeat",
+        "garp_lower_prio_delay",
+        "garp_lower_prio_repeat",
+        "garp_interval",
+        "gna_interval",
+        "garp_extra_if",
+        "dont_track_primary",
+        "version",
+        "use_vmac",
+        "vmac_xmit_base",
+        "native_ipv6",
+        "accept",
+        "no_accept",
+        "strict_mode",
+        "virtual_routes",
+        "virtual_rules",
+        "debug",
+        "skip_check_adv_addr",
+        "check_unicast_src",
+        "promote_secondaries",
+        "kernel_rx_buf_size",
+        "down_timer_adverts",
+        "lower_prio_no_advert",
+        "higher_prio_send_advert",
+        "old_unicast_checksum",
+        "vrrp_version",
+        "use_ipvlan",
+        "track_interface_weight",
+        "track_src_ip",
+        "no_accept_mode",
+        "dont_send_advert",
+        "mcast_dst_ip",
+        "ttl",
+        "interface_up_delay",
+        "notify_priority_changes",
+        "sync_group",
+        "vrrp_garp_master_delay",
+        "vrrp_garp_master_repeat",
+        "label",
+        "virtual_ipaddress_ex",
+    }
+)
+SCRIPT = frozenset(
+    {
+        "script",
+        "interval",
+        "timeout",
+        "weight",
+        "rise",
+        "fall",
+        "user",
+        "init_fail",
+        "weight_reverse",
+    }
+)
 
 
 @dataclass
@@ -78,8 +174,9 @@ class Statement:
         return self.args[0] if self.args else ""
 
     def words(self) -> list[str]:
-        return [c.keyword for c in self.children or []] + \
-            [a for c in self.children or [] for a in c.args]
+        return [c.keyword for c in self.children or []] + [
+            a for c in self.children or [] for a in c.args
+        ]
 
 
 @dataclass
@@ -151,20 +248,34 @@ class _Reader:
         self.config = KeepalivedConfig(path)
         self.resolver = resolver
 
-    def find(self, rule: str, severity: str, message: str, file: str, line: int | None,
-             explanation: str = "", fix: str = "") -> None:
-        self.config.findings.append(Finding(rule, severity, message, file, line, explanation,
-                                            fix))
+    def find(
+        self,
+        rule: str,
+        severity: str,
+        message: str,
+        file: str,
+        line: int | None,
+        explanation: str = "",
+        fix: str = "",
+    ) -> None:
+        self.config.findings.append(Finding(rule, severity, message, file, line, explanation, fix))
 
-    def lines(self, path: str, text: str, depth: int) -> Iterator[tuple[str, int, list[str],
-                                                                        str | None]]:
+    def lines(
+        self, path: str, text: str, depth: int
+    ) -> Iterator[tuple[str, int, list[str], str | None]]:
         """(file, line, words, condition) per line, includes read in place."""
         self.config.files.append(path)
         for number, raw in enumerate(text.splitlines(), 1):
             words, open_quote = _tokens(raw)
             if open_quote:
-                self.find("KA-SYNTAX", "error", f"a quoted string is not closed: {raw.strip()}",
-                          path, number, fix='close the string with "')
+                self.find(
+                    "KA-SYNTAX",
+                    "error",
+                    f"a quoted string is not closed: {raw.strip()}",
+                    path,
+                    number,
+                    fix='close the string with "',
+                )
             condition = None
             if words and words[0].startswith("@") and len(words[0]) > 1:
                 condition = words.pop(0)[1:]
@@ -173,22 +284,33 @@ class _Reader:
                 continue
             yield path, number, words, condition
 
-    def include(self, path: str, number: int, args: list[str], depth: int) -> Iterator[
-            tuple[str, int, list[str], str | None]]:
+    def include(
+        self, path: str, number: int, args: list[str], depth: int
+    ) -> Iterator[tuple[str, int, list[str], str | None]]:
         if not args:
             self.find("KA-INCLUDE", "error", "'include' without a file", path, number)
             return
         if depth >= MAX_INCLUDE_DEPTH:
-            self.find("KA-INCLUDE", "error", f"include {args[0]}: includes nested more than "
-                      f"{MAX_INCLUDE_DEPTH} deep (a loop?)", path, number)
+            self.find(
+                "KA-INCLUDE",
+                "error",
+                f"include {args[0]}: includes nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)",
+                path,
+                number,
+            )
             return
         found = self.resolver(args[0], path) if self.resolver else None
         if not found:
-            self.find("KA-INCLUDE", "warning", f"include {args[0]}: no such file here, its "
-                      "statements were not read", path, number,
-                      "keepalived reads included files at start-up; a missing one is ignored "
-                      "or stops it, depending on the version",
-                      f"hand in {args[0]} too, or put its statements in {path}")
+            self.find(
+                "KA-INCLUDE",
+                "warning",
+                f"include {args[0]}: no such file here, its statements were not read",
+                path,
+                number,
+                "keepalived reads included files at start-up; a missing one is ignored "
+                "or stops it, depending on the version",
+                f"hand in {args[0]} too, or put its statements in {path}",
+            )
             return
         for included, text in found:
             yield from self.lines(included, text, depth + 1)
@@ -206,31 +328,59 @@ class _Reader:
                     continue
                 made = None
                 if pending:
-                    made = Statement(pending[0], pending[1:], path, number,
-                                     [] if word == OPEN else None, condition)
+                    made = Statement(
+                        pending[0],
+                        pending[1:],
+                        path,
+                        number,
+                        [] if word == OPEN else None,
+                        condition,
+                    )
                     stack[-1].add(made)
                     pending, last = [], made
                 if word == OPEN:
-                    if made is None and last is not None and last.children is None and \
-                            last in (stack[-1].children or []):
+                    if (
+                        made is None
+                        and last is not None
+                        and last.children is None
+                        and last in (stack[-1].children or [])
+                    ):
                         last.children = []  # `{` on the line after its keyword
                         made = last
                     if made is None:
-                        self.find("KA-SYNTAX", "error", "'{' with no keyword before it",
-                                  path, number, fix="put the block's keyword before '{'")
+                        self.find(
+                            "KA-SYNTAX",
+                            "error",
+                            "'{' with no keyword before it",
+                            path,
+                            number,
+                            fix="put the block's keyword before '{'",
+                        )
                         made = Statement("", [], path, number, [])
                     stack.append(made)
                     last = None
                 elif word == CLOSE:
                     if len(stack) == 1:
-                        self.find("KA-SYNTAX", "error", "'}' closes no block", path, number,
-                                  fix="remove this '}' or the one that closed the block early")
+                        self.find(
+                            "KA-SYNTAX",
+                            "error",
+                            "'}' closes no block",
+                            path,
+                            number,
+                            fix="remove this '}' or the one that closed the block early",
+                        )
                     else:
                         last = stack.pop()
         for block in stack[1:]:
-            self.find("KA-SYNTAX", "error", f"'{block.keyword} {{' is never closed",
-                      block.file, block.line, "keepalived reads the rest of the file as part "
-                      "of this block", "add the missing '}'")
+            self.find(
+                "KA-SYNTAX",
+                "error",
+                f"'{block.keyword} {{' is never closed",
+                block.file,
+                block.line,
+                "keepalived reads the rest of the file as part of this block",
+                "add the missing '}'",
+            )
         self.config.statements = root.children or []
         self.check_keywords()
         return self.config
@@ -238,9 +388,15 @@ class _Reader:
     def check_keywords(self) -> None:
         for statement in walk(self.config.statements):
             if any(a.startswith("//") for a in statement.args):
-                self.find("KA-SYNTAX", "warning", f"'{statement.keyword}' has '//' text after "
-                          "it: keepalived has no '//' comments, it reads those words as values",
-                          statement.file, statement.line, fix="start comments with # or !")
+                self.find(
+                    "KA-SYNTAX",
+                    "warning",
+                    f"'{statement.keyword}' has '//' text after "
+                    "it: keepalived has no '//' comments, it reads those words as values",
+                    statement.file,
+                    statement.line,
+                    fix="start comments with # or !",
+                )
         for statement in self.config.statements:
             if statement.keyword.startswith("$") or statement.keyword.startswith("~"):
                 continue  # keepalived's parameter definitions and sequences
@@ -249,20 +405,29 @@ class _Reader:
             elif statement.keyword in ("vrrp_instance", "vrrp_script"):
                 known = INSTANCE if statement.keyword == "vrrp_instance" else SCRIPT
                 if statement.children is None:
-                    self.find("KA-SYNTAX", "error", f"'{statement.keyword} {statement.name}' "
-                              "has no '{ ... }' block", statement.file, statement.line)
+                    self.find(
+                        "KA-SYNTAX",
+                        "error",
+                        f"'{statement.keyword} {statement.name}' has no '{{ ... }}' block",
+                        statement.file,
+                        statement.line,
+                    )
                 for child in statement.children or []:
                     if child.keyword not in known and not child.keyword.startswith("$"):
                         self.unknown(child, known, f"in {statement.keyword} {statement.name}")
 
     def unknown(self, statement: Statement, known: frozenset[str], where: str) -> None:
         close = difflib.get_close_matches(statement.keyword, sorted(known), n=1, cutoff=0.75)
-        self.find("KA-UNKNOWN", "warning",
-                  f"unknown keyword '{statement.keyword[:60]}' {where}",
-                  statement.file, statement.line,
-                  "keepalived ignores (or refuses) a keyword it does not know, and the setting "
-                  "you meant does not apply",
-                  f"did you mean '{close[0]}'?" if close else "remove the line or fix it")
+        self.find(
+            "KA-UNKNOWN",
+            "warning",
+            f"unknown keyword '{statement.keyword[:60]}' {where}",
+            statement.file,
+            statement.line,
+            "keepalived ignores (or refuses) a keyword it does not know, and the setting "
+            "you meant does not apply",
+            f"did you mean '{close[0]}'?" if close else "remove the line or fix it",
+        )
 
 
 def walk(statements: list[Statement]) -> Iterator[Statement]:
@@ -271,14 +436,21 @@ def walk(statements: list[Statement]) -> Iterator[Statement]:
         yield from walk(statement.children or [])
 
 
-def parse_keepalived(data: bytes | str, path: str = "keepalived.conf",
-                     resolver: Resolver | None = None) -> KeepalivedConfig:
+def parse_keepalived(
+    data: bytes | str, path: str = "keepalived.conf", resolver: Resolver | None = None
+) -> KeepalivedConfig:
     """Parse keepalived.conf; never raises on its content."""
     reader = _Reader(path, resolver)
     if isinstance(data, bytes):
         if is_binary(data):
-            reader.find("KA-SYNTAX", "error", "not a text file (binary content)", path, None,
-                        fix="hand in the keepalived.conf text file")
+            reader.find(
+                "KA-SYNTAX",
+                "error",
+                "not a text file (binary content)",
+                path,
+                None,
+                fix="hand in the keepalived.conf text file",
+            )
             return reader.config
         data = decode(data)
     return reader.parse(data)

@@ -23,8 +23,9 @@ def read_node_file(backend: Backend, node: str, path: str) -> bytes | None:
     return done.stdout.encode() if done.succeeded else None
 
 
-def gather(spec: LabSpec, backend: Backend, report: str | None,
-           extras: dict[str, bytes]) -> dict[str, bytes]:
+def gather(
+    spec: LabSpec, backend: Backend, report: str | None, extras: dict[str, bytes]
+) -> dict[str, bytes]:
     """relative path -> content: each node's lab files, then report.md and its figure."""
     files: dict[str, bytes] = {}
     for node in spec.nodes:
@@ -42,8 +43,10 @@ def write(files: dict[str, bytes], output: Path) -> str:
     """Write the files as a folder, a .tar.gz or a .zip (by output's name), atomically: an
     existing output is never overwritten, a failed write leaves nothing."""
     if output.exists() or output.is_symlink():
-        raise LabtoolError(f"{output} already exists; collect never overwrites. Fix: remove it "
-                           "or choose another -o")
+        raise LabtoolError(
+            f"{output} already exists; collect never overwrites. Fix: remove it "
+            "or choose another -o"
+        )
     name = output.name.lower()
     output.parent.mkdir(parents=True, exist_ok=True)
     if name.endswith((".tar.gz", ".tgz")):

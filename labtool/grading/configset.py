@@ -47,9 +47,12 @@ class ConfigSet:
         return found
 
 
-def from_nodes(spec: LabSpec, read: Reader, lister: Lister | None = None,
-               label: Callable[[str, str], str] = lambda node, path: f"{node}{path}") -> \
-        ConfigSet:
+def from_nodes(
+    spec: LabSpec,
+    read: Reader,
+    lister: Lister | None = None,
+    label: Callable[[str, str], str] = lambda node, path: f"{node}{path}",
+) -> ConfigSet:
     """The lab's files by node: keepalived.conf and haproxy.cfg on each load balancer,
     index.html on each web node; `include`s read through the same reader."""
     configs = ConfigSet()
@@ -58,38 +61,53 @@ def from_nodes(spec: LabSpec, read: Reader, lister: Lister | None = None,
             data = read(lb.name, path)
             name = label(lb.name, path)
             if data is None:
-                configs.missing.append(Finding(
-                    ("KA-MISSING" if kind == "keepalived" else "HA-MISSING"), "error",
-                    f"{name} is missing", name, None,
-                    f"{lb.name} needs {path} for the lab", f"hand in {name}"))
+                configs.missing.append(
+                    Finding(
+                        ("KA-MISSING" if kind == "keepalived" else "HA-MISSING"),
+                        "error",
+                        f"{name} is missing",
+                        name,
+                        None,
+                        f"{lb.name} needs {path} for the lab",
+                        f"hand in {name}",
+                    )
+                )
                 continue
             configs.raw[name] = data
             if kind == "keepalived":
                 configs.keepalived[lb.name] = parse_keepalived(
-                    data, name, _resolver(lb.name, read, lister, label))
+                    data, name, _resolver(lb.name, read, lister, label)
+                )
             else:
                 configs.haproxy[lb.name] = parse_haproxy(data, name)
     for web in spec.by_role("web"):
         data = read(web.name, INDEX_HTML)
         name = label(web.name, INDEX_HTML)
         if data is None:
-            configs.missing.append(Finding(
-                "WEB-PAGE-MISSING", "error", f"{name} is missing", name, None,
-                "each web node serves its own page, so that the answers show which one served",
-                f'echo "test {web.name}" > {INDEX_HTML} on {web.name}'))
+            configs.missing.append(
+                Finding(
+                    "WEB-PAGE-MISSING",
+                    "error",
+                    f"{name} is missing",
+                    name,
+                    None,
+                    "each web node serves its own page, so that the answers show which one served",
+                    f'echo "test {web.name}" > {INDEX_HTML} on {web.name}',
+                )
+            )
         else:
             configs.pages[web.name] = decode(data[:MAX_FILE_BYTES])
             configs.page_files[web.name] = name
     return configs
 
 
-def _resolver(node: str, read: Reader, lister: Lister | None,
-              label: Callable[[str, str], str]) -> Callable[[str, str], list[tuple[str, str]] |
-                                                            None]:
+def _resolver(
+    node: str, read: Reader, lister: Lister | None, label: Callable[[str, str], str]
+) -> Callable[[str, str], list[tuple[str, str]] | None]:
     def resolve(pattern: str, including: str) -> list[tuple[str, str]] | None:
         # `including` is a label (node + path): take the node's path back out of it.
         prefix = label(node, "")
-        inside = including[len(prefix):] if including.startswith(prefix) else including
+        inside = including[len(prefix) :] if including.startswith(prefix) else including
         wanted = include_candidates(pattern, inside if inside.startswith("/") else "/" + inside)
         paths = lister(node, wanted) if lister and any(c in wanted for c in "*?[") else [wanted]
         found = []
@@ -98,6 +116,7 @@ def _resolver(node: str, read: Reader, lister: Lister | None,
             if data is not None:
                 found.append((label(node, path), decode(data[:MAX_FILE_BYTES])))
         return found or None
+
     return resolve
 
 
@@ -130,8 +149,11 @@ def folder_reader(root: Path) -> tuple[Reader, Lister]:
         if folder is None or not folder.is_dir():
             return []
         name = posixpath.basename(pattern)
-        return [posixpath.join(posixpath.dirname(pattern), p.name) for p in folder.iterdir()
-                if fnmatch.fnmatch(p.name, name) and not p.is_symlink()]
+        return [
+            posixpath.join(posixpath.dirname(pattern), p.name)
+            for p in folder.iterdir()
+            if fnmatch.fnmatch(p.name, name) and not p.is_symlink()
+        ]
 
     return read, lister
 
@@ -139,12 +161,15 @@ def folder_reader(root: Path) -> tuple[Reader, Lister]:
 def sniff(data: bytes) -> str | None:
     """keepalived or haproxy, from a file's content (for files named on the command line)."""
     text = decode(data[:65536])
-    keepalived = sum(text.count(k) for k in ("vrrp_instance", "global_defs", "vrrp_script",
-                                             "virtual_server"))
-    words = [line.split()[0] for line in text.splitlines() if line.strip()
-             and not line.lstrip().startswith("#")]
-    haproxy = sum(1 for w in words if w in ("global", "defaults", "frontend", "backend",
-                                            "listen"))
+    keepalived = sum(
+        text.count(k) for k in ("vrrp_instance", "global_defs", "vrrp_script", "virtual_server")
+    )
+    words = [
+        line.split()[0]
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    haproxy = sum(1 for w in words if w in ("global", "defaults", "frontend", "backend", "listen"))
     if keepalived > haproxy:
         return "keepalived"
     if haproxy:
@@ -162,29 +187,47 @@ def from_files(paths: list[Path]) -> ConfigSet:
             with path.open("rb") as handle:
                 data = handle.read(MAX_FILE_BYTES)
         except OSError as exc:
-            configs.missing.append(Finding("FILE-UNREADABLE", "error", f"{name} cannot be "
-                                           f"read: {exc.strerror}", name))
+            configs.missing.append(
+                Finding("FILE-UNREADABLE", "error", f"{name} cannot be read: {exc.strerror}", name)
+            )
             continue
-        kind = "keepalived" if "keepalived" in path.name else \
-            "haproxy" if "haproxy" in path.name else sniff(data)
+        kind = (
+            "keepalived"
+            if "keepalived" in path.name
+            else "haproxy"
+            if "haproxy" in path.name
+            else sniff(data)
+        )
         configs.raw[name] = data
         if kind == "keepalived":
             configs.keepalived[name] = parse_keepalived(data, name, _file_resolver(path))
         elif kind == "haproxy":
             configs.haproxy[name] = parse_haproxy(data, name)
         else:
-            configs.missing.append(Finding(
-                "FILE-UNKNOWN", "error", f"{name} is neither a keepalived nor an HAProxy "
-                "config", name, None, fix="name it keepalived.conf or haproxy.cfg"))
+            configs.missing.append(
+                Finding(
+                    "FILE-UNKNOWN",
+                    "error",
+                    f"{name} is neither a keepalived nor an HAProxy config",
+                    name,
+                    None,
+                    fix="name it keepalived.conf or haproxy.cfg",
+                )
+            )
     return configs
 
 
 def _file_resolver(path: Path) -> Callable[[str, str], list[tuple[str, str]] | None]:
     def resolve(pattern: str, including: str) -> list[tuple[str, str]] | None:
         base = Path(including).parent
-        matches = sorted(base.glob(pattern)) if not Path(pattern).is_absolute() else \
-            sorted(Path(pattern).parent.glob(Path(pattern).name))
-        found = [(str(m), decode(m.read_bytes()[:MAX_FILE_BYTES])) for m in matches[:64]
-                 if m.is_file()]
+        matches = (
+            sorted(base.glob(pattern))
+            if not Path(pattern).is_absolute()
+            else sorted(Path(pattern).parent.glob(Path(pattern).name))
+        )
+        found = [
+            (str(m), decode(m.read_bytes()[:MAX_FILE_BYTES])) for m in matches[:64] if m.is_file()
+        ]
         return found or None
+
     return resolve

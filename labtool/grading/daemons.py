@@ -26,13 +26,19 @@ FRONTEND_ADDRESS = re.compile(r"^(\s*)(frontend|listen)(\s+)(\S+)\s+([^\s#]*:\d[
 
 CHECK_TIMEOUT_S = 20.0
 IFNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
-HAPROXY_LINE = re.compile(r"^\[(ALERT|WARNING|NOTICE)\]\s*(?:\(\d+\))?\s*:\s*(?:\w+\s*:\s*)?"
-                          r"(?:parsing \[(?P<file>[^\]]+):(?P<line>\d+)\]\s*:\s*)?(?P<msg>.*)$",
-                          re.I)
+HAPROXY_LINE = re.compile(
+    r"^\[(ALERT|WARNING|NOTICE)\]\s*(?:\(\d+\))?\s*:\s*(?:\w+\s*:\s*)?"
+    r"(?:parsing \[(?P<file>[^\]]+):(?P<line>\d+)\]\s*:\s*)?(?P<msg>.*)$",
+    re.I,
+)
 KEEPALIVED_LINE = re.compile(r"^\((?P<file>[^:]+): Line (?P<line>\d+)\)\s*(?P<msg>.*)$")
 SEVERITY = {"ALERT": "error", "WARNING": "warning", "NOTICE": "info"}
-NOISE = ("haproxy version is", "path to executable is", "Fatal errors found",
-         "Error(s) found in configuration file")
+NOISE = (
+    "haproxy version is",
+    "path to executable is",
+    "Fatal errors found",
+    "Error(s) found in configuration file",
+)
 
 
 def _unshare() -> list[str]:
@@ -44,9 +50,15 @@ def _unshare() -> list[str]:
 def _no_namespace(label: str, tool: str, stderr: str) -> list[Finding]:
     """A check that could not even start its namespace says so, as a note."""
     if stderr.startswith("unshare:"):
-        return [Finding(tool, "info", f"{'haproxy -c' if tool == 'HA-DAEMON' else 'keepalived -t'}"
-                        f" not run: no throwaway network namespace here ({stderr.strip()[:120]})",
-                        label)]
+        return [
+            Finding(
+                tool,
+                "info",
+                f"{'haproxy -c' if tool == 'HA-DAEMON' else 'keepalived -t'}"
+                f" not run: no throwaway network namespace here ({stderr.strip()[:120]})",
+                label,
+            )
+        ]
     return []
 
 
@@ -54,12 +66,15 @@ def daemon_checks(configs: ConfigSet, nic: str) -> list[Finding]:
     found: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="labtool-lint-") as folder:
         for haproxy in configs.haproxy.values():
-            found += haproxy_check(haproxy.file, configs.raw.get(haproxy.file) or b"",
-                                   Path(folder))
+            found += haproxy_check(haproxy.file, configs.raw.get(haproxy.file) or b"", Path(folder))
         for keepalived in configs.keepalived.values():
-            found += keepalived_check(keepalived.file, keepalived,
-                                      configs.raw.get(keepalived.file) or b"", nic,
-                                      Path(folder))
+            found += keepalived_check(
+                keepalived.file,
+                keepalived,
+                configs.raw.get(keepalived.file) or b"",
+                nic,
+                Path(folder),
+            )
     return found
 
 
@@ -67,12 +82,17 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
     if shutil.which("haproxy") is None:
         return []
     if re.search(rb"^\s*lua-(load|prepend-path|load-per-thread)\b", data, re.M):
-        return [Finding("HA-DAEMON", "info", "haproxy -c not run: the config loads Lua, which "
-                        "the check would execute", label)]
+        return [
+            Finding(
+                "HA-DAEMON",
+                "info",
+                "haproxy -c not run: the config loads Lua, which the check would execute",
+                label,
+            )
+        ]
     path = folder / "haproxy.cfg"
     path.write_bytes(data)
-    done = runner.run([*_unshare(), "haproxy", "-c", "-f", str(path)],
-                      timeout_s=CHECK_TIMEOUT_S)
+    done = runner.run([*_unshare(), "haproxy", "-c", "-f", str(path)], timeout_s=CHECK_TIMEOUT_S)
     if skipped := _no_namespace(label, "HA-DAEMON", done.stderr):
         return skipped
     found: list[Finding] = []
@@ -80,25 +100,44 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
         match = HAPROXY_LINE.match(line.strip())
         if not match or any(n in line for n in NOISE):
             continue
-        found.append(Finding("HA-DAEMON", SEVERITY[match[1]], f"haproxy -c: {match['msg']}",
-                             label, int(match["line"]) if match["line"] else None))
+        found.append(
+            Finding(
+                "HA-DAEMON",
+                SEVERITY[match[1]],
+                f"haproxy -c: {match['msg']}",
+                label,
+                int(match["line"]) if match["line"] else None,
+            )
+        )
     if not done.succeeded and not any(f.severity == "error" for f in found):
-        found.append(Finding("HA-DAEMON", "error", f"haproxy -c refused the file: "
-                             f"{done.describe_failure()[:300]}", label))
+        found.append(
+            Finding(
+                "HA-DAEMON",
+                "error",
+                f"haproxy -c refused the file: {done.describe_failure()[:300]}",
+                label,
+            )
+        )
     return found
 
 
-def keepalived_check(label: str, config: KeepalivedConfig, data: bytes, nic: str,
-                     folder: Path) -> list[Finding]:
+def keepalived_check(
+    label: str, config: KeepalivedConfig, data: bytes, nic: str, folder: Path
+) -> list[Finding]:
     if shutil.which("keepalived") is None:
         return []
     nics = {nic} | {i.value("interface") or nic for i in config.instances()}
     nics = {n for n in nics if IFNAME.match(n)}
     path = folder / "keepalived.conf"
     path.write_bytes(data)
-    script = "set -e\n" + "".join(
-        f"ip link add {n} type veth peer name ltpeer{i}\nip link set {n} up\n"
-        for i, n in enumerate(sorted(nics))) + f'exec keepalived -t -l -n -f "{path}"\n'
+    script = (
+        "set -e\n"
+        + "".join(
+            f"ip link add {n} type veth peer name ltpeer{i}\nip link set {n} up\n"
+            for i, n in enumerate(sorted(nics))
+        )
+        + f'exec keepalived -t -l -n -f "{path}"\n'
+    )
     done = runner.run([*_unshare(), "sh", "-c", script], timeout_s=CHECK_TIMEOUT_S)
     if skipped := _no_namespace(label, "KA-DAEMON", done.stderr):
         return skipped
@@ -108,17 +147,23 @@ def keepalived_check(label: str, config: KeepalivedConfig, data: bytes, nic: str
         match = KEEPALIVED_LINE.match(line)
         if match:
             text = match["msg"].strip()
-            severity = "warning" if re.search(r"deprecated|ignoring|Please use", text) \
-                else "error"
+            severity = "warning" if re.search(r"deprecated|ignoring|Please use", text) else "error"
             if found and found[-1].line == int(match["line"]) and text.startswith("Please"):
                 continue  # the second line of a two-line message
-            found.append(Finding("KA-DAEMON", severity, f"keepalived -t: {text}", label,
-                                 int(match["line"])))
+            found.append(
+                Finding("KA-DAEMON", severity, f"keepalived -t: {text}", label, int(match["line"]))
+            )
         elif line.startswith("SECURITY VIOLATION"):
             found.append(Finding("KA-DAEMON", "warning", f"keepalived -t: {line}", label))
     if not done.succeeded and not found:
-        found.append(Finding("KA-DAEMON", "error", f"keepalived -t refused the file: "
-                             f"{done.describe_failure()[:300]}", label))
+        found.append(
+            Finding(
+                "KA-DAEMON",
+                "error",
+                f"keepalived -t refused the file: {done.describe_failure()[:300]}",
+                label,
+            )
+        )
     return found
 
 
@@ -142,12 +187,14 @@ _CACHE: dict[tuple[str, str, str], list[Finding]] = {}
 
 
 def _relabel(found: list[Finding], label: str) -> list[Finding]:
-    return [Finding(f.rule, f.severity, f.message, label, f.line, f.explanation, f.fix)
-            for f in found]
+    return [
+        Finding(f.rule, f.severity, f.message, label, f.line, f.explanation, f.fix) for f in found
+    ]
 
 
-def grade_checks(configs: ConfigSet, nic: str, platform: str,
-                 skip: frozenset[str] = frozenset()) -> list[Finding]:
+def grade_checks(
+    configs: ConfigSet, nic: str, platform: str, skip: frozenset[str] = frozenset()
+) -> list[Finding]:
     """The daemons' verdict for grading: each load balancer's files given to this machine's
     `haproxy -c` and `keepalived -t` (adapted to 2.x for a centos7 target; fragments, in
     `skip`, not given), each distinct file checked once per process."""
@@ -156,25 +203,32 @@ def grade_checks(configs: ConfigSet, nic: str, platform: str,
         for node, haproxy in configs.haproxy.items():
             if haproxy.file in skip:
                 continue
-            data = configs.raw.get(f"{haproxy.file}#{node}-haproxy") or \
-                configs.raw.get(haproxy.file) or b""
+            data = (
+                configs.raw.get(f"{haproxy.file}#{node}-haproxy")
+                or configs.raw.get(haproxy.file)
+                or b""
+            )
             key = ("haproxy", hashlib.sha256(data).hexdigest(), platform)
             if key not in _CACHE:
                 text, added = data.decode("utf-8", "replace"), list[int]()
                 if platform == "centos7":
                     text, added = adapt_for_2x(text)
-                checked = [dataclasses.replace(f, line=f.line - sum(1 for a in added
-                                                                    if a <= f.line))
-                           if f.line is not None else f
-                           for f in haproxy_check(haproxy.file, text.encode(), Path(folder))]
+                checked = [
+                    dataclasses.replace(f, line=f.line - sum(1 for a in added if a <= f.line))
+                    if f.line is not None
+                    else f
+                    for f in haproxy_check(haproxy.file, text.encode(), Path(folder))
+                ]
                 _CACHE[key] = [f for f in checked if "listening addresses" not in f.message]
             found += _relabel(_CACHE[key], haproxy.file)
         for node, keepalived in configs.keepalived.items():
-            data = configs.raw.get(f"{keepalived.file}#{node}-keepalived") or \
-                configs.raw.get(keepalived.file) or b""
+            data = (
+                configs.raw.get(f"{keepalived.file}#{node}-keepalived")
+                or configs.raw.get(keepalived.file)
+                or b""
+            )
             key = ("keepalived", hashlib.sha256(data).hexdigest(), nic)
             if key not in _CACHE:
-                _CACHE[key] = keepalived_check(keepalived.file, keepalived, data, nic,
-                                               Path(folder))
+                _CACHE[key] = keepalived_check(keepalived.file, keepalived, data, nic, Path(folder))
             found += _relabel(_CACHE[key], keepalived.file)
     return found

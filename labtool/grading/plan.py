@@ -31,10 +31,30 @@ from labtool.spec import LabSpec
 
 PAGE_FOLDERS = ("/var/www/html", "/usr/share/nginx/html", "/var/www")
 INDEX_NAMES = ("index.html", "index.htm", "index.php", "index.nginx-debian.html")
-REPORT_NAMES = ("report.md", "rapport.md", "compte-rendu.md", "compte_rendu.md", "cr.md",
-                "readme.md", "report.txt", "rapport.txt")
-SHARED_WORDS = ("both", "deux", "les 2", "the 2", "identique", "same", "meme", "pareil",
-                "tous", "each", "chaque", "commun")
+REPORT_NAMES = (
+    "report.md",
+    "rapport.md",
+    "compte-rendu.md",
+    "compte_rendu.md",
+    "cr.md",
+    "readme.md",
+    "report.txt",
+    "rapport.txt",
+)
+SHARED_WORDS = (
+    "both",
+    "deux",
+    "les 2",
+    "the 2",
+    "identique",
+    "same",
+    "meme",
+    "pareil",
+    "tous",
+    "each",
+    "chaque",
+    "commun",
+)
 LOCAL = ("127.", "localhost", "0.0.0.0")
 
 
@@ -69,21 +89,28 @@ class Plan:
         names = self.webs or [n.name for n in spec.by_role("web")]
         lab = [str(n.address) for n in spec.by_role("web")]
         if self.vip is not None and _same_net(self.vip, str(spec.vip)):
-            return {address: (names[i] if i < len(names) else f"web{i + 1}")
-                    for i, address in enumerate(lab)}
+            return {
+                address: (names[i] if i < len(names) else f"web{i + 1}")
+                for i, address in enumerate(lab)
+            }
         shown = [self.addresses[w] for w in self.webs if w in self.addresses]
         if len(shown) >= max(2, len(self.webs)):
             return {a: w for w, a in zip(self.webs, shown, strict=False)}
-        return {address: (names[i] if i < len(names) else name)
-                for i, (name, address) in enumerate(self.servers)}
+        return {
+            address: (names[i] if i < len(names) else name)
+            for i, (name, address) in enumerate(self.servers)
+        }
 
     def real_nics(self) -> frozenset[str]:
         """The NICs an `ip a` pasted in the submission shows on the VIP's network: the
         machines' real NIC for the lab's network."""
         if self.vip is None:
             return frozenset()
-        return frozenset(nic for nic, addresses in self.shown_nics.items()
-                         if any(_same_net(a, self.vip) and a != self.vip for a in addresses))
+        return frozenset(
+            nic
+            for nic, addresses in self.shown_nics.items()
+            if any(_same_net(a, self.vip) and a != self.vip for a in addresses)
+        )
 
     def web_count(self, spec: LabSpec) -> int:
         return max(len(self.webs), len(spec.by_role("web")))
@@ -96,16 +123,23 @@ class Plan:
 
 def _same_net(a: str, b: str) -> bool:
     try:
-        return ipaddress.ip_interface(f"{a}/24").network == \
-            ipaddress.ip_interface(f"{b}/24").network
+        return (
+            ipaddress.ip_interface(f"{a}/24").network == ipaddress.ip_interface(f"{b}/24").network
+        )
     except ValueError:
         return False
 
 
 def _entries(root: Path) -> list[str]:
     try:
-        return sorted((p.name for p in root.iterdir() if p.is_dir() and not p.is_symlink()
-                       and not p.name.startswith(".")), key=natural)
+        return sorted(
+            (
+                p.name
+                for p in root.iterdir()
+                if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+            ),
+            key=natural,
+        )
     except OSError:
         return []
 
@@ -120,6 +154,7 @@ def _page(read: Reader, node: str) -> tuple[str, bytes] | None:
 
 
 # --- configs pasted in Markdown -------------------------------------------------------------
+
 
 @dataclass
 class _Block:
@@ -143,7 +178,7 @@ def _blocks(markdown: str) -> list[_Block]:
         body = "\n".join(lines[start:end])
         kind = sniff(body.encode())
         if kind:
-            above = [ln for ln in lines[max(0, index - 4):index] if ln.strip()]
+            above = [ln for ln in lines[max(0, index - 4) : index] if ln.strip()]
             found.append(_Block("\n" * start + body + "\n", kind, " ".join(above[-2:])))
         index = end + 1
     return found
@@ -223,23 +258,42 @@ def _ip_a(texts: list[str]) -> dict[str, list[str]]:
 
 # --- the whole submission --------------------------------------------------------------------
 
+
 def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
     """The submission's configs by its own node names, and its plan."""
     read, lister = folder_reader(root)
     plan = Plan()
     configs = ConfigSet()
     folders = _entries(root)
-    lb_files = {node: {kind: path for kind, path in (("keepalived", KEEPALIVED_CONF),
-                                                     ("haproxy", HAPROXY_CFG))
-                       if read(node, path) is not None} for node in folders}
+    lb_files = {
+        node: {
+            kind: path
+            for kind, path in (("keepalived", KEEPALIVED_CONF), ("haproxy", HAPROXY_CFG))
+            if read(node, path) is not None
+        }
+        for node in folders
+    }
     plan.lbs = [n for n in folders if lb_files[n]]
     pages = {n: found for n in folders if n not in plan.lbs and (found := _page(read, n))}
     lab_webs = {n.name for n in spec.by_role("web")}
-    plan.webs = [n for n in folders if n not in plan.lbs and (
-        n in pages or n in lab_webs or re.search(r"web|srv|apache|nginx|www", n.lower()))]
-    plan.report = next((p.name for p in sorted(root.iterdir()) if p.name.lower() in
-                        REPORT_NAMES and p.is_file() and not p.is_symlink()), None) \
-        if root.is_dir() else None
+    plan.webs = [
+        n
+        for n in folders
+        if n not in plan.lbs
+        and (n in pages or n in lab_webs or re.search(r"web|srv|apache|nginx|www", n.lower()))
+    ]
+    plan.report = (
+        next(
+            (
+                p.name
+                for p in sorted(root.iterdir())
+                if p.name.lower() in REPORT_NAMES and p.is_file() and not p.is_symlink()
+            ),
+            None,
+        )
+        if root.is_dir()
+        else None
+    )
     markdown = [_read_text(root / name) for name in _markdown_names(root)]
     for node in plan.lbs:
         for kind, path in lb_files[node].items():
@@ -248,7 +302,8 @@ def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
             configs.raw[label] = data
             if kind == "keepalived":
                 configs.keepalived[node] = parse_keepalived(
-                    data, label, _resolver(node, read, lister, lambda n, p: f"{n}{p}"))
+                    data, label, _resolver(node, read, lister, lambda n, p: f"{n}{p}")
+                )
             else:
                 configs.haproxy[node] = parse_haproxy(data, label)
         plan.sources.append(node)
@@ -257,9 +312,11 @@ def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
     if not configs.keepalived and not configs.haproxy:
         _pasted(root, markdown, spec, configs, plan)
     if not plan.webs:
-        plan.webs = [n for n in folders if n not in plan.lbs and
-                     re.search(r"web|srv|apache|nginx|www", n.lower())] or \
-            [n.name for n in spec.by_role("web")]
+        plan.webs = [
+            n
+            for n in folders
+            if n not in plan.lbs and re.search(r"web|srv|apache|nginx|www", n.lower())
+        ] or [n.name for n in spec.by_role("web")]
     for node, (path, data) in pages.items():
         configs.pages[node] = decode(data[:MAX_FILE_BYTES])
         configs.page_files[node] = f"{node}{path}"
@@ -281,8 +338,13 @@ def _read_text(path: Path) -> str:
 
 def _markdown_names(root: Path) -> list[str]:
     try:
-        return sorted(p.name for p in root.iterdir() if p.is_file() and not p.is_symlink()
-                      and p.suffix.lower() in (".md", ".txt", ".markdown"))
+        return sorted(
+            p.name
+            for p in root.iterdir()
+            if p.is_file()
+            and not p.is_symlink()
+            and p.suffix.lower() in (".md", ".txt", ".markdown")
+        )
     except OSError:
         return []
 
@@ -295,11 +357,13 @@ def _loose(root: Path, spec: LabSpec, configs: ConfigSet, plan: Plan) -> None:
     """keepalived.conf / haproxy.cfg at the top (or one folder down): named for a node
     (haproxy1-keepalived.conf, keepalived_lb2.conf) or shared by both."""
     files: list[Path] = []
-    for folder in (root, *[p for p in sorted(root.iterdir()) if p.is_dir() and
-                           not p.is_symlink()]):
+    for folder in (root, *[p for p in sorted(root.iterdir()) if p.is_dir() and not p.is_symlink()]):
         try:
-            files += [p for p in sorted(folder.iterdir()) if p.is_file() and
-                      not p.is_symlink() and p.suffix.lower() in (".conf", ".cfg")]
+            files += [
+                p
+                for p in sorted(folder.iterdir())
+                if p.is_file() and not p.is_symlink() and p.suffix.lower() in (".conf", ".cfg")
+            ]
         except OSError:
             continue
     if not files:
@@ -310,12 +374,17 @@ def _loose(root: Path, spec: LabSpec, configs: ConfigSet, plan: Plan) -> None:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES)
         name = path.name.lower()
-        kind = "keepalived" if "keepalived" in name or "vrrp" in name else \
-            "haproxy" if "haproxy" in name and not name.startswith("keepalived") else sniff(data)
+        kind = (
+            "keepalived"
+            if "keepalived" in name or "vrrp" in name
+            else "haproxy"
+            if "haproxy" in name and not name.startswith("keepalived")
+            else sniff(data)
+        )
         if kind is None:
             continue
         node = _loose_node(path, root, lbs, data)
-        for target in ([node] if node else lbs):
+        for target in [node] if node else lbs:
             by_node.setdefault(target, {}).setdefault(kind, path)
         if node is None:
             plan.shared = True
@@ -348,8 +417,7 @@ def _loose_node(path: Path, root: Path, lbs: list[str], data: bytes) -> str | No
     return None
 
 
-def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet,
-            plan: Plan) -> None:
+def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet, plan: Plan) -> None:
     lbs = _lab_lbs(spec)
     names = _markdown_names(root)
     for name, text in zip(names, markdown, strict=False):
@@ -358,8 +426,11 @@ def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet,
             continue
         keepalived = [b for b in blocks if b.kind == "keepalived"]
         for position, block in enumerate(keepalived):
-            node = _node_in(block.hint, lbs) or _by_state(block.text, lbs) or \
-                (lbs[position] if position < len(lbs) else None)
+            node = (
+                _node_in(block.hint, lbs)
+                or _by_state(block.text, lbs)
+                or (lbs[position] if position < len(lbs) else None)
+            )
             targets = lbs if len(keepalived) == 1 else [node] if node else []
             for target in targets:
                 if target not in configs.keepalived:
@@ -367,8 +438,11 @@ def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet,
                     configs.raw.setdefault(f"{name}#{target}-keepalived", block.text.encode())
         haproxy = [b for b in blocks if b.kind == "haproxy"]
         for position, block in enumerate(haproxy):
-            node = None if len(haproxy) == 1 or _has_shared(block.hint) else \
-                _node_in(block.hint, lbs) or (lbs[position] if position < len(lbs) else None)
+            node = (
+                None
+                if len(haproxy) == 1 or _has_shared(block.hint)
+                else _node_in(block.hint, lbs) or (lbs[position] if position < len(lbs) else None)
+            )
             for target in [node] if node else lbs:
                 if target not in configs.haproxy:
                     configs.haproxy[target] = parse_haproxy(block.text, name)
@@ -396,21 +470,38 @@ def _missing(configs: ConfigSet, plan: Plan, spec: LabSpec) -> None:
     if not plan.lbs:
         plan.lbs = lbs
     for node in lbs:
-        for kind, path, rule in (("keepalived", KEEPALIVED_CONF, "KA-MISSING"),
-                                 ("haproxy", HAPROXY_CFG, "HA-MISSING")):
+        for kind, path, rule in (
+            ("keepalived", KEEPALIVED_CONF, "KA-MISSING"),
+            ("haproxy", HAPROXY_CFG, "HA-MISSING"),
+        ):
             held = configs.keepalived if kind == "keepalived" else configs.haproxy
             if node not in held:
                 name = f"{node}{path}"
-                configs.missing.append(Finding(rule, "error", f"{name} is missing", name, None,
-                                               f"{node} needs {path} for the lab",
-                                               f"hand in {name}"))
+                configs.missing.append(
+                    Finding(
+                        rule,
+                        "error",
+                        f"{name} is missing",
+                        name,
+                        None,
+                        f"{node} needs {path} for the lab",
+                        f"hand in {name}",
+                    )
+                )
     for node in plan.webs:
         if node not in configs.pages:
             name = f"{node}/var/www/html/index.html"
-            configs.missing.append(Finding(
-                "WEB-PAGE-MISSING", "error", f"{name} is missing", name, None,
-                "each web node serves its own page, so that the answers show which one served",
-                f'echo "test {node}" > /var/www/html/index.html on {node}'))
+            configs.missing.append(
+                Finding(
+                    "WEB-PAGE-MISSING",
+                    "error",
+                    f"{name} is missing",
+                    name,
+                    None,
+                    "each web node serves its own page, so that the answers show which one served",
+                    f'echo "test {node}" > /var/www/html/index.html on {node}',
+                )
+            )
 
 
 def serving_backends(config: HaproxyConfig) -> list[Section]:
@@ -457,9 +548,11 @@ def _derive(configs: ConfigSet, plan: Plan, texts: list[str]) -> None:
             plan.fragments.add(config_h.file)
         if not plan.servers and label in plan.lbs[:1]:
             for backend in serving_backends(config_h):
-                plan.servers += [(s.words[1], s.words[2].rsplit(":", 1)[0])
-                                 for s in backend.servers()
-                                 if not s.words[2].startswith(LOCAL)]
+                plan.servers += [
+                    (s.words[1], s.words[2].rsplit(":", 1)[0])
+                    for s in backend.servers()
+                    if not s.words[2].startswith(LOCAL)
+                ]
     for node, address in _shown_addresses(texts, plan.lbs + plan.webs).items():
         plan.addresses.setdefault(node, address)
     plan.shown_nics = _ip_a(texts)

@@ -16,13 +16,22 @@ KINDS = ("lint", "row", "answer", "scenario")
 PLATFORMS = ("centos7", "el9", "debian12")
 # What each platform's daemons accept that the others refuse: on these platforms such a
 # finding is the platform's way (a lab choice), elsewhere a mistake that stops the daemon.
-PLATFORM_ONLY = {"HA-FRONTEND-ADDRESS": ("centos7",), "HA-REMOVED": ("centos7",),
-                 "KA-LVS-SYNC": ("centos7",)}
+PLATFORM_ONLY = {
+    "HA-FRONTEND-ADDRESS": ("centos7",),
+    "HA-REMOVED": ("centos7",),
+    "KA-LVS-SYNC": ("centos7",),
+}
 # What the lab itself prescribes, and what it costs by default (0: a note only).
 # labtool's own lab keeps the first three (it builds the lab as written) and adapts the
 # platform-only lines for this machine's daemons.
-LAB_CHOICES = {"KA-EQUAL-PRIORITY": 0.0, "KA-AUTH-PASS": 0.0, "KA-SCRIPT-PATH": 0.0,
-               "KA-LVS-SYNC": 0.25, "HA-FRONTEND-ADDRESS": 0.25, "HA-REMOVED": 0.0}
+LAB_CHOICES = {
+    "KA-EQUAL-PRIORITY": 0.0,
+    "KA-AUTH-PASS": 0.0,
+    "KA-SCRIPT-PATH": 0.0,
+    "KA-LVS-SYNC": 0.25,
+    "HA-FRONTEND-ADDRESS": 0.25,
+    "HA-REMOVED": 0.0,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,8 +94,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     known_keys = ("total", "criterion", "platform", "other_plan", "log_share", "lab_choices")
     unknown = set(data) - set(known_keys)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: "
-                   f"{', '.join(known_keys)})")
+        raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(known_keys)})")
     total = data.get("total", 20)
     if not isinstance(total, int | float) or isinstance(total, bool) or total <= 0:
         raise fail("'total' must be a positive number")
@@ -111,8 +119,19 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     for index, item in enumerate(raw, 1):
         if not isinstance(item, dict):
             raise fail(f"criterion {index} is not a table")
-        known = {"id", "title", "kind", "points", "rules", "per_finding", "row", "question",
-                 "ideas", "scenario", "costs"}
+        known = {
+            "id",
+            "title",
+            "kind",
+            "points",
+            "rules",
+            "per_finding",
+            "row",
+            "question",
+            "ideas",
+            "scenario",
+            "costs",
+        }
         if extra := set(item) - known:
             raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
         cid = item.get("id")
@@ -135,7 +154,8 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
         if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
             raise fail(f"criterion {cid}: 'rules' must be a list of rule ids")
         if not isinstance(ideas, list) or not all(
-                isinstance(g, list) and g and all(isinstance(w, str) for w in g) for g in ideas):
+            isinstance(g, list) and g and all(isinstance(w, str) for w in g) for g in ideas
+        ):
             raise fail(f"criterion {cid}: 'ideas' must be a list of lists of words")
         per = item.get("per_finding")
         if per is not None and (not isinstance(per, int | float) or per <= 0):
@@ -143,7 +163,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
         if kind == "lint" and not rules:
             raise fail(f"criterion {cid}: a lint criterion needs 'rules'")
         if kind == "row" and item.get("row") not in ("web", "haproxy"):
-            raise fail(f"criterion {cid}: 'row' must be \"web\" or \"haproxy\"")
+            raise fail(f'criterion {cid}: \'row\' must be "web" or "haproxy"')
         if kind == "answer" and item.get("question") not in (1, 2, 3):
             raise fail(f"criterion {cid}: 'question' must be 1, 2 or 3")
         if kind == "answer" and not ideas:
@@ -153,14 +173,27 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
         costs = item.get("costs", {})
         if not isinstance(costs, dict):
             raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
-        costs = {rule: _number(v, f"criterion {cid}: costs.{rule}", fail)
-                 for rule, v in costs.items()}
-        criteria.append(Criterion(
-            cid, dict(title), kind, float(points), tuple(rules),
-            float(per) if per is not None else None, item.get("row"), item.get("question"),
-            tuple(tuple(g) for g in ideas), item.get("scenario"), costs))
-    return Rubric(float(total), tuple(criteria), source, platform, other_plan, log_share,
-                  lab_choices)
+        costs = {
+            rule: _number(v, f"criterion {cid}: costs.{rule}", fail) for rule, v in costs.items()
+        }
+        criteria.append(
+            Criterion(
+                cid,
+                dict(title),
+                kind,
+                float(points),
+                tuple(rules),
+                float(per) if per is not None else None,
+                item.get("row"),
+                item.get("question"),
+                tuple(tuple(g) for g in ideas),
+                item.get("scenario"),
+                costs,
+            )
+        )
+    return Rubric(
+        float(total), tuple(criteria), source, platform, other_plan, log_share, lab_choices
+    )
 
 
 def _number(value: object, what: str, fail: Callable[[str], LabFileError]) -> float:

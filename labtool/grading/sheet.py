@@ -19,15 +19,45 @@ from dataclasses import dataclass, field
 MAX_REPORT_CHARS = 200_000
 
 QUESTIONS = {  # how each question is recognised (normalised text, one word of each group)
-    1: (("loadbalanc", "load balanc", "load-balanc", "repartition de charge",
-         "repartir la charge", "repartition"),),
+    1: (
+        (
+            "loadbalanc",
+            "load balanc",
+            "load-balanc",
+            "repartition de charge",
+            "repartir la charge",
+            "repartition",
+        ),
+    ),
     2: (("keepalived",), ("role", "sert", "purpose", "what does", "utilite", "a quoi")),
     3: (("haproxy",), ("role", "sert", "purpose", "what does", "utilite", "a quoi")),
 }
 # a lost node, in a row's label or a test log's action
-LOSS = ("perte", "loss", "lose", "losing", "panne", "arret", "stop", "halt", "eteint",
-        "poweroff", "power off", "shutdown", "coupure", "coupe", "kill", "down", "failure",
-        "fail", "crash", "destroy", "tombe", "chute", "plant")
+LOSS = (
+    "perte",
+    "loss",
+    "lose",
+    "losing",
+    "panne",
+    "arret",
+    "stop",
+    "halt",
+    "eteint",
+    "poweroff",
+    "power off",
+    "shutdown",
+    "coupure",
+    "coupe",
+    "kill",
+    "down",
+    "failure",
+    "fail",
+    "crash",
+    "destroy",
+    "tombe",
+    "chute",
+    "plant",
+)
 EXPECTED = ("attendu", "expected", "prevu", "prevision", "theorie", "hypothese")
 OBSERVED = ("obtenu", "observed", "constat", "result", "reel", "observ", "mesure", "got")
 WEB_WORDS = ("web",)
@@ -95,8 +125,13 @@ def _tables(lines: list[str]) -> list[_Table]:
             continue
         if current:
             header_is_rule = len(current) > 1
-            tables.append(_Table(current[0][0], current[0][1] if header_is_rule else [],
-                                 current[1:] if header_is_rule else current))
+            tables.append(
+                _Table(
+                    current[0][0],
+                    current[0][1] if header_is_rule else [],
+                    current[1:] if header_is_rule else current,
+                )
+            )
             current = []
     return tables
 
@@ -124,8 +159,9 @@ def _lab_rows(tables: list[_Table]) -> dict[str, Row]:
                 continue
             e = expected if expected not in (None, 0) else 1
             o = observed if observed not in (None, 0) else 2
-            found[kind] = Row(cells[e] if e < len(cells) else "",
-                              cells[o] if o < len(cells) else "", index + 1)
+            found[kind] = Row(
+                cells[e] if e < len(cells) else "", cells[o] if o < len(cells) else "", index + 1
+            )
     return found
 
 
@@ -134,11 +170,13 @@ def _action_kind(text: str, first_web: str, first_lb: str) -> str | None:
     text = normalise(text)
     if not _has(text, LOSS):
         return None
-    if re.search(rf"(?<![a-z0-9]){re.escape(first_lb)}(?![0-9])", text) or \
-            re.search(r"(?<![a-z0-9])(haproxy|lb|proxy|loadbalancer)[ -]?0?1(?![0-9])", text):
+    if re.search(rf"(?<![a-z0-9]){re.escape(first_lb)}(?![0-9])", text) or re.search(
+        r"(?<![a-z0-9])(haproxy|lb|proxy|loadbalancer)[ -]?0?1(?![0-9])", text
+    ):
         return "haproxy"
-    if re.search(rf"(?<![a-z0-9]){re.escape(first_web)}(?![0-9])", text) or \
-            re.search(r"(?<![a-z0-9])(web|srv-web|apache|httpd)[ -]?0?1(?![0-9])", text):
+    if re.search(rf"(?<![a-z0-9]){re.escape(first_web)}(?![0-9])", text) or re.search(
+        r"(?<![a-z0-9])(web|srv-web|apache|httpd)[ -]?0?1(?![0-9])", text
+    ):
         return "web"
     return None
 
@@ -154,9 +192,14 @@ def _log_rows(tables: list[_Table], first_web: str, first_lb: str) -> dict[str, 
             kind = _action_kind(" ".join(others), first_web, first_lb)
             if kind is None or kind in found:
                 continue
-            found[kind] = Row(cells[expected] if expected is not None and expected < len(cells)
-                              else "", cells[observed] if observed is not None and
-                              observed < len(cells) else " ".join(others), index + 1, "log")
+            found[kind] = Row(
+                cells[expected] if expected is not None and expected < len(cells) else "",
+                cells[observed]
+                if observed is not None and observed < len(cells)
+                else " ".join(others),
+                index + 1,
+                "log",
+            )
     return found
 
 
@@ -182,8 +225,7 @@ def _paragraphs(lines: list[str]) -> list[tuple[int, str]]:
     return found
 
 
-def _prose_rows(paragraphs: list[tuple[int, str]], first_web: str,
-                first_lb: str) -> dict[str, Row]:
+def _prose_rows(paragraphs: list[tuple[int, str]], first_web: str, first_lb: str) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for index, text in paragraphs:
         kind = _action_kind(text, first_web, first_lb)
@@ -196,8 +238,11 @@ def _is_question(text: str, number: int) -> bool:
     return all(_has(text, group) for group in QUESTIONS[number])
 
 
-NUMBERED = re.compile(r"^\s*(?:[-*>]\s*)?(?:#+\s*)?(?:\*\*|__)?\s*(?:(q(?:uestion)?)\s*"
-                      r"([123])|([123]))\s*(?:[).:\-\u2013]|\*\*|$)", re.I)
+NUMBERED = re.compile(
+    r"^\s*(?:[-*>]\s*)?(?:#+\s*)?(?:\*\*|__)?\s*(?:(q(?:uestion)?)\s*"
+    r"([123])|([123]))\s*(?:[).:\-\u2013]|\*\*|$)",
+    re.I,
+)
 
 
 def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
@@ -212,7 +257,7 @@ def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
             number = int(match.group(2) or match.group(3))
             explicit = match.group(1) is not None  # "q1)", "Question 2 :"
             if number not in starts and (explicit or _is_question(text, number)):
-                rest = line[match.end():]
+                rest = line[match.end() :]
                 starts[number] = (index, rest.split("?", 1)[1] if "?" in rest else rest)
                 continue
         for question in (2, 3, 1):  # 2 and 3 first: "keepalived"/"haproxy" are specific
@@ -225,12 +270,12 @@ def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
     return sorted((index, question, rest) for question, (index, rest) in starts.items())
 
 
-def _prose_answers(paragraphs: list[tuple[int, str]], taken: set[int]) -> dict[
-        int, tuple[str, int]]:
+def _prose_answers(
+    paragraphs: list[tuple[int, str]], taken: set[int]
+) -> dict[int, tuple[str, int]]:
     """Answers written as plain paragraphs: the one that speaks of the thing asked about."""
     found: dict[int, tuple[str, int]] = {}
-    for question, words in ((2, ("keepalived",)), (3, ("haproxy",)),
-                            (1, QUESTIONS[1][0])):
+    for question, words in ((2, ("keepalived",)), (3, ("haproxy",)), (1, QUESTIONS[1][0])):
         if question in taken:
             continue
         for index, text in paragraphs:
@@ -249,24 +294,31 @@ def read_sheet(markdown: str, first_web: str = "web1", first_lb: str = "haproxy1
     tables = _tables(lines)
     paragraphs = _paragraphs(lines)
     sheet.rows = _lab_rows(tables)
-    for kind, row in {**_prose_rows(paragraphs, first_web, first_lb),
-                      **_log_rows(tables, first_web, first_lb)}.items():
+    for kind, row in {
+        **_prose_rows(paragraphs, first_web, first_lb),
+        **_log_rows(tables, first_web, first_lb),
+    }.items():
         sheet.rows.setdefault(kind, row)
     starts = _question_starts(lines)
     for position, (index, question, rest) in enumerate(starts):
         end = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
         body = [rest]
-        for line in lines[index + 1:end]:
-            if (line.startswith("#") or line.lstrip().startswith("|")) and \
-                    any(b.strip(" *_>-") for b in body):
+        for line in lines[index + 1 : end]:
+            if (line.startswith("#") or line.lstrip().startswith("|")) and any(
+                b.strip(" *_>-") for b in body
+            ):
                 break  # the next section, or a table after the answer
             body.append(line)
         sheet.answers[question] = ("\n".join(body).strip(" *_>\n"), index + 1)
-    headed = [i for i, line in enumerate(lines) if line.lstrip().startswith("#") and
-              "question" in normalise(line)]
+    headed = [
+        i
+        for i, line in enumerate(lines)
+        if line.lstrip().startswith("#") and "question" in normalise(line)
+    ]
     after = headed[0] if headed else tables[-1].start + len(tables[-1].rows) if tables else 0
-    for question, found in _prose_answers([p for p in paragraphs if p[0] > after],
-                                          set(sheet.answers)).items():
+    for question, found in _prose_answers(
+        [p for p in paragraphs if p[0] > after], set(sheet.answers)
+    ).items():
         sheet.answers[question] = found
     return sheet
 
@@ -287,8 +339,11 @@ def has_idea(text: str, words: tuple[str, ...]) -> bool:
 def durations_s(text: str) -> list[float]:
     """Durations written in a cell: '3.2 s', '3,2 secondes', '850 ms', '12s'."""
     found = []
-    for value, unit in re.findall(r"(\d+(?:[.,]\d+)?)\s*(ms|s|sec|secs|secondes?|seconds?)"
-                                  r"(?![a-z])", normalise(text)):
+    for value, unit in re.findall(
+        r"(\d+(?:[.,]\d+)?)\s*(ms|s|sec|secs|secondes?|seconds?)"
+        r"(?![a-z])",
+        normalise(text),
+    ):
         number = float(value.replace(",", "."))
         found.append(number / 1000 if unit == "ms" else number)
     return found

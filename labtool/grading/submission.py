@@ -65,17 +65,24 @@ def looks_like_submission(folder: Path, nodes: set[str]) -> bool:
     names = {p.name for p in entries}
     if names & nodes or any(_node_folder(p) for p in entries):
         return True
-    files = any((p.is_file() and p.suffix.lower() in (".md", ".conf", ".cfg")) or
-                p.name == "Vagrantfile" for p in entries)
+    files = any(
+        (p.is_file() and p.suffix.lower() in (".md", ".conf", ".cfg")) or p.name == "Vagrantfile"
+        for p in entries
+    )
     # a class folder may hold the instructions (a README): it is a class if a child is a
     # student's work
-    return files and not any(p.is_dir() and not p.is_symlink() and
-                             any(_node_folder(c) for c in _children(p)) for p in entries)
+    return files and not any(
+        p.is_dir() and not p.is_symlink() and any(_node_folder(c) for c in _children(p))
+        for p in entries
+    )
 
 
 def _node_folder(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink() and any(
-        (path / top).is_dir() for top in ("etc", "var", "usr"))
+    return (
+        path.is_dir()
+        and not path.is_symlink()
+        and any((path / top).is_dir() for top in ("etc", "var", "usr"))
+    )
 
 
 def _children(folder: Path) -> list[Path]:
@@ -96,13 +103,20 @@ def discover(paths: list[Path], nodes: set[str]) -> list[Path]:
         if path.is_file() or looks_like_submission(path, nodes):
             found.append(path)
         else:
-            children = sorted(p for p in path.iterdir() if not p.name.startswith(".") and
-                              (p.is_dir() or is_archive(p)) and not p.is_symlink() and
-                              not (p / "grades.csv").is_file())  # grade -o's own output
+            children = sorted(
+                p
+                for p in path.iterdir()
+                if not p.name.startswith(".")
+                and (p.is_dir() or is_archive(p))
+                and not p.is_symlink()
+                and not (p / "grades.csv").is_file()
+            )  # grade -o's own output
             if not children:
-                raise SubmissionError(f"{path}: neither a submission (no report.md, no "
-                                      f"{'/'.join(sorted(nodes))} folder) nor a folder of "
-                                      "submissions")
+                raise SubmissionError(
+                    f"{path}: neither a submission (no report.md, no "
+                    f"{'/'.join(sorted(nodes))} folder) nor a folder of "
+                    "submissions"
+                )
             found += children
     return found
 
@@ -113,8 +127,12 @@ def _single_child(folder: Path, nodes: set[str]) -> Path | None:
         entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError:
         return None
-    if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink() and \
-            looks_like_submission(entries[0], nodes):
+    if (
+        len(entries) == 1
+        and entries[0].is_dir()
+        and not entries[0].is_symlink()
+        and looks_like_submission(entries[0], nodes)
+    ):
         return entries[0]
     return None
 
@@ -154,16 +172,19 @@ class _Writer:
         self.files = 0
 
     def skip(self, name: str, why: str) -> None:
-        self.notes.append(Finding("SUBMISSION", "warning", f"{name[:120]}: {why}, not read",
-                                  self.archive))
+        self.notes.append(
+            Finding("SUBMISSION", "warning", f"{name[:120]}: {why}, not read", self.archive)
+        )
 
     def check(self, name: str, size: int) -> None:
         self.files += 1
         if self.files > MAX_FILES:
             raise SubmissionError(f"{self.archive}: more than {MAX_FILES} files")
         if size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{self.archive}: {name[:120]} is {size} bytes, over the "
-                                  f"{MAX_FILE_BYTES >> 20} MiB limit for one file")
+            raise SubmissionError(
+                f"{self.archive}: {name[:120]} is {size} bytes, over the "
+                f"{MAX_FILE_BYTES >> 20} MiB limit for one file"
+            )
         self.total += size
         if self.total > MAX_TOTAL_BYTES:
             raise SubmissionError(f"{self.archive}: over {MAX_TOTAL_BYTES >> 20} MiB unpacked")
@@ -187,8 +208,9 @@ class _Writer:
             for chunk in chunks:
                 written += len(chunk)
                 if written > MAX_FILE_BYTES:  # the header lied about the size
-                    raise SubmissionError(f"{self.archive}: {relative} is bigger than its "
-                                          "header says, over the limit")
+                    raise SubmissionError(
+                        f"{self.archive}: {relative} is bigger than its header says, over the limit"
+                    )
                 out.write(chunk)
 
 
@@ -246,8 +268,9 @@ def _tar_kind(member: tarfile.TarInfo) -> str:
         return "dir"
     if member.isfile():
         return "file"
-    return "a symlink" if member.issym() else "a hard link" if member.islnk() else \
-        "not a regular file"
+    return (
+        "a symlink" if member.issym() else "a hard link" if member.islnk() else "not a regular file"
+    )
 
 
 def _zip_kind(info: zipfile.ZipInfo) -> str:
@@ -262,8 +285,10 @@ def _zip_kind(info: zipfile.ZipInfo) -> str:
 def _untar(archive: Path, writer: _Writer) -> None:
     try:
         with tarfile.open(archive, "r:*") as tar:
-            _extract((_Member(m.name, _tar_kind(m), m.size, partial(tar.extractfile, m))
-                      for m in tar), writer)
+            _extract(
+                (_Member(m.name, _tar_kind(m), m.size, partial(tar.extractfile, m)) for m in tar),
+                writer,
+            )
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise SubmissionError(f"{archive.name} is not a readable .tar.gz ({exc})") from None
 
@@ -271,8 +296,20 @@ def _untar(archive: Path, writer: _Writer) -> None:
 def _unzip(archive: Path, writer: _Writer) -> None:
     try:
         with zipfile.ZipFile(archive) as zipped:
-            _extract((_Member(i.filename, _zip_kind(i), i.file_size, partial(zipped.open, i))
-                      for i in zipped.infolist()), writer)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError) as exc:
+            _extract(
+                (
+                    _Member(i.filename, _zip_kind(i), i.file_size, partial(zipped.open, i))
+                    for i in zipped.infolist()
+                ),
+                writer,
+            )
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise SubmissionError(f"{archive.name} is not a readable .zip ({exc})") from None

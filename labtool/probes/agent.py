@@ -45,8 +45,9 @@ TICK_S = 0.5
 
 def emit(kind: str, **fields: Any) -> None:
     try:
-        sys.stdout.write(json.dumps({"t": round(time.monotonic(), 6), "kind": kind, **fields})
-                         + "\n")
+        sys.stdout.write(
+            json.dumps({"t": round(time.monotonic(), 6), "kind": kind, **fields}) + "\n"
+        )
         sys.stdout.flush()
     except BrokenPipeError:
         os._exit(0)  # nobody reads any more: stop at once, quietly
@@ -88,9 +89,14 @@ class Agent:
             started.update(self._open_packet_sockets(loop))
         if self.options.watch_addr:
             started["addresses"] = self._open_address_watch(loop)
-        emit("agent", state="started", rate=self.options.rate,
-             max_requests=self.options.max_requests, duration_s=self.options.duration,
-             **started)
+        emit(
+            "agent",
+            state="started",
+            rate=self.options.rate,
+            max_requests=self.options.max_requests,
+            duration_s=self.options.duration,
+            **started,
+        )
         workers = [asyncio.create_task(self._http_loop()), asyncio.create_task(self._ticks())]
         if self.options.stats_socket:
             workers.append(asyncio.create_task(self._stats_loop()))
@@ -107,8 +113,13 @@ class Agent:
         for task, sent in list(self.started.items()):
             if not task.done():  # reported, not lost: unanswered at the end of the window
                 task.cancel()
-                emit("http", sent=round(sent, 6), status=0, error="unfinished",
-                     latency_s=round(now - sent, 6))
+                emit(
+                    "http",
+                    sent=round(sent, 6),
+                    status=0,
+                    error="unfinished",
+                    latency_s=round(now - sent, 6),
+                )
         emit("agent", state="stopped", requests=self.sent)
 
     async def _ticks(self) -> None:
@@ -129,8 +140,9 @@ class Agent:
             return
         if self.options.hold:  # until labtool says "go": no load while the lab is mended
             stop = asyncio.create_task(self.stopping.wait())
-            await asyncio.wait([asyncio.create_task(self.go.wait()), stop],
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [asyncio.create_task(self.go.wait()), stop], return_when=asyncio.FIRST_COMPLETED
+            )
             if self.stopping.is_set():
                 return
             stop.cancel()
@@ -140,8 +152,13 @@ class Agent:
         while not self.stopping.is_set() and self.sent < self.options.max_requests:
             if len(self.in_flight) >= self.max_in_flight:  # reported, not sent: no socket left
                 self.sent += 1
-                emit("http", sent=round(time.monotonic(), 6), status=0,
-                     error="too many requests in flight", latency_s=0.0)
+                emit(
+                    "http",
+                    sent=round(time.monotonic(), 6),
+                    status=0,
+                    error="too many requests in flight",
+                    latency_s=0.0,
+                )
                 next_at += period
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
                 continue
@@ -194,7 +211,8 @@ class Agent:
                     done = done or message["dump"]
                 elif message["index"] == index:
                     (present.add if message["type"] == "added" else present.discard)(
-                        message["address"])
+                        message["address"]
+                    )
         sock.setblocking(False)
         loop.add_reader(sock.fileno(), self._read_addresses, sock, index)
         self.sockets.append(sock)
@@ -204,8 +222,12 @@ class Agent:
         for data in self._frames(sock):
             for message in packets.parse_address_messages(data):
                 if message["type"] != "done" and message["index"] == index:
-                    emit("addr", action=message["type"], address=message["address"],
-                         prefix=message["prefix"])
+                    emit(
+                        "addr",
+                        action=message["type"],
+                        address=message["address"],
+                        prefix=message["prefix"],
+                    )
 
     @staticmethod
     def _frames(sock: socket.socket) -> Iterator[bytes]:
@@ -220,8 +242,12 @@ class Agent:
         for frame in self._frames(sock):
             arp = packets.parse_arp(frame)
             if arp and arp["ip"] == self.options.vip:
-                emit("arp", mac=arp["mac"], op="reply" if arp["op"] == 2 else "request",
-                     gratuitous=arp["target"] == self.options.vip)
+                emit(
+                    "arp",
+                    mac=arp["mac"],
+                    op="reply" if arp["op"] == 2 else "request",
+                    gratuitous=arp["target"] == self.options.vip,
+                )
 
     def _read_ip(self, sock: socket.socket) -> None:
         for frame in self._frames(sock):
@@ -264,21 +290,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--vip", required=True)
     parser.add_argument("--port", type=int, default=80)
     parser.add_argument("--iface", default="eth1", help="the node's NIC on the LAN")
-    parser.add_argument("--capture", action="store_true",
-                        help="capture ARP for the VIP and VRRP adverts on the NIC (client)")
-    parser.add_argument("--watch-addr", action="store_true",
-                        help="report the NIC's IPv4 addresses and each change (load balancer)")
+    parser.add_argument(
+        "--capture",
+        action="store_true",
+        help="capture ARP for the VIP and VRRP adverts on the NIC (client)",
+    )
+    parser.add_argument(
+        "--watch-addr",
+        action="store_true",
+        help="report the NIC's IPv4 addresses and each change (load balancer)",
+    )
     parser.add_argument("--rate", type=float, default=50.0, help="HTTP requests per second")
-    parser.add_argument("--hold", action="store_true",
-                        help="send no request before a line 'go' on stdin")
+    parser.add_argument(
+        "--hold", action="store_true", help="send no request before a line 'go' on stdin"
+    )
     parser.add_argument("--max-requests", type=int, default=3000)
     parser.add_argument("--duration", type=float, default=60.0, help="stop after this (s)")
     parser.add_argument("--timeout", type=float, default=10.0, help="per request (s)")
-    parser.add_argument("--grace", type=float, default=2.0,
-                        help="at the end, how long requests already sent may still take (s)")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=2.0,
+        help="at the end, how long requests already sent may still take (s)",
+    )
     parser.add_argument("--arp-interval", type=float, default=0.1)
-    parser.add_argument("--stats-socket", default="",
-                        help="on a load balancer: HAProxy's stats socket, polled for changes")
+    parser.add_argument(
+        "--stats-socket",
+        default="",
+        help="on a load balancer: HAProxy's stats socket, polled for changes",
+    )
     parser.add_argument("--stats-interval", type=float, default=0.1)
     options = parser.parse_args(argv)
     options.duration = min(options.duration, 600.0)  # a hard bound, whatever is asked

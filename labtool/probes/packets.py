@@ -46,8 +46,7 @@ def mac_text(raw: bytes) -> str:
 
 def arp_request(src_mac: bytes, src_ip: bytes, target_ip: bytes) -> bytes:
     ether = b"\xff" * 6 + src_mac + struct.pack("!H", ETH_P_ARP)
-    arp = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, src_mac, src_ip, b"\0" * 6,
-                      target_ip)
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, src_mac, src_ip, b"\0" * 6, target_ip)
     return ether + arp
 
 
@@ -55,8 +54,12 @@ def parse_arp(frame: bytes) -> dict[str, Any] | None:
     if len(frame) < 42 or struct.unpack("!H", frame[12:14])[0] != ETH_P_ARP:
         return None
     _, _, _, _, op, sha, spa, _, tpa = struct.unpack("!HHBBH6s4s6s4s", frame[14:42])
-    return {"op": op, "mac": mac_text(sha), "ip": socket.inet_ntoa(spa),
-            "target": socket.inet_ntoa(tpa)}
+    return {
+        "op": op,
+        "mac": mac_text(sha),
+        "ip": socket.inet_ntoa(spa),
+        "target": socket.inet_ntoa(tpa),
+    }
 
 
 def parse_vrrp(frame: bytes) -> dict[str, Any] | None:
@@ -75,17 +78,28 @@ def parse_vrrp(frame: bytes) -> dict[str, Any] | None:
         interval_s = (struct.unpack("!H", vrrp[4:6])[0] & 0x0FFF) / 100
     else:
         interval_s = float(vrrp[5])
-    return {"src": socket.inet_ntoa(ip[12:16]), "mac": mac_text(frame[6:12]),
-            "vrid": vrrp[1], "priority": vrrp[2], "interval_s": interval_s,
-            "version": version}
+    return {
+        "src": socket.inet_ntoa(ip[12:16]),
+        "mac": mac_text(frame[6:12]),
+        "vrid": vrrp[1],
+        "priority": vrrp[2],
+        "interval_s": interval_s,
+        "version": version,
+    }
 
 
 def vrrp_filter_program() -> list[tuple[int, int, int, int]]:
     """Classic BPF: keep IPv4 frames whose protocol is VRRP, drop the rest (the client's own
     HTTP traffic, which would otherwise wake the agent for every packet)."""
     ldh_abs, ldb_abs, jeq_k, ret_k = 0x28, 0x30, 0x15, 0x06
-    return [(ldh_abs, 0, 0, 12), (jeq_k, 0, 3, ETH_P_IP), (ldb_abs, 0, 0, 23),
-            (jeq_k, 0, 1, VRRP_PROTO), (ret_k, 0, 0, 0x40000), (ret_k, 0, 0, 0)]
+    return [
+        (ldh_abs, 0, 0, 12),
+        (jeq_k, 0, 3, ETH_P_IP),
+        (ldb_abs, 0, 0, 23),
+        (jeq_k, 0, 1, VRRP_PROTO),
+        (ret_k, 0, 0, 0x40000),
+        (ret_k, 0, 0, 0),
+    ]
 
 
 def attach_vrrp_filter(sock: socket.socket) -> None:
@@ -101,8 +115,9 @@ def join_vrrp_group(iface: str) -> socket.socket:
     """Join 224.0.0.18 on the NIC, for as long as the returned socket is open: a NIC that
     filters multicast (virtio-net in a VM) then lets the adverts through to the capture."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    request = struct.pack("=4s4si", socket.inet_aton(VRRP_GROUP), b"\0" * 4,
-                          socket.if_nametoindex(iface))
+    request = struct.pack(
+        "=4s4si", socket.inet_aton(VRRP_GROUP), b"\0" * 4, socket.if_nametoindex(iface)
+    )
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, request)
     return sock
 
@@ -118,8 +133,10 @@ def open_address_watch() -> socket.socket:
 
 def address_dump_request(seq: int = DUMP_SEQ) -> bytes:
     body = _IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0)
-    return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), RTM_GETADDR,
-                          NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body
+    return (
+        _NLMSGHDR.pack(_NLMSGHDR.size + len(body), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq, 0)
+        + body
+    )
 
 
 def parse_address_messages(data: bytes) -> Iterator[dict[str, Any]]:
@@ -137,9 +154,13 @@ def parse_address_messages(data: bytes) -> Iterator[dict[str, Any]]:
             attrs = _attributes(data, offset + _NLMSGHDR.size + _IFADDRMSG.size, offset + length)
             address = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
             if family == socket.AF_INET and address is not None and len(address) == 4:
-                yield {"type": "added" if kind == RTM_NEWADDR else "removed", "index": index,
-                       "address": socket.inet_ntoa(address), "prefix": prefix,
-                       "dump": seq == DUMP_SEQ}
+                yield {
+                    "type": "added" if kind == RTM_NEWADDR else "removed",
+                    "index": index,
+                    "address": socket.inet_ntoa(address),
+                    "prefix": prefix,
+                    "dump": seq == DUMP_SEQ,
+                }
         offset += (length + 3) & ~3
 
 
@@ -149,7 +170,7 @@ def _attributes(data: bytes, start: int, end: int) -> dict[int, bytes]:
         length, kind = _RTATTR.unpack_from(data, start)
         if length < _RTATTR.size:
             break
-        found[kind] = data[start + _RTATTR.size:start + length]
+        found[kind] = data[start + _RTATTR.size : start + length]
         start += (length + 3) & ~3
     return found
 
@@ -177,8 +198,9 @@ async def http_get(vip: str, port: int, timeout_s: float) -> dict[str, Any]:
     try:
         async with asyncio.timeout(timeout_s):
             reader, writer = await asyncio.open_connection(vip, port)
-            writer.write(f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n"
-                         .encode())
+            writer.write(
+                f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n".encode()
+            )
             await writer.drain()
             data = await reader.read(65536)
             while chunk := await reader.read(65536):

@@ -33,9 +33,16 @@ TAIL_LINES = 12
 class LineReader:
     """A process whose stdout lines feed a callback, on a thread of its own."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str],
-                 on_line: Callable[[str], None], on_end: Callable[[], None] | None = None,
-                 stdin_pipe: bool = False, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        on_line: Callable[[str], None],
+        on_end: Callable[[], None] | None = None,
+        stdin_pipe: bool = False,
+        log: Path | None = None,
+    ) -> None:
         """`log`: where the process's stderr goes, and a line about its end."""
         self.name = name
         self.log = log
@@ -78,9 +85,11 @@ class LineReader:
         if self.log is None:
             return
         with contextlib.suppress(OSError), self.log.open("a") as log:
-            log.write(f"labtool: {self.name} ended (exit {self.proc.returncode}) after "
-                      f"{self.lines} lines; its last lines:\n" +
-                      "".join(f"labtool:   {line}\n" for line in self.tail))
+            log.write(
+                f"labtool: {self.name} ended (exit {self.proc.returncode}) after "
+                f"{self.lines} lines; its last lines:\n"
+                + "".join(f"labtool:   {line}\n" for line in self.tail)
+            )
 
     @property
     def alive(self) -> bool:
@@ -98,16 +107,24 @@ class LineReader:
 
     def summary(self, origin: float) -> dict[str, Any]:
         """What the result tells about this probe; times in seconds from `origin`."""
+
         def since(t: float | None) -> float | None:
             return round(t - origin, 3) if t is not None else None
 
-        return {"spawned_s": since(self.spawned_at), "ready_s": since(self.ready_at),
-                "ended_s": since(self.ended_at), "exit": self.proc.returncode,
-                "lines": self.lines, "last_lines": list(self.tail)[-5:],
-                "clock_offset_s": round(self.clock.offset, 4)
-                if self.clock is not None and self.clock.offset is not None else None,
-                "clock_drift_ppm": self.clock.drift_ppm() if self.clock is not None else None,
-                "errors": self.errors_tail(), "log": str(self.log) if self.log else None}
+        return {
+            "spawned_s": since(self.spawned_at),
+            "ready_s": since(self.ready_at),
+            "ended_s": since(self.ended_at),
+            "exit": self.proc.returncode,
+            "lines": self.lines,
+            "last_lines": list(self.tail)[-5:],
+            "clock_offset_s": round(self.clock.offset, 4)
+            if self.clock is not None and self.clock.offset is not None
+            else None,
+            "clock_drift_ppm": self.clock.drift_ppm() if self.clock is not None else None,
+            "errors": self.errors_tail(),
+            "log": str(self.log) if self.log else None,
+        }
 
     def send(self, line: str) -> bool:
         """A line to its stdin; False if it no longer reads."""
@@ -133,18 +150,42 @@ class LineReader:
         self.thread.join(timeout=timeout_s)
 
 
-def agent_argv(spec: LabSpec, *, rate: float, duration_s: float, timeout_s: float,
-               program: list[str] | None = None, capture: bool = False, hold: bool = False,
-               watch_addr: bool = False, stats_socket: str | None = None) -> list[str]:
+def agent_argv(
+    spec: LabSpec,
+    *,
+    rate: float,
+    duration_s: float,
+    timeout_s: float,
+    program: list[str] | None = None,
+    capture: bool = False,
+    hold: bool = False,
+    watch_addr: bool = False,
+    stats_socket: str | None = None,
+) -> list[str]:
     """The agent's command line; by default this very Python, whose files a netns node sees
     (a machine of its own gets the agent's files copied and runs them with its python3)."""
     program = program or [sys.executable, "-m", "labtool.probes.agent"]
-    return [*program, "--vip", str(spec.vip), "--iface", spec.nic, "--rate", str(rate),
-            "--duration", f"{duration_s:.1f}", "--max-requests", str(int(rate * duration_s) + 1),
-            "--timeout", str(timeout_s), "--grace", "0.1",
-            *(["--capture"] if capture else []), *(["--hold"] if hold else []),
-            *(["--watch-addr"] if watch_addr else []),
-            *(["--stats-socket", stats_socket] if stats_socket else [])]
+    return [
+        *program,
+        "--vip",
+        str(spec.vip),
+        "--iface",
+        spec.nic,
+        "--rate",
+        str(rate),
+        "--duration",
+        f"{duration_s:.1f}",
+        "--max-requests",
+        str(int(rate * duration_s) + 1),
+        "--timeout",
+        str(timeout_s),
+        "--grace",
+        "0.1",
+        *(["--capture"] if capture else []),
+        *(["--hold"] if hold else []),
+        *(["--watch-addr"] if watch_addr else []),
+        *(["--stats-socket", stats_socket] if stats_socket else []),
+    ]
 
 
 def parse_show_stat(text: str) -> list[dict[str, str]]:
@@ -163,8 +204,9 @@ def query_stats(socket_path: Path, command: str = "show stat", timeout_s: float 
     return b"".join(chunks).decode(errors="replace")
 
 
-def read_servers(spec: LabSpec, sockets: dict[str, Path],
-                 backend_name: str = "app") -> dict[str, dict[str, str]]:
+def read_servers(
+    spec: LabSpec, sockets: dict[str, Path], backend_name: str = "app"
+) -> dict[str, dict[str, str]]:
     """lb -> web node -> HAProxy's status of it (UP, DOWN, "UP 1/3"...); {} if unreachable.
     The lab's servers are app1, app2... in the order of the web nodes."""
     names = server_names(spec)
@@ -177,7 +219,9 @@ def read_servers(spec: LabSpec, sockets: dict[str, Path],
             continue
         for row in rows:
             if row.get("pxname") == backend_name and row.get("svname") not in (
-                    "FRONTEND", "BACKEND"):
+                "FRONTEND",
+                "BACKEND",
+            ):
                 found[lb][names.get(row["svname"], row["svname"])] = row.get("status", "?")
     return found
 
@@ -185,8 +229,13 @@ def read_servers(spec: LabSpec, sockets: dict[str, Path],
 class StatsPoller:
     """Polls every load balancer's HAProxy stats socket; records each change of a server."""
 
-    def __init__(self, recorder: Recorder, sockets: dict[str, Path], backend_name: str = "app",
-                 interval_s: float = 0.1) -> None:
+    def __init__(
+        self,
+        recorder: Recorder,
+        sockets: dict[str, Path],
+        backend_name: str = "app",
+        interval_s: float = 0.1,
+    ) -> None:
         self.recorder = recorder
         self.sockets = sockets
         self.backend_name = backend_name
@@ -201,8 +250,9 @@ class StatsPoller:
         return self
 
     def poll_once(self) -> None:
-        for lb, servers in read_servers(self.recorder.spec, self.sockets,
-                                        self.backend_name).items():
+        for lb, servers in read_servers(
+            self.recorder.spec, self.sockets, self.backend_name
+        ).items():
             if not servers:
                 self._record(lb, "*", "UNREACHABLE")
             for server, status in servers.items():

@@ -129,8 +129,9 @@ class LiveState:
 class Recorder:
     """Thread-safe event log plus the live state derived from it."""
 
-    def __init__(self, spec: LabSpec, slow_s: float = 0.5,
-                 macs: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, spec: LabSpec, slow_s: float = 0.5, macs: Mapping[str, str] | None = None
+    ) -> None:
         self.spec = spec
         self.slow_s = slow_s
         self.lock = threading.Lock()
@@ -146,8 +147,15 @@ class Recorder:
         """node -> MAC of its NIC on the LAN (ARP names its sender by MAC only)."""
         self.mac_to_node.update({mac.lower(): node for node, mac in macs.items() if mac})
 
-    def add(self, kind: str, t: float | None = None, *, clock: ClockMap | None = None,
-            remote_t: float | None = None, **data: Any) -> Event:
+    def add(
+        self,
+        kind: str,
+        t: float | None = None,
+        *,
+        clock: ClockMap | None = None,
+        remote_t: float | None = None,
+        **data: Any,
+    ) -> Event:
         now = time.monotonic()
         event = Event(now if t is None else t, kind, data, clock, remote_t, now)
         with self.lock:
@@ -170,7 +178,8 @@ class Recorder:
         data, live = event.data, self.live
         if event.kind == "vip":
             (live.vip_nodes.add if data["action"] == "added" else live.vip_nodes.discard)(
-                data["node"])
+                data["node"]
+            )
         elif event.kind == "arp" and data.get("node"):
             live.arp[data["node"]] = event.t
         elif event.kind == "haproxy":
@@ -193,8 +202,11 @@ class Recorder:
     def latencies(self, sent_after: float) -> list[float]:
         """How long the answers to requests sent after `sent_after` took (answered ones)."""
         with self.lock:
-            return [e.data["latency_s"] for e in self.events if e.kind == "http" and
-                    e.data["status"] == 200 and e.data["sent"] >= sent_after]
+            return [
+                e.data["latency_s"]
+                for e in self.events
+                if e.kind == "http" and e.data["status"] == 200 and e.data["sent"] >= sent_after
+            ]
 
     def answered_sent_after(self, t: float) -> int:
         """How many requests sent after `t` (on our clock) have their answer: the settle's
@@ -209,8 +221,7 @@ class Recorder:
             for e in self.events:
                 if e.kind == "http" and e.arrived >= since:
                     counts["all"] += 1
-                    key = "ok" if e.data["ok"] else "failed" if e.data["status"] != 200 \
-                        else "slow"
+                    key = "ok" if e.data["ok"] else "failed" if e.data["status"] != 200 else "slow"
                     counts[key] += 1
         return counts
 
@@ -227,8 +238,11 @@ class Recorder:
     def vip_changes_since(self, since: float) -> int:
         """How many times the VIP was added or removed (first readings aside) since then."""
         with self.lock:
-            return sum(1 for e in self.events if e.kind == "vip" and e.arrived >= since and
-                       not e.data.get("initial"))
+            return sum(
+                1
+                for e in self.events
+                if e.kind == "vip" and e.arrived >= since and not e.data.get("initial")
+            )
 
     def vip_steady_for(self, now: float) -> float:
         """For how long the VIP has been on one node, by arrival of its last change; 0 while
@@ -236,20 +250,30 @@ class Recorder:
         with self.lock:
             if len(self.live.vip_nodes) != 1:
                 return 0.0
-            last = max((e.arrived for e in self.events if e.kind == "vip" and
-                        not e.data.get("initial")), default=None)
+            last = max(
+                (e.arrived for e in self.events if e.kind == "vip" and not e.data.get("initial")),
+                default=None,
+            )
         return now - last if last is not None else float("inf")
 
     def agent_state(self, source: str, state: str) -> Event | None:
         """The last `agent` event of that source in that state (e.g. 'started')."""
         with self.lock:
-            return next((e for e in reversed(self.events) if e.kind == "agent" and
-                         e.data.get("source") == source and e.data.get("state") == state),
-                        None)
+            return next(
+                (
+                    e
+                    for e in reversed(self.events)
+                    if e.kind == "agent"
+                    and e.data.get("source") == source
+                    and e.data.get("state") == state
+                ),
+                None,
+            )
 
 
-def feed_agent_line(recorder: Recorder, line: str, clock: ClockMap | None = None,
-                    source: str = "client") -> None:
+def feed_agent_line(
+    recorder: Recorder, line: str, clock: ClockMap | None = None, source: str = "client"
+) -> None:
     """One JSON line of an agent into the recorder: the client's requests, ARP and adverts
     (MACs and pages named by node); a load balancer's addresses and HAProxy's view."""
     data = json.loads(line)
@@ -279,8 +303,9 @@ def feed_agent_line(recorder: Recorder, line: str, clock: ClockMap | None = None
     recorder.add(kind, t=t, **stamp, **data)
 
 
-def _vip_at_start(recorder: Recorder, node: str, addresses: list[str], t: float,
-                  stamp: dict[str, Any]) -> None:
+def _vip_at_start(
+    recorder: Recorder, node: str, addresses: list[str], t: float, stamp: dict[str, Any]
+) -> None:
     """A watcher's first reading of its NIC, against what the recorder believed."""
     has = str(recorder.spec.vip) in addresses
     if has and node not in recorder.live.vip_nodes:
@@ -296,8 +321,14 @@ def server_names(spec: LabSpec) -> dict[str, str]:
     return {f"app{i + 1}": w.name for i, w in enumerate(webs)} | {w.name: w.name for w in webs}
 
 
-def _stats(recorder: Recorder, lb: str, data: dict[str, Any], t: float,
-           stamp: dict[str, Any], backend_name: str = "app") -> None:
+def _stats(
+    recorder: Recorder,
+    lb: str,
+    data: dict[str, Any],
+    t: float,
+    stamp: dict[str, Any],
+    backend_name: str = "app",
+) -> None:
     if data["pxname"] not in (backend_name, "*"):
         return
     server = server_names(recorder.spec).get(data["svname"], data["svname"])

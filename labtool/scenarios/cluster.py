@@ -64,8 +64,11 @@ class Cluster:
         return status.up and all(status.daemons.values())
 
     def vip_nodes(self) -> list[str]:
-        return [n.name for n in self.spec.by_role("lb")
-                if str(self.spec.vip) in self.backend.node_status(n.name).addresses]
+        return [
+            n.name
+            for n in self.spec.by_role("lb")
+            if str(self.spec.vip) in self.backend.node_status(n.name).addresses
+        ]
 
     def not_ready(self) -> list[str]:
         """What keeps the cluster from being whole: nodes down, daemons stopped, no single
@@ -73,8 +76,7 @@ class Cluster:
         statuses: dict[str, NodeStatus] = {}
 
         def look(node: Node) -> None:
-            statuses[node.name] = self.backend.node_status(node.name,
-                                                           addresses=node.role == "lb")
+            statuses[node.name] = self.backend.node_status(node.name, addresses=node.role == "lb")
 
         for_each_node(self.spec.nodes, look)
         missing = []
@@ -106,8 +108,7 @@ class Cluster:
                 return
             for daemon, running in status.daemons.items():
                 if not running:
-                    self.systemctl(node.name, "start",
-                                   "httpd" if daemon == "apache2" else daemon)
+                    self.systemctl(node.name, "start", "httpd" if daemon == "apache2" else daemon)
 
         for_each_node(self.spec.nodes, mend)
 
@@ -116,12 +117,17 @@ class Cluster:
             return not seen[-1]
 
         try:
-            wait_for(whole, deadline_s, "the whole cluster back (every node up with its "
-                     "daemons, one VIP holder)", detail=lambda: "; ".join(seen[-1]))
+            wait_for(
+                whole,
+                deadline_s,
+                "the whole cluster back (every node up with its daemons, one VIP holder)",
+                detail=lambda: "; ".join(seen[-1]),
+            )
         finally:
             if len(seen) > 1:
-                self.notes.append(f"the whole cluster took {len(seen)} looks; at first: "
-                                  f"{'; '.join(seen[0])}")
+                self.notes.append(
+                    f"the whole cluster took {len(seen)} looks; at first: {'; '.join(seen[0])}"
+                )
 
     def read(self, node: str, path: str) -> str:
         result = self.backend.transport(node).run(["cat", path])
@@ -130,13 +136,18 @@ class Cluster:
     def theory(self) -> Theory:
         lbs = self.spec.by_role("lb")
         keepalived = {n.name: self.read(n.name, "/etc/keepalived/keepalived.conf") for n in lbs}
-        return theory_from_configs(self.spec, keepalived,
-                                   self.read(lbs[0].name, "/etc/haproxy/haproxy.cfg"))
+        return theory_from_configs(
+            self.spec, keepalived, self.read(lbs[0].name, "/etc/haproxy/haproxy.cfg")
+        )
 
 
-def wait_for(condition: Callable[[], bool], deadline_s: float, what: str,
-             on_tick: Callable[[], None] | None = None,
-             detail: Callable[[], str] | None = None) -> float:
+def wait_for(
+    condition: Callable[[], bool],
+    deadline_s: float,
+    what: str,
+    on_tick: Callable[[], None] | None = None,
+    detail: Callable[[], str] | None = None,
+) -> float:
     """Wait until `condition` holds; its time, or a LabtoolError after `deadline_s` naming what
     was awaited (and `detail()`, what was seen). Where one check of the condition is itself
     slow (a machine reached over SSH), the deadline stretches to give it MIN_CHECKS checks,

@@ -56,8 +56,9 @@ def sigint_deferred() -> Iterator[list[bool]]:
         raise KeyboardInterrupt
 
 
-def run(spec: LabSpec, backend: Backend, scenario: Scenario,
-        view: Callable[[Frame], None] | None = None) -> ScenarioResult:
+def run(
+    spec: LabSpec, backend: Backend, scenario: Scenario, view: Callable[[Frame], None] | None = None
+) -> ScenarioResult:
     """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
     that cannot be done (a probe that never starts, a baseline that never comes) raises
     ScenarioError, which carries the result so far."""
@@ -70,8 +71,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     run = _Run(scenario, recorder, view)  # phase "theory": the configs in use, read
     theory = cluster.theory()
     values = theory.values()
-    within = evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s,
-                      values) or 0.0
+    within = (
+        evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s, values) or 0.0
+    )
     run.enter("probes")
     recorder.learn_macs(backend.node_macs())
     # The probes start first, so that they are ready once the preconditions hold. The agent
@@ -94,12 +96,17 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         # the baseline counts from where the pace did: the answers that gave it count too
         run.baseline_t = baseline_t = pace.answers_from
         steady_s = values["vrrp_master_down_s"]
-        wait_for(lambda: recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests
-                 and recorder.vip_steady_for(time.monotonic()) >= steady_s,
-                 pace.deadline("baseline_s", BASELINE_S + steady_s),
-                 f"{scenario.before_requests} good answers through the VIP from the client node, "
-                 f"and the VIP on one node for {steady_s:g} s (VRRP's master-down time)",
-                 run.tick, detail=lambda: _baseline_detail(recorder, baseline_t, pace, probes))
+        wait_for(
+            lambda: (
+                recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests
+                and recorder.vip_steady_for(time.monotonic()) >= steady_s
+            ),
+            pace.deadline("baseline_s", BASELINE_S + steady_s),
+            f"{scenario.before_requests} good answers through the VIP from the client node, "
+            f"and the VIP on one node for {steady_s:g} s (VRRP's master-down time)",
+            run.tick,
+            detail=lambda: _baseline_detail(recorder, baseline_t, pace, probes),
+        )
         met = _fault_and_observe(cluster, scenario, probes, run, pace, within)
     except LabtoolError as exc:
         error = str(exc)
@@ -108,8 +115,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
         with sigint_deferred():
             probes.request_stop()  # the agent winds down while the restore runs
             try:
-                run.waits_s += _restore(cluster, scenario, values, run, pace,
-                                        faulted=run.fault_t is not None)
+                run.waits_s += _restore(
+                    cluster, scenario, values, run, pace, faulted=run.fault_t is not None
+                )
             except LabtoolError as exc:  # the result still says what was measured
                 error = f"{error}; then the restore: {exc}" if error else f"the restore: {exc}"
             finally:
@@ -119,34 +127,60 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
     fault_t = run.fault_t if run.fault_t is not None else time.monotonic()
     end_t = run.end_t if run.end_t is not None else time.monotonic()
     events = recorder.snapshot()
-    facts = compute(events, fault_t, end_t, spec, start_t=run.baseline_t,
-                    slow_s=recorder.slow_s)
+    facts = compute(events, fault_t, end_t, spec, start_t=run.baseline_t, slow_s=recorder.slow_s)
     checks = judge(scenario, facts, values, backend.timing_margin_s)
     expected = {e.fact.split(".")[0] for e in scenario.expect}
-    notes = run.notes + cluster.notes + [
-        f"{fact} not measured: {why}" for fact, why in facts.unseen.items()
-        if fact in expected or facts.takeover_s is not None or "takeover_s" in expected]
+    notes = (
+        run.notes
+        + cluster.notes
+        + [
+            f"{fact} not measured: {why}"
+            for fact, why in facts.unseen.items()
+            if fact in expected or facts.takeover_s is not None or "takeover_s" in expected
+        ]
+    )
     if backend.timing_margin_s:
-        notes.append(f"time bounds widened by {backend.timing_margin_s:g} s on the "
-                     f"{backend.name} backend (machines slower to show a change than "
-                     "namespaces)")
+        notes.append(
+            f"time bounds widened by {backend.timing_margin_s:g} s on the "
+            f"{backend.name} backend (machines slower to show a change than "
+            "namespaces)"
+        )
     if recorder.slow_s > SLOW_S:
-        notes.append(f"an answer counts as slow after {recorder.slow_s:g} s (not "
-                     f"{SLOW_S:g} s): {SLOW_FACTOR:g} times this backend's usual answer")
+        notes.append(
+            f"an answer counts as slow after {recorder.slow_s:g} s (not "
+            f"{SLOW_S:g} s): {SLOW_FACTOR:g} times this backend's usual answer"
+        )
     if pace is not None and pace.factor > 1:
-        notes.append(f"deadlines stretched x{pace.factor:g}: the probes started in "
-                     f"{pace.agent_start_s:g} s (address watchers: {pace.watchers_start_s}) "
-                     f"and {PACE_ANSWERS} answers took {pace.answers_s} s on this backend")
+        notes.append(
+            f"deadlines stretched x{pace.factor:g}: the probes started in "
+            f"{pace.agent_start_s:g} s (address watchers: {pace.watchers_start_s}) "
+            f"and {PACE_ANSWERS} answers took {pace.answers_s} s on this backend"
+        )
     verdict = "error" if error else "pass" if met and all(c.ok for c in checks) else "fail"
     result = ScenarioResult(
-        scenario=scenario.name, title=scenario.title, summary=scenario.summary,
-        row=scenario.row, lab=spec.name, variant=variant, verdict=verdict, condition_met=met,
+        scenario=scenario.name,
+        title=scenario.title,
+        summary=scenario.summary,
+        row=scenario.row,
+        lab=spec.name,
+        variant=variant,
+        verdict=verdict,
+        condition_met=met,
         condition_s=round(run.condition_s, 4) if run.condition_s is not None else None,
-        facts=facts, theory=values, checks=checks,
-        events=[e.as_dict(fault_t) for e in events], fault=[a.__dict__ for a in scenario.fault],
-        started_at=started_wall, duration_s=time.monotonic() - started, waits_s=run.waits_s,
-        notes=notes, error=error, pace=pace.as_dict() if pace else None,
-        probes=probes.summaries(fault_t), phases_s=run.phases_s)
+        facts=facts,
+        theory=values,
+        checks=checks,
+        events=[e.as_dict(fault_t) for e in events],
+        fault=[a.__dict__ for a in scenario.fault],
+        started_at=started_wall,
+        duration_s=time.monotonic() - started,
+        waits_s=run.waits_s,
+        notes=notes,
+        error=error,
+        pace=pace.as_dict() if pace else None,
+        probes=probes.summaries(fault_t),
+        phases_s=run.phases_s,
+    )
     save(result)
     if error:
         raise ScenarioError(error, result)
@@ -156,8 +190,9 @@ def run(spec: LabSpec, backend: Backend, scenario: Scenario,
 class _Run:
     """A scenario's moments and waits so far, and its live view."""
 
-    def __init__(self, scenario: Scenario, recorder: Recorder,
-                 view: Callable[[Frame], None] | None) -> None:
+    def __init__(
+        self, scenario: Scenario, recorder: Recorder, view: Callable[[Frame], None] | None
+    ) -> None:
         self.scenario, self.recorder, self.view = scenario, recorder, view
         self.phase = "theory"
         self.phase_started = time.monotonic()
@@ -171,8 +206,9 @@ class _Run:
 
     def enter(self, phase: str) -> None:
         now = time.monotonic()
-        self.phases_s[self.phase] = round(self.phases_s.get(self.phase, 0.0) + now -
-                                          self.phase_started, 3)
+        self.phases_s[self.phase] = round(
+            self.phases_s.get(self.phase, 0.0) + now - self.phase_started, 3
+        )
         self.phase, self.phase_started = phase, now
 
     def tick(self) -> None:
@@ -180,25 +216,34 @@ class _Run:
             return
         now, recorder = time.monotonic(), self.recorder
         since = now - self.fault_t if self.fault_t is not None else None
-        self.view(Frame(self.scenario.name, self.phase, since, sorted(recorder.live.vip_nodes),
-                        sorted(recorder.arp_nodes(now)),
-                        {lb: dict(s) for lb, s in recorder.live.servers.items()},
-                        recorder.last_requests(40)))
+        self.view(
+            Frame(
+                self.scenario.name,
+                self.phase,
+                since,
+                sorted(recorder.live.vip_nodes),
+                sorted(recorder.arp_nodes(now)),
+                {lb: dict(s) for lb, s in recorder.live.servers.items()},
+                recorder.last_requests(40),
+            )
+        )
 
 
 def _baseline_detail(recorder: Recorder, since: float, pace: Pace, probes: Probes) -> str:
     counts = recorder.answer_counts(since)
     holders = sorted(recorder.live.vip_nodes) or "no node"
-    ended = "" if probes.agent.alive else \
-        f"; the agent ended (exit {probes.agent.proc.returncode})"
-    return (f"{counts['all']} answers came back: {counts['ok']} good, {counts['slow']} slower "
-            f"than {recorder.slow_s:g} s, {counts['failed']} failed; the agent started in "
-            f"{pace.agent_start_s:g} s, {PACE_ANSWERS} answers took {pace.answers_s} s{ended}; "
-            f"the VIP on {holders}, moved {recorder.vip_changes_since(since)} times since")
+    ended = "" if probes.agent.alive else f"; the agent ended (exit {probes.agent.proc.returncode})"
+    return (
+        f"{counts['all']} answers came back: {counts['ok']} good, {counts['slow']} slower "
+        f"than {recorder.slow_s:g} s, {counts['failed']} failed; the agent started in "
+        f"{pace.agent_start_s:g} s, {PACE_ANSWERS} answers took {pace.answers_s} s{ended}; "
+        f"the VIP on {holders}, moved {recorder.vip_changes_since(since)} times since"
+    )
 
 
-def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run: _Run,
-                       pace: Pace, within: float) -> bool:
+def _fault_and_observe(
+    cluster: Cluster, scenario: Scenario, probes: Probes, run: _Run, pace: Pace, within: float
+) -> bool:
     """The fault, then the wait for the scenario's condition, then the settle; whether the
     condition held."""
     recorder = run.recorder
@@ -223,9 +268,16 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
         run.condition_s = within
     else:
         try:
-            run.condition_s = time.monotonic() - fault_t + wait_for(
-                lambda: holds(scenario.until, recorder, cluster, probes, fault_t),
-                pace.deadline("condition_s", within), f"{scenario.until}", run.tick)
+            run.condition_s = (
+                time.monotonic()
+                - fault_t
+                + wait_for(
+                    lambda: holds(scenario.until, recorder, cluster, probes, fault_t),
+                    pace.deadline("condition_s", within),
+                    f"{scenario.until}",
+                    run.tick,
+                )
+            )
         except LabtoolError as exc:
             met = False
             run.notes.append(str(exc))
@@ -233,19 +285,25 @@ def _fault_and_observe(cluster: Cluster, scenario: Scenario, probes: Probes, run
     run.enter("settling")
     settled_from = time.monotonic()
     with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
-        wait_for(lambda: recorder.answered_sent_after(settled_from) >= scenario.settle_requests,
-                 pace.deadline("settle_s", scenario.settle_requests / PROBE_RATE + 2),
-                 "the settle", run.tick)
+        wait_for(
+            lambda: recorder.answered_sent_after(settled_from) >= scenario.settle_requests,
+            pace.deadline("settle_s", scenario.settle_requests / PROBE_RATE + 2),
+            "the settle",
+            run.tick,
+        )
     run.end_t = time.monotonic()
     if probes.agent.ended_at is not None:  # its answers stop there: say so beside the facts
-        run.notes.append(f"the probe agent on {probes.client} ended "
-                         f"{probes.agent.ended_at - fault_t:.1f} s after the fault, before "
-                         f"the window did (exit {probes.agent.proc.returncode})")
+        run.notes.append(
+            f"the probe agent on {probes.client} ended "
+            f"{probes.agent.ended_at - fault_t:.1f} s after the fault, before "
+            f"the window did (exit {probes.agent.proc.returncode})"
+        )
     return met
 
 
-def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float],
-                   node_lost: Callable[[str], None]) -> float:
+def _preconditions(
+    cluster: Cluster, scenario: Scenario, theory: dict[str, float], node_lost: Callable[[str], None]
+) -> float:
     """Put the cluster in the scenario's starting state; returns the protocol waits."""
     waited = 0.0
     deadline = theory["vrrp_master_down_s"] + 5
@@ -254,21 +312,31 @@ def _preconditions(cluster: Cluster, scenario: Scenario, theory: dict[str, float
         others = [n for n in cluster.vip_nodes() if n != wanted]
         for node in others:
             cluster.systemctl(node, "stop", "keepalived")
-        waited += wait_for(lambda: cluster.vip_nodes() == [wanted], deadline,
-                           f"the VIP on {wanted} before the fault")
+        waited += wait_for(
+            lambda: cluster.vip_nodes() == [wanted],
+            deadline,
+            f"the VIP on {wanted} before the fault",
+        )
         for node in others:
             cluster.systemctl(node, "start", "keepalived")
     down = scenario.preconditions.get("node_down")
     if down:
         cluster.backend.power_off(down)
         node_lost(down)  # (a VM's watcher may not say so: its SSH hangs)
-        waited += wait_for(lambda: len(cluster.vip_nodes()) == 1, deadline,
-                           f"the VIP on one node with {down} down")
+        waited += wait_for(
+            lambda: len(cluster.vip_nodes()) == 1, deadline, f"the VIP on one node with {down} down"
+        )
     return waited
 
 
-def _restore(cluster: Cluster, scenario: Scenario, theory: dict[str, float], run: _Run,
-             pace: Pace | None, faulted: bool) -> float:
+def _restore(
+    cluster: Cluster,
+    scenario: Scenario,
+    theory: dict[str, float],
+    run: _Run,
+    pace: Pace | None,
+    faulted: bool,
+) -> float:
     """The restore step (its actions only once the fault was applied), then the whole
     cluster back; returns the time spent waiting on the protocols."""
     stretch = pace.deadline if pace is not None else (lambda what, base_s: base_s)
@@ -281,9 +349,11 @@ def _restore(cluster: Cluster, scenario: Scenario, theory: dict[str, float], run
         if scenario.restore_until:
             run.enter("restore condition")
             try:
-                waited = wait_for(lambda: holds(scenario.restore_until, run.recorder, cluster,
-                                                 None, 0.0), stretch("restore_s", within),
-                                  "the restore's condition")
+                waited = wait_for(
+                    lambda: holds(scenario.restore_until, run.recorder, cluster, None, 0.0),
+                    stretch("restore_s", within),
+                    "the restore's condition",
+                )
             except LabtoolError as exc:  # the whole cluster is checked next all the same
                 run.notes.append(str(exc))
     run.enter("whole again")

@@ -19,10 +19,28 @@ from labtool.errors import LabFileError
 from labtool.resources import data_dir
 from labtool.spec import FieldReader
 
-ACTIONS = ("power_off", "power_on", "link_down", "link_up", "stop_service", "start_service",
-           "kill_service", "cut_vrrp", "uncut_vrrp")
-CONDITIONS = ("vip_holder", "vip_holders", "http_ok", "http_status", "server_down",
-              "servers_up", "duplicate_vip", "node_ready", "all_ready")
+ACTIONS = (
+    "power_off",
+    "power_on",
+    "link_down",
+    "link_up",
+    "stop_service",
+    "start_service",
+    "kill_service",
+    "cut_vrrp",
+    "uncut_vrrp",
+)
+CONDITIONS = (
+    "vip_holder",
+    "vip_holders",
+    "http_ok",
+    "http_status",
+    "server_down",
+    "servers_up",
+    "duplicate_vip",
+    "node_ready",
+    "all_ready",
+)
 PRECONDITIONS = ("vip_holder", "node_down")
 VARIANTS = ("no_track_script",)
 _EXPR = re.compile(r"^\s*([a-z_]+)\s*(?:([-+*])\s*([0-9.]+))?\s*$")
@@ -73,8 +91,10 @@ def evaluate(bound: float | str | None, theory: Mapping[str, float]) -> float | 
         return None if bound is None else float(bound)
     match = _EXPR.match(bound)
     if not match or match[1] not in theory:
-        raise LabFileError(f"bound '{bound}': expected a number or one of "
-                           f"{', '.join(sorted(theory))}, optionally '+ N', '- N' or '* N'")
+        raise LabFileError(
+            f"bound '{bound}': expected a number or one of "
+            f"{', '.join(sorted(theory))}, optionally '+ N', '- N' or '* N'"
+        )
     value = theory[match[1]]
     if match[2]:
         operand = float(match[3])
@@ -93,8 +113,11 @@ class _Reader(FieldReader):
 
     def number_or_expr(self, value: Any, where: str) -> float | str:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(where, f"{value!r} is not a duration", "write seconds or a theory "
-                            "value such as \"vrrp_master_down_s + 1\"")
+            raise self.fail(
+                where,
+                f"{value!r} is not a duration",
+                'write seconds or a theory value such as "vrrp_master_down_s + 1"',
+            )
         return float(value) if not isinstance(value, str) else value
 
     def actions(self, raw: Any, where: str) -> tuple[Action, ...]:
@@ -106,8 +129,9 @@ class _Reader(FieldReader):
             self.check_keys(item, ("action", "node", "nodes", "service"), where)
             kind = item.get("action")
             if kind not in ACTIONS:
-                raise self.fail(where, f"unknown action {kind!r}",
-                                f"use one of {', '.join(ACTIONS)}")
+                raise self.fail(
+                    where, f"unknown action {kind!r}", f"use one of {', '.join(ACTIONS)}"
+                )
             nodes = item.get("nodes", [item["node"]] if "node" in item else [])
             if not nodes or not all(isinstance(n, str) for n in nodes):
                 raise self.fail(where, "no node given", 'add node = "haproxy1"')
@@ -123,23 +147,44 @@ class _Reader(FieldReader):
 
 def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     reader = _Reader(source)
-    reader.check_keys(data, ("name", "title", "summary", "row", "precondition", "fault", "observe",
-                       "expect", "restore", "variants"), "top level")
+    reader.check_keys(
+        data,
+        (
+            "name",
+            "title",
+            "summary",
+            "row",
+            "precondition",
+            "fault",
+            "observe",
+            "expect",
+            "restore",
+            "variants",
+        ),
+        "top level",
+    )
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9-]+", name):
         raise reader.fail("name", f"{name!r} is not a scenario name", 'write e.g. "lose-web1"')
     title = dict(reader.table(data, "title", "title"))
     if not {"fr", "en"} <= set(title):
-        raise reader.fail("title", "a title in French and English is needed",
-                          'add [title] fr = "..." and en = "..."')
+        raise reader.fail(
+            "title",
+            "a title in French and English is needed",
+            'add [title] fr = "..." and en = "..."',
+        )
     preconditions = dict(reader.table(data, "precondition", "precondition"))
     reader.check_keys(preconditions, PRECONDITIONS, "[precondition]")
     observe = reader.table(data, "observe", "observe")
-    reader.check_keys(observe, ("before_requests", "until", "within_s", "for_s", "settle_requests"),
-                "[observe]")
+    reader.check_keys(
+        observe, ("before_requests", "until", "within_s", "for_s", "settle_requests"), "[observe]"
+    )
     if "until" not in observe and "for_s" not in observe:
-        raise reader.fail("[observe]", "neither 'until' nor 'for_s'",
-                          "say what to wait for, e.g. until = { vip_holder = \"haproxy2\" }")
+        raise reader.fail(
+            "[observe]",
+            "neither 'until' nor 'for_s'",
+            'say what to wait for, e.g. until = { vip_holder = "haproxy2" }',
+        )
     restore = reader.table(data, "restore", "restore")
     reader.check_keys(restore, ("actions", "until", "within_s"), "[restore]")
     expectations = []
@@ -147,26 +192,31 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
         reader.check_keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
         if "fact" not in raw:
             raise reader.fail(f"[[expect]] #{i + 1}", "no fact named", 'add fact = "outage_s"')
-        expectations.append(Expectation(raw["fact"], raw.get("equals"), raw.get("min"),
-                                        raw.get("max")))
+        expectations.append(
+            Expectation(raw["fact"], raw.get("equals"), raw.get("min"), raw.get("max"))
+        )
     variants = dict(reader.table(data, "variants", "variants"))
     reader.check_keys(variants, VARIANTS, "[variants]")
     return Scenario(
-        name=name, title=title, summary=dict(reader.table(data, "summary", "summary")),
-        row=data.get("row"), preconditions=preconditions,
+        name=name,
+        title=title,
+        summary=dict(reader.table(data, "summary", "summary")),
+        row=data.get("row"),
+        preconditions=preconditions,
         fault=reader.actions(data.get("fault", []), "[fault]"),
         before_requests=int(observe.get("before_requests", 10)),
         until=reader.conditions(observe.get("until", {}), "[observe] until"),
         within_s=reader.number_or_expr(observe.get("within_s", 10.0), "[observe] within_s"),
         for_s=reader.number_or_expr(observe["for_s"], "[observe] for_s")
-        if "for_s" in observe else None,
+        if "for_s" in observe
+        else None,
         settle_requests=int(observe.get("settle_requests", 10)),
         expect=tuple(expectations),
         restore=reader.actions(restore.get("actions", []), "[restore]")
-        if restore.get("actions") else (),
+        if restore.get("actions")
+        else (),
         restore_until=reader.conditions(restore.get("until", {}), "[restore] until"),
-        restore_within_s=reader.number_or_expr(restore.get("within_s", 15.0),
-                                               "[restore] within_s"),
+        restore_within_s=reader.number_or_expr(restore.get("within_s", 15.0), "[restore] within_s"),
         variants={k: dict(v) for k, v in variants.items()},
         source=source,
     )
@@ -177,16 +227,25 @@ def apply_variant(scenario: Scenario, variant: str) -> Scenario:
     raw = scenario.variants.get(variant)
     if not raw:
         return scenario
-    changes = parse_scenario({"name": scenario.name, "title": scenario.title,
-                              "observe": raw.get("observe", {"for_s": 1}),
-                              "expect": raw.get("expect", [])}, scenario.source)
+    changes = parse_scenario(
+        {
+            "name": scenario.name,
+            "title": scenario.title,
+            "observe": raw.get("observe", {"for_s": 1}),
+            "expect": raw.get("expect", []),
+        },
+        scenario.source,
+    )
     from dataclasses import replace
 
-    return replace(scenario, summary=raw.get("summary", scenario.summary),
-                   expect=changes.expect if "expect" in raw else scenario.expect,
-                   until=changes.until if "observe" in raw else scenario.until,
-                   for_s=changes.for_s if "observe" in raw else scenario.for_s,
-                   within_s=changes.within_s if "observe" in raw else scenario.within_s)
+    return replace(
+        scenario,
+        summary=raw.get("summary", scenario.summary),
+        expect=changes.expect if "expect" in raw else scenario.expect,
+        until=changes.until if "observe" in raw else scenario.until,
+        for_s=changes.for_s if "observe" in raw else scenario.for_s,
+        within_s=changes.within_s if "observe" in raw else scenario.within_s,
+    )
 
 
 def scenario_dir() -> Path:
@@ -200,8 +259,10 @@ def list_scenarios() -> list[str]:
 def load_scenario(name: str) -> Scenario:
     path = scenario_dir() / f"{name}.toml"
     if not path.is_file():
-        raise LabFileError(f"no scenario named '{name}'. Fix: use one of "
-                           f"{', '.join(list_scenarios())} (labtool scenario list)")
+        raise LabFileError(
+            f"no scenario named '{name}'. Fix: use one of "
+            f"{', '.join(list_scenarios())} (labtool scenario list)"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -40,16 +40,28 @@ class Pace:
     answers_from: float = field(default=0.0, repr=False)  # when those answers were counted from
 
     @classmethod
-    def shown(cls, agent_start_s: float, first_answer_s: float | None, answers_s: float | None,
-              watchers_start_s: dict[str, float], answers_from: float = 0.0) -> Pace:
-        ratios = [agent_start_s / NOMINAL_START_S,
-                  *(s / NOMINAL_START_S for s in watchers_start_s.values()),
-                  (answers_s if answers_s is not None else FIRST_ANSWER_MAX_S) /
-                  NOMINAL_ANSWERS_S]
+    def shown(
+        cls,
+        agent_start_s: float,
+        first_answer_s: float | None,
+        answers_s: float | None,
+        watchers_start_s: dict[str, float],
+        answers_from: float = 0.0,
+    ) -> Pace:
+        ratios = [
+            agent_start_s / NOMINAL_START_S,
+            *(s / NOMINAL_START_S for s in watchers_start_s.values()),
+            (answers_s if answers_s is not None else FIRST_ANSWER_MAX_S) / NOMINAL_ANSWERS_S,
+        ]
         factor = round(min(MAX_FACTOR, max(1.0, *ratios)), 2)
-        return cls(round(agent_start_s, 3), _round(first_answer_s), _round(answers_s),
-                   {k: round(v, 3) for k, v in watchers_start_s.items()}, factor,
-                   answers_from=answers_from)
+        return cls(
+            round(agent_start_s, 3),
+            _round(first_answer_s),
+            _round(answers_s),
+            {k: round(v, 3) for k, v in watchers_start_s.items()},
+            factor,
+            answers_from=answers_from,
+        )
 
     def deadline(self, what: str, base_s: float) -> float:
         """A deadline of `base_s` on namespaces, stretched by the factor, within the bound."""

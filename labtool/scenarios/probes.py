@@ -42,8 +42,9 @@ def probes_dir(spec: LabSpec) -> Path:
 class Probes:
     """The client agent, a watcher agent per load balancer, HAProxy's stats: all recording."""
 
-    def __init__(self, spec: LabSpec, backend: Backend, recorder: Recorder,
-                 duration_s: float) -> None:
+    def __init__(
+        self, spec: LabSpec, backend: Backend, recorder: Recorder, duration_s: float
+    ) -> None:
         """Start every probe at once (on machines, each needs a connection and a copy of the
         agent first)."""
         self.spec, self.backend, self.recorder = spec, backend, recorder
@@ -58,9 +59,19 @@ class Probes:
 
         def start(node: Node) -> None:
             if node.name == self.client:
-                agents[node.name] = self._reader(node.name, "agent", agent_argv(
-                    spec, rate=PROBE_RATE, duration_s=duration_s, timeout_s=REQUEST_TIMEOUT_S,
-                    program=backend.agent_program(node.name), capture=True, hold=True))
+                agents[node.name] = self._reader(
+                    node.name,
+                    "agent",
+                    agent_argv(
+                        spec,
+                        rate=PROBE_RATE,
+                        duration_s=duration_s,
+                        timeout_s=REQUEST_TIMEOUT_S,
+                        program=backend.agent_program(node.name),
+                        capture=True,
+                        hold=True,
+                    ),
+                )
             else:
                 self._watch_if_up(node.name)
 
@@ -77,9 +88,14 @@ class Probes:
     def _reader(self, node: str, role: str, argv: list[str]) -> LineReader:
         transport = self.backend.transport(node)
         clock = ClockMap(shared=self.backend.shares_clock)
-        reader = LineReader(f"{role} on {node}", transport.argv(argv), transport.env(),
-                            partial(feed_agent_line, self.recorder, clock=clock, source=node),
-                            stdin_pipe=True, log=probes_dir(self.spec) / f"{role}-{node}.log")
+        reader = LineReader(
+            f"{role} on {node}",
+            transport.argv(argv),
+            transport.env(),
+            partial(feed_agent_line, self.recorder, clock=clock, source=node),
+            stdin_pipe=True,
+            log=probes_dir(self.spec) / f"{role}-{node}.log",
+        )
         reader.clock = clock
         return reader
 
@@ -101,9 +117,15 @@ class Probes:
         old = self.watchers.pop(node, None)
         if old is not None:
             old.stop(timeout_s=1)
-        argv = agent_argv(self.spec, rate=0, duration_s=WATCHER_DURATION_S, timeout_s=1,
-                          program=self.backend.agent_program(node), watch_addr=True,
-                          stats_socket=STATS_SOCKET if self.stats is None else None)
+        argv = agent_argv(
+            self.spec,
+            rate=0,
+            duration_s=WATCHER_DURATION_S,
+            timeout_s=1,
+            program=self.backend.agent_program(node),
+            watch_addr=True,
+            stats_socket=STATS_SOCKET if self.stats is None else None,
+        )
         reader = self._reader(node, "watcher", argv)
         reader.on_end = lambda: self._watcher_ended(node, reader)
         self.watchers[node] = reader
@@ -128,22 +150,37 @@ class Probes:
         agent_start = self._await_start(self.agent, what, on_tick)
         self.agent.send("go")  # its requests begin: the lab is as the preconditions left it
         answers_from = go_at = time.monotonic()
-        watchers = {node: self._await_start(reader, f"the address watcher on {node}", on_tick)
-                    for node, reader in list(self.watchers.items())
-                    if reader.alive or self.backend.is_up(node)}
+        watchers = {
+            node: self._await_start(reader, f"the address watcher on {node}", on_tick)
+            for node, reader in list(self.watchers.items())
+            if reader.alive or self.backend.is_up(node)
+        }
         arrivals = self.recorder.answer_arrivals
-        self._await_answers(lambda: bool(arrivals), go_at, on_tick, what, (
-            f"not within {FIRST_ANSWER_MAX_S:.0f} s: the first answer through the VIP "
-            f"{self.spec.vip} at {what} (it started after {agent_start:.1f} s and sends "
-            f"{PROBE_RATE:g} requests a second; none came back, not even an error)"))
+        self._await_answers(
+            lambda: bool(arrivals),
+            go_at,
+            on_tick,
+            what,
+            (
+                f"not within {FIRST_ANSWER_MAX_S:.0f} s: the first answer through the VIP "
+                f"{self.spec.vip} at {what} (it started after {agent_start:.1f} s and sends "
+                f"{PROBE_RATE:g} requests a second; none came back, not even an error)"
+            ),
+        )
         answers_s = self._await_answers(
-            lambda: self.recorder.answered(answers_from) >= PACE_ANSWERS, answers_from,
-            on_tick, what, None)
-        return Pace.shown(agent_start, max(0.0, arrivals[0] - go_at), answers_s, watchers,
-                          answers_from)
+            lambda: self.recorder.answered(answers_from) >= PACE_ANSWERS,
+            answers_from,
+            on_tick,
+            what,
+            None,
+        )
+        return Pace.shown(
+            agent_start, max(0.0, arrivals[0] - go_at), answers_s, watchers, answers_from
+        )
 
-    def _await_answers(self, condition: Any, since: float, on_tick: Any, what: str,
-                       failure: str | None) -> float | None:
+    def _await_answers(
+        self, condition: Any, since: float, on_tick: Any, what: str, failure: str | None
+    ) -> float | None:
         """Until `condition` holds: its time from `since`; None after FIRST_ANSWER_MAX_S if
         `failure` is None, else a LabtoolError with it."""
         while not condition():
@@ -166,19 +203,21 @@ class Probes:
             if not reader.alive:
                 raise LabtoolError(self._dead(reader, what, "before it started"))
             if time.monotonic() > deadline:
-                printed = f"it printed {reader.lines} lines" if reader.lines else \
-                    "it printed nothing"
-                raise LabtoolError(f"not within {AGENT_START_MAX_S:.0f} s: {what} starting "
-                                   f"(awaited its start-up line; {printed})"
-                                   f"{self._log_hint(reader)}")
+                printed = (
+                    f"it printed {reader.lines} lines" if reader.lines else "it printed nothing"
+                )
+                raise LabtoolError(
+                    f"not within {AGENT_START_MAX_S:.0f} s: {what} starting "
+                    f"(awaited its start-up line; {printed})"
+                    f"{self._log_hint(reader)}"
+                )
             time.sleep(TICK_S)
         return reader.ready_at - reader.spawned_at
 
     def _dead(self, reader: LineReader, what: str, when: str) -> str:
         with contextlib.suppress(Exception):
             reader.proc.wait(timeout=2)
-        return (f"{what} ended {when} (exit {reader.proc.returncode})"
-                f"{self._log_hint(reader)}")
+        return f"{what} ended {when} (exit {reader.proc.returncode}){self._log_hint(reader)}"
 
     @staticmethod
     def _log_hint(reader: LineReader) -> str:
@@ -187,8 +226,9 @@ class Probes:
         return f"{said}. Its log: {reader.log}"
 
     def summaries(self, origin: float) -> dict[str, dict[str, Any]]:
-        return {reader.name: reader.summary(origin)
-                for reader in [self.agent, *self.watchers.values()]}
+        return {
+            reader.name: reader.summary(origin) for reader in [self.agent, *self.watchers.values()]
+        }
 
     def request_stop(self) -> None:
         """Ask the agent to stop sending (it ends by itself shortly); do not wait for it."""
@@ -211,8 +251,13 @@ def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
     return {name: path for name, path in found.items() if path is not None}
 
 
-def holds(condition: dict[str, Any], recorder: Recorder, cluster: Cluster,
-           probes: Probes | None, since: float) -> bool:
+def holds(
+    condition: dict[str, Any],
+    recorder: Recorder,
+    cluster: Cluster,
+    probes: Probes | None,
+    since: float,
+) -> bool:
     """Every part of a scenario's condition holds now."""
     now = time.monotonic()
     # The newest answers by the time they were sent (answers arrive out of order: a request

@@ -77,8 +77,11 @@ class ScenarioResult:
                 "outage_s": facts["outage_s"],
                 "vip_holder_before": facts["vip_holder_before"],
                 "vip_holder_after": facts["vip_holder_after"],
-                **{k: v for k, v in facts.items()
-                   if k not in ("outage_s", "vip_holder_before", "vip_holder_after")},
+                **{
+                    k: v
+                    for k, v in facts.items()
+                    if k not in ("outage_s", "vip_holder_before", "vip_holder_after")
+                },
             },
             "theory": self.theory,
             "condition_met": self.condition_met,
@@ -101,14 +104,22 @@ def fact_value(facts: Facts, path: str) -> Any:
     name, _, key = path.partition(".")
     value = facts.as_dict().get(name)
     if key:
-        value = value.get(key, 0 if name in ("status_counts", "served_after_detect",
-                                             "served_after", "served_before") else None) \
-            if isinstance(value, dict) else None
+        value = (
+            value.get(
+                key,
+                0
+                if name in ("status_counts", "served_after_detect", "served_after", "served_before")
+                else None,
+            )
+            if isinstance(value, dict)
+            else None
+        )
     return value
 
 
-def judge(scenario: Scenario, facts: Facts, theory: dict[str, float],
-          margin_s: float = 0.0) -> list[Check]:
+def judge(
+    scenario: Scenario, facts: Facts, theory: dict[str, float], margin_s: float = 0.0
+) -> list[Check]:
     """Each expectation against the facts; upper bounds on times (facts named *_s) are widened
     by the backend's timing margin."""
     checks = []
@@ -121,11 +132,17 @@ def judge(scenario: Scenario, facts: Facts, theory: dict[str, float],
             low, high = expectation.bounds(theory)
             if high is not None and expectation.fact.split(".")[0].endswith("_s"):
                 high = round(high + margin_s, 4)
-            ok = isinstance(observed, int | float) and not isinstance(observed, bool) and \
-                (low is None or observed >= low) and (high is None or observed <= high)
-            expected = (f">= {low:g}" if low is not None else "") + \
-                (" and " if low is not None and high is not None else "") + \
-                (f"<= {high:g}" if high is not None else "")
+            ok = (
+                isinstance(observed, int | float)
+                and not isinstance(observed, bool)
+                and (low is None or observed >= low)
+                and (high is None or observed <= high)
+            )
+            expected = (
+                (f">= {low:g}" if low is not None else "")
+                + (" and " if low is not None and high is not None else "")
+                + (f"<= {high:g}" if high is not None else "")
+            )
         why = facts.unseen.get(expectation.fact) if observed is None else None
         checks.append(Check(expectation.fact, expected, observed, ok, why))
     return checks

@@ -20,8 +20,13 @@ class Transport(ABC):
         """The local argv that runs `command` on the node."""
 
     @abstractmethod
-    def run(self, command: Sequence[str] | str, *, timeout_s: float | None = 60.0,
-            input_text: str | None = None) -> CommandResult:
+    def run(
+        self,
+        command: Sequence[str] | str,
+        *,
+        timeout_s: float | None = 60.0,
+        input_text: str | None = None,
+    ) -> CommandResult:
         """Run a command (argv, or a shell string run by /bin/sh) on the node."""
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:

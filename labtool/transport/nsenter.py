@@ -18,9 +18,17 @@ def nsenter_argv(holder_pid: int, command: Sequence[str], *, workdir: str = "/")
     PID namespace, so the node's PID namespace is its `pid_for_children`.
     """
     return [
-        "nsenter", "-t", str(holder_pid), "-n", "-m", "-u", "-i",
-        f"--pid=/proc/{holder_pid}/ns/pid_for_children", f"--wd={workdir}",
-        "--", *command,
+        "nsenter",
+        "-t",
+        str(holder_pid),
+        "-n",
+        "-m",
+        "-u",
+        "-i",
+        f"--pid=/proc/{holder_pid}/ns/pid_for_children",
+        f"--wd={workdir}",
+        "--",
+        *command,
     ]
 
 
@@ -54,7 +62,16 @@ class NsenterTransport(Transport):
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return node_env(self.lab, self.node, extra)
 
-    def run(self, command: Sequence[str] | str, *, timeout_s: float | None = 60.0,
-            input_text: str | None = None) -> CommandResult:
-        return runner.run(self.argv(self.shell(command)), timeout_s=timeout_s,
-                          input_text=input_text, env=self.env())
+    def run(
+        self,
+        command: Sequence[str] | str,
+        *,
+        timeout_s: float | None = 60.0,
+        input_text: str | None = None,
+    ) -> CommandResult:
+        return runner.run(
+            self.argv(self.shell(command)),
+            timeout_s=timeout_s,
+            input_text=input_text,
+            env=self.env(),
+        )

@@ -33,16 +33,29 @@ class SshTarget:
         from paramiko import SSHConfig
 
         entry = SSHConfig.from_text(text).lookup(alias)
-        return cls(host=entry.get("hostname", alias), user=entry.get("user", "vagrant"),
-                   port=int(entry.get("port", 22)),
-                   identity_files=tuple(entry.get("identityfile", [])),
-                   proxy_command=entry.get("proxycommand"))
+        return cls(
+            host=entry.get("hostname", alias),
+            user=entry.get("user", "vagrant"),
+            port=int(entry.get("port", 22)),
+            identity_files=tuple(entry.get("identityfile", [])),
+            proxy_command=entry.get("proxycommand"),
+        )
 
     def ssh_argv(self) -> list[str]:
         """The equivalent `ssh` command line, for an interactive shell."""
-        argv = ["ssh", "-p", str(self.port), "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                "-o", "IdentitiesOnly=yes"]
+        argv = [
+            "ssh",
+            "-p",
+            str(self.port),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "IdentitiesOnly=yes",
+        ]
         for key in self.identity_files:
             argv += ["-i", key]
         if self.proxy_command:
@@ -64,11 +77,17 @@ class SshTransport(Transport):
             from paramiko import AutoAddPolicy
 
             self._connection = Connection(
-                self.target.host, user=self.target.user, port=self.target.port,
+                self.target.host,
+                user=self.target.user,
+                port=self.target.port,
                 gateway=self.target.proxy_command,
-                connect_kwargs={"key_filename": list(self.target.identity_files),
-                                "look_for_keys": False, "allow_agent": False},
-                connect_timeout=30)
+                connect_kwargs={
+                    "key_filename": list(self.target.identity_files),
+                    "look_for_keys": False,
+                    "allow_agent": False,
+                },
+                connect_timeout=30,
+            )
             self._connection.client.set_missing_host_key_policy(AutoAddPolicy())
         return self._connection
 
@@ -81,18 +100,29 @@ class SshTransport(Transport):
     def argv(self, command: Sequence[str]) -> list[str]:
         return [*self.target.ssh_argv(), self._wrap(list(command))]
 
-    def run(self, command: Sequence[str] | str, *, timeout_s: float | None = 60.0,
-            input_text: str | None = None) -> CommandResult:
+    def run(
+        self,
+        command: Sequence[str] | str,
+        *,
+        timeout_s: float | None = 60.0,
+        input_text: str | None = None,
+    ) -> CommandResult:
         wrapped = self._wrap(command)
         try:
             result = self._connect().run(
-                wrapped, hide=True, warn=True, timeout=timeout_s,
-                in_stream=io.StringIO(input_text) if input_text is not None else False)
+                wrapped,
+                hide=True,
+                warn=True,
+                timeout=timeout_s,
+                in_stream=io.StringIO(input_text) if input_text is not None else False,
+            )
         except Exception as exc:  # a network or auth error is a failed command, with a reason
-            return CommandResult(("ssh", self.target.host, wrapped), 255, "",
-                                 f"ssh to {self.node}: {exc}")
-        return CommandResult(("ssh", self.target.host, wrapped), result.exited, result.stdout,
-                             result.stderr)
+            return CommandResult(
+                ("ssh", self.target.host, wrapped), 255, "", f"ssh to {self.node}: {exc}"
+            )
+        return CommandResult(
+            ("ssh", self.target.host, wrapped), result.exited, result.stdout, result.stderr
+        )
 
     def put(self, path: str, content: str, mode: int = 0o644) -> None:
         """Over SFTP to a temporary file, then moved into place (with sudo if need be):

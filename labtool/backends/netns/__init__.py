@@ -16,11 +16,17 @@ from labtool.transport.ssh import SshTransport
 class NetnsBackend(Backend):
     name = "netns"
 
-    def create(self, files: Mapping[str, Mapping[str, str]],
-               sysctls: Mapping[str, Mapping[str, str]], *, copy_defaults: bool) -> None:
+    def create(
+        self,
+        files: Mapping[str, Mapping[str, str]],
+        sysctls: Mapping[str, Mapping[str, str]],
+        *,
+        copy_defaults: bool,
+    ) -> None:
         for node in self.spec.nodes:
-            impl.layout_node(self.spec.name, node, dict(files.get(node.name, {})),
-                             copy_defaults=copy_defaults)
+            impl.layout_node(
+                self.spec.name, node, dict(files.get(node.name, {})), copy_defaults=copy_defaults
+            )
         self.state.holders = impl.start_holders(self.spec)
         self.state.save()
         impl.wire(self.spec, self.state.holders, {k: dict(v) for k, v in sysctls.items()})
@@ -40,17 +46,27 @@ class NetnsBackend(Backend):
 
     def set_link(self, node: str, up: bool) -> None:
         self.spec.node(node)
-        impl.lan_run(self.spec.name, self.state.holders,
-                     lambda lan: commands.link_state_argv(lan, node, up))
+        impl.lan_run(
+            self.spec.name, self.state.holders, lambda lan: commands.link_state_argv(lan, node, up)
+        )
 
     def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
         holders = self.state.holders
         if cut:
-            impl.lan_run(self.spec.name, holders, lambda lan: commands.nft_argv(lan, "-f", "-"),
-                         input_text=commands.vrrp_cut_ruleset(nodes))
+            impl.lan_run(
+                self.spec.name,
+                holders,
+                lambda lan: commands.nft_argv(lan, "-f", "-"),
+                input_text=commands.vrrp_cut_ruleset(nodes),
+            )
         else:
-            impl.lan_run(self.spec.name, holders, lambda lan: commands.nft_argv(
-                lan, "delete", "table", "bridge", commands.VRRP_CUT_TABLE))
+            impl.lan_run(
+                self.spec.name,
+                holders,
+                lambda lan: commands.nft_argv(
+                    lan, "delete", "table", "bridge", commands.VRRP_CUT_TABLE
+                ),
+            )
 
     def ssh_transport(self, node: str) -> SshTransport:
         """A real SSH connection to the node's own sshd (for testing the SSH path here)."""
@@ -78,18 +94,21 @@ class NetnsBackend(Backend):
             from labtool.errors import LabtoolError
 
             raise LabtoolError(f"{node} was never started in lab '{self.spec.name}'")
-        return NsenterTransport(self.spec.name, node,
-                                impl.checked_pid(self.spec.name, node, holder))
+        return NsenterTransport(
+            self.spec.name, node, impl.checked_pid(self.spec.name, node, holder)
+        )
 
     def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
-        return impl.node_status(self.spec, self.spec.node(node), self.state.holders.get(node),
-                                addresses)
+        return impl.node_status(
+            self.spec, self.spec.node(node), self.state.holders.get(node), addresses
+        )
 
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
         transport = self.transport(node)
         env = transport.env({"PS1": f"[root@{node} \\W]# "})
-        return nsenter_argv(transport.holder_pid, ["/bin/bash", "--norc", "-i"],
-                            workdir="/root"), env
+        return nsenter_argv(
+            transport.holder_pid, ["/bin/bash", "--norc", "-i"], workdir="/root"
+        ), env
 
     def memory_kib(self) -> int:
         return impl.memory_kib(self.spec.name, self.state.holders)

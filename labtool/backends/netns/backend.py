@@ -87,13 +87,18 @@ def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
         _keygen(folder / "host_key", node)
     (folder / "authorized_keys").write_text((keys / "id_ed25519.pub").read_text())
     (folder / "sshd_config").write_text(commands.sshd_config())
-    return SshTarget(host=node, user="root", identity_files=(str(client_key),),
-                     proxy_command=commands.sshd_proxy_command(holder_pid))
+    return SshTarget(
+        host=node,
+        user="root",
+        identity_files=(str(client_key),),
+        proxy_command=commands.sshd_proxy_command(holder_pid),
+    )
 
 
 def _keygen(path: Path, comment: str) -> None:
-    result = runner.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
-                         "-f", str(path)])
+    result = runner.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)]
+    )
     if not result.succeeded:
         raise LabtoolError(f"cannot make an SSH key: {result.describe_failure()}")
 
@@ -101,8 +106,10 @@ def _keygen(path: Path, comment: str) -> None:
 def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
     """(source, target) bind mounts that give a node its own folders and its systemctl."""
     root = node_root(lab, node)
-    binds = [(str(root / p.lstrip("/")), p)
-             for p in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)]
+    binds = [
+        (str(root / p.lstrip("/")), p)
+        for p in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)
+    ]
     binds.append((str(root / "bin"), commands.LOCAL_SBIN))
     binds += [(str(root / "bin" / "systemctl"), p) for p in commands.SYSTEMCTL_PATHS]
     binds = [(src, dst) for src, dst in binds if os.path.lexists(dst)]  # nothing made on the host
@@ -118,8 +125,12 @@ def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, 
     started: dict[str, subprocess.Popen[str]] = {}
     try:
         for name, (script, is_node) in scripts.items():
-            started[name] = runner.spawn(commands.holder_argv(script, node_namespaces=is_node),
-                                         env=node_env(lab, name), stderr=log, new_session=True)
+            started[name] = runner.spawn(
+                commands.holder_argv(script, node_namespaces=is_node),
+                env=node_env(lab, name),
+                stderr=log,
+                new_session=True,
+            )
     finally:
         log.close()
     holders: dict[str, Holder] = {}
@@ -132,8 +143,10 @@ def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, 
         ticks = procs.start_ticks(proc.pid)
         if line.strip() != "ready" or ticks is None:
             detail = (lab_dir(lab) / "holders.log").read_text().strip().splitlines()[-3:]
-            raise LabtoolError(f"{name}: its namespaces could not be set up"
-                               + (": " + " / ".join(detail) if detail else ""))
+            raise LabtoolError(
+                f"{name}: its namespaces could not be set up"
+                + (": " + " / ".join(detail) if detail else "")
+            )
         holders[name] = Holder(pid=proc.pid, start_ticks=ticks)
     return holders
 
@@ -145,24 +158,33 @@ def start_holders(spec: LabSpec, nodes: tuple[Node, ...] | None = None) -> dict[
         nodes = spec.nodes
         scripts[commands.LAN_NODE] = (commands.holder_script(None, []), False)
     for node in nodes:
-        scripts[node.name] = (commands.holder_script(node.name, node_binds(spec.name, node.name)),
-                              True)
+        scripts[node.name] = (
+            commands.holder_script(node.name, node_binds(spec.name, node.name)),
+            True,
+        )
     return _start_holders(spec.name, scripts)
 
 
 def checked_pid(lab: str, name: str, holder: Holder) -> int:
     """The holder's PID, once sure it is still that holder and not the root namespace."""
     if not procs.alive(holder.pid, holder.start_ticks):
-        raise LabtoolError(f"{name} is down (its namespaces are gone). "
-                           f"Fix: 'labtool down --name {lab}' then 'labtool up'")
+        raise LabtoolError(
+            f"{name} is down (its namespaces are gone). "
+            f"Fix: 'labtool down --name {lab}' then 'labtool up'"
+        )
     if procs.ns_inode(holder.pid, "net") == procs.ns_inode(os.getpid(), "net"):
-        raise EnvironmentProblem(f"{name}: its holder shares the root network namespace; "
-                                 "refusing to touch it")
+        raise EnvironmentProblem(
+            f"{name}: its holder shares the root network namespace; refusing to touch it"
+        )
     return holder.pid
 
 
-def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str, str]],
-         nodes: tuple[Node, ...] | None = None) -> None:
+def wire(
+    spec: LabSpec,
+    holders: dict[str, Holder],
+    sysctls: dict[str, dict[str, str]],
+    nodes: tuple[Node, ...] | None = None,
+) -> None:
     """Plug nodes into the LAN (all, after creating the bridge, by default), then give each its
     addresses (nodes in parallel)."""
     lan = checked_pid(spec.name, commands.LAN_NODE, holders[commands.LAN_NODE])
@@ -171,8 +193,9 @@ def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str,
     pids = {n.name: checked_pid(spec.name, n.name, holders[n.name]) for n in nodes}
     batch += "".join(commands.link_batch(spec, n, pids[n.name]) for n in nodes)
     # Network namespace only: `netns PID` names node holders by their root-namespace PIDs.
-    result = runner.run(commands.lan_argv(lan), input_text=batch,
-                        env=node_env(spec.name, commands.LAN_NODE))
+    result = runner.run(
+        commands.lan_argv(lan), input_text=batch, env=node_env(spec.name, commands.LAN_NODE)
+    )
     if not result.succeeded:
         raise LabtoolError(f"cannot build the lab LAN: {result.describe_failure()}")
 
@@ -180,8 +203,9 @@ def wire(spec: LabSpec, holders: dict[str, Holder], sysctls: dict[str, dict[str,
         script = commands.node_net_script(spec, node, sysctls.get(node.name, {}))
         outcome = NsenterTransport(spec.name, node.name, pids[node.name]).run(script)
         if not outcome.succeeded:
-            raise LabtoolError(f"{node.name}: cannot configure {spec.nic}: "
-                               f"{outcome.describe_failure()}")
+            raise LabtoolError(
+                f"{node.name}: cannot configure {spec.nic}: {outcome.describe_failure()}"
+            )
 
     for_each_node(nodes, configure)
 
@@ -204,8 +228,9 @@ def power_off(lab: str, node: str, holder: Holder) -> None:
     raise LabtoolError(f"{node}: its processes did not die within {KILL_TIMEOUT_S:.0f} s")
 
 
-def lan_run(lab: str, holders: dict[str, Holder], argv_for: object,
-            input_text: str | None = None) -> None:
+def lan_run(
+    lab: str, holders: dict[str, Holder], argv_for: object, input_text: str | None = None
+) -> None:
     """Run a command in the LAN namespace (argv_for(lan_pid) builds it)."""
     assert callable(argv_for)
     lan = checked_pid(lab, commands.LAN_NODE, holders[commands.LAN_NODE])
@@ -219,7 +244,8 @@ def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] |
     if not procs.alive(holder.pid, holder.start_ticks):
         return None
     result = NsenterTransport(lab, node, holder.pid).run(
-        ["ip", "-j", "-4", "addr", "show", "dev", nic], timeout_s=10)
+        ["ip", "-j", "-4", "addr", "show", "dev", nic], timeout_s=10
+    )
     if not result.succeeded:
         return []
     try:
@@ -229,8 +255,9 @@ def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] |
     return [info["local"] for entry in entries for info in entry.get("addr_info", [])]
 
 
-def node_status(spec: LabSpec, node: Node, holder: Holder | None,
-                addresses: bool = True) -> NodeStatus:
+def node_status(
+    spec: LabSpec, node: Node, holder: Holder | None, addresses: bool = True
+) -> NodeStatus:
     status = NodeStatus(node.name, node.role, str(node.address), up=False)
     expected = ROLE_DAEMONS[node.role]
     status.daemons = dict.fromkeys(expected, False)
@@ -302,5 +329,7 @@ def _refuse_mounts_under(folder: Path) -> None:
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         mount_point = line.split()[4]
         if mount_point.startswith(prefix) or mount_point == prefix[:-1]:
-            raise LabtoolError(f"{mount_point} is mounted in the root namespace; unmount it "
-                               f"before removing {folder}")
+            raise LabtoolError(
+                f"{mount_point} is mounted in the root namespace; unmount it "
+                f"before removing {folder}"
+            )

@@ -32,11 +32,22 @@ LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is 
 
 def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
     """argv of the process that holds a node's namespaces (or the LAN's: network only)."""
-    namespaces = ["--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc"] \
-        if node_namespaces else ["--net", "--mount", "--pid", "--mount-proc"]
+    namespaces = (
+        ["--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc"]
+        if node_namespaces
+        else ["--net", "--mount", "--pid", "--mount-proc"]
+    )
     return [
-        "unshare", *namespaces, "--fork", "--kill-child", "--propagation", "private",
-        "--", "/bin/sh", "-c", script,
+        "unshare",
+        *namespaces,
+        "--fork",
+        "--kill-child",
+        "--propagation",
+        "private",
+        "--",
+        "/bin/sh",
+        "-c",
+        script,
     ]
 
 
@@ -67,22 +78,33 @@ def bridge_batch() -> str:
 def link_batch(spec: LabSpec, node: Node, holder_pid: int) -> str:
     """`ip -batch` input, run in the LAN namespace: the node's veth pair, its far end created
     directly in the node's namespace under the lab's NIC name, its near end on the bridge."""
-    return (f"link add {node.name} type veth peer name {spec.nic} address {node_mac(node)} "
-            f"netns {holder_pid}\n"
-            f"link set {node.name} master {BRIDGE}\n"
-            f"link set {node.name} up\n")
+    return (
+        f"link add {node.name} type veth peer name {spec.nic} address {node_mac(node)} "
+        f"netns {holder_pid}\n"
+        f"link set {node.name} master {BRIDGE}\n"
+        f"link set {node.name} up\n"
+    )
 
 
 def lan_batch(spec: LabSpec, holder_pids: dict[str, int]) -> str:
     """The bridge and every node's link."""
-    return bridge_batch() + "".join(link_batch(spec, n, holder_pids[n.name])
-                                    for n in spec.nodes)
+    return bridge_batch() + "".join(link_batch(spec, n, holder_pids[n.name]) for n in spec.nodes)
 
 
 def link_state_argv(lan_pid: int, node: str, up: bool) -> list[str]:
     """Cut (or restore) a node's cable: its port on the LAN bridge goes down (or up)."""
-    return ["nsenter", "-t", str(lan_pid), "-n", "--", "ip", "link", "set", node,
-            "up" if up else "down"]
+    return [
+        "nsenter",
+        "-t",
+        str(lan_pid),
+        "-n",
+        "--",
+        "ip",
+        "link",
+        "set",
+        node,
+        "up" if up else "down",
+    ]
 
 
 VRRP_CUT_TABLE = "labtool_vrrp_cut"
@@ -91,11 +113,18 @@ VRRP_CUT_TABLE = "labtool_vrrp_cut"
 def vrrp_cut_ruleset(nodes: list[str]) -> str:
     """nft input, run in the LAN namespace: the bridge drops VRRP between these nodes only
     (the client still sees every advert)."""
-    rules = [f'        iifname "{a}" oifname "{b}" ip protocol vrrp drop'
-             for a in nodes for b in nodes if a != b]
-    return (f"table bridge {VRRP_CUT_TABLE} {{\n    chain forward {{\n"
-            "        type filter hook forward priority 0; policy accept;\n"
-            + "\n".join(rules) + "\n    }\n}\n")
+    rules = [
+        f'        iifname "{a}" oifname "{b}" ip protocol vrrp drop'
+        for a in nodes
+        for b in nodes
+        if a != b
+    ]
+    return (
+        f"table bridge {VRRP_CUT_TABLE} {{\n    chain forward {{\n"
+        "        type filter hook forward priority 0; policy accept;\n"
+        + "\n".join(rules)
+        + "\n    }\n}\n"
+    )
 
 
 def nft_argv(lan_pid: int, *args: str) -> list[str]:
@@ -108,15 +137,19 @@ SSH_DIR = "/run/labtool-ssh"  # in the node's own /run
 def sshd_config() -> str:
     """A real sshd for one node, run in inetd mode (-i) by a ProxyCommand inside the node:
     SSH without any routed address."""
-    return (f"HostKey {SSH_DIR}/host_key\nAuthorizedKeysFile {SSH_DIR}/authorized_keys\n"
-            "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
-            "Subsystem sftp internal-sftp\n")
+    return (
+        f"HostKey {SSH_DIR}/host_key\nAuthorizedKeysFile {SSH_DIR}/authorized_keys\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
+        "Subsystem sftp internal-sftp\n"
+    )
 
 
 def sshd_proxy_command(holder_pid: int) -> str:
-    return (f"nsenter -t {holder_pid} -n -m -u -i --pid=/proc/{holder_pid}/ns/pid_for_children"
-            f" -- /usr/sbin/sshd -i -f {SSH_DIR}/sshd_config")
+    return (
+        f"nsenter -t {holder_pid} -n -m -u -i --pid=/proc/{holder_pid}/ns/pid_for_children"
+        f" -- /usr/sbin/sshd -i -f {SSH_DIR}/sshd_config"
+    )
 
 
 def lan_argv(lan_pid: int) -> list[str]:
@@ -127,8 +160,11 @@ def lan_argv(lan_pid: int) -> list[str]:
 def node_net_script(spec: LabSpec, node: Node, sysctls: dict[str, str]) -> str:
     """Run inside a node: loopback up, IPv6 off (no stray traffic on the lab LAN), the lab's
     sysctls, then the NIC up with the node's address."""
-    settings = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1",
-                **sysctls}
+    settings = {
+        "net.ipv6.conf.all.disable_ipv6": "1",
+        "net.ipv6.conf.default.disable_ipv6": "1",
+        **sysctls,
+    }
     lines = ["set -e", "ip link set lo up"]
     lines += [f"sysctl -qw {key}={value}" for key, value in settings.items()]
     lines += [
