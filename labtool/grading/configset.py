@@ -61,17 +61,7 @@ def from_nodes(
             data = read(lb.name, path)
             name = label(lb.name, path)
             if data is None:
-                configs.missing.append(
-                    Finding(
-                        ("KA-MISSING" if kind == "keepalived" else "HA-MISSING"),
-                        "error",
-                        f"{name} is missing",
-                        name,
-                        None,
-                        f"{lb.name} needs {path} for the lab",
-                        f"hand in {name}",
-                    )
-                )
+                configs.missing.append(missing_config(kind, lb.name, path, name))
                 continue
             configs.raw[name] = data
             if kind == "keepalived":
@@ -84,21 +74,37 @@ def from_nodes(
         data = read(web.name, INDEX_HTML)
         name = label(web.name, INDEX_HTML)
         if data is None:
-            configs.missing.append(
-                Finding(
-                    "WEB-PAGE-MISSING",
-                    "error",
-                    f"{name} is missing",
-                    name,
-                    None,
-                    "each web node serves its own page, so that the answers show which one served",
-                    f'echo "test {web.name}" > {INDEX_HTML} on {web.name}',
-                )
-            )
+            configs.missing.append(missing_page(web.name, name))
         else:
             configs.pages[web.name] = decode(data[:MAX_FILE_BYTES])
             configs.page_files[web.name] = name
     return configs
+
+
+def missing_config(kind: str, node: str, path: str, name: str) -> Finding:
+    """A load balancer's keepalived.conf or haproxy.cfg not handed in (`name`: its label)."""
+    return Finding(
+        "KA-MISSING" if kind == "keepalived" else "HA-MISSING",
+        "error",
+        f"{name} is missing",
+        name,
+        None,
+        f"{node} needs {path} for the lab",
+        f"hand in {name}",
+    )
+
+
+def missing_page(node: str, name: str) -> Finding:
+    """A web node's page not handed in (`name`: its label)."""
+    return Finding(
+        "WEB-PAGE-MISSING",
+        "error",
+        f"{name} is missing",
+        name,
+        None,
+        "each web node serves its own page, so that the answers show which one served",
+        f'echo "test {node}" > {INDEX_HTML} on {node}',
+    )
 
 
 def _resolver(

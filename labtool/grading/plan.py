@@ -14,17 +14,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labtool.configs.common import Finding, decode
+from labtool.configs.common import decode
 from labtool.configs.haproxy import HaproxyConfig, Section, parse_haproxy
 from labtool.configs.keepalived import KeepalivedConfig, parse_keepalived
 from labtool.grading.configset import (
     HAPROXY_CFG,
+    INDEX_HTML,
     KEEPALIVED_CONF,
     MAX_FILE_BYTES,
     ConfigSet,
     Reader,
     _resolver,
     folder_reader,
+    missing_config,
+    missing_page,
     sniff,
 )
 from labtool.spec import LabSpec
@@ -470,38 +473,13 @@ def _missing(configs: ConfigSet, plan: Plan, spec: LabSpec) -> None:
     if not plan.lbs:
         plan.lbs = lbs
     for node in lbs:
-        for kind, path, rule in (
-            ("keepalived", KEEPALIVED_CONF, "KA-MISSING"),
-            ("haproxy", HAPROXY_CFG, "HA-MISSING"),
-        ):
+        for kind, path in (("keepalived", KEEPALIVED_CONF), ("haproxy", HAPROXY_CFG)):
             held = configs.keepalived if kind == "keepalived" else configs.haproxy
             if node not in held:
-                name = f"{node}{path}"
-                configs.missing.append(
-                    Finding(
-                        rule,
-                        "error",
-                        f"{name} is missing",
-                        name,
-                        None,
-                        f"{node} needs {path} for the lab",
-                        f"hand in {name}",
-                    )
-                )
+                configs.missing.append(missing_config(kind, node, path, f"{node}{path}"))
     for node in plan.webs:
         if node not in configs.pages:
-            name = f"{node}/var/www/html/index.html"
-            configs.missing.append(
-                Finding(
-                    "WEB-PAGE-MISSING",
-                    "error",
-                    f"{name} is missing",
-                    name,
-                    None,
-                    "each web node serves its own page, so that the answers show which one served",
-                    f'echo "test {node}" > /var/www/html/index.html on {node}',
-                )
-            )
+            configs.missing.append(missing_page(node, f"{node}{INDEX_HTML}"))
 
 
 def serving_backends(config: HaproxyConfig) -> list[Section]:
