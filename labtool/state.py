@@ -1,6 +1,9 @@
 """Where a lab keeps its files, and its state, saved after every change (write-through).
 
-A lab's folder is `<state root>/<lab name>/` (state root: /run/labtool, or $LABTOOL_STATE_DIR).
+A lab's folder is `<state root>/<lab name>/`. The state root is $LABTOOL_STATE_DIR if set; else
+/run/labtool for root on Linux (the netns backend's labs), else the user's own state folder
+(platformdirs: ~/.local/state/labtool, ~/Library/Application Support/labtool,
+%LOCALAPPDATA%\\labtool), so that a student runs the Vagrant backend without root, on any system.
 It holds `state.json` and, for the netns backend, each node's private folders. Nothing else
 on the machine is written by a lab, so removing this folder removes every file it made.
 """
@@ -8,13 +11,16 @@ on the machine is written by a lab, so removing this folder removes every file i
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import filelock
+import platformdirs
 
 from labtool.errors import LabtoolError
 
@@ -22,7 +28,11 @@ STATE_FILE = "state.json"
 
 
 def state_root() -> Path:
-    return Path(os.environ.get("LABTOOL_STATE_DIR", "/run/labtool"))
+    if os.environ.get("LABTOOL_STATE_DIR"):
+        return Path(os.environ["LABTOOL_STATE_DIR"])
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        return Path("/run/labtool")
+    return platformdirs.user_state_path("labtool", appauthor=False)
 
 
 def lab_dir(name: str) -> Path:
@@ -87,9 +97,5 @@ def machine_lock() -> Iterator[None]:
     """Serialise `up` and `down` across labtool processes (two `up` at once would race)."""
     root = state_root()
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with filelock.FileLock(root / ".lock"):  # (a file lock on every system, released on exit)
         yield
-    finally:
-        os.close(fd)

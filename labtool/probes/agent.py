@@ -28,7 +28,6 @@ import csv
 import io
 import json
 import os
-import resource
 import socket
 import sys
 import time
@@ -56,6 +55,8 @@ def emit(kind: str, **fields: Any) -> None:
 def raise_open_files_limit() -> int:
     """As many open files as allowed: during an outage every request waits for its timeout,
     rate x timeout connections at once (500 at 50/s and 10 s), against a soft limit of 1024."""
+    import resource  # (POSIX, on a node: the core imports this module on any system)
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = hard if hard != resource.RLIM_INFINITY else 65536
     with contextlib.suppress(ValueError, OSError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import fcntl
 import socket
 import struct
 import time
@@ -185,6 +184,8 @@ def address_message(kind: int, index: int, address: str, prefix: int, seq: int =
 
 def iface_addresses(iface: str) -> tuple[bytes, bytes]:
     """(MAC, IPv4) of an interface, via the classic ioctls."""
+    import fcntl  # (Linux, on a node: the core imports this module on any system)
+
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         req = struct.pack("256s", iface.encode()[:15])
         mac = fcntl.ioctl(sock.fileno(), SIOCGIFHWADDR, req)[18:24]

@@ -41,3 +41,27 @@ def test_os_family() -> None:
     assert os_family('ID=debian\nVERSION_ID="12"\n') == "debian"
     assert os_family('ID="centos"\nVERSION_ID="7"\nID_LIKE="rhel fedora"\n') == "centos7"
     assert os_family('ID="almalinux"\nVERSION_ID="9.4"\nID_LIKE="rhel centos fedora"\n') == "el"
+
+
+def test_vagrant_ssh_config_with_windows_paths() -> None:
+    """`vagrant ssh-config` on Windows: drive letters, either slash, quoted paths with spaces."""
+    from labtool.backends.vagrant import split_ssh_config
+
+    text = (
+        "Host haproxy1\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n"
+        '  IdentityFile "C:/Users/Jane Doe/tp web/.vagrant/machines/haproxy1/virtualbox/'
+        'private_key"\n  IdentityFile C:/Users/jane/.vagrant.d/insecure_private_key\n'
+        "  IdentitiesOnly yes\n\n"
+        "Host web1\n  HostName 127.0.0.1\n  Port 2200\n"
+        '  IdentityFile "D:\\My Labs\\tp\\.vagrant\\machines\\web1\\hyperv\\private_key"\n'
+    )
+    blocks = split_ssh_config(text)
+    assert set(blocks) == {"haproxy1", "web1"}
+    lb = SshTarget.from_ssh_config(blocks["haproxy1"], "haproxy1")
+    assert lb.port == 2222 and lb.identity_files == (
+        "C:/Users/Jane Doe/tp web/.vagrant/machines/haproxy1/virtualbox/private_key",
+        "C:/Users/jane/.vagrant.d/insecure_private_key")
+    web = SshTarget.from_ssh_config(blocks["web1"], "web1")
+    assert web.identity_files == ("D:\\My Labs\\tp\\.vagrant\\machines\\web1\\hyperv\\private_key",)
+    argv = web.ssh_argv()
+    assert argv[argv.index("-i") + 1] == web.identity_files[0]  # one argument, spaces and all
