@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
     log = tmp_path / "vagrant.log"
     env = {**os.environ, "PATH": f"{STAND_IN}:{os.environ['PATH']}",
            "FAKE_VAGRANT_LAB": MACHINES, "FAKE_VAGRANT_LOG": str(log),
-           "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2])}
+           "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2]),
+           "FAKE_VAGRANT_PYTHON": sys.executable}  # labtool's dependencies, not PATH's python3
     try:
         up = labtool("up", "--backend", "vagrant", "--provider", "libvirt", "--box",
                      "debian12-lab", "--name", LAB, env=env, timeout_s=300)
