@@ -3,9 +3,10 @@
 A lab's folder is `<state root>/<lab name>/`. The state root is $LABTOOL_STATE_DIR if set; else
 /run/labtool for root on Linux (the netns backend's labs), else the user's own state folder
 (platformdirs: ~/.local/state/labtool, ~/Library/Application Support/labtool,
-%LOCALAPPDATA%\\labtool), so that a student runs the Vagrant backend without root, on any system.
-It holds `state.json` and, for the netns backend, each node's private folders. Nothing else
-on the machine is written by a lab, so removing this folder removes every file it made.
+%LOCALAPPDATA%\\labtool): keeping a user's labs (the Vagrant backend's) needs no root.
+A lab's folder holds `state.json` and, for the netns backend, each node's private folders.
+Nothing else on the machine is written by a lab (the state root also holds `.lock`, the
+machine lock), so removing its folder removes every file it made.
 """
 
 from __future__ import annotations
