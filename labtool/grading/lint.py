@@ -765,7 +765,14 @@ def haproxy_rules(configs: ConfigSet, target: Target) -> Iterator[Finding]:
                     f"HAProxy never sends a request to {web}",
                     f"server {web} {address}:80 check",
                 )
+        twice = {
+            b.name
+            for b in config.backends()
+            if sum(1 for o in config.backends() if o.name == b.name) > 1
+        }  # HA-DUP-SECTION says it
         for backend in backends if webs else []:
+            if backend.name in twice:
+                continue
             for server in backend.servers():
                 address = _server_address(server)
                 if address and address not in webs:

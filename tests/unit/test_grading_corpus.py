@@ -97,6 +97,13 @@ def test_one_mistake_one_deduction(graded: dict[str, Grade]) -> None:
     shell = [f for f in kevin.findings if "HA-SHELL" in f.message]
     assert len(shell) == 1 and shell[0].points_lost == 2
     assert "proxy2/etc/haproxy/haproxy.cfg" in shell[0].message  # the other place, named
+    # nora appended a second `backend app` to CentOS 7's default: that one mistake, not also
+    # the default's 127.0.0.1 servers it holds
+    nora = graded["nora-two-backends"]
+    config_losses = [f.message.split(":")[0] for f in nora.findings
+                     if f.points_lost and f.criterion.startswith(("haproxy", "vrrp", "web"))
+                     and "lab's own choice" not in f.message]  # (her lab-inherited lines)
+    assert config_losses == ["HA-DUP-SECTION"], config_losses
 
 
 def test_the_students_own_plan(graded: dict[str, Grade]) -> None:
