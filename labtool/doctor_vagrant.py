@@ -11,6 +11,7 @@ from pathlib import Path
 
 from labtool import runner
 from labtool.doctor import Check
+from labtool.doctor_host import Host, host_checks
 from labtool.spec import LabSpec
 
 VBOX_DEFAULT_RANGE = ipaddress.IPv4Network("192.168.56.0/21")
@@ -126,9 +127,10 @@ def check_hostonly_range(spec: LabSpec, provider: str) -> Check:
     )
 
 
-def vagrant_checks(spec: LabSpec, provider: str) -> list[Check]:
+def vagrant_checks(spec: LabSpec, provider: str, host: Host | None = None) -> list[Check]:
+    checks = host_checks(host or Host.here(), provider)
     vagrant, version = check_vagrant()
-    checks = [vagrant]
+    checks.append(vagrant)
     if vagrant.ok:
         checks += check_provider(provider, version)
     checks.append(check_hostonly_range(spec, provider))
