@@ -38,6 +38,12 @@ class ConfigSet:
     missing: list[Finding] = field(default_factory=list)  # expected files not there
     raw: dict[str, bytes] = field(default_factory=dict)  # label -> bytes, for the daemons' checks
 
+    def text_of(self, node: str, kind: str) -> bytes:
+        """The bytes of a node's keepalived.conf or haproxy.cfg, as handed in: its file's, or,
+        for a config pasted in a README (one file, a block per node), its own block's."""
+        config = (self.keepalived if kind == "keepalived" else self.haproxy)[node]
+        return self.raw.get(f"{config.file}#{node}-{kind}") or self.raw.get(config.file) or b""
+
     def findings(self) -> list[Finding]:
         found = list(self.missing)
         for keepalived in self.keepalived.values():

@@ -65,15 +65,11 @@ def _no_namespace(label: str, tool: str, stderr: str) -> list[Finding]:
 def daemon_checks(configs: ConfigSet, nic: str) -> list[Finding]:
     found: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="labtool-lint-") as folder:
-        for haproxy in configs.haproxy.values():
-            found += haproxy_check(haproxy.file, configs.raw.get(haproxy.file) or b"", Path(folder))
-        for keepalived in configs.keepalived.values():
+        for node, haproxy in configs.haproxy.items():
+            found += haproxy_check(haproxy.file, configs.text_of(node, "haproxy"), Path(folder))
+        for node, keepalived in configs.keepalived.items():
             found += keepalived_check(
-                keepalived.file,
-                keepalived,
-                configs.raw.get(keepalived.file) or b"",
-                nic,
-                Path(folder),
+                keepalived.file, keepalived, configs.text_of(node, "keepalived"), nic, Path(folder)
             )
     return found
 
@@ -203,11 +199,7 @@ def grade_checks(
         for node, haproxy in configs.haproxy.items():
             if haproxy.file in skip:
                 continue
-            data = (
-                configs.raw.get(f"{haproxy.file}#{node}-haproxy")
-                or configs.raw.get(haproxy.file)
-                or b""
-            )
+            data = configs.text_of(node, "haproxy")
             key = ("haproxy", hashlib.sha256(data).hexdigest(), platform)
             if key not in _CACHE:
                 text, added = data.decode("utf-8", "replace"), list[int]()
@@ -222,11 +214,7 @@ def grade_checks(
                 _CACHE[key] = [f for f in checked if "listening addresses" not in f.message]
             found += _relabel(_CACHE[key], haproxy.file)
         for node, keepalived in configs.keepalived.items():
-            data = (
-                configs.raw.get(f"{keepalived.file}#{node}-keepalived")
-                or configs.raw.get(keepalived.file)
-                or b""
-            )
+            data = configs.text_of(node, "keepalived")
             key = ("keepalived", hashlib.sha256(data).hexdigest(), nic)
             if key not in _CACHE:
                 _CACHE[key] = keepalived_check(keepalived.file, keepalived, data, nic, Path(folder))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from labtool.configs.common import Finding
-from labtool.configs.keepalived import KeepalivedConfig
 from labtool.grading import french
 from labtool.grading.configset import ConfigSet
 from labtool.grading.lint import Target, lint
@@ -340,20 +339,16 @@ def _theory(configs: ConfigSet, plan: Plan, spec: LabSpec) -> dict[str, float] |
     if not configs.haproxy:
         return None
 
-    def text(config: KeepalivedConfig) -> str:
-        raw = configs.raw.get(config.file) or configs.raw.get(
-            next((k for k in configs.raw if k.startswith(config.file + "#")), ""), b""
-        )
-        return raw.decode("utf-8", "replace")
+    def text(node: str, kind: str) -> str:
+        return configs.text_of(node, kind).decode("utf-8", "replace")
 
     lab_lbs = [n.name for n in spec.lb_start_order()]
     keepalived = {
-        lab_lbs[i]: text(configs.keepalived[lb])
+        lab_lbs[i]: text(lb, "keepalived")
         for i, lb in enumerate(plan.lbs)
         if i < len(lab_lbs) and lb in configs.keepalived
     }
-    first = next(iter(configs.haproxy.values()))
-    haproxy = (configs.raw.get(first.file) or b"").decode("utf-8", "replace")
+    haproxy = text(next(iter(configs.haproxy)), "haproxy")
     try:
         return theory_from_configs(spec, keepalived, haproxy).values()
     except (ValueError, KeyError, IndexError):

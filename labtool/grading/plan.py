@@ -449,7 +449,7 @@ def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet, 
             for target in [node] if node else lbs:
                 if target not in configs.haproxy:
                     configs.haproxy[target] = parse_haproxy(block.text, name)
-                    configs.raw.setdefault(name + f"#{target}-haproxy", block.text.encode())
+                    configs.raw.setdefault(f"{name}#{target}-haproxy", block.text.encode())
         if len(keepalived) == 1 or len(haproxy) == 1:
             plan.shared = True
         plan.sources.append(name)

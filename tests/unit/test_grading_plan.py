@@ -60,6 +60,14 @@ def test_configs_pasted_in_a_readme(tmp_path: Path) -> None:
     assert set(configs.haproxy) == {"haproxy1", "haproxy2"} and plan.shared
     assert configs.pages == {"web1": "test web1\n", "web2": "test web2\n"}
     assert plan.report == "README.md"
+    # each node's own block is what the daemons and the theory read, not the first one
+    assert b"state BACKUP" in configs.text_of("haproxy2", "keepalived")
+    assert b"state MASTER" in configs.text_of("haproxy1", "keepalived")
+    assert configs.text_of("haproxy1", "haproxy") == configs.text_of("haproxy2", "haproxy")
+    from labtool.grading.grade import _theory
+
+    theory = _theory(configs, plan, SPEC)
+    assert theory is not None and theory["vrrp_skew_s"] == round((256 - 100) / 256, 4)
 
 
 def test_another_plan_from_a_vagrantfile(tmp_path: Path) -> None:
