@@ -3,7 +3,6 @@ severity, a rule id, why it matters and how to fix it. Pure functions over a Con
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from labtool.configs.common import Finding
 from labtool.configs.haproxy import HaproxyConfig, Line, Section
 from labtool.configs.keepalived import KeepalivedConfig, Statement
 from labtool.grading.configset import ConfigSet
-from labtool.grading.plan import serving_backends
+from labtool.grading.plan import same_net, serving_backends
 from labtool.spec import LabSpec
 from labtool.theory import Theory, _duration_s
 
@@ -350,7 +349,7 @@ def _instance_values(
             fix=f"{target.vip}/32",
         )
     own = target.lb_addresses.get(label)
-    if main and vips and own and not _same_net(vips[0], own):
+    if main and vips and own and same_net(vips[0], own) is False:
         yield at(
             "KA-VIP-SUBNET",
             "error",
@@ -360,15 +359,6 @@ def _instance_values(
             "the clients on that network cannot reach it, and the gratuitous ARP goes nowhere",
             f"a free address of {own}'s network",
         )
-
-
-def _same_net(a: str, b: str) -> bool:
-    try:
-        return (
-            ipaddress.ip_interface(f"{a}/24").network == ipaddress.ip_interface(f"{b}/24").network
-        )
-    except ValueError:
-        return True
 
 
 def _tracked(instance: Statement) -> list[tuple[str, Statement, int | None]]:

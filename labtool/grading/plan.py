@@ -79,7 +79,6 @@ class Plan:
     fragments: set[str] = field(default_factory=set)  # haproxy.cfg labels: only the edited part
     shown_nics: dict[str, list[str]] = field(default_factory=dict)  # `ip a` pasted: NIC -> IPs
     report: str | None = None  # the answer sheet's file name in the submission
-    sources: list[str] = field(default_factory=list)  # where the configs were read from
 
     @property
     def nic(self) -> str | None:
@@ -91,7 +90,7 @@ class Plan:
         the lab's network, else the addresses it shows for its web nodes, else its servers."""
         names = self.webs or [n.name for n in spec.by_role("web")]
         lab = [str(n.address) for n in spec.by_role("web")]
-        if self.vip is not None and _same_net(self.vip, str(spec.vip)):
+        if self.vip is not None and same_net(self.vip, str(spec.vip)):
             return {
                 address: (names[i] if i < len(names) else f"web{i + 1}")
                 for i, address in enumerate(lab)
@@ -112,7 +111,7 @@ class Plan:
         return frozenset(
             nic
             for nic, addresses in self.shown_nics.items()
-            if any(_same_net(a, self.vip) and a != self.vip for a in addresses)
+            if any(same_net(a, self.vip) and a != self.vip for a in addresses)
         )
 
     def web_count(self, spec: LabSpec) -> int:
@@ -124,13 +123,14 @@ class Plan:
         return (self.vip in (None, str(spec.vip))) and (not served or served <= labs)
 
 
-def _same_net(a: str, b: str) -> bool:
+def same_net(a: str, b: str) -> bool | None:
+    """Two addresses in one /24 (the lab's networks are), or None when one is not an address."""
     try:
         return (
             ipaddress.ip_interface(f"{a}/24").network == ipaddress.ip_interface(f"{b}/24").network
         )
     except ValueError:
-        return False
+        return None
 
 
 def _entries(root: Path) -> list[str]:
@@ -309,7 +309,6 @@ def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
                 )
             else:
                 configs.haproxy[node] = parse_haproxy(data, label)
-        plan.sources.append(node)
     if not plan.lbs:
         _loose(root, spec, configs, plan)
     if not configs.keepalived and not configs.haproxy:
@@ -402,7 +401,6 @@ def _loose(root: Path, spec: LabSpec, configs: ConfigSet, plan: Plan) -> None:
             else:
                 configs.haproxy[node] = parse_haproxy(data, label)
     plan.lbs = [n for n in lbs if n in by_node]
-    plan.sources += [str(p.relative_to(root)) for p in files]
 
 
 def _loose_node(path: Path, root: Path, lbs: list[str], data: bytes) -> str | None:
@@ -452,7 +450,6 @@ def _pasted(root: Path, markdown: list[str], spec: LabSpec, configs: ConfigSet, 
                     configs.raw.setdefault(f"{name}#{target}-haproxy", block.text.encode())
         if len(keepalived) == 1 or len(haproxy) == 1:
             plan.shared = True
-        plan.sources.append(name)
     plan.lbs = [n for n in lbs if n in configs.keepalived or n in configs.haproxy]
 
 
