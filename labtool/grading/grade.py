@@ -12,7 +12,7 @@ import os
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -194,11 +194,12 @@ def grade_submission(
     report = _read_report(submission.root, plan.report)
     sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
     theory = _theory(configs, plan, spec)
+    mistakes = _once(findings)  # one per mistake, for every lint criterion and the notes
     scores = []
     choices: list[Lost] = []  # what the lab prescribes and costs nothing: notes
     for criterion in criteria:
         if criterion.kind == "lint":
-            reasons = _lint_reasons(criterion, findings, rubric, lang)
+            reasons = _lint_reasons(criterion, mistakes, rubric, lang)
         elif criterion.kind == "row":
             reasons = _row_reasons(criterion, sheet, theory, live, lang, plan, rubric)
         elif criterion.kind == "answer":
@@ -226,7 +227,7 @@ def grade_submission(
     graded = {rule for c in criteria if c.kind == "lint" for rule in c.rules}
     notes += [
         Lost("lint", f.severity, f.message, 0.0, f.file, f.line, f.fix)
-        for f, _ in _once(findings)
+        for f, _ in mistakes
         if f.rule not in graded and f.severity != "info"
     ]
     penalty = _other_plan(plan, spec, rubric, lang)
@@ -257,17 +258,9 @@ def _daemons(
     ):
         if finding.line is not None and (finding.file, finding.line) in explained:
             continue
-        if finding.severity == "warning":
-            finding = Finding(
-                finding.rule,
-                "info",
-                finding.message,
-                finding.file,
-                finding.line,
-                finding.explanation,
-                finding.fix,
-            )
-        found.append(finding)
+        found.append(
+            replace(finding, severity="info") if finding.severity == "warning" else finding
+        )
     return found
 
 
@@ -371,12 +364,13 @@ def _once(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
 
 
 def _lint_reasons(
-    criterion: Criterion, findings: list[Finding], rubric: Rubric, lang: str
+    criterion: Criterion, mistakes: list[tuple[Finding, list[str]]], rubric: Rubric, lang: str
 ) -> list[Lost]:
+    """`mistakes`: the findings, one per mistake (_once)."""
     t = T[lang]
     cost = criterion.per_finding or criterion.points
     reasons = []
-    for finding, also in _once(findings):
+    for finding, also in mistakes:
         if finding.rule not in criterion.rules:
             continue
         message = f"{finding.rule}: {finding.message}"
