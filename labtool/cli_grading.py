@@ -373,17 +373,19 @@ def _write_class(grades: list[Any], folder: Path, lang: str) -> None:
     )
 
 
+TABLE = {
+    "fr": ("{n} rendu(s)", "rendu", "score", "note", "points perdus (premières raisons)"),
+    "en": ("{n} submission(s)", "submission", "score", "grade", "lost points (first reasons)"),
+}
+
+
 def _print_grades(grades: list[Any], lang: str) -> None:
-    table = Table(title=f"{len(grades)} submission(s)")
-    for column in (
-        "submission",
-        "score",
-        f"/{grades[0].total:g}" if grades else "grade",
-        "lost points (first reasons)",
-    ):
+    title, submission, score, grade, lost = TABLE[lang]
+    table = Table(title=title.format(n=len(grades)))
+    for column in (submission, score, f"/{grades[0].total:g}" if grades else grade, lost):
         table.add_column(column)
     for one in grades:
-        reasons = [f"{r.criterion}: {r.message}" for c in one.criteria for r in c.reasons]
+        reasons = [f"{r.criterion}: {r.message}" for r in one.findings if r.points_lost]
         table.add_row(
             one.submission,
             f"{one.score:g}/{one.max:g}",

@@ -337,3 +337,17 @@ def test_the_nic_a_pasted_ip_a_shows(tmp_path: Path) -> None:
                              default_spec(), load_rubric(), "en")
     assert grade.score == 20
     assert any("interface enp0s8, not the lab's" in n.message for n in grade.notes)
+
+
+def test_the_class_table_in_the_chosen_language(tmp_path: Path) -> None:
+    write(correct(), tmp_path / "alice")
+    fr = CliRunner().invoke(app, ["grade", str(tmp_path), "--no-daemons", "--lang", "fr"])
+    assert "1 rendu(s)" in fr.stdout and "points perdus" in fr.stdout
+    en = CliRunner().invoke(app, ["grade", str(tmp_path), "--no-daemons", "--lang", "en"])
+    assert "1 submission(s)" in en.stdout and "lost points" in en.stdout
+    # a deduction outside the criteria (not the lab's plan) shows among the lost points too
+    other = correct()
+    other = {k: v.replace("10.0.0.", "192.168.56.") for k, v in other.items()}
+    write(other, tmp_path / "bob")
+    en = CliRunner().invoke(app, ["grade", str(tmp_path / "bob"), "--no-daemons", "--lang", "en"])
+    assert "19/20" in en.stdout and "plan: your address plan" in en.stdout
