@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from labtool import __version__, cli_grading, cli_scenarios, doctor, runner
 from labtool import lab as labmod
+from labtool.backends import backend_class
 from labtool.console import ConsoleProgress, NameOption, err, fail, out
 from labtool.errors import ExitCode, LabtoolError
 from labtool.spec import load_lab
@@ -89,8 +90,7 @@ def up(
     spec = load_lab(lab, name)
     if backend not in ("netns", "vagrant"):
         fail(f"unknown backend '{backend}'. Fix: use netns or vagrant", ExitCode.USAGE)
-    if backend == "netns":
-        doctor.require()
+    backend_class(backend).check_machine()
     options = {"provider": provider, "box": box or spec.box} if backend == "vagrant" else {}
     err.print(
         f"labtool: lab '{spec.name}' on {backend}: "
@@ -133,7 +133,6 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Per node: up or down, its daemons, and who holds the VIP."""
-    doctor.require_root()
     result = labmod.status(labmod.resolve_name(name))
     if as_json:
         out.print_json(json.dumps(result.as_dict()))
@@ -171,7 +170,6 @@ def exec_(
     name: NameOption = None,
 ) -> None:
     """Run a command on a node; its output passes through and its exit code is kept."""
-    doctor.require_root()
     _, _, backend = labmod.open_lab(labmod.resolve_name(name))
     transport = backend.transport(node)
     if command and command[0] == "--":
@@ -187,7 +185,6 @@ def shell(
     name: NameOption = None,
 ) -> None:
     """An interactive shell on a node (as 'vagrant ssh NODE' would give)."""
-    doctor.require_root()
     _, _, backend = labmod.open_lab(labmod.resolve_name(name))
     argv, env = backend.shell_argv(node)
     err.print(f"labtool: shell on {node} (exit or Ctrl-D to leave)")
@@ -221,13 +218,11 @@ def provision(
     nothing and says so. Turns a bare lab into the lab's cluster."""
     from labtool.converge import converge
 
-    doctor.require_root()
     if via not in ("nsenter", "ssh"):
         fail(f"unknown transport '{via}'. Fix: use nsenter or ssh", ExitCode.USAGE)
     spec, _, backend = labmod.open_lab(labmod.resolve_name(name))
-    ssh_for = getattr(backend, "ssh_transport", None)
     transports = {
-        n.name: ssh_for(n.name) if via == "ssh" and ssh_for else backend.transport(n.name)
+        n.name: backend.ssh_transport(n.name) if via == "ssh" else backend.transport(n.name)
         for n in spec.nodes
     }
     progress = ConsoleProgress()
@@ -235,12 +230,9 @@ def provision(
         changes = converge(spec, transports, progress.adaptation)
     finally:
         for transport in transports.values():
-            close = getattr(transport, "close", None)
-            if close:
-                close()
+            transport.close()
     for node in changes:
-        what = node.recipe + [f"wrote {f}" for f in node.files] + node.services
-        out.print(f"{node.node} ({node.family}): " + ("; ".join(what) if what else "no change"))
+        out.print(node.describe())
     if not any(node.changed for node in changes):
         out.print(f"lab '{spec.name}': no change (already provisioned).")
 

@@ -12,7 +12,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from labtool import doctor
 from labtool import lab as labmod
 from labtool.configs.common import Finding
 from labtool.console import NameOption, err, fail, out
@@ -66,7 +65,6 @@ def lint(
     sets: list[tuple[str, ConfigSet, LabSpec, Target | None]] = []
     with tempfile.TemporaryDirectory(prefix="labtool-lint-") as tmp:
         if not paths:
-            doctor.require_root()
             lab_name = labmod.resolve_name(name)
             spec, _, backend = labmod.open_lab(lab_name)
             from labtool.grading.collect import read_node_file
@@ -162,7 +160,6 @@ def collect(
 
     if lang not in ("fr", "en"):
         fail(f"unknown language '{lang}'. Fix: use fr or en", ExitCode.USAGE)
-    doctor.require_root()
     lab_name = labmod.resolve_name(name)
     spec, _, backend = labmod.open_lab(lab_name)
     output = output or Path(f"labtool-{lab_name}-submission.tar.gz")
@@ -329,7 +326,6 @@ def _live(
     from labtool.scenarios.engine import results_dir
     from labtool.scenarios.model import load_scenario
 
-    doctor.require_root()
     lab_name = labmod.resolve_name(name)
     spec, _, backend = labmod.open_lab(lab_name)
     results = {

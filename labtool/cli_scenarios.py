@@ -39,7 +39,6 @@ def scenario(
             loaded = load_scenario(scenario_name)
             out.print(f"{scenario_name:<26} {loaded.title['en']}")
         return
-    doctor.require_root()
     names = list_scenarios() if name == "all" else [name]
     scenarios = [load_scenario(n) for n in names]
     spec, _, backend = labmod.open_lab(labmod.resolve_name(lab_name))

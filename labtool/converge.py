@@ -1,19 +1,24 @@
 """Provisioning through any transport (layer 4): roles to their desired state, idempotent.
 
-Per node: the OS family's recipe from provision/ (packages, the lab's sysctls, SELinux and
-firewalld where they apply), then the role's files rendered from the lab's own configs
-(written only where they differ), then its daemons, started or restarted only if needed and
-in the lab's order (keepalived on the intended MASTER first). A second run changes nothing
-and says so. The same code provisions netns nodes over SSH and Vagrant machines.
+The one provisioning path of every backend. Per node: the OS family's recipe from provision/
+(packages, SELinux and firewalld where they apply) where the backend's machines install their
+own packages; then, in one script through the node's transport, the role's files rendered from
+the lab's own configs (written only where they differ), the lab's sysctls, and its daemons,
+started or restarted only if needed, in the lab's order: keepalived on the intended MASTER
+first, on the others once the MASTER's VRRP instance counts down. A second run changes nothing
+and says so.
 """
 
 from __future__ import annotations
 
+import base64
 import shlex
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
+from labtool import roles
 from labtool.errors import LabtoolError
 from labtool.parallel import for_each_node
 from labtool.provisioning import (
@@ -22,21 +27,26 @@ from labtool.provisioning import (
     adaptations,
     parse_haproxy_version,
     parse_keepalived_version,
+    render_hosts,
     render_node_files,
 )
 from labtool.resources import data_dir
 from labtool.spec import LabSpec, Node
 from labtool.transport.base import Transport
 
+if TYPE_CHECKING:
+    from labtool.backends.base import Backend
+
 REMOTE_DIR = "/var/tmp/labtool-provision"
 RECIPE_FILES = ("common.sh", "selinux-firewalld.sh", "debian.sh", "el.sh", "centos7.sh")
-SERVICES = {"web": ("httpd",), "lb": ("haproxy", "keepalived"), "client": ()}
-# which files a running daemon must re-read
-RESTART_ON = {
-    "/etc/haproxy/haproxy.cfg": "haproxy",
-    "/etc/keepalived/keepalived.conf": "keepalived",
-}
 VRRP_STARTED = "Entering BACKUP STATE"
+VRRP_STARTED_TIMEOUT_S = 10.0
+
+
+class Progress(Protocol):
+    def step(self, text: str) -> None: ...
+    def adaptation(self, change: Adaptation) -> None: ...
+    def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None: ...
 
 
 @dataclass
@@ -50,6 +60,19 @@ class NodeChanges:
     @property
     def changed(self) -> bool:
         return bool(self.recipe or self.files or self.services)
+
+    def describe(self) -> str:
+        what = self.recipe + [f"wrote {f}" for f in self.files] + self.services
+        return f"{self.node} ({self.family or 'this machine'}): " + ("; ".join(what) or "no change")
+
+
+@dataclass
+class Built:
+    """What a build did: per node, its changes; when the first MASTER's keepalived started."""
+
+    changes: list[NodeChanges]
+    adaptations: list[Adaptation]
+    vrrp_started: float | None  # time.monotonic() of that start; None if none started
 
 
 def os_family(os_release: str) -> str:
@@ -71,12 +94,15 @@ def os_family(os_release: str) -> str:
 
 
 def versions_on(transport: Transport) -> Versions:
-    """The daemons' versions where they run (not on this machine)."""
-    haproxy = transport.run("haproxy -v 2>&1")
-    keepalived = transport.run("keepalived --version 2>&1")
-    ipvs = transport.run(["test", "-e", "/proc/net/ip_vs"]).succeeded
+    """The daemons' versions where they run, in one round trip."""
+    out = transport.run(
+        "haproxy -v 2>&1; echo @@; keepalived --version 2>&1; echo @@; "
+        "test -e /proc/net/ip_vs && echo ipvs"
+    ).stdout
+    haproxy, _, rest = out.partition("@@")
+    keepalived, _, ipvs = rest.partition("@@")
     return Versions(
-        parse_haproxy_version(haproxy.stdout), parse_keepalived_version(keepalived.stdout), ipvs
+        parse_haproxy_version(haproxy), parse_keepalived_version(keepalived), "ipvs" in ipvs
     )
 
 
@@ -95,73 +121,111 @@ def run_recipe(node: Node, transport: Transport, changes: NodeChanges) -> None:
     script = f"{REMOTE_DIR}/{changes.family}.sh"
     result = transport.run(f"bash {shlex.quote(script)} {node.role}", timeout_s=1800)
     _check(result.succeeded, node.name, f"the {changes.family} recipe", result.describe_failure())
-    changes.recipe = [
+    changes.recipe += [
         line.removeprefix("changed: ")
         for line in result.stdout.splitlines()
         if line.startswith("changed: ")
     ]
 
 
-def write_files(
-    node: Node, transport: Transport, files: Mapping[str, str], changes: NodeChanges
-) -> None:
+def _flag(service: roles.Service) -> str:
+    return f"restart_{service.name}"
+
+
+def apply_script(
+    files: Mapping[str, str],
+    sysctls: Mapping[str, str],
+    services: Sequence[roles.Service],
+    restart: Sequence[roles.Service] = (),
+) -> str:
+    """One shell script that brings a node to its desired state and says what it changed
+    (`wrote PATH`, `sysctl LINE`, `start UNIT`, `restart UNIT`). Files are written in place
+    (a node's /etc/hosts may be a bind-mounted file), only where they differ."""
+    lines = ["set -u"]
+    lines += [f"{_flag(s)}=1" for s in restart]
     for path, content in files.items():
-        current = transport.run(["cat", path])
-        if current.succeeded and current.stdout == content:
-            continue
-        transport.put(path, content)
-        changes.files.append(path)
-
-
-def unit_name(transport: Transport, service: str) -> str:
-    """The lab says httpd (CentOS); Debian's unit is apache2 and has no httpd alias."""
-    if (
-        service == "httpd"
-        and transport.run(["test", "-e", "/lib/systemd/system/apache2.service"]).succeeded
-    ):
-        return "apache2"
-    return service
-
-
-def journal_tail(transport: Transport, service: str) -> str:
-    """The daemon's last words, for an error message a student can act on."""
-    out = transport.run(
-        f"journalctl -u {shlex.quote(service)} -n 8 --no-pager 2>/dev/null "
-        f"|| systemctl status {shlex.quote(service)} 2>&1 | tail -n 8"
-    )
-    return out.stdout.strip()
-
-
-def _is_active(transport: Transport, service: str) -> bool:
-    return transport.run(["systemctl", "is-active", "--quiet", service]).succeeded
-
-
-def ensure_services(
-    node: Node, transport: Transport, changes: NodeChanges, only: tuple[str, ...] | None = None
-) -> None:
-    """Start what is stopped; restart what must re-read a changed file."""
-    restart = {RESTART_ON[f] for f in changes.files if f in RESTART_ON}
-    for service in SERVICES[node.role]:
-        if only is not None and service not in only:
-            continue
-        service = unit_name(transport, service)
-        if not _is_active(transport, service):
-            verb = "start"
-        elif service in restart:
-            verb = "restart"
-        else:
-            continue
-        result = transport.run(["systemctl", verb, service], timeout_s=120)
-        _check(
-            result.succeeded,
-            node.name,
-            f"systemctl {verb} {service}",
-            result.describe_failure() + "\n" + journal_tail(transport, service),
+        data = shlex.quote(base64.b64encode(content.encode()).decode())
+        target = shlex.quote(path)
+        watcher = next(
+            (s for r in roles.ROLE_SERVICES.values() for s in r if s.config == path), None
         )
-        changes.services.append(f"{verb} {service}")
+        on_change = f" && {_flag(watcher)}=1" if watcher else ""
+        lines.append(
+            f"if ! printf %s {data} | base64 -d | cmp -s - {target}; then "
+            f"mkdir -p $(dirname {target}) && printf %s {data} | base64 -d > {target} "
+            f"&& chmod 644 {target} && echo wrote {target}{on_change} "
+            f"|| {{ echo 'cannot write {path}' >&2; exit 1; }}; fi"
+        )
+    if sysctls:
+        lines.append("touch /etc/sysctl.conf")
+        for key, value in sysctls.items():
+            line = shlex.quote(f"{key}={value}")
+            lines.append(
+                f"grep -qx {line} /etc/sysctl.conf || {{ echo {line} >> /etc/sysctl.conf "
+                f"&& echo sysctl {line}; }}"
+            )
+        settings = " ".join(shlex.quote(f"{k}={v}") for k, v in sysctls.items())
+        lines.append(f"sysctl -qw {settings} || exit 1")
+    for service in services:
+        flag = _flag(service)
+        lines += [
+            service.unit_script(),
+            "if systemctl is-active --quiet $unit; then",
+            f'  if [ -n "${{{flag}:-}}" ]; then verb=restart; else verb=; fi',
+            "else verb=start; fi",
+            'if [ -n "$verb" ]; then',
+            '  if out=$(systemctl $verb $unit 2>&1); then echo "$verb $unit"',
+            '  else echo "systemctl $verb $unit failed: $out" >&2;'
+            " (journalctl -u $unit -n 8 --no-pager 2>/dev/null"
+            " || systemctl status $unit 2>&1 | tail -n 8) >&2; exit 1; fi",
+            "fi",
+        ]
+    return "\n".join(lines) + "\n"
 
 
-def wait_vrrp_started(node: Node, transport: Transport, timeout_s: float = 10.0) -> None:
+def apply(
+    node: Node,
+    transport: Transport,
+    changes: NodeChanges,
+    files: Mapping[str, str],
+    services: Sequence[roles.Service],
+    restart: Sequence[roles.Service] = (),
+    sysctls: Mapping[str, str] | None = None,
+) -> None:
+    """Run the node's desired-state script through its transport; record what changed.
+    The role's sysctls unless others are given."""
+    if sysctls is None:
+        sysctls = roles.ROLE_SYSCTLS[node.role]
+    script = apply_script(files, sysctls, services, restart)
+    # As the command itself, not its stdin (Fabric feeds stdin one byte at a time).
+    result = transport.run(script, timeout_s=180)
+    if not result.succeeded:
+        raise LabtoolError(f"{node.name}: {result.stderr.strip() or result.describe_failure()}")
+    for line in result.stdout.splitlines():
+        verb, _, what = line.partition(" ")
+        if verb == "wrote":
+            changes.files.append(what)
+        elif verb == "sysctl":
+            changes.recipe.append(f"{what} in /etc/sysctl.conf")
+        elif verb in ("start", "restart"):
+            changes.services.append(line)
+
+
+def systemctl(transport: Transport, node: str, verb: str, name: str) -> None:
+    """`systemctl VERB` of a role's service by any of its names, under the node's unit name."""
+    try:
+        service = roles.service_named(name)
+        command = f"{service.unit_script()}; systemctl {shlex.quote(verb)} $unit"
+    except KeyError:
+        command = shlex.join(["systemctl", verb, name])
+    result = transport.run(command, timeout_s=60)
+    if not result.succeeded:
+        raise LabtoolError(f"{node}: systemctl {verb} {name} failed: {result.describe_failure()}")
+
+
+def wait_vrrp_started(
+    node: Node, transport: Transport, timeout_s: float = VRRP_STARTED_TIMEOUT_S
+) -> None:
     """Until the MASTER's keepalived counts down (its log; the journal on systemd hosts)."""
     probe = (
         f"grep -qs '{VRRP_STARTED}' /var/log/keepalived.log /var/log/messages "
@@ -172,38 +236,149 @@ def wait_vrrp_started(node: Node, transport: Transport, timeout_s: float = 10.0)
     while time.monotonic() < deadline:
         if transport.run(probe).succeeded:
             return
-        time.sleep(0.05)
+        time.sleep(0.025)
+    log = transport.run("tail -n 5 /var/log/keepalived.log 2>/dev/null").stdout.strip()
     raise LabtoolError(
         f"{node.name}: keepalived did not start its VRRP instance within {timeout_s:.0f} s"
+        + (f". Its log says:\n{log}" if log else "")
     )
+
+
+class Provisioner:
+    """Brings nodes to their role's state, in the lab's order, through their transports."""
+
+    def __init__(
+        self,
+        spec: LabSpec,
+        transport_for: Callable[[str], Transport],
+        *,
+        installs_packages: bool,
+        on_adaptation: Callable[[Adaptation], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.transport_for = transport_for
+        self.installs_packages = installs_packages
+        self.on_adaptation = on_adaptation
+        self.first, *self.others = spec.lb_start_order()
+        self.versions: Versions | None = None
+        self.adaptations: list[Adaptation] = []
+        self.changes = {n.name: NodeChanges(n.name) for n in spec.nodes}
+        self.vrrp_started: float | None = None
+
+    def _learn_versions(self) -> Versions:
+        if self.versions is None:
+            self.versions = versions_on(self.transport_for(self.first.name))
+            self.adaptations = adaptations(self.spec, self.versions)
+            for change in self.adaptations:
+                if self.on_adaptation:
+                    self.on_adaptation(change)
+        return self.versions
+
+    def prepare(self, nodes: Sequence[Node]) -> None:
+        """Recipe, files, sysctls and daemons of these nodes (all at once); keepalived only on
+        the first MASTER, whose start is timed."""
+        versions = self._learn_versions()
+
+        def prepare(node: Node) -> None:
+            transport = self.transport_for(node.name)
+            changes = self.changes[node.name]
+            if self.installs_packages:
+                run_recipe(node, transport, changes)
+            wanted = [
+                s
+                for s in roles.services(node.role)
+                if s is not roles.KEEPALIVED or node == self.first
+            ]
+            apply(node, transport, changes, render_node_files(self.spec, node, versions), wanted)
+            if node == self.first and any("keepalived" in s for s in changes.services):
+                self.vrrp_started = time.monotonic()
+
+        for_each_node(nodes, prepare)
+
+    def bare(self, nodes: Sequence[Node]) -> None:
+        """A bare node gets only /etc/hosts from labtool."""
+        for_each_node(
+            nodes,
+            lambda n: apply(
+                n,
+                self.transport_for(n.name),
+                self.changes[n.name],
+                {"/etc/hosts": render_hosts(self.spec, n)},
+                (),
+                sysctls={},  # the student sets them, as the lab's steps say
+            ),
+        )
+
+    def finish(self) -> None:
+        """keepalived on the other load balancers, once the MASTER's counts down."""
+        if self.vrrp_started is not None:
+            wait_vrrp_started(self.first, self.transport_for(self.first.name))
+
+        def start(node: Node) -> None:
+            changes = self.changes[node.name]
+            changed = roles.KEEPALIVED.config in changes.files
+            apply(
+                node,
+                self.transport_for(node.name),
+                changes,
+                {},
+                (roles.KEEPALIVED,),
+                (roles.KEEPALIVED,) if changed else (),
+            )
+
+        for_each_node(self.others, start)
+
+    def result(self) -> Built:
+        return Built(
+            [self.changes[n.name] for n in self.spec.nodes], self.adaptations, self.vrrp_started
+        )
 
 
 def converge(
     spec: LabSpec,
     transports: Mapping[str, Transport],
     on_adaptation: Callable[[Adaptation], None] | None = None,
+    *,
+    installs_packages: bool = True,
 ) -> list[NodeChanges]:
-    """Provision every node; returns what changed where (nothing, on a second run)."""
-    lbs = spec.lb_start_order()
-    versions = versions_on(transports[lbs[0].name])
-    for change in adaptations(spec, versions):
-        if on_adaptation:
-            on_adaptation(change)
-    found = {n.name: NodeChanges(n.name) for n in spec.nodes}
+    """Provision every node of a lab that exists; returns what changed where (nothing, on a
+    second run)."""
+    provisioner = Provisioner(
+        spec,
+        transports.__getitem__,
+        installs_packages=installs_packages,
+        on_adaptation=on_adaptation,
+    )
+    provisioner.prepare(spec.nodes)
+    provisioner.finish()
+    return provisioner.result().changes
 
-    def prepare(node: Node) -> None:
-        transport = transports[node.name]
-        run_recipe(node, transport, found[node.name])
-        write_files(node, transport, render_node_files(spec, node, versions), found[node.name])
-        ensure_services(
-            node, transport, found[node.name], only=None if node.role != "lb" else ("haproxy",)
-        )
 
-    for_each_node(spec.nodes, prepare)
-    first, *others = lbs
-    ensure_services(first, transports[first.name], found[first.name], only=("keepalived",))
-    if any(s.endswith("keepalived") for s in found[first.name].services):
-        wait_vrrp_started(first, transports[first.name])
-    for node in others:
-        ensure_services(node, transports[node.name], found[node.name], only=("keepalived",))
-    return [found[n.name] for n in spec.nodes]
+def build(spec: LabSpec, backend: Backend, progress: Progress, *, bare: bool) -> Built:
+    """Create the lab's nodes on the backend and provision them, in the batches the backend
+    builds in: where nodes are made in a blink (namespaces), the first MASTER alone first, its
+    keepalived started at once, so the rest is built during VRRP's own start-up wait."""
+    provisioner = Provisioner(
+        spec,
+        backend.transport,
+        installs_packages=backend.installs_packages,
+        on_adaptation=progress.adaptation,
+    )
+    backend.on_line = progress.step
+    for batch in backend.build_batches(provisioner.first):
+        progress.step(f"{backend.create_label} {', '.join(n.name for n in batch)}")
+        backend.create(batch)
+        if bare:
+            provisioner.bare(batch)
+            continue
+        provisioner.prepare(batch)
+        if provisioner.vrrp_started is not None and provisioner.first in batch:
+            progress.step(f"keepalived started on {provisioner.first.name}, the intended MASTER")
+    if not bare:
+        provisioner.finish()
+        if provisioner.others:
+            progress.step(f"keepalived started on {', '.join(n.name for n in provisioner.others)}")
+        if backend.installs_packages:
+            for node in provisioner.result().changes:
+                progress.step(node.describe())
+    return provisioner.result()

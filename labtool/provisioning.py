@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 
-from labtool import runner
 from labtool.resources import data_dir
 from labtool.spec import LabSpec, Node
 
@@ -53,17 +51,6 @@ def parse_haproxy_version(text: str) -> tuple[int, int] | None:
 def parse_keepalived_version(text: str) -> tuple[int, int, int] | None:
     match = re.search(r"Keepalived v(\d+)\.(\d+)\.(\d+)", text)
     return (int(match[1]), int(match[2]), int(match[3])) if match else None
-
-
-def detect_local_versions() -> Versions:
-    """Versions of the daemons on this machine (the netns backend runs them)."""
-    haproxy = runner.run(["haproxy", "-v"], timeout_s=10)
-    keepalived = runner.run(["keepalived", "--version"], timeout_s=10)
-    return Versions(
-        haproxy=parse_haproxy_version(haproxy.stdout + haproxy.stderr),
-        keepalived=parse_keepalived_version(keepalived.stdout + keepalived.stderr),
-        ipvs=Path("/proc/net/ip_vs").exists(),
-    )
 
 
 def needs_frontend_bind(versions: Versions) -> bool:
@@ -146,7 +133,3 @@ def render_hosts(spec: LabSpec, node: Node) -> str:
         .get_template("hosts.j2")
         .render({"node": node, "nodes": spec.nodes, "vip": spec.vip})
     )
-
-
-# The lab's sysctl lines for the load balancers (seed: "Déploiement HAPROXY1 et HAPROXY2").
-LB_SYSCTLS = {"net.ipv4.ip_forward": "1", "net.ipv4.ip_nonlocal_bind": "1"}

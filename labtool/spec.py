@@ -21,11 +21,6 @@ from labtool.errors import LabFileError
 
 Role = Literal["lb", "web", "client"]
 ROLES: tuple[Role, ...] = ("lb", "web", "client")
-ROLE_DAEMONS: dict[str, tuple[str, ...]] = {
-    "lb": ("keepalived", "haproxy"),
-    "web": ("apache2",),
-    "client": (),
-}
 
 DEFAULT_LAB_NAME = "tp"
 _ROLE_HINTS = {

@@ -21,7 +21,6 @@ else
 fi
 
 rpm_install_missing yum
-[ "$ROLE" = lb ] && lab_sysctls
 # shellcheck source=provision/selinux-firewalld.sh
 . "$(dirname "$0")/selinux-firewalld.sh"
 finish

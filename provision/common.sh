@@ -7,24 +7,6 @@ changes=0
 changed() { echo "changed: $*"; changes=$((changes + 1)); }
 ok() { echo "ok: $*"; }
 
-# The lab's sysctl lines for the load balancers (seed: "Déploiement HAPROXY1 et HAPROXY2").
-lab_sysctls() {
-    touch /etc/sysctl.conf
-    added=0
-    for line in "net.ipv4.ip_forward=1" "net.ipv4.ip_nonlocal_bind=1"; do
-        if ! grep -qx "$line" /etc/sysctl.conf; then
-            echo "$line" >> /etc/sysctl.conf
-            added=1
-        fi
-    done
-    if [ "$added" = 1 ]; then
-        sysctl -p >/dev/null
-        changed "ip_forward and ip_nonlocal_bind in /etc/sysctl.conf (sysctl -p)"
-    else
-        ok "sysctl"
-    fi
-}
-
 packages_for() {
     case "$1" in
         lb) echo "$LB_PACKAGES" ;;

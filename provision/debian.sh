@@ -21,5 +21,4 @@ if [ -n "$missing" ]; then
 else
     ok "packages"
 fi
-[ "$ROLE" = lb ] && lab_sysctls
 finish

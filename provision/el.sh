@@ -10,7 +10,6 @@ CLIENT_PACKAGES="curl"
 . "$(dirname "$0")/common.sh"
 
 rpm_install_missing dnf
-[ "$ROLE" = lb ] && lab_sysctls
 # shellcheck source=provision/selinux-firewalld.sh
 . "$(dirname "$0")/selinux-firewalld.sh"
 finish

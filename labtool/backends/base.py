@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from labtool.backends.base_types import NodeStatus
 from labtool.parallel import for_each_node
@@ -26,10 +27,47 @@ class Backend(ABC):
     # Whether the nodes read the same CLOCK_MONOTONIC as labtool (namespaces of this machine)
     # or each a clock of its own (machines), which labtool then maps onto its own.
     shares_clock: bool = True
+    # Whether labtool itself must run as root to drive this backend (namespaces: yes).
+    needs_root: ClassVar[bool] = False
+    # Whether the nodes install their own packages (the provision/ recipe runs on machines)
+    # or use this machine's installed daemons (namespaces).
+    installs_packages: ClassVar[bool] = True
+    # What `up` says while create() runs.
+    create_label: ClassVar[str] = "creating"
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
         self.spec = spec
         self.state = state
+        # Where a long create() says what it is doing (a machine's boot, line by line).
+        self.on_line: Callable[[str], None] = lambda line: None
+
+    @classmethod
+    def check_machine(cls) -> None:
+        """Raise one clear message if this machine cannot drive the backend (missing binary,
+        not root where root is needed). Called before anything is created or changed."""
+        return None
+
+    @classmethod
+    def running_labs(cls) -> set[str]:
+        """Labs this backend has on the machine that may have no state file left."""
+        return set()
+
+    @classmethod
+    def leftovers(cls, lab: str) -> bool:
+        """Whether something of the lab is left on the machine (an interrupted up)."""
+        return False
+
+    def build_batches(self, first: Node) -> list[tuple[Node, ...]]:
+        """The groups of nodes create() makes, in order; `first` is the intended MASTER. One
+        group by default; a backend whose nodes come up in a blink makes `first` alone first,
+        so that its keepalived starts VRRP's wait while the others are built."""
+        return [self.spec.nodes]
+
+    def ssh_transport(self, node: str) -> Transport:
+        """A transport over real SSH to the node (`labtool provision --via ssh`)."""
+        from labtool.errors import LabtoolError
+
+        raise LabtoolError(f"the {self.name} backend has no SSH transport. Fix: --via nsenter")
 
     def agent_program(self, node: str) -> list[str] | None:
         """How the probe agent runs on a node: None for this very Python (a node that sees
@@ -65,22 +103,19 @@ class Backend(ABC):
         return dict(self.state.macs)
 
     @abstractmethod
-    def create(
-        self,
-        files: Mapping[str, Mapping[str, str]],
-        sysctls: Mapping[str, Mapping[str, str]],
-        *,
-        copy_defaults: bool,
-    ) -> None:
-        """Bring every node up with its files and network; save holders into the state."""
+    def create(self, nodes: Sequence[Node]) -> None:
+        """Bring these nodes up with their network and their distribution's files, no daemon
+        started (provisioning does the rest through transports); keep what is needed to find
+        them again in the state."""
 
     @abstractmethod
     def power_off(self, node: str) -> None:
         """The node loses power: every process gone, its link down."""
 
     @abstractmethod
-    def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
-        """The node is back, with its files and network, no daemon started yet."""
+    def power_on(self, node: str) -> None:
+        """The node is back, with its files and network (and the net.* lines of its
+        /etc/sysctl.conf applied, as at a boot), no daemon started yet."""
 
     @abstractmethod
     def set_link(self, node: str, up: bool) -> None:

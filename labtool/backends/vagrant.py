@@ -17,14 +17,14 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from labtool import runner
+from labtool import roles, runner
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
-from labtool.spec import ROLE_DAEMONS, LabSpec
+from labtool.spec import LabSpec, Node
 from labtool.state import LabState, lab_dir
 from labtool.transport.ssh import SshTarget, SshTransport
 from labtool.vagrantfile import VagrantOptions, render
@@ -60,6 +60,7 @@ class VagrantBackend(Backend):
     # emulation, a client outage 0.42 s over the netns bound was measured on lose-haproxy1).
     timing_margin_s = 1.0
     shares_clock = False
+    create_label = "vagrant up:"
     AGENT_DIR = "/var/tmp/labtool-agent"
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
@@ -75,7 +76,6 @@ class VagrantBackend(Backend):
         self._ssh_configs: dict[str, str] = {}  # node -> its `vagrant ssh-config` text
         self._ssh_configs_read = False
         self._ssh_lock = threading.Lock()
-        self.on_line: Callable[[str], None] = lambda line: None
 
     # --- vagrant itself ------------------------------------------------------------------
 
@@ -108,14 +108,8 @@ class VagrantBackend(Backend):
     def machines(self) -> list[str]:
         return [n.name for n in self.spec.nodes]
 
-    def create(
-        self,
-        files: Mapping[str, Mapping[str, str]],
-        sysctls: Mapping[str, Mapping[str, str]],
-        *,
-        copy_defaults: bool,
-    ) -> None:
-        """Render and validate the Vagrantfile, then `vagrant up` every machine (progress
+    def create(self, nodes: Sequence[Node]) -> None:
+        """Render and validate the Vagrantfile, then `vagrant up` these machines (progress
         streamed per machine). Files and daemons are provisioning's job, not this one."""
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "Vagrantfile").write_text(render(self.spec, self.options, include_client=True))
@@ -124,7 +118,15 @@ class VagrantBackend(Backend):
         )
         if not checked.succeeded:
             raise LabtoolError(f"the rendered Vagrantfile is invalid: {checked.describe_failure()}")
-        self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
+        if tuple(nodes) == self.spec.nodes:
+            self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
+            return
+        for node in nodes:
+            self._stream(
+                self._vagrant().up(
+                    vm_name=node.name, provider=self.options.provider, stream_output=True
+                )
+            )
 
     def target(self, node: str) -> SshTarget:
         """The machine's SSH settings, from `vagrant ssh-config`: every machine's at once the
@@ -183,16 +185,16 @@ class VagrantBackend(Backend):
             spec_node.role,
             str(spec_node.address),
             up=False,
-            daemons=dict.fromkeys(ROLE_DAEMONS[spec_node.role], False),
+            daemons=dict.fromkeys(roles.daemons(spec_node.role), False),
         )
         if self.machine_state(node) != "running":
             return status
         status.up = True
-        checks = []
-        for daemon in status.daemons:  # the lab says httpd; Debian's unit is apache2
-            units = ["httpd", "apache2"] if daemon == "apache2" else [daemon]
-            running = " || ".join(f"systemctl is-active --quiet {unit}" for unit in units)
-            checks.append(f"if {running}; then echo daemon {daemon} up; fi")
+        checks = [
+            f"{service.unit_script()}; if systemctl is-active --quiet $unit; then "
+            f"echo daemon {service.name} up; fi"
+            for service in roles.services(spec_node.role)
+        ]
         if addresses:
             checks.append(f"ip -4 -o addr show dev {shlex.quote(self.spec.nic)}")
         out = self.transport(node).run("; ".join(checks) or "true").stdout
@@ -231,12 +233,15 @@ class VagrantBackend(Backend):
             return None
         return domain or None
 
-    def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
+    def power_on(self, node: str) -> None:
         self._drop(node)
         self._stream(
             self._vagrant().up(vm_name=node, provider=self.options.provider, stream_output=True)
         )
         self._states.pop(node, None)
+
+    def ssh_transport(self, node: str) -> SshTransport:
+        return self.transport(node)  # a machine is reached over SSH anyway
 
     def agent_program(self, node: str) -> list[str]:
         """A copy of the probe agent's files on the machine, run by its own python3 (copied

@@ -7,12 +7,11 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from labtool import lab as labmod
+from labtool import roles
 from labtool.backends.base import Backend, NodeStatus
-from labtool.converge import unit_name
+from labtool.converge import systemctl
 from labtool.errors import LabtoolError
 from labtool.parallel import for_each_node
-from labtool.provisioning import LB_SYSCTLS
 from labtool.scenarios.model import Action
 from labtool.spec import LabSpec, Node
 from labtool.theory import Theory, theory_from_configs
@@ -32,15 +31,15 @@ class Cluster:
         self.notes: list[str] = []  # what a wait found on its way, for the result
 
     def systemctl(self, node: str, verb: str, service: str) -> None:
-        service = unit_name(self.backend.transport(node), service)
-        labmod.systemctl(self.backend, self.spec.node(node), verb, service)
+        self.spec.node(node)
+        systemctl(self.backend.transport(node), node, verb, service)
 
     def boot(self, node: str) -> None:
         """Power back on and start the node's daemons, as its boot would."""
         target = self.spec.node(node)
-        self.backend.power_on(node, LB_SYSCTLS if target.role == "lb" else {})
-        for service in {"web": ["httpd"], "lb": ["haproxy", "keepalived"]}.get(target.role, []):
-            self.systemctl(node, "start", service)
+        self.backend.power_on(node)
+        for service in roles.services(target.role):
+            self.systemctl(node, "start", service.unit)
 
     def apply(self, action: Action) -> None:
         for node in action.nodes:
@@ -108,7 +107,7 @@ class Cluster:
                 return
             for daemon, running in status.daemons.items():
                 if not running:
-                    self.systemctl(node.name, "start", "httpd" if daemon == "apache2" else daemon)
+                    self.systemctl(node.name, "start", roles.service_named(daemon).unit)
 
         for_each_node(self.spec.nodes, mend)
 

@@ -42,6 +42,10 @@ class Transport(ABC):
 
             raise LabtoolError(f"{self.node}: cannot write {path}: {result.describe_failure()}")
 
+    def close(self) -> None:
+        """Release what the transport holds open (a connection); nothing by default."""
+        return None
+
     @staticmethod
     def shell(command: Sequence[str] | str) -> list[str]:
         """argv for a command given as a list, or as one shell string."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from labtool.backends.netns import commands
 from labtool.spec import default_spec
 from labtool.transport.nsenter import node_env, nsenter_argv
@@ -35,14 +38,22 @@ def test_lan_argv_enters_only_the_network_namespace() -> None:
     assert commands.lan_argv(42) == ["nsenter", "-t", "42", "-n", "--", "ip", "-batch", "-"]
 
 
-def test_node_net_script() -> None:
+def test_node_net_script(tmp_path: Path) -> None:
     spec = default_spec()
-    script = commands.node_net_script(spec, spec.node("haproxy1"),
-                                      {"net.ipv4.ip_nonlocal_bind": "1"})
+    script = commands.node_net_script(spec, spec.node("haproxy1"))
     lines = script.splitlines()
-    assert "sysctl -qw net.ipv4.ip_nonlocal_bind=1" in lines
-    assert "sysctl -qw net.ipv6.conf.all.disable_ipv6=1" in lines
+    assert "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1" \
+        in lines
     assert lines[-2:] == ["ip addr add 10.0.0.11/24 brd + dev eth1", "ip link set eth1 up"]
+    # At a boot, the node applies the net.* lines of its own /etc/sysctl.conf, nothing else
+    # (a kernel.* or vm.* line would change this machine's kernel from inside the node).
+    conf = tmp_path / "sysctl.conf"
+    conf.write_text("# comment\nnet.ipv4.ip_forward=1\n  net.ipv4.ip_nonlocal_bind = 1 # lab\n"
+                    "vm.swappiness=10\nkernel.panic=1\n#net.ipv4.conf.all.rp_filter=0\n")
+    boot = next(line for line in lines if "/etc/sysctl.conf" in line)
+    boot = boot.replace("/etc/sysctl.conf", str(conf)).replace("sysctl -qw", "echo")
+    ran = subprocess.run(["sh", "-c", boot], capture_output=True, text=True, check=True)
+    assert ran.stdout.splitlines() == ["net.ipv4.ip_forward=1", "net.ipv4.ip_nonlocal_bind=1"]
 
 
 def test_nsenter_argv_uses_the_holders_pid_for_children() -> None:

@@ -43,9 +43,6 @@ def test_recipes_install_what_the_lab_needs() -> None:
     centos = (PROVISION / "centos7.sh").read_text()
     assert 'LB_PACKAGES="keepalived haproxy psmisc"' in centos  # psmisc: killall
     assert 'WEB_PACKAGES="httpd"' in centos
-    common = (PROVISION / "common.sh").read_text()
-    assert "net.ipv4.ip_forward=1" in common and "net.ipv4.ip_nonlocal_bind=1" in common
-    assert "sysctl -p" in common
     firewall = (PROVISION / "selinux-firewalld.sh").read_text()
     assert "setsebool -P haproxy_connect_any 1" in firewall
     assert 'protocol value="vrrp"' in firewall

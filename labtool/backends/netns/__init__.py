@@ -2,47 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
+from labtool import doctor
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
 from labtool.backends.netns import commands, procs
 from labtool.backends.netns.commands import LAN_NODE
+from labtool.spec import Node
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
 
 
 class NetnsBackend(Backend):
     name = "netns"
+    needs_root = True
+    installs_packages = False  # the nodes run this machine's installed daemons
+    create_label = "creating nodes:"
 
-    def create(
-        self,
-        files: Mapping[str, Mapping[str, str]],
-        sysctls: Mapping[str, Mapping[str, str]],
-        *,
-        copy_defaults: bool,
-    ) -> None:
-        for node in self.spec.nodes:
-            impl.layout_node(
-                self.spec.name, node, dict(files.get(node.name, {})), copy_defaults=copy_defaults
-            )
-        self.state.holders = impl.start_holders(self.spec)
+    @classmethod
+    def check_machine(cls) -> None:
+        doctor.require()
+
+    @classmethod
+    def running_labs(cls) -> set[str]:
+        return procs.labs_running()
+
+    @classmethod
+    def leftovers(cls, lab: str) -> bool:
+        return bool(procs.lab_marked(lab))
+
+    def build_batches(self, first: Node) -> list[tuple[Node, ...]]:
+        """The first MASTER alone (with the LAN), then every other node at once."""
+        return [(first,), tuple(n for n in self.spec.nodes if n != first)]
+
+    def create(self, nodes: Sequence[Node]) -> None:
+        batch = tuple(nodes)
+        for node in batch:
+            impl.layout_node(self.spec.name, node)
+        first = LAN_NODE not in self.state.holders
+        self.state.holders.update(impl.start_holders(self.spec, batch, with_lan=first))
         self.state.save()
-        impl.wire(self.spec, self.state.holders, {k: dict(v) for k, v in sysctls.items()})
+        impl.wire(self.spec, self.state.holders, batch, make_bridge=first)
 
     def power_off(self, node: str) -> None:
         holder = self.state.holders.get(self.spec.node(node).name)
         if holder is not None:
             impl.power_off(self.spec.name, node, holder)
 
-    def power_on(self, node: str, sysctls: Mapping[str, str]) -> None:
+    def power_on(self, node: str) -> None:
         target = self.spec.node(node)
         if self.node_status(node, addresses=False).up:
             return
         self.state.holders.update(impl.start_holders(self.spec, (target,)))
         self.state.save()
-        impl.wire(self.spec, self.state.holders, {node: dict(sysctls)}, (target,))
+        impl.wire(self.spec, self.state.holders, (target,), make_bridge=False)
 
     def set_link(self, node: str, up: bool) -> None:
         self.spec.node(node)

@@ -25,7 +25,8 @@ from labtool.backends.netns import commands, procs
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.resources import package_file
-from labtool.spec import ROLE_DAEMONS, LabSpec, Node
+from labtool.roles import daemons
+from labtool.spec import LabSpec, Node
 from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env
 from labtool.transport.ssh import SshTarget
@@ -48,12 +49,14 @@ def host_path(lab: str, node: str, path: str) -> Path:
     raise LabtoolError(f"{node}: {path} is not in a folder of the node's own")
 
 
-def layout_node(lab: str, node: Node, files: dict[str, str], *, copy_defaults: bool) -> None:
-    """Create the node's private folders, with the distribution's defaults and the given files."""
+def layout_node(lab: str, node: Node) -> None:
+    """Create the node's private folders, with the distribution's defaults in them (as a
+    machine with the packages installed has), a minimal /etc/hosts and the host's
+    /etc/sysctl.conf; the lab's files come later, through the node's transport."""
     root = node_root(lab, node.name)
     for private in commands.NODE_PRIVATE_DIRS:
         target = root / private.lstrip("/")
-        if copy_defaults and private in DISTRIBUTION_DIRS and Path(private).is_dir():
+        if private in DISTRIBUTION_DIRS and Path(private).is_dir():
             shutil.copytree(private, target, symlinks=True, dirs_exist_ok=True)
         target.mkdir(parents=True, exist_ok=True)
     (root / "run" / "lock").mkdir(exist_ok=True)
@@ -62,14 +65,10 @@ def layout_node(lab: str, node: Node, files: dict[str, str], *, copy_defaults: b
     shim = root / "bin" / "systemctl"
     shutil.copyfile(package_file("backends/netns/systemctl.sh"), shim)
     shim.chmod(0o755)
-    sysctl_conf = root / "etc" / "sysctl.conf"
-    sysctl_conf.parent.mkdir(parents=True, exist_ok=True)
+    (root / "etc").mkdir(parents=True, exist_ok=True)
     host_conf = Path("/etc/sysctl.conf")
-    sysctl_conf.write_text(host_conf.read_text() if host_conf.is_file() else "")
-    for path, content in files.items():
-        target = host_path(lab, node.name, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
+    (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
+    (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
 
 
 def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
@@ -151,11 +150,12 @@ def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, 
     return holders
 
 
-def start_holders(spec: LabSpec, nodes: tuple[Node, ...] | None = None) -> dict[str, Holder]:
-    """Holders for these nodes (all, and the LAN, by default)."""
+def start_holders(
+    spec: LabSpec, nodes: tuple[Node, ...], *, with_lan: bool = False
+) -> dict[str, Holder]:
+    """Holders for these nodes (and the LAN's, first, if asked)."""
     scripts: dict[str, tuple[str, bool]] = {}
-    if nodes is None:
-        nodes = spec.nodes
+    if with_lan:
         scripts[commands.LAN_NODE] = (commands.holder_script(None, []), False)
     for node in nodes:
         scripts[node.name] = (
@@ -180,16 +180,13 @@ def checked_pid(lab: str, name: str, holder: Holder) -> int:
 
 
 def wire(
-    spec: LabSpec,
-    holders: dict[str, Holder],
-    sysctls: dict[str, dict[str, str]],
-    nodes: tuple[Node, ...] | None = None,
+    spec: LabSpec, holders: dict[str, Holder], nodes: tuple[Node, ...], *, make_bridge: bool
 ) -> None:
-    """Plug nodes into the LAN (all, after creating the bridge, by default), then give each its
-    addresses (nodes in parallel)."""
+    """Plug nodes into the LAN (after creating its bridge, if asked), then give each its
+    addresses and the net.* sysctls of its /etc/sysctl.conf, as at a boot (nodes in
+    parallel)."""
     lan = checked_pid(spec.name, commands.LAN_NODE, holders[commands.LAN_NODE])
-    batch = commands.bridge_batch() if nodes is None else ""
-    nodes = spec.nodes if nodes is None else nodes
+    batch = commands.bridge_batch() if make_bridge else ""
     pids = {n.name: checked_pid(spec.name, n.name, holders[n.name]) for n in nodes}
     batch += "".join(commands.link_batch(spec, n, pids[n.name]) for n in nodes)
     # Network namespace only: `netns PID` names node holders by their root-namespace PIDs.
@@ -200,7 +197,7 @@ def wire(
         raise LabtoolError(f"cannot build the lab LAN: {result.describe_failure()}")
 
     def configure(node: Node) -> None:
-        script = commands.node_net_script(spec, node, sysctls.get(node.name, {}))
+        script = commands.node_net_script(spec, node)
         outcome = NsenterTransport(spec.name, node.name, pids[node.name]).run(script)
         if not outcome.succeeded:
             raise LabtoolError(
@@ -259,7 +256,7 @@ def node_status(
     spec: LabSpec, node: Node, holder: Holder | None, addresses: bool = True
 ) -> NodeStatus:
     status = NodeStatus(node.name, node.role, str(node.address), up=False)
-    expected = ROLE_DAEMONS[node.role]
+    expected = daemons(node.role)
     status.daemons = dict.fromkeys(expected, False)
     if holder is None or not procs.alive(holder.pid, holder.start_ticks):
         return status

@@ -157,17 +157,16 @@ def lan_argv(lan_pid: int) -> list[str]:
     return ["nsenter", "-t", str(lan_pid), "-n", "--", "ip", "-batch", "-"]
 
 
-def node_net_script(spec: LabSpec, node: Node, sysctls: dict[str, str]) -> str:
-    """Run inside a node: loopback up, IPv6 off (no stray traffic on the lab LAN), the lab's
-    sysctls, then the NIC up with the node's address."""
-    settings = {
-        "net.ipv6.conf.all.disable_ipv6": "1",
-        "net.ipv6.conf.default.disable_ipv6": "1",
-        **sysctls,
-    }
-    lines = ["set -e", "ip link set lo up"]
-    lines += [f"sysctl -qw {key}={value}" for key, value in settings.items()]
-    lines += [
+def node_net_script(spec: LabSpec, node: Node) -> str:
+    """Run inside a node: loopback up, IPv6 off (no stray traffic on the lab LAN), the net.*
+    lines of the node's /etc/sysctl.conf (per network namespace; nothing else, which would
+    change this machine's kernel), then the NIC up with the node's address."""
+    lines = [
+        "set -e",
+        "ip link set lo up",
+        "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1",
+        "grep -E '^[[:space:]]*net[.]' /etc/sysctl.conf 2>/dev/null | tr -d ' \\t' "
+        "| cut -d'#' -f1 | while read -r line; do sysctl -qw \"$line\" || true; done",
         f"ip addr add {node.address}/{spec.subnet.prefixlen} brd + dev {spec.nic}",
         f"ip link set {spec.nic} up",
     ]
