@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from labtool import doctor
 from labtool import lab as labmod
+from labtool.backends import backend_class
 from labtool.backends.base import Backend
 from labtool.console import ConsoleProgress, NameOption, err, fail, out
 from labtool.errors import ExitCode
@@ -162,7 +162,7 @@ def tp(
     from labtool.state import LabState
 
     spec = load_lab(lab, name)
-    doctor.require()
+    backend_class("netns").check_machine()
     if LabState.load(spec.name) is not None:
         fail(
             f"lab '{spec.name}' is already up; labtool tp runs on a fresh cluster. Fix: "
@@ -178,7 +178,7 @@ def tp(
         built = labmod.up(spec, progress)
     finally:
         progress.close()
-    waits = (built.vip_s or 0.0) - built.nodes_s  # VRRP's own wait, from keepalived's start
+    waits = built.vrrp_wait_s  # VRRP's own wait, from the first keepalived's start
     out.print(f"lab '{spec.name}' up; VIP answers after {built.vip_s or 0:.2f} s")
     spec, _, backend = labmod.open_lab(spec.name)
     results = [run_one(spec, backend, s, quiet=False) for s in scenarios]

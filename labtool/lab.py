@@ -31,6 +31,7 @@ class UpReport:
     nodes_s: float = 0.0  # until every node is up with its daemons running
     vip_s: float | None = None  # until the VIP answered HTTP from the client node
     vip_holder: str | None = None
+    vrrp_wait_s: float = 0.0  # from the first MASTER's keepalived start to the VIP's answer
     first_answer: str = ""
     adaptations: list[Adaptation] = field(default_factory=list)
 
@@ -201,6 +202,7 @@ def _wait_for_vip(
         answer = client.run(["curl", "-s", "-m", "1", url], timeout_s=5)
         if answer.succeeded and answer.stdout.strip():
             report.vip_s = time.monotonic() - started
+            report.vrrp_wait_s = time.monotonic() - vrrp_started
             report.first_answer = answer.stdout.strip()
             holders = [
                 n.name

@@ -2,23 +2,48 @@
 against a stand-in `vagrant` executable (tests/integration/stand_in/vagrant): no VM can boot
 within a test here, so its machines are the nodes of a netns lab, reached over SSH through a
 real sshd in each node, as VMs would be. The rendered Vagrantfile itself goes through the
-real `vagrant validate`."""
+real `vagrant validate`.
+
+labtool runs here as a normal user (nobody), as on a student's laptop: its lab state lands in
+that user's own state folder, and nothing is written under /run by it. The stand-in's machines
+need root (netns nodes), as a hypervisor does: the user's calls reach them through
+stand_in/relay.py, which the test runs as root."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import STATE_ROOT, labtool, wait_until
+from tests.integration.conftest import Run, wait_until
+from tests.integration.stand_in.relay import Relay
 
 STAND_IN = Path(__file__).parent / "stand_in"
 MACHINES = "it-vmachines"  # the netns lab whose nodes play the VMs
 LAB = "it-vagrant"
+USER = 65534  # nobody
+
+
+def owned_by_user_under_run() -> list[str]:
+    found = subprocess.run(["find", "/run", "-xdev", "-uid", str(USER)], capture_output=True,
+                           text=True)
+    return found.stdout.split()
+
+
+def as_user(*args: str, env: dict[str, str], timeout_s: float = 120) -> Run:
+    """The real command line, run by the normal user."""
+    done = subprocess.run(
+        ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--clear-groups", "--",
+         sys.executable, "-m", "labtool", *args],
+        capture_output=True, text=True, timeout=timeout_s, env=env, stdin=subprocess.DEVNULL,
+        cwd=env["HOME"])
+    return Run(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),
@@ -27,11 +52,27 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
                                                              tmp_path: Path) -> None:
     assert callable(lab_factory)
     lab_factory(MACHINES, "--bare")
-    log = tmp_path / "vagrant.log"
-    env = {**os.environ, "PATH": f"{STAND_IN}:{os.environ['PATH']}",
-           "FAKE_VAGRANT_LAB": MACHINES, "FAKE_VAGRANT_LOG": str(log),
-           "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2]),
-           "FAKE_VAGRANT_PYTHON": sys.executable}  # labtool's dependencies, not PATH's python3
+    home = Path(tempfile.mkdtemp(prefix="labtool-user-"))
+    (home / "keys").mkdir()
+    for path in (home, home / "keys"):
+        os.chown(path, USER, USER)
+    log = home / "vagrant.log"
+    log.touch()
+    os.chown(log, USER, USER)
+    relay_socket = home / "relay.sock"
+    root_env = {**os.environ, "FAKE_VAGRANT_LAB": MACHINES, "FAKE_VAGRANT_LOG": str(log),
+                "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2]),
+                "FAKE_VAGRANT_PYTHON": sys.executable,  # labtool's dependencies
+                "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_KEYS": str(home / "keys"),
+                "FAKE_VAGRANT_UID": str(USER)}
+    env = {"PATH": f"{STAND_IN}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
+           "XDG_STATE_HOME": str(home / "state"), "LANG": "C.UTF-8",
+           "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_LOG": str(log),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    state_root = home / "state" / "labtool"
+    under_run = owned_by_user_under_run()
+    relay = Relay(relay_socket, root_env)
+    labtool = as_user
     try:
         up = labtool("up", "--backend", "vagrant", "--provider", "libvirt", "--box",
                      "debian12-lab", "--name", LAB, env=env, timeout_s=300)
@@ -42,10 +83,10 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
         calls = log.read_text().splitlines()
         assert calls[0] == "validate" and calls[1] == "up --provider=libvirt"
         assert "ssh-config web1" in calls
-        vagrantfile = (STATE_ROOT / LAB / "vagrant" / "Vagrantfile").read_text()
+        vagrantfile = (state_root / LAB / "vagrant" / "Vagrantfile").read_text()
         assert 'config.vm.box = "debian12-lab"' in vagrantfile
         assert 'config.vm.define "client"' in vagrantfile  # one more VM for the probes
-        state = json.loads((STATE_ROOT / LAB / "state.json").read_text())
+        state = json.loads((state_root / LAB / "state.json").read_text())
         assert state["backend"] == "vagrant"
         assert state["options"] == {"provider": "libvirt", "box": "debian12-lab"}
 
@@ -74,15 +115,20 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
             "the whole cluster back")
 
         # collect reads each machine's files over SSH, as on any backend; the result grades.
-        collected = tmp_path / "vms.zip"
+        collected = home / "vms.zip"
         run = labtool("collect", "--name", LAB, "-o", str(collected), env=env)
         assert run.returncode == 0, run.stderr
-        graded = json.loads(labtool("grade", str(collected), "--format", "json").stdout)[0]
+        graded = json.loads(labtool("grade", str(collected), "--format", "json",
+                                    env=env).stdout)[0]
         assert graded["submission"] == "vms"
         assert not [f for f in graded["findings"] if f["criterion"] in (
             "haproxy-backend", "web-pages", "row-web") and f["points_lost"]], graded
     finally:
         down = labtool("down", "--name", LAB, env=env)
+        relay.close()
+        calls = log.read_text() if log.exists() else ""
+        shutil.rmtree(home, ignore_errors=True)
     assert down.returncode == 0, down.stderr
-    assert "destroy -f" in log.read_text()
-    assert not (STATE_ROOT / LAB).exists()
+    assert "destroy -f" in calls
+    assert not (state_root / LAB).exists()
+    assert set(owned_by_user_under_run()) - set(under_run) == set()  # nothing new under /run
