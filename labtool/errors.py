@@ -39,3 +39,9 @@ class EnvironmentProblem(LabtoolError):
     """The machine cannot run the lab: not root, a binary or kernel feature missing."""
 
     exit_code = ExitCode.ENVIRONMENT
+
+
+class UsageError(LabtoolError):
+    """The command line asks for something that cannot be (a missing path, nothing to do)."""
+
+    exit_code = ExitCode.USAGE

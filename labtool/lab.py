@@ -11,14 +11,24 @@ from dataclasses import dataclass, field
 
 from labtool.backends import BACKENDS, backend_class
 from labtool.backends.base import Backend, NodeStatus
-from labtool.converge import Progress, build
+from labtool.converge import NodeChanges, Progress, build, converge
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.provisioning import Adaptation
 from labtool.spec import DEFAULT_LAB_NAME, LabSpec, Node, parse_lab, spec_to_dict
 from labtool.state import LabState, known_labs, lab_dir, machine_lock
 
-__all__ = ["LabStatus", "Progress", "UpReport", "down", "open_lab", "resolve_name", "status", "up"]
+__all__ = [
+    "LabStatus",
+    "Progress",
+    "UpReport",
+    "down",
+    "open_lab",
+    "provision",
+    "resolve_name",
+    "status",
+    "up",
+]
 
 VIP_EXTRA_WAIT_S = 10.0  # beyond the protocol's own wait, before `up` gives up on the VIP
 POLL_S = 0.05
@@ -218,6 +228,21 @@ def _wait_for_vip(
         f"'labtool status' and 'labtool exec haproxy1 -- cat "
         f"/var/log/keepalived.log'"
     )
+
+
+def provision(name: str | None, via: str, progress: Progress) -> list[NodeChanges]:
+    """Bring every node of a running lab to the lab's state (recipe, files, daemons) through
+    its transport, or over real SSH; a second run changes nothing."""
+    spec, _, backend = open_lab(resolve_name(name))
+    transports = {
+        n.name: backend.ssh_transport(n.name) if via == "ssh" else backend.transport(n.name)
+        for n in spec.nodes
+    }
+    try:
+        return converge(spec, transports, progress.adaptation)
+    finally:
+        for transport in transports.values():
+            transport.close()
 
 
 def status(name: str) -> LabStatus:

@@ -93,6 +93,10 @@ class LabSpec:
     def by_role(self, role: Role) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.role == role)
 
+    def describe(self) -> str:
+        """Its nodes and addresses, then the VIP, on one line."""
+        return ", ".join(f"{n.name} {n.address}" for n in self.nodes) + f", VIP {self.vip}"
+
     @property
     def client(self) -> Node:
         return self.by_role("client")[0]

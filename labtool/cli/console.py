@@ -5,7 +5,7 @@ Results and JSON go to stdout; progress and errors go to stderr, so `--json | jq
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -21,11 +21,6 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
-NameOption = Annotated[
-    str | None, typer.Option("--name", "-n", help="Lab name (default: the only lab up, else 'tp').")
-]
-
-
 def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
     err.print(f"[bold red]labtool: error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
@@ -37,7 +32,14 @@ class ConsoleProgress:
     def __init__(self) -> None:
         self._status: Status | None = None
 
+    def __enter__(self) -> ConsoleProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def step(self, text: str) -> None:
+        self.close()  # a step after a wait ends the wait's display
         err.print(f"  [cyan]•[/] {escape(text)}", markup=True)
 
     def adaptation(self, change: Adaptation) -> None:

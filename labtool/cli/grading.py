@@ -1,0 +1,168 @@
+"""The instructor's commands: lint, collect, grade."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from labtool.cli import views
+from labtool.cli.console import err, out
+from labtool.cli.options import GradeFormat, Lang, LintFormat, NameOption
+from labtool.errors import ExitCode
+
+LabFileOption = Annotated[
+    Path | None,
+    typer.Option("--lab", help="The lab file the configs are for (TOML; default: the lab's own)."),
+]
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Config files, submissions (folders, .tar.gz, .zip), or folders of them (a "
+        "class). lint without any: the running lab's configs.",
+        show_default=False,
+    ),
+]
+DaemonsOption = Annotated[
+    bool,
+    typer.Option(
+        "--daemons/--no-daemons",
+        help="Also give each file to haproxy -c and keepalived -t, each in a throwaway "
+        "network namespace (nothing from a submission is executed).",
+    ),
+]
+
+
+def lint(
+    paths: PathsArgument = None,
+    lab: LabFileOption = None,
+    name: NameOption = None,
+    fmt: Annotated[
+        LintFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = LintFormat.text,
+    daemons: DaemonsOption = True,
+) -> None:
+    """Check keepalived and HAProxy configs: findings with file:line, rule, why and the fix.
+    Exits 1 when a finding is an error."""
+    from labtool.grading.run import lint_all
+
+    results = lint_all(paths or [], lab, name, daemons)
+    views.findings(results, fmt is LintFormat.json)
+    if any(f.severity == "error" for _, found in results for f in found):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def collect(
+    name: NameOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="A .tar.gz, a .zip or a folder (default: labtool-NAME-submission.tar.gz).",
+        ),
+    ] = None,
+    lang: Annotated[
+        Lang, typer.Option("--lang", help="The report's language: fr or en.")
+    ] = Lang.fr,
+) -> None:
+    """Write the running lab as a submission: each node's lab files and the report."""
+    from labtool.grading.run import collect_lab
+
+    written, kind, count, has_report = collect_lab(name, output, lang.value)
+    if not has_report:
+        err.print(
+            "labtool: warning: no scenario has run on this lab, so the submission has "
+            "no report.md. For the answer sheet: labtool scenario lose-web1, labtool "
+            "scenario lose-haproxy1, then collect again"
+        )
+    out.print(f"submission written to {written} ({kind}, {count} files)")
+
+
+def grade(
+    paths: PathsArgument = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option("--rubric", help="Rubric file (TOML; default: labtool's, 20 points)."),
+    ] = None,
+    fmt: Annotated[
+        GradeFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, csv, md, moodle (Moodle's grade "
+            "import) or canvas (Canvas's gradebook import).",
+        ),
+    ] = GradeFormat.table,
+    roster: Annotated[
+        Path | None,
+        typer.Option(
+            "--roster",
+            help="Class roster (CSV: submission, then email or student_id, "
+            "optionally name and section): the identifiers of --format moodle/canvas.",
+        ),
+    ] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Feedback language: fr or en.")] = Lang.fr,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Grade the running lab: its files, and its behaviour by running the scenarios.",
+        ),
+    ] = False,
+    lab: LabFileOption = None,
+    name: NameOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Also write grades.csv, grades.json, summary.md and "
+            "one feedback file per student in this folder.",
+        ),
+    ] = None,
+    daemons: DaemonsOption = True,
+) -> None:
+    """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
+    from labtool.grading import run
+
+    students = run.roster(roster)
+    grades = run.grade_paths(paths or [], rubric, lab, name, lang.value, live, daemons, _progress())
+    if output is not None:
+        run.write_class(grades, output, lang.value)
+        err.print(f"labtool: the class's files written to {output}")
+    text, missing = run.formatted(grades, fmt.value, students, lang.value)
+    _roster_warning(missing, roster)
+    if text is None:
+        views.grades(grades, lang.value)
+    else:
+        sys.stdout.write(text)
+
+
+def _progress() -> Callable[[int, int, str], None]:
+    shown = err.is_terminal
+
+    def progress(index: int, count: int, what: str) -> None:
+        if shown and count > 3:
+            err.print(
+                f"  grading {index + 1}/{count}: {what}", end="\n" if index + 1 == count else "\r"
+            )
+
+    return progress
+
+
+def _roster_warning(missing: list[str], roster: Path | None) -> None:
+    if missing:
+        err.print(
+            f"labtool: {len(missing)} submission(s) not in the roster, identified by "
+            f"their name: {', '.join(missing[:5])}{'...' if len(missing) > 5 else ''}"
+            + ("" if roster else " (give --roster FILE)")
+        )
+
+
+def register(app: typer.Typer) -> None:
+    for command in (lint, collect, grade):
+        app.command()(command)

@@ -1,0 +1,126 @@
+"""The lab's commands: up, status, exec, shell, down, provision."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from labtool.cli import views
+from labtool.cli.console import ConsoleProgress, err, fail, out
+from labtool.cli.options import BackendName, LabOption, NameOption, Provider, Via
+from labtool.errors import ExitCode
+
+
+def up(
+    lab: LabOption = None,
+    name: NameOption = None,
+    bare: Annotated[
+        bool, typer.Option(help="Nodes with the distribution's default configs only, no daemon.")
+    ] = False,
+    wait: Annotated[bool, typer.Option(help="Wait until the VIP answers HTTP.")] = True,
+    backend: Annotated[
+        BackendName, typer.Option(help="netns (namespaces here) or vagrant (the lab's VMs).")
+    ] = BackendName.netns,
+    provider: Annotated[Provider, typer.Option(help="With vagrant.")] = Provider.virtualbox,
+    box: Annotated[
+        str | None, typer.Option(help="With vagrant: the box (default: the lab's).")
+    ] = None,
+) -> None:
+    """Build the lab's cluster and start its daemons (idempotent)."""
+    from labtool import lab as labmod
+    from labtool.backends import backend_class
+    from labtool.spec import load_lab
+
+    spec = load_lab(lab, name)
+    backend_class(backend.value).check_machine()
+    vagrant = backend is BackendName.vagrant
+    options = {"provider": provider.value, "box": box or spec.box} if vagrant else {}
+    err.print(f"labtool: lab '{spec.name}' on {backend.value}: {spec.describe()}")
+    with ConsoleProgress() as progress:
+        report = labmod.up(
+            spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value, options=options
+        )
+    views.up(spec, report, bare)
+
+
+def status(
+    name: NameOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per node: up or down, its daemons, and who holds the VIP."""
+    from labtool import lab as labmod
+
+    views.status(labmod.status(labmod.resolve_name(name)), as_json)
+
+
+def exec_(
+    node: Annotated[str, typer.Argument(help="Node to run on.")],
+    command: Annotated[list[str], typer.Argument(help="Command and its arguments (after --).")],
+    name: NameOption = None,
+) -> None:
+    """Run a command on a node; its output passes through and its exit code is kept."""
+    from labtool import lab as labmod
+    from labtool import runner
+
+    command = command[1:] if command[:1] == ["--"] else command
+    if not command:
+        fail("no command given. Fix: labtool exec NODE -- COMMAND [ARGS...]", ExitCode.USAGE)
+    _, _, backend = labmod.open_lab(labmod.resolve_name(name))
+    transport = backend.transport(node)
+    raise typer.Exit(runner.passthrough(transport.argv(command), env=transport.env()))
+
+
+def shell(
+    node: Annotated[str, typer.Argument(help="Node to open a shell on.")],
+    name: NameOption = None,
+) -> None:
+    """An interactive shell on a node (as 'vagrant ssh NODE' would give)."""
+    from labtool import lab as labmod
+
+    _, _, backend = labmod.open_lab(labmod.resolve_name(name))
+    argv, env = backend.shell_argv(node)
+    err.print(f"labtool: shell on {node} (exit or Ctrl-D to leave)")
+    sys.stdout.flush()
+    os.execvpe(argv[0], argv, env)
+
+
+def down(name: NameOption = None) -> None:
+    """Remove every namespace, process, mount and file the lab created."""
+    from labtool import lab as labmod
+
+    lab_name = labmod.resolve_name(name)
+    started = time.monotonic()
+    removed = labmod.down(lab_name)
+    if removed is None:
+        out.print(f"lab '{lab_name}' is not up; nothing to remove.")
+        return
+    took = time.monotonic() - started
+    out.print(f"lab '{lab_name}' removed ({removed} processes) in {took:.2f} s.")
+
+
+def provision(
+    name: NameOption = None,
+    via: Annotated[
+        Via, typer.Option(help="nsenter, or ssh (a real sshd in each node, reached inside it).")
+    ] = Via.nsenter,
+) -> None:
+    """Bring every node to the lab's state (recipe, files, daemons); a second run changes
+    nothing and says so. Turns a bare lab into the lab's cluster."""
+    from labtool import lab as labmod
+
+    with ConsoleProgress() as progress:
+        changes = labmod.provision(name, via.value, progress)
+    for node in changes:
+        out.print(node.describe())
+    if not any(node.changed for node in changes):
+        out.print(f"lab '{labmod.resolve_name(name)}': no change (already provisioned).")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (up, status, shell, down, provision):
+        app.command()(command)
+    app.command(name="exec")(exec_)

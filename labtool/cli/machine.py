@@ -1,0 +1,61 @@
+"""Commands about the machine and the lab's VMs: vagrantfile, doctor."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from labtool.cli import views
+from labtool.cli.console import err
+from labtool.cli.options import BackendName, LabOption, OutputOption, Provider
+from labtool.errors import ExitCode
+
+
+def vagrantfile(
+    lab: LabOption = None,
+    box: Annotated[
+        str, typer.Option(help="centos7-custom (the seed's), centos/7, almalinux/9, debian/...")
+    ] = "centos7-custom",
+    provider: Annotated[Provider, typer.Option(help="The Vagrant provider.")] = Provider.virtualbox,
+    gui: Annotated[bool, typer.Option(help="Show the VMs' windows.")] = False,
+    output: OutputOption = None,
+) -> None:
+    """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
+    from labtool.spec import load_lab
+    from labtool.vagrantfile import VagrantOptions, render
+
+    options = VagrantOptions(box=box, provider=provider.value, gui=gui)
+    text = render(load_lab(lab), options, str(lab) if lab else None)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    target = output / "Vagrantfile" if output.is_dir() else output
+    target.write_text(text)
+    err.print(f"labtool: Vagrantfile written to {target}")
+
+
+def doctor(
+    backend: Annotated[BackendName, typer.Option(help="netns or vagrant.")] = BackendName.netns,
+    provider: Annotated[Provider, typer.Option(help="With vagrant.")] = Provider.virtualbox,
+    lab: LabOption = None,
+) -> None:
+    """Check this machine: root, namespaces, each binary (or vagrant and its provider); print
+    how to fix what is missing."""
+    from labtool import doctor as checks
+    from labtool.spec import load_lab
+
+    if backend is BackendName.vagrant:
+        from labtool.doctor_vagrant import vagrant_checks
+
+        found = vagrant_checks(load_lab(lab), provider.value)
+    else:
+        found = checks.all_checks()
+    if not views.checks(found, backend.value):
+        raise typer.Exit(ExitCode.ENVIRONMENT)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(vagrantfile)
+    app.command()(doctor)

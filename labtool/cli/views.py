@@ -1,0 +1,191 @@
+"""How the CLI shows results: tables and summary lines on stdout (the commands stay thin)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from labtool.cli.console import out
+
+if TYPE_CHECKING:
+    from labtool.configs.common import Finding
+    from labtool.doctor import Check
+    from labtool.lab import LabStatus, UpReport
+    from labtool.scenarios.engine import ScenarioResult
+    from labtool.scenarios.tp import TpRun
+    from labtool.spec import LabSpec
+
+STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def up(spec: LabSpec, report: UpReport, bare: bool) -> None:
+    if report.already_up:
+        out.print(f"lab '{spec.name}' is already up; nothing changed.")
+        return
+    if bare:
+        out.print(
+            f"lab '{spec.name}' is up, bare, in {report.nodes_s:.2f} s: packages and "
+            "default configs only, no daemon started. Start with "
+            f"'labtool shell {spec.by_role('lb')[0].name}'."
+        )
+        return
+    out.print(f"nodes up, daemons running: {report.nodes_s:.2f} s")
+    if report.vip_s is not None:
+        out.print(
+            f"http://{spec.vip}/ answers from {spec.client.name}: "
+            f'"{report.first_answer}" (VIP on {report.vip_holder or "?"}) after '
+            f"{report.vip_s:.2f} s"
+        )
+    out.print(
+        f"lab '{spec.name}' is up. Try: labtool status, labtool shell "
+        f"{spec.by_role('web')[0].name}, labtool down"
+    )
+
+
+def status(result: LabStatus, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(result.as_dict()))
+        return
+    table = Table(title=f"lab '{result.name}' ({result.backend}, {result.phase})")
+    for column in ("node", "role", "address", "state", "daemons", "VIP"):
+        table.add_column(column)
+    for node in result.nodes:
+        daemons = (
+            ", ".join(f"{d} {'running' if ok else 'stopped'}" for d, ok in node.daemons.items())
+            or "-"
+        )
+        table.add_row(
+            node.name,
+            node.role,
+            node.address,
+            "up" if node.up else "DOWN",
+            daemons,
+            "holds " + result.vip if result.vip in node.addresses else "",
+        )
+    out.print(table)
+    holders = result.vip_holders
+    out.print(
+        f"VIP {result.vip}: "
+        + (", ".join(holders) if holders else "nobody")
+        + (" (duplicate!)" if len(holders) > 1 else "")
+        + f"; memory of all lab processes: {result.memory_kib / 1024:.1f} MiB"
+    )
+
+
+def checks(found: list[Check], backend: str) -> bool:
+    """doctor's checks, then one install line and each other fix; whether all passed."""
+    for check in found:
+        mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+        out.print(f"{mark} {escape(check.name)}: {escape(check.detail)}", markup=True)
+    missing = [c for c in found if not c.ok]
+    fixes = sorted(
+        {
+            c.fix
+            for c in missing
+            if c.fix.startswith("apt-get install -y ") and "--no-install-recommends" not in c.fix
+        }
+    )
+    packages = " ".join(f.removeprefix("apt-get install -y ") for f in fixes)
+    if packages:
+        out.print(f"\nto install what is missing: apt-get update && apt-get install -y {packages}")
+    for check in missing:
+        if check.fix and check.fix not in fixes:
+            out.print(f"fix for {check.name}: {check.fix}")
+    if not missing:
+        out.print(f"\nthis machine can run the lab on {backend}.")
+    return not missing
+
+
+def scenario_result(result: ScenarioResult) -> None:
+    table = Table(title=f"{result.scenario}: {result.title['en']} - {result.verdict.upper()}")
+    for column in ("fact", "expected", "observed", ""):
+        table.add_column(column)
+    for check in result.checks:
+        observed = json.dumps(check.observed) + (f" ({check.why})" if check.why else "")
+        table.add_row(
+            check.fact,
+            check.expected,
+            observed,
+            Text("ok", style="green") if check.ok else Text("NO", style="red"),
+        )
+    out.print(table)
+    facts = result.facts
+    out.print(
+        f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
+        f"{facts.vip_holder_after}; takeover {facts.takeover_s} s (address "
+        f"{facts.vip_takeover_s} s, advert {facts.advert_takeover_s} s, gratuitous ARP "
+        f"{facts.arp_takeover_s} s); requests {facts.requests}, failed "
+        f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
+        f"{facts.served_after}"
+    )
+    for note in result.notes:
+        out.print(f"  [yellow]note:[/] {escape(note)}", markup=True)
+
+
+def scenario_json(results: list[ScenarioResult]) -> None:
+    payload = [r.as_json() for r in results]
+    out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False))
+
+
+def tp(run: TpRun) -> None:
+    out.print(f"report: {run.report}" + "".join(f" (figure: {figure})" for figure in run.figures))
+    out.print(
+        f"tp: {run.total_s:.1f} s in all, {run.waits_s:.1f} s of waits the protocols impose; "
+        f"labtool's own overhead {run.overhead_s:.1f} s "
+        f"({100 * run.overhead_s / run.total_s:.0f} %). "
+        f"The lab stays up: labtool down --name {run.spec.name} when done."
+    )
+
+
+def findings(results: list[tuple[str, list[Finding]]], as_json: bool) -> None:
+    if as_json:
+        payload = [
+            {"source": title, "findings": [f.as_dict() for f in found]} for title, found in results
+        ]
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    for title, found in results:
+        counts = {s: sum(1 for f in found if f.severity == s) for s in STYLE}
+        out.print(
+            f"[bold]{escape(title)}[/]: {counts['error']} error(s), {counts['warning']} "
+            f"warning(s), {counts['info']} note(s)",
+            markup=True,
+        )
+        for finding in found:
+            style = STYLE.get(finding.severity, "")
+            out.print(
+                f"{escape(finding.where())}: [{style}]{finding.severity}[/] "
+                f"[dim]{finding.rule}[/] {escape(finding.message)}",
+                markup=True,
+            )
+            if finding.explanation:
+                out.print(f"    why: {escape(finding.explanation)}", markup=True)
+            if finding.fix:
+                fix = finding.fix.replace("\n", "\n         ")
+                out.print(f"    fix: {escape(fix)}", markup=True)
+
+
+TABLE = {
+    "fr": ("{n} rendu(s)", "rendu", "score", "note", "points perdus (premières raisons)"),
+    "en": ("{n} submission(s)", "submission", "score", "grade", "lost points (first reasons)"),
+}
+
+
+def grades(found: list[Any], lang: str) -> None:
+    title, submission, score, grade, lost = TABLE[lang]
+    table = Table(title=title.format(n=len(found)))
+    for column in (submission, score, f"/{found[0].total:g}" if found else grade, lost):
+        table.add_column(column)
+    for one in found:
+        reasons = [f"{r.criterion}: {r.message}" for r in one.findings if r.points_lost]
+        table.add_row(
+            one.submission,
+            f"{one.score:g}/{one.max:g}",
+            f"{one.grade:g}",
+            one.error or "; ".join(reasons[:3]) + (" ..." if len(reasons) > 3 else ""),
+        )
+    out.print(table)
