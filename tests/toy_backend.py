@@ -20,11 +20,11 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from labtool import roles, runner
+from labtool import runner
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import LabtoolError
 from labtool.runner import CommandResult
-from labtool.spec import Node
+from labtool.spec import Node, roles
 from labtool.state import lab_dir
 from labtool.transport.base import Transport
 

@@ -18,7 +18,7 @@ __all__ = ["Backend", "NodeStatus"]
 
 class Backend(ABC):
     """Lifecycle of the nodes of one lab. Lab logic (what runs where, in which order) is not
-    here: it lives in labtool.lab and reaches nodes through `transport()`."""
+    here: it lives in labtool.provision.lab and reaches nodes through `transport()`."""
 
     name: str
     # Added to a scenario's upper time bounds: how much later than the protocols' own timers

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.status import Status
 
 from labtool.errors import ExitCode
-from labtool.provisioning import Adaptation
+from labtool.provision.files import Adaptation
 
 # No markup by default: messages carry text from configs and daemons ("[/etc/haproxy/...]"),
 # which rich would read as tags. Styled lines say markup=True and escape what they quote.

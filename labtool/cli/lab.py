@@ -31,8 +31,8 @@ def up(
     ] = None,
 ) -> None:
     """Build the lab's cluster and start its daemons (idempotent)."""
-    from labtool import lab as labmod
     from labtool.backends import backend_class
+    from labtool.provision import lab as labmod
     from labtool.spec import load_lab
 
     spec = load_lab(lab, name)
@@ -52,7 +52,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Per node: up or down, its daemons, and who holds the VIP."""
-    from labtool import lab as labmod
+    from labtool.provision import lab as labmod
 
     views.status(labmod.status(labmod.resolve_name(name)), as_json)
 
@@ -63,8 +63,8 @@ def exec_(
     name: NameOption = None,
 ) -> None:
     """Run a command on a node; its output passes through and its exit code is kept."""
-    from labtool import lab as labmod
     from labtool import runner
+    from labtool.provision import lab as labmod
 
     command = command[1:] if command[:1] == ["--"] else command
     if not command:
@@ -79,7 +79,7 @@ def shell(
     name: NameOption = None,
 ) -> None:
     """An interactive shell on a node (as 'vagrant ssh NODE' would give)."""
-    from labtool import lab as labmod
+    from labtool.provision import lab as labmod
 
     _, _, backend = labmod.open_lab(labmod.resolve_name(name))
     argv, env = backend.shell_argv(node)
@@ -90,7 +90,7 @@ def shell(
 
 def down(name: NameOption = None) -> None:
     """Remove every namespace, process, mount and file the lab created."""
-    from labtool import lab as labmod
+    from labtool.provision import lab as labmod
 
     lab_name = labmod.resolve_name(name)
     started = time.monotonic()
@@ -110,7 +110,7 @@ def provision(
 ) -> None:
     """Bring every node to the lab's state (recipe, files, daemons); a second run changes
     nothing and says so. Turns a bare lab into the lab's cluster."""
-    from labtool import lab as labmod
+    from labtool.provision import lab as labmod
 
     with ConsoleProgress() as progress:
         changes = labmod.provision(name, via.value, progress)

@@ -23,8 +23,8 @@ def vagrantfile(
     output: OutputOption = None,
 ) -> None:
     """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
+    from labtool.provision.vagrantfile import VagrantOptions, render
     from labtool.spec import load_lab
-    from labtool.vagrantfile import VagrantOptions, render
 
     options = VagrantOptions(box=box, provider=provider.value, gui=gui)
     text = render(load_lab(lab), options, str(lab) if lab else None)
@@ -47,7 +47,7 @@ def doctor(
     from labtool.spec import load_lab
 
     if backend is BackendName.vagrant:
-        from labtool.doctor_vagrant import vagrant_checks
+        from labtool.doctor.vagrant import vagrant_checks
 
         found = vagrant_checks(load_lab(lab), provider.value)
     else:

@@ -14,7 +14,7 @@ from labtool.cli.console import out
 if TYPE_CHECKING:
     from labtool.configs.common import Finding
     from labtool.doctor import Check
-    from labtool.lab import LabStatus, UpReport
+    from labtool.provision.lab import LabStatus, UpReport
     from labtool.scenarios.engine import ScenarioResult
     from labtool.scenarios.tp import TpRun
     from labtool.spec import LabSpec

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labtool.configs.common import Finding
+from labtool.facts.theory import theory_from_configs
 from labtool.grading import french
 from labtool.grading.configset import ConfigSet
 from labtool.grading.lint import Target, lint
@@ -25,7 +26,6 @@ from labtool.grading.rubric import Criterion, Rubric
 from labtool.grading.sheet import Sheet, durations_s, has_idea, read_sheet
 from labtool.grading.submission import Submission
 from labtool.spec import LabSpec
-from labtool.theory import theory_from_configs
 
 T = {
     "fr": {

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from labtool.configs.common import Finding
 from labtool.configs.haproxy import HaproxyConfig, Line, Section
 from labtool.configs.keepalived import KeepalivedConfig, Statement
+from labtool.facts.theory import Theory, _duration_s
 from labtool.grading.configset import ConfigSet
 from labtool.grading.plan import same_net, serving_backends
 from labtool.spec import LabSpec
-from labtool.theory import Theory, _duration_s
 
 SLOW_DETECT_S = 15.0  # a lost web node marked DOWN later than this is "slow to detect"
 SLOW_TAKEOVER_S = 5.0  # a VIP that moves later than this after its master is lost is "slow"
@@ -910,7 +910,7 @@ def _backend(config: HaproxyConfig, backend: Section, target: Target) -> Iterato
 
 
 def _detect_max_s(backend: Section, defaults: Section | None) -> float | None:
-    """The longest time HAProxy takes to mark a lost server DOWN (labtool.theory.Theory)."""
+    """The longest time HAProxy takes to mark a lost server DOWN (labtool.facts.theory.Theory)."""
     inter, fall = 2.0, 3
     lines = (
         ([*defaults.all("default-server")] if defaults else [])

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from labtool import lab as labmod
 from labtool.configs.common import Finding
 from labtool.errors import LabtoolError, UsageError
 from labtool.grading import grade as gradermod
+from labtool.provision import lab as labmod
 from labtool.spec import LabSpec, default_spec, load_lab
 
 Progress = Callable[[int, int, str], None]

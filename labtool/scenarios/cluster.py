@@ -7,14 +7,13 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from labtool import roles
 from labtool.backends.base import Backend, NodeStatus
-from labtool.converge import systemctl
 from labtool.errors import LabtoolError
+from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
+from labtool.provision.converge import systemctl
 from labtool.scenarios.model import Action
-from labtool.spec import LabSpec, Node
-from labtool.theory import Theory, theory_from_configs
+from labtool.spec import LabSpec, Node, roles
 
 TICK_S = 0.05
 MIN_CHECKS = 3

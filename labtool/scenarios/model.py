@@ -2,7 +2,7 @@
 
 A scenario declares its preconditions, the fault, the observation window (wait until a
 condition holds, within a deadline: never a blind sleep), its expectations, and the restore
-step. Bounds may name a value the configs predict (see labtool.theory.Theory), e.g.
+step. Bounds may name a value the configs predict (see labtool.facts.theory.Theory), e.g.
 `max = "vrrp_master_down_s + 0.4"`. Reading only; the engine runs them.
 """
 

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labtool import lab as labmod
 from labtool.backends import backend_class
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
+from labtool.provision import lab as labmod
 from labtool.scenarios.engine import ScenarioError, ScenarioResult, results_dir
 from labtool.scenarios.model import Scenario, list_scenarios, load_scenario
 from labtool.spec import LabSpec, load_lab

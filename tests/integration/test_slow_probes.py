@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from labtool import lab as labmod
 from labtool.backends.netns import NetnsBackend
+from labtool.provision import lab as labmod
 from labtool.scenarios import engine, probes
 from labtool.scenarios.model import load_scenario
 from labtool.scenarios.result import ScenarioError

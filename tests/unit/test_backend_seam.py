@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from labtool import lab
 from labtool.backends import BACKENDS
-from labtool.provisioning import Adaptation
+from labtool.provision import lab
+from labtool.provision.files import Adaptation
 from labtool.spec import default_spec
 
 REPO = Path(__file__).parents[2]

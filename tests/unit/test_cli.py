@@ -45,7 +45,7 @@ def test_every_command_has_help() -> None:
 def test_an_error_quoting_brackets_is_printed_not_parsed(tmp_path: Path) -> None:
     """HAProxy says '[/etc/haproxy/haproxy.cfg:29]': rich must not read it as a tag."""
     from labtool.cli.console import ConsoleProgress, fail
-    from labtool.provisioning import Adaptation
+    from labtool.provision.files import Adaptation
 
     ConsoleProgress().step("==> [/etc/haproxy/haproxy.cfg:29] : warning")
     ConsoleProgress().adaptation(Adaptation("[/x]", "[/y]", "[/z]", "[/w]"))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from labtool import doctor_vagrant
 from labtool.cli import app
+from labtool.doctor import vagrant as doctor_vagrant
 from labtool.spec import default_spec, load_lab
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

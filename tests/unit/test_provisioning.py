@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labtool.provisioning import (
+from labtool.provision.files import (
     Versions,
     adaptations,
     parse_haproxy_version,

@@ -1,5 +1,5 @@
 """The takeover from every source that can see it, and why a source saw nothing
-(labtool.takeover, through labtool.facts.compute): synthetic event logs, pure."""
+(labtool.facts.takeover, through labtool.facts.compute): synthetic event logs, pure."""
 
 from __future__ import annotations
 

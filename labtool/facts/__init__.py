@@ -1,5 +1,5 @@
 """Facts (layer 7): the event log turned into numbers, to be set beside what the configs in
-use predict (labtool.theory). Pure functions over events; nothing here touches a lab.
+use predict (labtool.facts.theory). Pure functions over events; nothing here touches a lab.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from labtool.facts.takeover import measure
 from labtool.probes.recorder import Event
 from labtool.spec import LabSpec
-from labtool.takeover import measure
 
 SLOW_S = 0.5  # an answer slower than this counts as part of an outage, as a user would feel it
 SLOW_FACTOR = 3.0  # ... or slower than this many times the backend's usual answer

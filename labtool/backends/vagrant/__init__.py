@@ -1,11 +1,11 @@
 """The Vagrant backend: the lab as the seed describes it, VMs from the lab's Vagrantfile.
 
-Who does what: Vagrantfile.j2 (labtool.vagrantfile) says what the machines are; python-vagrant
-runs `vagrant validate/up/status/halt/destroy/ssh-config` in the lab's folder; each machine is
-reached with the SSH transport, from its own `vagrant ssh-config`. Provisioning is not here
-(labtool.converge does it through those transports). The lab's client is one more small VM,
-for the probes. A lost node is `vagrant halt --force` (on libvirt, `virsh destroy`: see
-power_off); its cable cut is its eth1 down.
+Who does what: Vagrantfile.j2 (labtool.provision.vagrantfile) says what the machines are;
+python-vagrant runs `vagrant validate/up/status/halt/destroy/ssh-config` in the lab's folder;
+each machine is reached with the SSH transport, from its own `vagrant ssh-config`.
+Provisioning is not here (labtool.provision.converge does it through those transports). The
+lab's client is one more small VM, for the probes. A lost node is `vagrant halt --force` (on
+libvirt, `virsh destroy`: see power_off); its cable cut is its eth1 down.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from labtool import roles, runner
+from labtool import runner
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
-from labtool.spec import LabSpec, Node
+from labtool.provision.vagrantfile import VagrantOptions, render
+from labtool.spec import LabSpec, Node, roles
 from labtool.state import LabState, lab_dir
 from labtool.transport.ssh import SshTarget, SshTransport
-from labtool.vagrantfile import VagrantOptions, render
 
 VAGRANT_DIR = "vagrant"
 STATES_TTL_S = 2.0

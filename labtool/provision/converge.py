@@ -18,10 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from labtool import roles
 from labtool.errors import LabtoolError
 from labtool.parallel import for_each_node
-from labtool.provisioning import (
+from labtool.provision.files import (
     Adaptation,
     Versions,
     adaptations,
@@ -31,7 +30,7 @@ from labtool.provisioning import (
     render_node_files,
 )
 from labtool.resources import data_dir
-from labtool.spec import LabSpec, Node
+from labtool.spec import LabSpec, Node, roles
 from labtool.transport.base import Transport
 
 if TYPE_CHECKING:

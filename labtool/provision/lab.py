@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from labtool.backends import BACKENDS, backend_class
 from labtool.backends.base import Backend, NodeStatus
-from labtool.converge import NodeChanges, Progress, build, converge
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
-from labtool.provisioning import Adaptation
+from labtool.provision.converge import NodeChanges, Progress, build, converge
+from labtool.provision.files import Adaptation
 from labtool.spec import DEFAULT_LAB_NAME, LabSpec, Node, parse_lab, spec_to_dict
 from labtool.state import LabState, known_labs, lab_dir, machine_lock
 

@@ -369,7 +369,7 @@ def build(
             indent=1,
             ensure_ascii=False,
         ), {}
-    from labtool.figure import timeline_png
+    from labtool.report.figure import timeline_png
 
     ordered = [results[s] for _, s in ROWS if s in results] + sheet.others()
     png = timeline_png(ordered, lang)
