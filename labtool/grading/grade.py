@@ -20,7 +20,8 @@ from labtool.configs.common import Finding
 from labtool.facts.theory import theory_from_configs
 from labtool.grading import french
 from labtool.grading.configset import ConfigSet
-from labtool.grading.lint import Target, lint
+from labtool.grading.lint import lint
+from labtool.grading.lint_base import Target
 from labtool.grading.plan import Plan, read_submission
 from labtool.grading.rubric import Criterion, Rubric
 from labtool.grading.sheet import Sheet, durations_s, has_idea, read_sheet

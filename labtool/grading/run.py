@@ -29,7 +29,8 @@ def lint_all(
     plan, or the running lab's files when no path is given."""
     from labtool.grading.configset import ConfigSet, from_files, from_nodes
     from labtool.grading.daemons import daemon_checks
-    from labtool.grading.lint import Target, lint
+    from labtool.grading.lint import lint
+    from labtool.grading.lint_base import Target
     from labtool.grading.plan import read_submission
     from labtool.grading.submission import is_archive, open_submission
 
