@@ -11,7 +11,9 @@ from typing import Any
 
 from labtool.configs.common import Finding
 from labtool.errors import LabtoolError, UsageError
+from labtool.grading import exports
 from labtool.grading import grade as gradermod
+from labtool.grading.grade_model import Grade, LiveResults
 from labtool.provision import lab as labmod
 from labtool.spec import LabSpec, default_spec, load_lab
 
@@ -131,7 +133,7 @@ def _live(
 
 
 def roster(path: Path | None) -> dict[str, Any]:
-    return gradermod.read_roster(path) if path is not None else {}
+    return exports.read_roster(path) if path is not None else {}
 
 
 def grade_paths(
@@ -143,7 +145,7 @@ def grade_paths(
     live: bool,
     daemons: bool,
     progress: Progress,
-) -> list[gradermod.Grade]:
+) -> list[Grade]:
     """Grade each submission found under the paths (or the running lab, with live)."""
     from labtool.grading.rubric import load_rubric
     from labtool.grading.submission import discover
@@ -156,7 +158,7 @@ def grade_paths(
         raise UsageError("--live grades one lab: give at most one submission with it")
     loaded = load_rubric(rubric)
     spec = lab_spec(lab)
-    results: gradermod.LiveResults | None = None
+    results: LiveResults | None = None
     with tempfile.TemporaryDirectory(prefix="labtool-grade-") as tmp:
         if live:
             paths, results, spec = _live(name, lang, Path(tmp), paths)
@@ -166,14 +168,14 @@ def grade_paths(
         return gradermod.grade_all(found, spec, loaded, work, lang, results, progress, daemons)
 
 
-def write_class(grades: list[gradermod.Grade], folder: Path, lang: str) -> None:
+def write_class(grades: list[Grade], folder: Path, lang: str) -> None:
     """grades.csv, grades.json, summary.md and one feedback file per student."""
     folder.mkdir(parents=True, exist_ok=True)
     feedback = folder / "feedback"
     feedback.mkdir(exist_ok=True)
-    (folder / "grades.csv").write_text(gradermod.to_csv(grades))
-    (folder / "grades.json").write_text(gradermod.to_json(grades) + "\n")
-    (folder / "summary.md").write_text(gradermod.summary(grades, lang))
+    (folder / "grades.csv").write_text(exports.to_csv(grades))
+    (folder / "grades.json").write_text(exports.to_json(grades) + "\n")
+    (folder / "summary.md").write_text(exports.summary(grades, lang))
     used: set[str] = set()
     for one in grades:
         stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in one.submission)
@@ -181,25 +183,25 @@ def write_class(grades: list[gradermod.Grade], folder: Path, lang: str) -> None:
         while stem in used:
             stem += "_"
         used.add(stem)
-        (feedback / f"{stem}.md").write_text(gradermod.feedback(one, lang))
+        (feedback / f"{stem}.md").write_text(exports.feedback(one, lang))
 
 
 def formatted(
-    grades: list[gradermod.Grade], fmt: str, students: dict[str, Any], lang: str
+    grades: list[Grade], fmt: str, students: dict[str, Any], lang: str
 ) -> tuple[str | None, list[str]]:
     """The grades in a file format (None for the table, which the CLI draws), and, for the
     gradebook imports, the submissions the roster does not name."""
-    missing = gradermod.unmatched(grades, students) if fmt in ("moodle", "canvas") else []
+    missing = exports.unmatched(grades, students) if fmt in ("moodle", "canvas") else []
     if fmt == "json":
-        return gradermod.to_json(grades) + "\n", missing
+        return exports.to_json(grades) + "\n", missing
     if fmt == "csv":
-        return gradermod.to_csv(grades), missing
+        return exports.to_csv(grades), missing
     if fmt == "moodle":
-        return gradermod.to_moodle(grades, students, lang), missing
+        return exports.to_moodle(grades, students, lang), missing
     if fmt == "canvas":
-        return gradermod.to_canvas(grades, students), missing
+        return exports.to_canvas(grades, students), missing
     if fmt == "md" and len(grades) == 1:
-        return gradermod.feedback(grades[0], lang), missing
+        return exports.feedback(grades[0], lang), missing
     if fmt == "md":
-        return gradermod.summary(grades, lang), missing
+        return exports.summary(grades, lang), missing
     return None, missing

@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from labtool.cli import app
-from labtool.grading.grade import Grade, feedback, grade_all, summary, to_csv
+from labtool.grading.exports import feedback, summary, to_csv
+from labtool.grading.grade import grade_all
+from labtool.grading.grade_model import Grade
 from labtool.grading.rubric import load_rubric
 from labtool.grading.submission import discover
 from labtool.spec import default_spec

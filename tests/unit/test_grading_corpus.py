@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from labtool.grading.grade import Grade, feedback, grade_all
+from labtool.grading.exports import feedback
+from labtool.grading.grade import grade_all
+from labtool.grading.grade_model import Grade
 from labtool.grading.rubric import load_rubric, parse_rubric
 from labtool.grading.submission import discover
 from labtool.spec import default_spec
@@ -126,7 +128,7 @@ def test_answers_in_any_shape(graded: dict[str, Grade]) -> None:
 
 
 def test_the_class_summary_counts_students_per_mistake(graded: dict[str, Grade]) -> None:
-    from labtool.grading.grade import summary
+    from labtool.grading.exports import summary
 
     text = summary(list(graded.values()), "en")
     # chloe and lea: two servers without `check` each, two students
