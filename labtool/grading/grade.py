@@ -17,7 +17,8 @@ from labtool.grading.configset import ConfigSet
 from labtool.grading.grade_model import CriterionScore, Grade, LiveResults, Lost, T
 from labtool.grading.lint import lint
 from labtool.grading.lint_base import Target
-from labtool.grading.plan import Plan, read_submission
+from labtool.grading.plan import read_submission
+from labtool.grading.plan_base import Plan
 from labtool.grading.reasons import (
     _answer_reasons,
     _lint_reasons,

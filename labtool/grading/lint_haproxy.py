@@ -10,7 +10,7 @@ from labtool.configs.haproxy import HaproxyConfig, Line, Section
 from labtool.grading.configset import ConfigSet
 from labtool.grading.lint_base import SHELL, Target, at
 from labtool.grading.lint_servers import _backend
-from labtool.grading.plan import serving_backends
+from labtool.grading.plan_derive import serving_backends
 
 
 def _listens_on(section: Section) -> list[tuple[str, Line | Section]]:

@@ -10,7 +10,7 @@ from labtool.configs.keepalived import KeepalivedConfig, Statement
 from labtool.grading.configset import ConfigSet
 from labtool.grading.lint_base import Target, _int, _vips, at
 from labtool.grading.lint_vrrp_pair import _pair, _scripts
-from labtool.grading.plan import same_net
+from labtool.grading.plan_base import same_net
 
 
 def keepalived_rules(configs: ConfigSet, target: Target) -> Iterator[Finding]:

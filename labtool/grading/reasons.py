@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from labtool.configs.common import Finding
 from labtool.grading.grade_model import ROW_NAMES, LiveResults, Lost, T
-from labtool.grading.plan import Plan
+from labtool.grading.plan_base import Plan
 from labtool.grading.rubric import Criterion, Rubric
 from labtool.grading.sheet import Sheet, durations_s, has_idea
 from labtool.spec import LabSpec
