@@ -13,7 +13,8 @@ from pathlib import Path
 
 from labtool.configs.common import Finding, decode
 from labtool.configs.haproxy import HaproxyConfig, parse_haproxy
-from labtool.configs.keepalived import KeepalivedConfig, include_candidates, parse_keepalived
+from labtool.configs.keepalived import include_candidates, parse_keepalived
+from labtool.configs.keepalived_model import KeepalivedConfig
 from labtool.spec import LabSpec
 
 KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from labtool import runner
 from labtool.configs.common import Finding
-from labtool.configs.keepalived import KeepalivedConfig
+from labtool.configs.keepalived_model import KeepalivedConfig
 from labtool.grading.configset import ConfigSet
 
 # HAProxy 1.5 (the lab's platform) takes an address on the frontend/listen line; 2.x wants a

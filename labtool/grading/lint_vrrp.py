@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labtool.configs.common import Finding
-from labtool.configs.keepalived import KeepalivedConfig, Statement
+from labtool.configs.keepalived_model import KeepalivedConfig, Statement
 from labtool.grading.configset import ConfigSet
 from labtool.grading.lint_base import Target, _int, _vips, at
 from labtool.grading.lint_vrrp_pair import _pair, _scripts

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from labtool.configs.haproxy import HaproxyConfig, Section
-from labtool.configs.keepalived import KeepalivedConfig
+from labtool.configs.keepalived_model import KeepalivedConfig
 from labtool.grading.configset import (
     ConfigSet,
 )
