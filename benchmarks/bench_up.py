@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 
 
 def timed(*args: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from labtool.spec import Node
+from labtool.spec.model import Node
 
 
 def for_each_node(nodes: Sequence[Node], work: Callable[[Node], None]) -> None:

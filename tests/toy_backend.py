@@ -24,7 +24,8 @@ from labtool import runner
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import LabtoolError
 from labtool.runner import CommandResult
-from labtool.spec import Node, roles
+from labtool.spec import roles
+from labtool.spec.model import Node
 from labtool.state import lab_dir
 from labtool.transport.base import Transport
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from labtool.backends.base_types import NodeStatus
 from labtool.parallel import for_each_node
-from labtool.spec import LabSpec, Node
+from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
 from labtool.transport.base import Transport
 

@@ -33,7 +33,7 @@ def up(
     """Build the lab's cluster and start its daemons (idempotent)."""
     from labtool.backends import backend_class
     from labtool.provision import lab as labmod
-    from labtool.spec import load_lab
+    from labtool.spec.load import load_lab
 
     spec = load_lab(lab, name)
     backend_class(backend.value).check_machine()

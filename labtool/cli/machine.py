@@ -24,7 +24,7 @@ def vagrantfile(
 ) -> None:
     """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
     from labtool.provision.vagrantfile import VagrantOptions, render
-    from labtool.spec import load_lab
+    from labtool.spec.load import load_lab
 
     options = VagrantOptions(box=box, provider=provider.value, gui=gui)
     text = render(load_lab(lab), options, str(lab) if lab else None)
@@ -44,7 +44,7 @@ def doctor(
     """Check this machine: root, namespaces, each binary (or vagrant and its provider); print
     how to fix what is missing."""
     from labtool import doctor as checks
-    from labtool.spec import load_lab
+    from labtool.spec.load import load_lab
 
     if backend is BackendName.vagrant:
         from labtool.doctor.vagrant import vagrant_checks

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from labtool.backends.base import Backend
     from labtool.scenarios.engine import ScenarioError, ScenarioResult
     from labtool.scenarios.model import Scenario
-    from labtool.spec import LabSpec
+    from labtool.spec.model import LabSpec
 
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="md, json or html.")]
 

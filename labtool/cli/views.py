@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from labtool.provision.lab import LabStatus, UpReport
     from labtool.scenarios.engine import ScenarioResult
     from labtool.scenarios.tp import TpRun
-    from labtool.spec import LabSpec
+    from labtool.spec.model import LabSpec
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

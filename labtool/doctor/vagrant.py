@@ -12,7 +12,7 @@ from pathlib import Path
 from labtool import runner
 from labtool.doctor import Check
 from labtool.doctor.host import Host, host_checks
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 VBOX_DEFAULT_RANGE = ipaddress.IPv4Network("192.168.56.0/21")
 VBOX_NETWORKS_CONF = Path("/etc/vbox/networks.conf")

@@ -11,7 +11,7 @@ from typing import Any
 
 from labtool.facts.takeover import measure
 from labtool.probes.recorder import Event
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 SLOW_S = 0.5  # an answer slower than this counts as part of an outage, as a user would feel it
 SLOW_FACTOR = 3.0  # ... or slower than this many times the backend's usual answer

@@ -8,7 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.grading.configset import HAPROXY_CFG, INDEX_HTML, KEEPALIVED_CONF
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 FILES = {"lb": (KEEPALIVED_CONF, HAPROXY_CFG, "/etc/sysctl.conf"), "web": (INDEX_HTML,)}
 

@@ -15,7 +15,7 @@ from labtool.configs.common import Finding, decode
 from labtool.configs.haproxy import HaproxyConfig, parse_haproxy
 from labtool.configs.keepalived import include_candidates, parse_keepalived
 from labtool.configs.keepalived_model import KeepalivedConfig
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf"
 HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"

@@ -30,7 +30,7 @@ from labtool.grading.reasons import (
 from labtool.grading.rubric import Rubric
 from labtool.grading.sheet import read_sheet
 from labtool.grading.submission import Submission
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 
 def grade_submission(

@@ -9,7 +9,7 @@ from labtool.grading.lint_base import SEVERITY_ORDER, Target
 from labtool.grading.lint_haproxy import haproxy_rules
 from labtool.grading.lint_servers import web_rules
 from labtool.grading.lint_vrrp import keepalived_rules
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 
 def lint(configs: ConfigSet, spec: LabSpec, target: Target | None = None) -> list[Finding]:

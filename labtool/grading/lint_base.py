@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from labtool.configs.common import Finding
 from labtool.configs.haproxy import Line, Section
 from labtool.configs.keepalived_model import Statement
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 SLOW_DETECT_S = 15.0  # a lost web node marked DOWN later than this is "slow to detect"
 

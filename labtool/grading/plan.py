@@ -32,7 +32,7 @@ from labtool.grading.plan_base import (
 )
 from labtool.grading.plan_derive import _derive
 from labtool.grading.plan_sources import _echo_pages, _loose, _missing, _pasted
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 # --- configs pasted in Markdown -------------------------------------------------------------
 

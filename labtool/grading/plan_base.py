@@ -13,7 +13,7 @@ from labtool.grading.configset import (
     MAX_FILE_BYTES,
     Reader,
 )
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 PAGE_FOLDERS = ("/var/www/html", "/usr/share/nginx/html", "/var/www")
 

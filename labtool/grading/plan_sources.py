@@ -20,7 +20,7 @@ from labtool.grading.configset import (
     sniff,
 )
 from labtool.grading.plan_base import SHARED_WORDS, Plan, _lab_lbs, _markdown_names
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 
 @dataclass

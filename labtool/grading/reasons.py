@@ -8,7 +8,7 @@ from labtool.grading.grade_model import ROW_NAMES, LiveResults, Lost, T
 from labtool.grading.plan_base import Plan
 from labtool.grading.rubric import Criterion, Rubric
 from labtool.grading.sheet import Sheet, durations_s, has_idea
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 
 def _plan_notes(plan: Plan, spec: LabSpec, lang: str) -> list[Lost]:

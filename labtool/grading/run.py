@@ -15,7 +15,8 @@ from labtool.grading import exports
 from labtool.grading import grade as gradermod
 from labtool.grading.grade_model import Grade, LiveResults
 from labtool.provision import lab as labmod
-from labtool.spec import LabSpec, default_spec, load_lab
+from labtool.spec.load import default_spec, load_lab
+from labtool.spec.model import LabSpec
 
 Progress = Callable[[int, int, str], None]
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from labtool import runner
 from labtool.probes.recorder import ClockMap, Recorder, server_names
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 READY_MARK = '"state": "started"'  # the agent's start-up line: its watches are in place
 TAIL_LINES = 12

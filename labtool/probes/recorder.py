@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 FIRST_ANSWERS_KEPT = 20  # arrival times kept of the client's first answers (its pace)
 

@@ -30,7 +30,8 @@ from labtool.provision.files import (
     render_node_files,
 )
 from labtool.resources import data_dir
-from labtool.spec import LabSpec, Node, roles
+from labtool.spec import roles
+from labtool.spec.model import LabSpec, Node
 from labtool.transport.base import Transport
 
 if TYPE_CHECKING:

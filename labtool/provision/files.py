@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import jinja2
 
 from labtool.resources import data_dir
-from labtool.spec import LabSpec, Node
+from labtool.spec.model import LabSpec, Node
 
 
 @dataclass(frozen=True)

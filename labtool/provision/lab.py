@@ -15,7 +15,9 @@ from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.provision.converge import NodeChanges, Progress, build, converge
 from labtool.provision.files import Adaptation
-from labtool.spec import DEFAULT_LAB_NAME, LabSpec, Node, parse_lab, spec_to_dict
+from labtool.spec.check import spec_to_dict
+from labtool.spec.load import parse_lab
+from labtool.spec.model import DEFAULT_LAB_NAME, LabSpec, Node
 from labtool.state import LabState, known_labs, lab_dir, machine_lock
 
 __all__ = [

@@ -14,7 +14,7 @@ import jinja2
 
 from labtool.errors import LabFileError
 from labtool.resources import package_file
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 PROVIDERS = ("virtualbox", "vmware_desktop", "libvirt")
 BOXES = ("centos7-custom", "centos/7", "almalinux/9", "debian/bookworm64")

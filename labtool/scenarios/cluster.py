@@ -13,7 +13,8 @@ from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
 from labtool.provision.converge import systemctl
 from labtool.scenarios.model import Action
-from labtool.spec import LabSpec, Node, roles
+from labtool.spec import roles
+from labtool.spec.model import LabSpec, Node
 
 TICK_S = 0.05
 MIN_CHECKS = 3

@@ -29,7 +29,7 @@ from labtool.scenarios.result import (
     results_dir,
     save,
 )
-from labtool.spec import LabSpec
+from labtool.spec.model import LabSpec
 
 __all__ = ["Frame", "ScenarioError", "ScenarioResult", "results_dir", "run"]
 

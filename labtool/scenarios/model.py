@@ -17,7 +17,7 @@ from typing import Any
 
 from labtool.errors import LabFileError
 from labtool.resources import data_dir
-from labtool.spec import FieldReader
+from labtool.spec.load import FieldReader
 
 ACTIONS = (
     "power_off",

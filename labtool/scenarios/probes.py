@@ -23,7 +23,7 @@ from labtool.scenarios.pace import (
     PACE_ANSWERS,
     Pace,
 )
-from labtool.spec import LabSpec, Node
+from labtool.spec.model import LabSpec, Node
 from labtool.state import lab_dir
 
 PROBE_RATE = 50.0  # requests per second from the client node

@@ -15,7 +15,8 @@ from labtool.errors import LabtoolError
 from labtool.provision import lab as labmod
 from labtool.scenarios.engine import ScenarioError, ScenarioResult, results_dir
 from labtool.scenarios.model import Scenario, list_scenarios, load_scenario
-from labtool.spec import LabSpec, load_lab
+from labtool.spec.load import load_lab
+from labtool.spec.model import LabSpec
 from labtool.state import LabState
 
 TP_SCENARIOS = ("lose-web1", "lose-haproxy1")  # the lab's table, in its order

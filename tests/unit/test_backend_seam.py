@@ -13,7 +13,7 @@ import pytest
 from labtool.backends import BACKENDS
 from labtool.provision import lab
 from labtool.provision.files import Adaptation
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 
 REPO = Path(__file__).parents[2]
 

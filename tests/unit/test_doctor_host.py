@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from labtool.doctor.host import RANGE_LAB, Host, host_checks
 from labtool.doctor.vagrant import vagrant_checks
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 
 
 def by_name(host: Host, provider: str = "virtualbox") -> dict[str, object]:

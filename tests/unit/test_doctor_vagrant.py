@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from labtool.cli import app
 from labtool.doctor import vagrant as doctor_vagrant
-from labtool.spec import default_spec, load_lab
+from labtool.spec.load import default_spec, load_lab
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -8,7 +8,7 @@ from labtool.facts import compute
 from labtool.facts.theory import theory_from_configs
 from labtool.probes.recorder import Event
 from labtool.provision.files import Versions, render_node_files
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 
 SPEC = default_spec()
 DEBIAN12 = Versions(haproxy=(2, 6), keepalived=(2, 2, 7), ipvs=False)

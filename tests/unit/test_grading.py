@@ -16,7 +16,7 @@ from labtool.grading.grade import grade_all
 from labtool.grading.grade_model import Grade
 from labtool.grading.rubric import load_rubric
 from labtool.grading.submission import discover
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 from tests.submissions import HAPROXY, PITFALLS, build_class, correct, write
 
 

@@ -16,7 +16,7 @@ from labtool.grading.grade import grade_all
 from labtool.grading.grade_model import Grade
 from labtool.grading.rubric import load_rubric, parse_rubric
 from labtool.grading.submission import discover
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 
 CORPUS = Path(__file__).parents[1] / "corpus" / "grading"
 INSTRUCTOR = tomllib.loads((CORPUS / "grades.toml").read_text())

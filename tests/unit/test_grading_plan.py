@@ -7,7 +7,7 @@ from pathlib import Path
 
 from labtool.grading.plan import read_submission
 from labtool.grading.submission import discover
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 from tests.submissions import HAPROXY, KEEPALIVED, write
 
 SPEC = default_spec()

@@ -14,7 +14,7 @@ import pytest
 from labtool.grading.grade import grade_all
 from labtool.grading.rubric import load_rubric
 from labtool.grading.submission import MAX_FILE_BYTES, discover
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 from tests.submissions import correct
 
 

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from labtool.backends.netns import commands
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 from labtool.transport.nsenter import node_env, nsenter_argv
 
 

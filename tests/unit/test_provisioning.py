@@ -15,7 +15,7 @@ from labtool.provision.files import (
     parse_keepalived_version,
     render_node_files,
 )
-from labtool.spec import default_spec, load_lab
+from labtool.spec.load import default_spec, load_lab
 
 DEBIAN12 = Versions(haproxy=(2, 6), keepalived=(2, 2, 7), ipvs=False)
 CENTOS7 = Versions(haproxy=(1, 5), keepalived=(1, 3, 5), ipvs=True)

@@ -71,7 +71,7 @@ def test_a_backends_timing_margin_widens_upper_time_bounds_only() -> None:
     from labtool.backends.vagrant import VagrantBackend
     from labtool.facts import compute
     from labtool.scenarios.result import judge
-    from labtool.spec import default_spec
+    from labtool.spec.load import default_spec
 
     facts = replace(compute([], 0.0, 1.0, default_spec()), outage_s=4.03,
                     takeover_s=3.28, vip_holder_after="haproxy2")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from labtool.errors import ExitCode, LabFileError
-from labtool.spec import default_spec, load_lab, parse_lab, spec_to_dict
+from labtool.spec.check import spec_to_dict
+from labtool.spec.load import default_spec, load_lab, parse_lab
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

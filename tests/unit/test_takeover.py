@@ -7,7 +7,7 @@ import pytest
 
 from labtool.facts import compute
 from labtool.probes.recorder import Event
-from labtool.spec import default_spec
+from labtool.spec.load import default_spec
 
 SPEC = default_spec()
 CLIENT_STARTED = Event(-2.0, "agent", {"source": "client", "state": "started",

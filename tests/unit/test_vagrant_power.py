@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from labtool.backends.vagrant import VagrantBackend
-from labtool.spec import default_spec, spec_to_dict
+from labtool.spec.check import spec_to_dict
+from labtool.spec.load import default_spec
 from labtool.state import LabState
 
 

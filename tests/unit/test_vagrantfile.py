@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from labtool.cli import app
 from labtool.provision.vagrantfile import PROVIDERS, VagrantOptions, render
-from labtool.spec import default_spec, load_lab
+from labtool.spec.load import default_spec, load_lab
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 needs_vagrant = pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),

@@ -10,7 +10,7 @@ from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
 from labtool.backends.netns import commands, procs
 from labtool.backends.netns.commands import LAN_NODE
-from labtool.spec import Node
+from labtool.spec.model import Node
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
 

@@ -25,7 +25,7 @@ from labtool.backends.netns import commands, procs
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.resources import package_file
-from labtool.spec import LabSpec, Node
+from labtool.spec.model import LabSpec, Node
 from labtool.spec.roles import daemons
 from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 
-from labtool.spec import LabSpec, Node
+from labtool.spec.model import LabSpec, Node
 
 LAN_NODE = "lan"  # name of the LAN holder, beside the nodes
 BRIDGE = "br0"

@@ -25,7 +25,8 @@ from labtool import runner
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.provision.vagrantfile import VagrantOptions, render
-from labtool.spec import LabSpec, Node, roles
+from labtool.spec import roles
+from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState, lab_dir
 from labtool.transport.ssh import SshTarget, SshTransport
 

@@ -1,0 +1,116 @@
+"""A whole lab checked (addresses free and in the subnet, names that make interfaces, one client,
+two load balancers...), and a lab written back as lab-file data."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from labtool.errors import LabFileError
+from labtool.spec.model import (
+    MAX_NODES,
+    ROLES,
+    LabSpec,
+)
+
+_LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+
+
+_IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
+
+
+def validate(spec: LabSpec, source: str) -> None:
+    """Refuse a spec no cluster could be built from, naming the field and the fix."""
+
+    def fail(where: str, problem: str, fix: str) -> LabFileError:
+        return LabFileError(f"{source}: {where}: {problem}. Fix: {fix}")
+
+    if not _LAB_NAME_RE.match(spec.name):
+        raise fail(
+            "name",
+            f"'{spec.name}' is not a valid lab name",
+            "use 1-24 lowercase letters, digits or '-'",
+        )
+    if not _IFNAME_RE.match(spec.nic):
+        raise fail(
+            "nic",
+            f"'{spec.nic}' is not a valid interface name",
+            'use a name of at most 15 characters, e.g. "eth1"',
+        )
+    hosts = spec.subnet
+    if spec.subnet.prefixlen > 29:
+        raise fail("subnet", f"{spec.subnet} is too small for a lab", "use a /24 or larger")
+    if spec.subnet.is_loopback or spec.subnet.is_multicast or spec.subnet.is_link_local:
+        raise fail(
+            "subnet",
+            f"{spec.subnet} is a reserved range",
+            'use a private range, e.g. "10.0.0.0/24"',
+        )
+
+    def check_host(addr: ipaddress.IPv4Address, where: str) -> None:
+        if addr not in hosts:
+            raise fail(
+                where,
+                f"{addr} is outside the subnet {hosts}",
+                f"choose an address inside {hosts} or change 'subnet'",
+            )
+        if addr in (hosts.network_address, hosts.broadcast_address):
+            raise fail(
+                where,
+                f"{addr} is the network or broadcast address of {hosts}",
+                "choose a host address",
+            )
+
+    check_host(spec.vip, "vip")
+    if len(spec.nodes) > MAX_NODES:
+        raise fail("nodes", f"{len(spec.nodes)} nodes", f"use at most {MAX_NODES}")
+    used: dict[ipaddress.IPv4Address, str] = {spec.vip: "the VIP"}
+    for node in spec.nodes:
+        where = f"nodes.{node.name}.address"
+        check_host(node.address, where)
+        if node.address in used:
+            raise fail(
+                where,
+                f"{node.address} is already used by {used[node.address]}",
+                f"give {node.name} a free address in {hosts}",
+            )
+        used[node.address] = node.name
+    counts = {role: len(spec.by_role(role)) for role in ROLES}
+    if counts["lb"] < 1 or counts["web"] < 1:
+        raise fail(
+            "nodes",
+            "the lab needs at least one 'lb' node and one 'web' node",
+            "add the missing node under [nodes.NAME]",
+        )
+    if counts["client"] != 1:
+        raise fail(
+            "nodes",
+            f"the lab needs exactly one 'client' node, found {counts['client']}",
+            'keep one node with role = "client"',
+        )
+
+
+def spec_to_dict(spec: LabSpec) -> dict[str, Any]:
+    """The spec in lab-file form (what `parse_lab` reads back to an equal spec)."""
+    nodes: dict[str, dict[str, Any]] = {}
+    for node in spec.nodes:
+        entry: dict[str, Any] = {"role": node.role, "address": str(node.address)}
+        if node.role == "lb":
+            entry.update(state=node.state, priority=node.priority)
+        nodes[node.name] = entry
+    return {
+        "name": spec.name,
+        "subnet": str(spec.subnet),
+        "vip": str(spec.vip),
+        "nic": spec.nic,
+        "box": spec.box,
+        "vrrp": {
+            "virtual_router_id": spec.vrrp.virtual_router_id,
+            "advert_int": spec.vrrp.advert_int,
+            "auth_type": spec.vrrp.auth_type,
+            "auth_pass": spec.vrrp.auth_pass,
+            "track_haproxy": spec.vrrp.track_haproxy,
+        },
+        "nodes": nodes,
+    }
