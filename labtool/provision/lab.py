@@ -13,8 +13,9 @@ from labtool.backends import BACKENDS, backend_class
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
-from labtool.provision.converge import NodeChanges, Progress, build, converge
+from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
+from labtool.provision.node import NodeChanges
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import parse_lab
 from labtool.spec.model import DEFAULT_LAB_NAME, LabSpec, Node

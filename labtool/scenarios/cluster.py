@@ -11,7 +11,7 @@ from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import LabtoolError
 from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
-from labtool.provision.converge import systemctl
+from labtool.provision.node import systemctl
 from labtool.scenarios.model import Action
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node

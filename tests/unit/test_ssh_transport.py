@@ -3,7 +3,7 @@ tests/integration/test_ssh_provision.py)."""
 
 from __future__ import annotations
 
-from labtool.provision.converge import os_family
+from labtool.provision.node import os_family
 from labtool.transport.ssh import SshTarget
 
 # As Vagrant >= 2.4 prints it: two IdentityFile lines (the machine's key and the insecure one).
