@@ -1,0 +1,239 @@
+"""The lab's answer sheet from measured scenarios: its table's rows (expected vs observed) and its
+three answers, in French or English, numbers written as each language writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labtool.errors import LabtoolError
+
+ROWS = (("web", "lose-web1"), ("haproxy", "lose-haproxy1"))
+
+
+TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Cluster web : compte rendu mesuré par labtool",
+        "lab": "Lab « {lab} » : VIP {vip} ; résultats de {count} scénario(s).",
+        "table": "| Evenement | Evenement attendu | Evenement obtenu |",
+        "row.web": "Perte du premier noeud WEB",
+        "row.haproxy": "Perte du premier noeud HAPROXY",
+        "expected.web": "HAProxy déclare {node} DOWN après {fall} contrôles échoués (inter "
+        "{inter} s, délai de connexion {connect} s) : entre {dmin} et {dmax} s ; "
+        "entre-temps les requêtes envoyées à {node} attendent ; ensuite {other} "
+        "sert tout ; la VIP reste sur {holder}.",
+        "observed.web": "{node} déclaré DOWN par HAProxy en {detect} s ; {bad} requêtes en échec "
+        "ou lentes (> {slow} s) entre-temps ; ensuite {after} requêtes, toutes "
+        "servies par {served} ; la VIP est restée sur {holder}.",
+        "expected.haproxy": "La VIP {vip} passe sur {backup} après 3 x advert_int + skew, au "
+        "plus {down} s sans annonce VRRP ({downmin} s au moins) ; coupure "
+        "du service pendant ce temps, puis reprise via {backup}.",
+        "observed.haproxy": "La VIP {vip} est passée sur {after} en {takeover} s (première "
+        "annonce VRRP de {after} à {advert} s) ; coupure vue par le client : "
+        "{outage} s ; {bad} requêtes perdues ou retardées.",
+        "missing": "(non mesuré : lancer « labtool scenario {name} »)",
+        "questions": "Questions",
+        "q1": "Est-ce que l'architecture déployée permet de faire du loadbalancing sur les deux "
+        "services WEB ?",
+        "a1": "Oui. Avant chaque panne, {total} requêtes du client vers http://{vip}/ : {split}"
+        ", en alternance (balance roundrobin).",
+        "q2": "Quel est le rôle du service Keepalived dans notre infrastructure ?",
+        "a2": "Keepalived porte la VIP {vip} entre les deux load balancers avec VRRP : le "
+        "MASTER ({master}) envoie une annonce toutes les {interval} s (mesuré sur "
+        "{adverts} annonces) ; quand elles cessent, le BACKUP prend la VIP{takeover}. Le "
+        "load balancer n'est donc plus un point unique de défaillance.",
+        "a2.takeover": " : {value} s mesurées à la perte de haproxy1 (théorie : au plus {down} s)",
+        "q3": "Quel est le rôle du service HAPROXY dans notre infrastructure ?",
+        "a3": "HAProxy reçoit les requêtes HTTP sur la VIP (port 80) et les répartit entre les "
+        "serveurs web ; il les contrôle (check toutes les {inter} s, fall {fall}) et écarte "
+        "un serveur perdu{detect}.",
+        "a3.detect": " : {node} déclaré DOWN en {value} s (théorie : {dmin} à {dmax} s), puis "
+        "{after} requêtes servies par {served}",
+        "others": "Autres scénarios",
+        "scenario": "Scénario",
+        "verdict": "Verdict",
+        "fact": "Mesure",
+        "expected": "Attendu",
+        "observed": "Obtenu",
+        "timeline": "Chronologie",
+        "log": "Journal des événements",
+        "pass": "réussi",
+        "fail": "échoué",
+    },
+    "en": {
+        "title": "Cluster web: report measured by labtool",
+        "lab": "Lab '{lab}': VIP {vip}; results of {count} scenario(s).",
+        "table": "| Event | Expected event | Observed event |",
+        "row.web": "Loss of the first WEB node",
+        "row.haproxy": "Loss of the first HAPROXY node",
+        "expected.web": "HAProxy marks {node} DOWN after {fall} failed checks (inter {inter} s, "
+        "connect timeout {connect} s): between {dmin} and {dmax} s; meanwhile "
+        "requests sent to {node} wait; then {other} serves everything; the VIP "
+        "stays on {holder}.",
+        "observed.web": "{node} marked DOWN by HAProxy after {detect} s; {bad} requests failed "
+        "or slow (> {slow} s) meanwhile; then {after} requests, all served by "
+        "{served}; the VIP stayed on {holder}.",
+        "expected.haproxy": "The VIP {vip} moves to {backup} after 3 x advert_int + skew, at most "
+        "{down} s without a VRRP advert ({downmin} s at least); the service "
+        "is down meanwhile, then back through {backup}.",
+        "observed.haproxy": "The VIP {vip} moved to {after} in {takeover} s (first VRRP advert "
+        "from {after} at {advert} s); outage seen by the client: {outage} s; "
+        "{bad} requests lost or delayed.",
+        "missing": "(not measured: run 'labtool scenario {name}')",
+        "questions": "Questions",
+        "q1": "Does the deployed architecture load-balance both WEB services?",
+        "a1": "Yes. Before each fault, {total} requests from the client to http://{vip}/: {split}"
+        ", alternating (balance roundrobin).",
+        "q2": "What is the role of Keepalived in our infrastructure?",
+        "a2": "Keepalived holds the VIP {vip} between the two load balancers with VRRP: the "
+        "MASTER ({master}) sends an advert every {interval} s (measured over {adverts} "
+        "adverts); when they stop, the BACKUP takes the VIP{takeover}. The load balancer "
+        "is no longer a single point of failure.",
+        "a2.takeover": ": {value} s measured when haproxy1 was lost (theory: at most {down} s)",
+        "q3": "What is the role of HAPROXY in our infrastructure?",
+        "a3": "HAProxy receives the HTTP requests on the VIP (port 80) and spreads them over the "
+        "web servers; it checks them (every {inter} s, fall {fall}) and sets a lost server "
+        "aside{detect}.",
+        "a3.detect": ": {node} marked DOWN after {value} s (theory: {dmin} to {dmax} s), then "
+        "{after} requests served by {served}",
+        "others": "Other scenarios",
+        "scenario": "Scenario",
+        "verdict": "Verdict",
+        "fact": "Measure",
+        "expected": "Expected",
+        "observed": "Observed",
+        "timeline": "Timeline",
+        "log": "Event log",
+        "pass": "passed",
+        "fail": "failed",
+    },
+}
+
+
+def takeover_s(metrics: dict[str, Any]) -> float | None:
+    """The takeover as the best source measured it (results of older labtools: by address)."""
+    value = metrics.get("takeover_s", metrics.get("vip_takeover_s"))
+    return float(value) if value is not None else None
+
+
+def number(value: float | int | None, lang: str, digits: int = 2) -> str:
+    if value is None:
+        return "?"
+    text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+class Sheet:
+    """The answer sheet's parts, in one language."""
+
+    def __init__(self, results: dict[str, dict[str, Any]], lang: str, vip: str) -> None:
+        if lang not in TEXT:
+            raise LabtoolError(f"unknown language '{lang}'. Fix: use fr or en")
+        self.results, self.lang, self.vip = results, lang, vip
+        self.t = TEXT[lang]
+
+    def n(self, value: float | int | None, digits: int = 2) -> str:
+        return number(value, self.lang, digits)
+
+    def row(self, kind: str, scenario: str) -> tuple[str, str, str]:
+        label = self.t[f"row.{kind}"]
+        result = self.results.get(scenario)
+        if result is None:
+            missing = self.t["missing"].format(name=scenario)
+            return label, missing, missing
+        m, th = result["metrics"], result["theory"]
+        bad = m["degraded_requests"]
+        if kind == "web":
+            node = "web1"
+            served = ", ".join(f"{k} ({v})" for k, v in m["served_after_detect"].items()) or "-"
+            others = [k for k in m["served_before"] if k != node] or ["web2"]
+            expected = self.t["expected.web"].format(
+                node=node,
+                fall=int(th["haproxy_fall"]),
+                inter=self.n(th["haproxy_inter_s"], 1),
+                connect=self.n(th["haproxy_check_connect_s"], 1),
+                dmin=self.n(th["haproxy_detect_min_s"], 1),
+                dmax=self.n(th["haproxy_detect_max_s"], 1),
+                other=", ".join(others),
+                holder=m["vip_holder_before"],
+            )
+            observed = self.t["observed.web"].format(
+                node=node,
+                detect=self.n(m["haproxy_detect_s"].get(node)),
+                bad=bad,
+                slow=self.n(0.5, 1),
+                after=sum(m["served_after_detect"].values()),
+                served=served,
+                holder=m["vip_holder_after"],
+            )
+        else:
+            expected = self.t["expected.haproxy"].format(
+                vip=self.vip,
+                backup="haproxy2",
+                down=self.n(th["vrrp_master_down_s"]),
+                downmin=self.n(th["vrrp_master_down_min_s"]),
+            )
+            observed = self.t["observed.haproxy"].format(
+                vip=self.vip,
+                after=m["vip_holder_after"],
+                takeover=self.n(takeover_s(m)),
+                advert=self.n(m["advert_takeover_s"]),
+                outage=self.n(m["outage_s"]),
+                bad=bad,
+            )
+        return label, expected, observed
+
+    def answers(self) -> list[tuple[str, str]]:
+        t, results = self.t, self.results
+        split: dict[str, int] = {}
+        for result in results.values():
+            for node, count in result["metrics"]["served_before"].items():
+                split[node] = split.get(node, 0) + count
+        total = sum(split.values())
+        a1 = t["a1"].format(
+            total=total, vip=self.vip, split=", ".join(f"{k} {v}" for k, v in sorted(split.items()))
+        )
+        adverts = [r["metrics"] for r in results.values() if r["metrics"]["adverts"]]
+        interval = adverts[0]["advert_interval_s"] if adverts else None
+        lost = results.get("lose-haproxy1")
+        takeover = (
+            t["a2.takeover"].format(
+                value=self.n(takeover_s(lost["metrics"])),
+                down=self.n(lost["theory"]["vrrp_master_down_s"]),
+            )
+            if lost
+            else ""
+        )
+        a2 = t["a2"].format(
+            vip=self.vip,
+            master="haproxy1",
+            interval=self.n(interval),
+            adverts=sum(m["adverts"] for m in adverts),
+            takeover=takeover,
+        )
+        web = results.get("lose-web1")
+        any_result = next(iter(results.values()))
+        detect = (
+            t["a3.detect"].format(
+                node="web1",
+                value=self.n(web["metrics"]["haproxy_detect_s"].get("web1")),
+                dmin=self.n(web["theory"]["haproxy_detect_min_s"], 1),
+                dmax=self.n(web["theory"]["haproxy_detect_max_s"], 1),
+                after=sum(web["metrics"]["served_after_detect"].values()),
+                served=", ".join(web["metrics"]["served_after_detect"]) or "-",
+            )
+            if web
+            else ""
+        )
+        a3 = t["a3"].format(
+            inter=self.n(any_result["theory"]["haproxy_inter_s"], 1),
+            fall=int(any_result["theory"]["haproxy_fall"]),
+            detect=detect,
+        )
+        return [(t["q1"], a1), (t["q2"], a2), (t["q3"], a3)]
+
+    def others(self) -> list[dict[str, Any]]:
+        return [
+            r
+            for name, r in sorted(self.results.items())
+            if name not in dict((s, k) for k, s in ROWS)
+        ]
