@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from labtool.facts.takeover import measure
-from labtool.probes.recorder import Event
+from labtool.probes.events import Event
 from labtool.spec.model import LabSpec
 
 SLOW_S = 0.5  # an answer slower than this counts as part of an outage, as a user would feel it

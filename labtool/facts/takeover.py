@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labtool.probes.recorder import Event
+from labtool.probes.events import Event
 
 SOURCES = {"vip_takeover_s": "address", "advert_takeover_s": "advert", "arp_takeover_s": "arp"}
 

@@ -7,7 +7,7 @@ from labtool.configs.common import Finding
 from labtool.grading.grade_model import ROW_NAMES, LiveResults, Lost, T
 from labtool.grading.plan_base import Plan
 from labtool.grading.rubric import Criterion, Rubric
-from labtool.grading.sheet import Sheet, durations_s, has_idea
+from labtool.grading.sheet_base import Sheet, durations_s, has_idea
 from labtool.spec.model import LabSpec
 
 

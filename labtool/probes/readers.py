@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from labtool import runner
-from labtool.probes.recorder import ClockMap, Recorder, server_names
+from labtool.probes.events import ClockMap
+from labtool.probes.recorder import Recorder, server_names
 from labtool.spec.model import LabSpec
 
 READY_MARK = '"state": "started"'  # the agent's start-up line: its watches are in place

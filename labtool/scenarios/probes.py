@@ -14,8 +14,9 @@ from typing import Any
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.parallel import for_each_node
+from labtool.probes.events import ClockMap
 from labtool.probes.readers import LineReader, StatsPoller, agent_argv
-from labtool.probes.recorder import ClockMap, Recorder, feed_agent_line
+from labtool.probes.recorder import Recorder, feed_agent_line
 from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.pace import (
     AGENT_START_MAX_S,

@@ -6,7 +6,7 @@ import pytest
 
 from labtool.facts import compute
 from labtool.facts.theory import theory_from_configs
-from labtool.probes.recorder import Event
+from labtool.probes.events import Event
 from labtool.provision.files import Versions, render_node_files
 from labtool.spec.load import default_spec
 
@@ -87,7 +87,7 @@ def test_detection_time_of_a_lost_web_node() -> None:
 def test_an_agent_clock_on_another_machine_is_mapped_onto_ours() -> None:
     import time
 
-    from labtool.probes.recorder import ClockMap
+    from labtool.probes.events import ClockMap
 
     shared = ClockMap(shared=True)
     assert shared.local(12.5) == 12.5
@@ -105,7 +105,7 @@ def test_a_machine_clock_that_runs_slow_is_followed() -> None:
     seconds too early by the end; the windows' offsets follow it."""
     import random
 
-    from labtool.probes.recorder import ClockMap
+    from labtool.probes.events import ClockMap
 
     rng = random.Random(7)
     clock = ClockMap(shared=False)

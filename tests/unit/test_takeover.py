@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from labtool.facts import compute
-from labtool.probes.recorder import Event
+from labtool.probes.events import Event
 from labtool.spec.load import default_spec
 
 SPEC = default_spec()
