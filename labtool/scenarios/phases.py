@@ -10,9 +10,10 @@ from collections.abc import Callable
 from labtool.errors import LabtoolError
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.cluster import Cluster, wait_for
+from labtool.scenarios.conditions import holds
 from labtool.scenarios.model import Scenario, evaluate
 from labtool.scenarios.pace import PACE_ANSWERS, Pace
-from labtool.scenarios.probes import PROBE_RATE, Probes, holds
+from labtool.scenarios.probes import PROBE_RATE, Probes
 from labtool.scenarios.result import (
     Frame,
 )

@@ -17,7 +17,6 @@ from labtool.parallel import for_each_node
 from labtool.probes.events import ClockMap
 from labtool.probes.readers import LineReader, StatsPoller, agent_argv
 from labtool.probes.recorder import Recorder, feed_agent_line
-from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.pace import (
     AGENT_START_MAX_S,
     FIRST_ANSWER_MAX_S,
@@ -250,54 +249,3 @@ def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
     """Each load balancer's HAProxy stats socket, reachable from here (netns: its folder)."""
     found = {n.name: backend.local_path(n.name, STATS_SOCKET) for n in spec.by_role("lb")}
     return {name: path for name, path in found.items() if path is not None}
-
-
-def holds(
-    condition: dict[str, Any],
-    recorder: Recorder,
-    cluster: Cluster,
-    probes: Probes | None,
-    since: float,
-) -> bool:
-    """Every part of a scenario's condition holds now."""
-    now = time.monotonic()
-    # The newest answers by the time they were sent (answers arrive out of order: a request
-    # stalled on a dead server may come back long after newer ones); "after" is by arrival
-    # here, which needs no mapping of the client machine's clock.
-    after = recorder.requests_since(since)
-    for key, value in condition.items():
-        if key in ("vip_holder", "vip_holders"):
-            wanted = sorted([value] if isinstance(value, str) else value)
-            if sorted(recorder.live.vip_nodes if probes else cluster.vip_nodes()) != wanted:
-                return False
-        elif key == "http_ok":
-            if len(after) < 3 or all(e["ok"] for e in after[-3:]) != value:
-                return False
-        elif key == "http_status":
-            if len(after) < 3 or any(e["status"] != value for e in after[-3:]):
-                return False
-        elif key in ("server_down", "servers_up"):
-            if not servers_hold(key, value, recorder, cluster):
-                return False
-        elif key == "duplicate_vip":
-            both = len(recorder.arp_nodes(now)) > 1 or len(recorder.live.vip_nodes) > 1
-            if both != value:
-                return False
-        elif key == "node_ready":
-            if not cluster.node_ready(value):
-                return False
-        elif key == "all_ready" and not cluster.all_ready():
-            return False
-    return True
-
-
-def servers_hold(key: str, value: Any, recorder: Recorder, cluster: Cluster) -> bool:
-    """HAProxy's view of its servers, as the probes last saw it on every load balancer up."""
-    lbs = [n.name for n in cluster.spec.by_role("lb") if cluster.backend.is_up(n.name)]
-    servers = {lb: recorder.live.servers.get(lb, {}) for lb in lbs}
-    if not lbs or any(not seen for seen in servers.values()):
-        return False
-    if key == "server_down":
-        return all(servers[lb].get(value, "").startswith("DOWN") for lb in lbs)
-    webs = [n.name for n in cluster.spec.by_role("web")]
-    return all(servers[lb].get(w) == "UP" for lb in lbs for w in webs)

@@ -13,7 +13,8 @@ import pytest
 
 from labtool.grading.grade import grade_all
 from labtool.grading.rubric import load_rubric
-from labtool.grading.submission import MAX_FILE_BYTES, discover
+from labtool.grading.submission import discover
+from labtool.grading.unpack import MAX_FILE_BYTES
 from labtool.spec.load import default_spec
 from tests.submissions import correct
 

@@ -45,7 +45,7 @@ def test_os_family() -> None:
 
 def test_vagrant_ssh_config_with_windows_paths() -> None:
     """`vagrant ssh-config` on Windows: drive letters, either slash, quoted paths with spaces."""
-    from labtool.backends.vagrant import split_ssh_config
+    from labtool.backends.vagrant.tools import split_ssh_config
 
     text = (
         "Host haproxy1\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n"

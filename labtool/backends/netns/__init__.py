@@ -8,7 +8,7 @@ from pathlib import Path
 from labtool import doctor
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
-from labtool.backends.netns import commands, procs
+from labtool.backends.netns import commands, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.spec.model import Node
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
@@ -86,7 +86,7 @@ class NetnsBackend(Backend):
     def ssh_transport(self, node: str) -> SshTransport:
         """A real SSH connection to the node's own sshd (for testing the SSH path here)."""
         pid = self.transport(node).holder_pid
-        return SshTransport(node, impl.ssh_target_for(self.spec.name, node, pid))
+        return SshTransport(node, ssh.ssh_target_for(self.spec.name, node, pid))
 
     def local_path(self, node: str, path: str) -> Path:
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""
@@ -130,4 +130,4 @@ class NetnsBackend(Backend):
 
     @classmethod
     def destroy(cls, lab: str) -> int:
-        return impl.destroy(lab)
+        return teardown.destroy(lab)

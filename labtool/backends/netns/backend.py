@@ -22,6 +22,7 @@ from pathlib import Path
 from labtool import runner
 from labtool.backends.base_types import NodeStatus
 from labtool.backends.netns import commands, procs
+from labtool.backends.netns.teardown import KILL_TIMEOUT_S, _reap_if_own_children, lab_pids
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.resources import package_file
@@ -29,10 +30,8 @@ from labtool.spec.model import LabSpec, Node
 from labtool.spec.roles import daemons
 from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env
-from labtool.transport.ssh import SshTarget
 
 HOLDER_READY_TIMEOUT_S = 10.0
-KILL_TIMEOUT_S = 10.0
 DISTRIBUTION_DIRS = ("/etc/keepalived", "/etc/haproxy", "/var/www/html")
 
 
@@ -69,37 +68,6 @@ def layout_node(lab: str, node: Node) -> None:
     host_conf = Path("/etc/sysctl.conf")
     (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
     (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
-
-
-def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
-    """Prepare a real sshd for the node (host key, the lab's client key) and say how to reach
-    it: through a ProxyCommand inside the node, never a routed address."""
-    keys = lab_dir(lab) / "ssh"
-    keys.mkdir(mode=0o700, exist_ok=True)
-    client_key = keys / "id_ed25519"
-    if not client_key.exists():
-        _keygen(client_key, f"labtool@{lab}")
-    folder = node_root(lab, node) / commands.SSH_DIR.lstrip("/")
-    folder.mkdir(parents=True, exist_ok=True)
-    (node_root(lab, node) / "run" / "sshd").mkdir(mode=0o755, exist_ok=True)
-    if not (folder / "host_key").exists():
-        _keygen(folder / "host_key", node)
-    (folder / "authorized_keys").write_text((keys / "id_ed25519.pub").read_text())
-    (folder / "sshd_config").write_text(commands.sshd_config())
-    return SshTarget(
-        host=node,
-        user="root",
-        identity_files=(str(client_key),),
-        proxy_command=commands.sshd_proxy_command(holder_pid),
-    )
-
-
-def _keygen(path: Path, comment: str) -> None:
-    result = runner.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)]
-    )
-    if not result.succeeded:
-        raise LabtoolError(f"cannot make an SSH key: {result.describe_failure()}")
 
 
 def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
@@ -269,10 +237,6 @@ def node_status(
     return status
 
 
-def lab_pids(lab: str) -> list[int]:
-    return list(procs.lab_marked(lab))
-
-
 def memory_kib(lab: str, holders: dict[str, Holder]) -> int:
     """PSS of every process of the lab: holders and all that runs inside its nodes."""
     pids = set(lab_pids(lab))
@@ -281,52 +245,3 @@ def memory_kib(lab: str, holders: dict[str, Holder]) -> int:
         if pidns:
             pids.update(procs.processes_in_pidns(pidns))
     return procs.pss_kib(sorted(pids))
-
-
-def destroy(lab: str) -> int:
-    """Kill every process of the lab (which frees its namespaces and mounts), then remove its
-    folder. Works from /proc alone, so it also cleans a lab whose `up` was killed mid-way.
-    Returns how many processes were killed."""
-    killed = 0
-    deadline = time.monotonic() + KILL_TIMEOUT_S
-    while True:
-        pids = lab_pids(lab)
-        if not pids:
-            break
-        if time.monotonic() > deadline:
-            raise LabtoolError(f"lab '{lab}': processes {pids} did not die; nothing more removed")
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
-        _reap_if_own_children(pids)
-    folder = lab_dir(lab)
-    if folder.exists():
-        _refuse_mounts_under(folder)
-        shutil.rmtree(folder)
-    with contextlib.suppress(OSError):
-        folder.parent.rmdir()  # the state root too, once no lab is left in it
-    return killed
-
-
-def _reap_if_own_children(pids: list[int]) -> None:
-    """Holders started by this very process would linger as zombies; collect those."""
-    for pid in pids:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-
-
-def _refuse_mounts_under(folder: Path) -> None:
-    """Node mounts live only in node namespaces; one under the lab folder here is a bug, and
-    removing the folder through it would delete what it shows."""
-    prefix = str(folder.resolve()) + "/"
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        mount_point = line.split()[4]
-        if mount_point.startswith(prefix) or mount_point == prefix[:-1]:
-            raise LabtoolError(
-                f"{mount_point} is mounted in the root namespace; unmount it "
-                f"before removing {folder}"
-            )

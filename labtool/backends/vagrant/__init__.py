@@ -11,7 +11,6 @@ libvirt, `virsh destroy`: see power_off); its cable cut is its eth1 down.
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import shutil
 import subprocess
@@ -23,36 +22,19 @@ from typing import Any
 
 from labtool import runner
 from labtool.backends.base import Backend, NodeStatus
+from labtool.backends.vagrant.tools import (
+    LIBVIRT_URI,
+    STATES_TTL_S,
+    VAGRANT_DIR,
+    split_ssh_config,
+    vagrant_env,
+)
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.provision.vagrantfile import VagrantOptions, render
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState, lab_dir
 from labtool.transport.ssh import SshTarget, SshTransport
-
-VAGRANT_DIR = "vagrant"
-STATES_TTL_S = 2.0
-LIBVIRT_URI = "qemu:///system"  # as Vagrantfile.j2 sets it
-
-
-def split_ssh_config(text: str) -> dict[str, str]:
-    """`vagrant ssh-config` of several machines: each machine's own `Host` block."""
-    blocks: dict[str, str] = {}
-    name = None
-    for line in text.splitlines(keepends=True):
-        words = line.split()
-        if len(words) == 2 and words[0] == "Host":
-            name = words[1]
-            blocks[name] = ""
-        if name is not None:
-            blocks[name] += line
-    return blocks
-
-
-def vagrant_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LABTOOL_")}
-    env["VAGRANT_CHECKPOINT_DISABLE"] = "1"
-    return env
 
 
 class VagrantBackend(Backend):
@@ -248,11 +230,11 @@ class VagrantBackend(Backend):
         """A copy of the probe agent's files on the machine, run by its own python3 (copied
         once per machine and per labtool process; a power cycle keeps /var/tmp)."""
         if node not in self._agent_copied:
-            from labtool.probes import agent, packets
+            from labtool.probes import agent
 
             transport = self.transport(node)
-            for module in (agent, packets):
-                source = Path(str(module.__file__))
+            for module in agent.AGENT_MODULES:
+                source = Path(str(agent.__file__)).with_name(f"{module}.py")
                 transport.put(f"{self.AGENT_DIR}/{source.name}", source.read_text(), 0o755)
             self._agent_copied.add(node)
         return ["python3", f"{self.AGENT_DIR}/agent.py"]
