@@ -121,6 +121,8 @@ def provision(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (up, status, shell, down, provision):
-        app.command()(command)
+    app.command()(up)
+    app.command()(status)
     app.command(name="exec")(exec_)
+    for command in (shell, down, provision):
+        app.command()(command)

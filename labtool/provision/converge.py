@@ -79,8 +79,9 @@ class Provisioner:
         return self.versions
 
     def prepare(self, nodes: Sequence[Node]) -> None:
-        """Recipe, files, sysctls and daemons of these nodes (all at once); keepalived only on
-        the first MASTER, whose start is timed."""
+        """Recipe, files, sysctls and daemons of these nodes (the web nodes, then the load
+        balancers, each group at once); keepalived only on the first MASTER, whose start is
+        timed."""
         versions = self._learn_versions()
 
         def prepare(node: Node) -> None:
@@ -97,7 +98,11 @@ class Provisioner:
             if node == self.first and any("keepalived" in s for s in changes.services):
                 self.vrrp_started = time.monotonic()
 
-        for_each_node(nodes, prepare)
+        # The web nodes first: a HAProxy whose servers stay unreachable for fall x inter (6 s
+        # with the lab's settings, e.g. behind a slow recipe over SSH) marks them DOWN, and
+        # would serve from one web node only for its first seconds.
+        for_each_node([n for n in nodes if n.role != "lb"], prepare)
+        for_each_node([n for n in nodes if n.role == "lb"], prepare)
 
     def bare(self, nodes: Sequence[Node]) -> None:
         """A bare node gets only /etc/hosts from labtool."""

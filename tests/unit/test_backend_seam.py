@@ -12,6 +12,7 @@ import pytest
 
 from labtool.backends import BACKENDS
 from labtool.provision import lab
+from labtool.provision.converge import converge
 from labtool.provision.files import Adaptation
 from labtool.spec.load import default_spec
 
@@ -50,6 +51,14 @@ def test_a_toy_backend_plugs_in_with_one_line(
         (root / "haproxy2/etc/haproxy/haproxy.cfg").read_text()
     assert (root / "web1/var/www/html/index.html").read_text() == "test web1\n"
     assert "net.ipv4.ip_nonlocal_bind=1" in (root / "haproxy1/etc/sysctl.conf").read_text()
+
+    # The same path again changes nothing, and says so.
+    _, _, backend = lab.open_lab("seam")
+    transports = {n.name: backend.transport(n.name) for n in backend.spec.nodes}
+    again = converge(backend.spec, transports, installs_packages=False)
+    assert [c.describe() for c in again] == [
+        f"{n} (this machine): no change" for n in ("haproxy1", "haproxy2", "web1", "web2", "client")
+    ]
 
     status = lab.status("seam").as_dict()
     assert status["backend"] == "toy" and status["vip_holder"] == "haproxy1"
