@@ -48,3 +48,14 @@ def test_every_command_is_thin() -> None:
             if lines > 15:
                 fat[f"{module}.{node.name}"] = lines
     assert fat == {}
+
+
+def test_unit_tests_mirror_the_package() -> None:
+    """tests/unit/X/test_Y.py tests labtool/X/ (Y one of its modules, or a part of it)."""
+    unit = REPO / "tests" / "unit"
+    strays = [
+        str(p.relative_to(unit))
+        for p in unit.rglob("test_*.py")
+        if not (REPO / "labtool" / p.parent.relative_to(unit)).is_dir()
+    ]
+    assert strays == []

@@ -18,7 +18,7 @@ from labtool.grading.rubric import load_rubric, parse_rubric
 from labtool.grading.submission import discover
 from labtool.spec.load import default_spec
 
-CORPUS = Path(__file__).parents[1] / "corpus" / "grading"
+CORPUS = Path(__file__).parents[2] / "corpus" / "grading"
 INSTRUCTOR = tomllib.loads((CORPUS / "grades.toml").read_text())
 
 

@@ -16,7 +16,7 @@ from labtool.cli import app
 from labtool.provision.vagrantfile import PROVIDERS, VagrantOptions, render
 from labtool.spec.load import default_spec, load_lab
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = Path(__file__).parents[3] / "examples"
 needs_vagrant = pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),
                                    reason="vagrant is not installed (setup.sh installs it)")
 

@@ -12,7 +12,7 @@ from labtool.errors import ExitCode, LabFileError
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import default_spec, load_lab, parse_lab
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PROVISION = Path(__file__).parents[2] / "provision"
+PROVISION = Path(__file__).parents[3] / "provision"
 RECIPES = ["centos7.sh", "el.sh", "debian.sh"]
 
 

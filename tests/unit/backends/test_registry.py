@@ -16,7 +16,7 @@ from labtool.provision.converge import converge
 from labtool.provision.files import Adaptation
 from labtool.spec.load import default_spec
 
-REPO = Path(__file__).parents[2]
+REPO = Path(__file__).parents[3]
 
 
 class Quiet:

@@ -14,7 +14,7 @@ from labtool.cli import app
 from labtool.doctor import vagrant as doctor_vagrant
 from labtool.spec.load import default_spec, load_lab
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
 @pytest.mark.skipif(shutil.which("VBoxManage") is not None, reason="VirtualBox is installed")

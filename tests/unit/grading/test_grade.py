@@ -276,7 +276,7 @@ def test_feedback_in_french_throughout(tmp_path: Path) -> None:
     spec = default_spec()
     folders = [write(plant(correct()), tmp_path / name) for name, (plant, _) in
                PITFALLS.items()]
-    folders += sorted(p for p in (Path(__file__).parents[1] / "corpus" / "grading").iterdir()
+    folders += sorted(p for p in (Path(__file__).parents[2] / "corpus" / "grading").iterdir()
                       if p.is_dir())
     config = ("server ", "script ", "frontend ", "balance ", "virtual_router_id", "interface ",
               "auth_type ", "bind ", "global_defs ")  # a config line reads the same in both
