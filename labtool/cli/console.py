@@ -5,15 +5,21 @@ Results and JSON go to stdout; progress and errors go to stderr, so `--json | jq
 
 from __future__ import annotations
 
-from typing import NoReturn
+import importlib
+import threading
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.status import Status
 
 from labtool.errors import ExitCode
-from labtool.provision.files import Adaptation
+
+if TYPE_CHECKING:
+    from rich.status import Status
+
+    from labtool.provision.files import Adaptation
 
 # No markup by default: messages carry text from configs and daemons ("[/etc/haproxy/...]"),
 # which rich would read as tags. Styled lines say markup=True and escape what they quote.
@@ -33,6 +39,8 @@ class ConsoleProgress:
         self._status: Status | None = None
 
     def __enter__(self) -> ConsoleProgress:
+        # The result's views load while the lab is built and VRRP makes us wait.
+        threading.Thread(target=importlib.import_module, args=(VIEWS,), daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -62,3 +70,16 @@ class ConsoleProgress:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+
+VIEWS = "labtool.cli.views"
+
+
+class LazyModule(ModuleType):
+    """A module imported when first used (the views, which `up` needs only at its end)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), attribute)

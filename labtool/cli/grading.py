@@ -5,14 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labtool.cli import views
-from labtool.cli.console import err, out
+from labtool.cli.console import VIEWS, LazyModule, err, out
 from labtool.cli.options import GradeFormat, Lang, LintFormat, NameOption
 from labtool.errors import ExitCode
+
+if TYPE_CHECKING:
+    from labtool.cli import views
+else:
+    views = LazyModule(VIEWS)
 
 LabFileOption = Annotated[
     Path | None,

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labtool.cli import views
-from labtool.cli.console import ConsoleProgress, err, fail, out
+from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, fail, out
 from labtool.cli.options import BackendName, LabOption, NameOption, Provider, Via
 from labtool.errors import ExitCode
+
+if TYPE_CHECKING:
+    from labtool.cli import views
+else:
+    views = LazyModule(VIEWS)
 
 
 def up(

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from labtool.cli import views
-from labtool.cli.console import err
+from labtool.cli.console import VIEWS, LazyModule, err
 from labtool.cli.options import BackendName, LabOption, OutputOption, Provider
 from labtool.errors import ExitCode
+
+if TYPE_CHECKING:
+    from labtool.cli import views
+else:
+    views = LazyModule(VIEWS)
 
 
 def vagrantfile(

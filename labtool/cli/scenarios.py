@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from labtool.cli import views
-from labtool.cli.console import ConsoleProgress, err, out
+from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, out
 from labtool.cli.options import (
     JsonOption,
     LabOption,
@@ -24,9 +23,12 @@ from labtool.errors import ExitCode
 
 if TYPE_CHECKING:
     from labtool.backends.base import Backend
+    from labtool.cli import views
     from labtool.scenarios.engine import ScenarioError, ScenarioResult
     from labtool.scenarios.model import Scenario
     from labtool.spec.model import LabSpec
+else:
+    views = LazyModule(VIEWS)
 
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="md, json or html.")]
 

@@ -11,6 +11,7 @@ and says so.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from labtool.provision.files import (
     render_hosts,
     render_node_files,
 )
-from labtool.provision.node import NodeChanges, apply, run_recipe, versions_on, wait_vrrp_started
+from labtool.provision.node import (
+    NodeChanges,
+    apply,
+    local_versions,
+    run_recipe,
+    versions_on,
+    wait_vrrp_started,
+)
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
 from labtool.transport.base import Transport
@@ -58,8 +66,10 @@ class Provisioner:
         *,
         installs_packages: bool,
         on_adaptation: Callable[[Adaptation], None] | None = None,
+        fresh: bool = False,
     ) -> None:
         self.spec = spec
+        self.fresh = fresh  # nodes just made, nothing running: nothing to compare or ask
         self.transport_for = transport_for
         self.installs_packages = installs_packages
         self.on_adaptation = on_adaptation
@@ -68,10 +78,28 @@ class Provisioner:
         self.adaptations: list[Adaptation] = []
         self.changes = {n.name: NodeChanges(n.name) for n in spec.nodes}
         self.vrrp_started: float | None = None
+        self._early: threading.Thread | None = None
+        self._told = False  # the adaptations said
+
+    def read_versions_here(self) -> None:
+        """Nodes that run this machine's daemons: read their versions here, and load the
+        templates, while the first node is being made."""
+
+        def early() -> None:
+            self.versions = local_versions()
+            render_node_files(self.spec, self.first, self.versions)
+
+        self._early = threading.Thread(target=early, daemon=True)
+        self._early.start()
 
     def _learn_versions(self) -> Versions:
+        if self._early is not None:
+            self._early.join()  # (if it failed, versions are read on the node)
+            self._early = None
         if self.versions is None:
             self.versions = versions_on(self.transport_for(self.first.name))
+        if not self._told:
+            self._told = True
             self.adaptations = adaptations(self.spec, self.versions)
             for change in self.adaptations:
                 if self.on_adaptation:
@@ -94,7 +122,8 @@ class Provisioner:
                 for s in roles.services(node.role)
                 if s is not roles.KEEPALIVED or node == self.first
             ]
-            apply(node, transport, changes, render_node_files(self.spec, node, versions), wanted)
+            files = render_node_files(self.spec, node, versions)
+            apply(node, transport, changes, files, wanted, fresh=self.fresh)
             if node == self.first and any("keepalived" in s for s in changes.services):
                 self.vrrp_started = time.monotonic()
 
@@ -172,7 +201,10 @@ def build(spec: LabSpec, backend: Backend, progress: Progress, *, bare: bool) ->
         backend.transport,
         installs_packages=backend.installs_packages,
         on_adaptation=progress.adaptation,
+        fresh=not backend.installs_packages,
     )
+    if not backend.installs_packages and not bare:
+        provisioner.read_versions_here()
     backend.on_line = progress.step
     for batch in backend.build_batches(provisioner.first):
         progress.step(f"{backend.create_label} {', '.join(n.name for n in batch)}")

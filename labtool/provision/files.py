@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from labtool.resources import data_dir
 from labtool.spec.model import LabSpec, Node
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def adaptations(spec: LabSpec, versions: Versions) -> list[Adaptation]:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # (here: `labtool up` imports it while its first node is made)
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("provision") / "templates")),
         undefined=jinja2.StrictUndefined,

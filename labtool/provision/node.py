@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from labtool import runner
 from labtool.errors import LabtoolError
 from labtool.provision.files import (
     Versions,
@@ -73,17 +74,28 @@ def os_family(os_release: str) -> str:
     )
 
 
-def versions_on(transport: Transport) -> Versions:
-    """The daemons' versions where they run, in one round trip."""
-    out = transport.run(
-        "haproxy -v 2>&1; echo @@; keepalived --version 2>&1; echo @@; "
-        "test -e /proc/net/ip_vs && echo ipvs"
-    ).stdout
+VERSIONS_SCRIPT = (
+    "haproxy -v 2>&1; echo @@; keepalived --version 2>&1; echo @@; "
+    "test -e /proc/net/ip_vs && echo ipvs"
+)
+
+
+def _parse_versions(out: str) -> Versions:
     haproxy, _, rest = out.partition("@@")
     keepalived, _, ipvs = rest.partition("@@")
     return Versions(
         parse_haproxy_version(haproxy), parse_keepalived_version(keepalived), "ipvs" in ipvs
     )
+
+
+def versions_on(transport: Transport) -> Versions:
+    """The daemons' versions where they run, in one round trip."""
+    return _parse_versions(transport.run(VERSIONS_SCRIPT).stdout)
+
+
+def local_versions() -> Versions:
+    """The daemons' versions on this machine (nodes that run this machine's daemons)."""
+    return _parse_versions(runner.run(["/bin/sh", "-c", VERSIONS_SCRIPT], timeout_s=30).stdout)
 
 
 def _check(result_ok: bool, node: str, what: str, detail: str) -> None:
@@ -117,10 +129,13 @@ def apply_script(
     sysctls: Mapping[str, str],
     services: Sequence[roles.Service],
     restart: Sequence[roles.Service] = (),
+    *,
+    fresh: bool = False,
 ) -> str:
     """One shell script that brings a node to its desired state and says what it changed
     (`wrote PATH`, `sysctl LINE`, `start UNIT`, `restart UNIT`). Files are written in place
-    (a node's /etc/hosts may be a bind-mounted file), only where they differ."""
+    (a node's /etc/hosts may be a bind-mounted file), only where they differ. On a `fresh`
+    node, just made with no daemon running, nothing is compared or asked first."""
     lines = ["set -u"]
     lines += [f"{_flag(s)}=1" for s in restart]
     for path, content in files.items():
@@ -130,8 +145,9 @@ def apply_script(
             (s for r in roles.ROLE_SERVICES.values() for s in r if s.config == path), None
         )
         on_change = f" && {_flag(watcher)}=1" if watcher else ""
+        differs = "true" if fresh else f"! printf %s {data} | base64 -d | cmp -s - {target}"
         lines.append(
-            f"if ! printf %s {data} | base64 -d | cmp -s - {target}; then "
+            f"if {differs}; then "
             f"mkdir -p $(dirname {target}) && printf %s {data} | base64 -d > {target} "
             f"&& chmod 644 {target} && echo wrote {target}{on_change} "
             f"|| {{ echo 'cannot write {path}' >&2; exit 1; }}; fi"
@@ -146,21 +162,43 @@ def apply_script(
             )
         settings = " ".join(shlex.quote(f"{k}={v}") for k, v in sysctls.items())
         lines.append(f"sysctl -qw {settings} || exit 1")
+    # On a fresh load balancer, keepalived need not wait for HAProxy to finish starting, only
+    # for its process to exist: its track script (`killall -0 haproxy`) runs at once, and a
+    # first failure would hold VRRP's start back a whole interval.
+    overlap = fresh and [s for s in services if s in (roles.HAPROXY, roles.KEEPALIVED)] == [
+        roles.HAPROXY,
+        roles.KEEPALIVED,
+    ]
     for service in services:
-        flag = _flag(service)
-        lines += [
-            service.unit_script(),
-            "if systemctl is-active --quiet $unit; then",
-            f'  if [ -n "${{{flag}:-}}" ]; then verb=restart; else verb=; fi',
-            "else verb=start; fi",
-            'if [ -n "$verb" ]; then',
-            '  if out=$(systemctl $verb $unit 2>&1); then echo "$verb $unit"',
-            '  else echo "systemctl $verb $unit failed: $out" >&2;'
-            " (journalctl -u $unit -n 8 --no-pager 2>/dev/null"
-            " || systemctl status $unit 2>&1 | tail -n 8) >&2; exit 1; fi",
-            "fi",
-        ]
+        block = _service_block(service, fresh)
+        if overlap and service is roles.HAPROXY:
+            lines += ["(", *block, ") & tracked=$!"]
+            lines.append(
+                "n=0; until killall -0 haproxy 2>/dev/null || [ $n -ge 400 ]; "
+                "do n=$((n + 1)); sleep 0.005; done"
+            )
+        else:
+            lines += block
+    if overlap:
+        lines.append("wait $tracked || exit 1")
     return "\n".join(lines) + "\n"
+
+
+def _service_block(service: roles.Service, fresh: bool) -> list[str]:
+    """Shell that starts the service if it is stopped, restarts it if its flag is set."""
+    flag = _flag(service)
+    return [
+        service.unit_script(),
+        "if false; then" if fresh else "if systemctl is-active --quiet $unit; then",
+        f'  if [ -n "${{{flag}:-}}" ]; then verb=restart; else verb=; fi',
+        "else verb=start; fi",
+        'if [ -n "$verb" ]; then',
+        '  if out=$(systemctl $verb $unit 2>&1); then echo "$verb $unit"',
+        '  else echo "systemctl $verb $unit failed: $out" >&2;'
+        " (journalctl -u $unit -n 8 --no-pager 2>/dev/null"
+        " || systemctl status $unit 2>&1 | tail -n 8) >&2; exit 1; fi",
+        "fi",
+    ]
 
 
 def apply(
@@ -171,12 +209,14 @@ def apply(
     services: Sequence[roles.Service],
     restart: Sequence[roles.Service] = (),
     sysctls: Mapping[str, str] | None = None,
+    *,
+    fresh: bool = False,
 ) -> None:
     """Run the node's desired-state script through its transport; record what changed.
     The role's sysctls unless others are given."""
     if sysctls is None:
         sysctls = roles.ROLE_SYSCTLS[node.role]
-    script = apply_script(files, sysctls, services, restart)
+    script = apply_script(files, sysctls, services, restart, fresh=fresh)
     # As the command itself, not its stdin (Fabric feeds stdin one byte at a time).
     result = transport.run(script, timeout_s=180)
     if not result.succeeded:

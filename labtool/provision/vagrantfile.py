@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from labtool.errors import LabFileError
 from labtool.resources import package_file
 from labtool.spec.model import LabSpec
@@ -64,6 +62,8 @@ def render(
         if n.role != "client" or include_client
     ]
     path = template_path()
+    import jinja2  # (here: every command imports this module, few render)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(path.parent)),
         undefined=jinja2.StrictUndefined,
