@@ -27,8 +27,8 @@ def vagrantfile(
     output: OutputOption = None,
 ) -> None:
     """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
-    from labtool.provision.vagrantfile import VagrantOptions, render
     from labtool.spec.load import load_lab
+    from labtool.spec.vagrantfile import VagrantOptions, render
 
     options = VagrantOptions(box=box, provider=provider.value, gui=gui)
     text = render(load_lab(lab), options, str(lab) if lab else None)

@@ -1,6 +1,6 @@
 """The Vagrant backend: the lab as the seed describes it, VMs from the lab's Vagrantfile.
 
-Who does what: Vagrantfile.j2 (labtool.provision.vagrantfile) says what the machines are;
+Who does what: Vagrantfile.j2 (labtool.spec.vagrantfile) says what the machines are;
 python-vagrant runs `vagrant validate/up/status/halt/destroy/ssh-config` in the lab's folder;
 each machine is reached with the SSH transport, from its own `vagrant ssh-config`.
 Provisioning is not here (labtool.provision.converge does it through those transports). The
@@ -30,9 +30,9 @@ from labtool.backends.vagrant.tools import (
     vagrant_env,
 )
 from labtool.errors import EnvironmentProblem, LabtoolError
-from labtool.provision.vagrantfile import VagrantOptions, render
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
+from labtool.spec.vagrantfile import VagrantOptions, render
 from labtool.state import LabState, lab_dir
 from labtool.transport.ssh import SshTarget, SshTransport
 

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from labtool.cli import app
-from labtool.provision.vagrantfile import PROVIDERS, VagrantOptions, render
 from labtool.spec.load import default_spec, load_lab
+from labtool.spec.vagrantfile import PROVIDERS, VagrantOptions, render
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 needs_vagrant = pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),
