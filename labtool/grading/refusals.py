@@ -41,8 +41,7 @@ def refusals(configs: ConfigSet) -> list[Finding]:
                 elif "external-check" in line.words:
                     found.append(
                         _refused(
-                            f"'{' '.join(line.words)}': HAProxy would run a health-check "
-                            "program",
+                            f"'{' '.join(line.words)}': HAProxy would run a health-check program",
                             line.file,
                             line.line,
                         )
