@@ -4,8 +4,6 @@ documentation: what a config may say."""
 from __future__ import annotations
 
 MAX_INCLUDE_DEPTH = 8
-
-
 TOP_LEVEL = frozenset(
     {
         "global_defs",

@@ -12,14 +12,8 @@ from labtool.configs.keepalived_model import Statement
 from labtool.spec.model import LabSpec
 
 SLOW_DETECT_S = 15.0  # a lost web node marked DOWN later than this is "slow to detect"
-
-
 SLOW_TAKEOVER_S = 5.0  # a VIP that moves later than this after its master is lost is "slow"
-
-
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
 SHELL = frozenset(
     {
         "sudo",

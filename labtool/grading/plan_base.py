@@ -16,11 +16,7 @@ from labtool.grading.configset import (
 from labtool.spec.model import LabSpec
 
 PAGE_FOLDERS = ("/var/www/html", "/usr/share/nginx/html", "/var/www")
-
-
 INDEX_NAMES = ("index.html", "index.htm", "index.php", "index.nginx-debian.html")
-
-
 REPORT_NAMES = (
     "report.md",
     "rapport.md",

@@ -39,8 +39,6 @@ def _shown_addresses(texts: list[str], nodes: list[str]) -> dict[str, str]:
 
 
 IP_A_NIC = re.compile(r"^\s*\d+:\s+([A-Za-z][\w.-]{0,14})(?:@\S+)?:\s+<")
-
-
 IP_A_INET = re.compile(r"^\s*inet\s+" + IPV4 + r"/\d+")
 
 

@@ -8,8 +8,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 MAX_REPORT_CHARS = 200_000
-
-
 QUESTIONS = {  # how each question is recognised (normalised text, one word of each group)
     1: (
         (
@@ -55,14 +53,8 @@ LOSS = (
 
 
 EXPECTED = ("attendu", "expected", "prevu", "prevision", "theorie", "hypothese")
-
-
 OBSERVED = ("obtenu", "observed", "constat", "result", "reel", "observ", "mesure", "got")
-
-
 WEB_WORDS = ("web",)
-
-
 LB_WORDS = ("haproxy", "load balancer", "loadbalancer", "load-balancer", "lb", "proxy")
 
 

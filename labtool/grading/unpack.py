@@ -18,14 +18,8 @@ from labtool.configs.common import Finding
 from labtool.errors import LabtoolError
 
 MAX_ARCHIVE_BYTES = 64 << 20
-
-
 MAX_FILE_BYTES = 4 << 20
-
-
 MAX_TOTAL_BYTES = 32 << 20
-
-
 MAX_FILES = 2000
 
 

@@ -9,7 +9,6 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from labtool import runner
 from labtool.errors import LabtoolError
@@ -23,19 +22,9 @@ from labtool.spec import roles
 from labtool.spec.model import Node
 from labtool.transport.base import Transport
 
-if TYPE_CHECKING:
-    pass
-
-
 REMOTE_DIR = "/var/tmp/labtool-provision"
-
-
 RECIPE_FILES = ("common.sh", "selinux-firewalld.sh", "debian.sh", "el.sh", "centos7.sh")
-
-
 VRRP_STARTED = "Entering BACKUP STATE"
-
-
 VRRP_STARTED_TIMEOUT_S = 10.0
 
 

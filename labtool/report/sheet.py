@@ -8,8 +8,6 @@ from typing import Any
 from labtool.errors import LabtoolError
 
 ROWS = (("web", "lose-web1"), ("haproxy", "lose-haproxy1"))
-
-
 TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Cluster web : compte rendu mesuré par labtool",

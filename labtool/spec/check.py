@@ -15,8 +15,6 @@ from labtool.spec.model import (
 )
 
 _LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
-
-
 _IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 
 

@@ -47,11 +47,7 @@ def default_spec(name: str = DEFAULT_LAB_NAME) -> LabSpec:
 
 
 _TOP_KEYS = ("name", "subnet", "vip", "nic", "box", "vrrp", "nodes")
-
-
 _VRRP_KEYS = ("virtual_router_id", "advert_int", "auth_type", "auth_pass", "track_haproxy")
-
-
 _NODE_KEYS = ("role", "address", "state", "priority")
 
 

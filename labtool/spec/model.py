@@ -11,20 +11,10 @@ from typing import Literal
 from labtool.errors import LabFileError
 
 Role = Literal["lb", "web", "client"]
-
-
 ROLES: tuple[Role, ...] = ("lb", "web", "client")
-
-
 DEFAULT_LAB_NAME = "tp"
-
-
 MAX_NODES = 32
-
-
 _DEFAULT_SUBNET = ipaddress.IPv4Network("10.0.0.0/24")
-
-
 _DEFAULT_VIP = ipaddress.IPv4Address("10.0.0.10")
 
 

@@ -6,11 +6,7 @@ from __future__ import annotations
 import os
 
 VAGRANT_DIR = "vagrant"
-
-
 STATES_TTL_S = 2.0
-
-
 LIBVIRT_URI = "qemu:///system"  # as Vagrantfile.j2 sets it
 
 
