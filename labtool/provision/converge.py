@@ -79,6 +79,7 @@ class Provisioner:
         self.changes = {n.name: NodeChanges(n.name) for n in spec.nodes}
         self.vrrp_started: float | None = None
         self._early: threading.Thread | None = None
+        self._rendered: dict[str, dict[str, str]] = {}  # node -> its files, rendered early
         self._told = False  # the adaptations said
 
     def read_versions_here(self) -> None:
@@ -87,7 +88,9 @@ class Provisioner:
 
         def early() -> None:
             self.versions = local_versions()
-            render_node_files(self.spec, self.first, self.versions)
+            self._rendered[self.first.name] = render_node_files(
+                self.spec, self.first, self.versions
+            )
 
         self._early = threading.Thread(target=early, daemon=True)
         self._early.start()
@@ -122,7 +125,9 @@ class Provisioner:
                 for s in roles.services(node.role)
                 if s is not roles.KEEPALIVED or node == self.first
             ]
-            files = render_node_files(self.spec, node, versions)
+            files = self._rendered.pop(node.name, None) or render_node_files(
+                self.spec, node, versions
+            )
             apply(node, transport, changes, files, wanted, fresh=self.fresh)
             if node == self.first and any("keepalived" in s for s in changes.services):
                 self.vrrp_started = time.monotonic()
@@ -162,6 +167,7 @@ class Provisioner:
                 {},
                 (roles.KEEPALIVED,),
                 (roles.KEEPALIVED,) if changed else (),
+                sysctls={},  # (set with its files, in prepare)
             )
 
         for_each_node(self.others, start)
