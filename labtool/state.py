@@ -26,13 +26,14 @@ import platformdirs
 from labtool.errors import LabtoolError
 
 STATE_FILE = "state.json"
+ROOT_STATE_ROOT = Path("/run/labtool")  # root's labs on Linux (the netns backend's)
 
 
 def state_root() -> Path:
     if os.environ.get("LABTOOL_STATE_DIR"):
         return Path(os.environ["LABTOOL_STATE_DIR"])
     if sys.platform.startswith("linux") and os.geteuid() == 0:
-        return Path("/run/labtool")
+        return ROOT_STATE_ROOT
     return platformdirs.user_state_path("labtool", appauthor=False)
 
 

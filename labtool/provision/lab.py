@@ -19,7 +19,7 @@ from labtool.provision.node import NodeChanges
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import parse_lab
 from labtool.spec.model import DEFAULT_LAB_NAME, LabSpec, Node
-from labtool.state import LabState, known_labs, lab_dir, machine_lock
+from labtool.state import ROOT_STATE_ROOT, LabState, known_labs, lab_dir, machine_lock
 
 __all__ = [
     "LabStatus",
@@ -116,7 +116,7 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
                 f"lab '{name}' was interrupted while it was being built. "
                 f"Fix: labtool down --name {name}"
             )
-        if os.name == "posix" and os.geteuid() != 0 and os.path.isdir(f"/run/labtool/{name}"):
+        if os.name == "posix" and os.geteuid() != 0 and (ROOT_STATE_ROOT / name).is_dir():
             raise EnvironmentProblem(
                 f"lab '{name}' is root's (a netns lab). Fix: run as root, e.g. 'sudo labtool ...'"
             )
