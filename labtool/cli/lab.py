@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, fail, out
-from labtool.cli.options import BackendName, LabOption, NameOption, Provider, Via
+from labtool.cli.options import BackendName, JsonOption, LabOption, NameOption, Provider, Via
 from labtool.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def up(
 
 def status(
     name: NameOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Per node: up or down, its daemons, and who holds the VIP."""
     from labtool.provision import lab as labmod

@@ -59,4 +59,3 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 OutputOption = Annotated[
     Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
 ]
-ProviderOption = Annotated[Provider, typer.Option(help="With vagrant: the Vagrant provider.")]
