@@ -141,6 +141,18 @@ class Backend(ABC):
     def memory_kib(self) -> int:
         """Memory of all the lab's processes together."""
 
+    # A confined lab (labtool grade --run: someone else's configs), where a backend can make
+    # one (`can_confine`; asked with the lab state's option confined = "1").
+    can_confine = False
+
+    def limits_hit(self) -> list[str]:
+        """The bounds a confined lab reached ('processes', 'memory')."""
+        return []
+
+    def peak_memory_kib(self) -> int | None:
+        """The most memory a confined lab used at once, where the machine says."""
+        return None
+
     @classmethod
     @abstractmethod
     def destroy(cls, lab: str) -> int:

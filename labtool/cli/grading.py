@@ -12,8 +12,10 @@ import typer
 from labtool.cli.console import VIEWS, LazyModule, err, out
 from labtool.cli.options import GradeFormat, Lang, LintFormat, NameOption
 from labtool.errors import ExitCode
+from labtool.grading import RUN_JOBS
 
 if TYPE_CHECKING:
+    from labtool.grading.grade_model import Grade
     from labtool.cli import views
 else:
     views = LazyModule(VIEWS)
@@ -129,21 +131,46 @@ def grade(
         ),
     ] = None,
     daemons: DaemonsOption = True,
+    behave: Annotated[
+        bool,
+        typer.Option(
+            "--run",
+            help="Also build each submission's own cluster (confined), break it as the lab "
+            "does, and grade what happens (root).",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=32, help="With --run: labs at once.")
+    ] = RUN_JOBS,
 ) -> None:
     """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
     from labtool.grading import run
 
     students = run.roster(roster)
-    grades = run.grade_paths(paths or [], rubric, lab, name, lang.value, live, daemons, _progress())
-    if output is not None:
-        run.write_class(grades, output, lang.value)
-        err.print(f"labtool: the class's files written to {output}")
+    runs = (jobs, _said) if behave else None
+    grades = run.grade_paths(
+        paths or [], rubric, lab, name, lang.value, live, daemons, _progress(), runs
+    )
+    _write_class(grades, output, lang.value)
     text, missing = run.formatted(grades, fmt.value, students, lang.value)
     _roster_warning(missing, roster)
     if text is None:
         views.grades(grades, lang.value)
     else:
         sys.stdout.write(text)
+
+
+def _write_class(grades: list[Grade], output: Path | None, lang: str) -> None:
+    from labtool.grading import run
+
+    if output is not None:
+        run.write_class(grades, output, lang)
+        err.print(f"labtool: the class's files written to {output}")
+
+
+def _said(submission: str, text: str) -> None:
+    """A line per step of each submission's run (grade --run), on stderr."""
+    err.print(f"  {submission}: {text}", highlight=False, markup=False)
 
 
 def _progress() -> Callable[[int, int, str], None]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from labtool.configs.common import Finding
 from labtool.facts.theory import theory_from_configs
 from labtool.grading import french
+from labtool.grading.behaviour import Behaviour, behaviour_reasons, run_notes
 from labtool.grading.configset import ConfigSet
 from labtool.grading.grade_model import CriterionScore, Grade, LiveResults, Lost, T
 from labtool.grading.lint import lint
@@ -40,8 +41,10 @@ def grade_submission(
     lang: str = "fr",
     live: LiveResults | None = None,
     daemons: bool = False,
+    behaviour: Behaviour | None = None,
 ) -> Grade:
-    criteria = rubric.applicable(live is not None)
+    ran = behaviour is not None and behaviour.refused is None
+    criteria = rubric.applicable(live is not None, ran)
     top = sum(c.points for c in criteria)
     if submission.root is None:
         reason = Lost(
@@ -74,6 +77,9 @@ def grade_submission(
             reasons = _row_reasons(criterion, sheet, theory, live, lang, plan, rubric)
         elif criterion.kind == "answer":
             reasons = _answer_reasons(criterion, sheet, lang, plan)
+        elif criterion.kind == "behaviour":
+            assert behaviour is not None
+            reasons = behaviour_reasons(criterion, behaviour, lang)
         else:
             reasons = _scenario_reasons(criterion, live or {}, lang)
         lost = 0.0
@@ -94,6 +100,8 @@ def grade_submission(
         Lost("submission", f.severity, f.message, 0.0, f.file, f.line) for f in submission.notes
     ] + choices
     notes += _plan_notes(plan, spec, lang)
+    if behaviour is not None:
+        notes += run_notes(behaviour, lang)
     graded = {rule for c in criteria if c.kind == "lint" for rule in c.rules}
     notes += [
         Lost("lint", f.severity, f.message, 0.0, f.file, f.line, f.fix)
@@ -111,6 +119,7 @@ def grade_submission(
         rubric.total,
         scores,
         notes,
+        behaviour=behaviour.as_json() if behaviour is not None else None,
     )
 
 
@@ -223,20 +232,40 @@ def grade_all(
     progress: Callable[[int, int, str], None] | None = None,
     daemons: bool = False,
     jobs: int | None = None,
+    run_jobs: int | None = None,
+    say: Callable[[str, str], None] | None = None,
 ) -> list[Grade]:
     """Grade every submission, in the order given; one broken submission never stops the
     class. With the daemons' checks, submissions are graded `jobs` at a time (default: one
-    per core), since each check is mostly waiting for a daemon's parser."""
+    per core), since each check is mostly waiting for a daemon's parser. With `run_jobs`,
+    each submission's own cluster is run first (grade --run), that many at once."""
     from concurrent.futures import ThreadPoolExecutor
 
     from labtool.grading.submission import open_submission
 
     nodes = {n.name for n in spec.nodes}
+    opened: dict[Path, Submission] = {}
+
+    def open_one(path: Path) -> Submission:
+        if path not in opened:
+            try:
+                opened[path] = open_submission(path, workdir, nodes)
+            except Exception as exc:  # (graded below as broken)
+                opened[path] = Submission(path.name, path, None, error=f"{exc!r}"[:300])
+        return opened[path]
+
+    behaviours: dict[str, Behaviour] = {}
+    if run_jobs is not None:
+        from labtool.grading.run_class import run_submissions
+
+        behaviours = run_submissions([open_one(p) for p in paths], spec, run_jobs, say)
 
     def one(path: Path) -> Grade:
         try:
-            submission = open_submission(path, workdir, nodes)
-            return grade_submission(submission, spec, rubric, lang, live, daemons)
+            submission = open_one(path)
+            return grade_submission(
+                submission, spec, rubric, lang, live, daemons, behaviours.get(submission.name)
+            )
         except Exception as exc:  # a class run goes on; the error is in the grade
             broken = Submission(path.name, path, None, error=f"could not be graded: {exc!r}"[:300])
             return grade_submission(broken, spec, rubric, lang, live)

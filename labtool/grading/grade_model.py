@@ -20,6 +20,9 @@ T = {
         "not_run": "le scénario {name} n'a pas été lancé",
         "failed": "le scénario {name} échoue : {checks}",
         "refused": "soumission refusée : {why}",
+        "run_refused": "comportement non évalué (la note statique reste) : {why}",
+        "run_error": "le cluster n'a pas pu être testé : {why}",
+        "run_adapted": "pour la lancer ici : {what}",
         "fix": "Correction",
         "expected": "attendu",
         "observed": "obtenu",
@@ -56,6 +59,9 @@ T = {
         "not_run": "the scenario {name} was not run",
         "failed": "the scenario {name} fails: {checks}",
         "refused": "submission refused: {why}",
+        "run_refused": "behaviour not graded (the static grade stands): {why}",
+        "run_error": "the cluster could not be tested: {why}",
+        "run_adapted": "to run it here: {what}",
         "fix": "Fix",
         "expected": "expected",
         "observed": "observed",
@@ -119,6 +125,7 @@ class Grade:
     criteria: list[CriterionScore] = field(default_factory=list)
     notes: list[Lost] = field(default_factory=list)  # no points lost: skipped files, infos
     error: str | None = None
+    behaviour: dict[str, Any] | None = None  # what its cluster did (grade --run)
 
     @property
     def findings(self) -> list[Lost]:
@@ -137,6 +144,7 @@ class Grade:
                 for c in self.criteria
             ],
             "findings": [asdict(f) for f in self.findings],
+            **({"behaviour": self.behaviour} if self.behaviour is not None else {}),
         }
 
 

@@ -12,7 +12,17 @@ from typing import Any
 from labtool.errors import LabFileError
 
 DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.toml")
-KINDS = ("lint", "row", "answer", "scenario")
+KINDS = ("lint", "row", "answer", "scenario", "behaviour")
+# what `labtool grade --run` observes, one criterion each (grading/behaviour.py)
+BEHAVIOURS = (
+    "vip_answers",
+    "load_balancing",
+    "lose_web1",
+    "lose_haproxy1",
+    "track_haproxy",
+    "no_split_brain",
+    "failback",
+)
 PLATFORMS = ("centos7", "el9", "debian12")
 # What each platform's daemons accept that the others refuse: on these platforms such a
 # finding is the platform's way (a lab choice), elsewhere a mistake that stops the daemon.
@@ -47,6 +57,7 @@ class Criterion:
     ideas: tuple[tuple[str, ...], ...] = ()
     scenario: str | None = None
     costs: dict[str, float] = field(default_factory=dict)  # rule -> points, beside per_finding
+    behaviour: str | None = None  # kind behaviour: what is observed (BEHAVIOURS)
 
     def name(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.id
@@ -62,8 +73,13 @@ class Rubric:
     log_share: float = 0.8  # a row read from a test log or prose, instead of the lab's table
     lab_choices: dict[str, float] = field(default_factory=lambda: dict(LAB_CHOICES))
 
-    def applicable(self, live: bool) -> tuple[Criterion, ...]:
-        return tuple(c for c in self.criteria if live or c.kind != "scenario")
+    def applicable(self, live: bool, run: bool = False) -> tuple[Criterion, ...]:
+        """The criteria a grading judges: scenarios with --live, behaviours with --run."""
+        return tuple(
+            c
+            for c in self.criteria
+            if (live or c.kind != "scenario") and (run or c.kind != "behaviour")
+        )
 
     def lab_choice_cost(self, rule: str) -> float | None:
         """What a finding the lab itself prescribes costs (None: not a lab choice here, so
@@ -131,6 +147,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
             "ideas",
             "scenario",
             "costs",
+            "behaviour",
         }
         if extra := set(item) - known:
             raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
@@ -170,6 +187,8 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
             raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
         if kind == "scenario" and not isinstance(item.get("scenario"), str):
             raise fail(f"criterion {cid}: 'scenario' must name a scenario")
+        if kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
+            raise fail(f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)}")
         costs = item.get("costs", {})
         if not isinstance(costs, dict):
             raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
@@ -189,6 +208,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
                 tuple(tuple(g) for g in ideas),
                 item.get("scenario"),
                 costs,
+                item.get("behaviour"),
             )
         )
     return Rubric(

@@ -146,8 +146,10 @@ def grade_paths(
     live: bool,
     daemons: bool,
     progress: Progress,
+    runs: tuple[int, Callable[[str, str], None]] | None = None,
 ) -> list[Grade]:
-    """Grade each submission found under the paths (or the running lab, with live)."""
+    """Grade each submission found under the paths (or the running lab, with live); with
+    `runs` (jobs, what to say), each one's own cluster is run too (grade --run)."""
     from labtool.grading.rubric import load_rubric
     from labtool.grading.submission import discover
 
@@ -157,6 +159,12 @@ def grade_paths(
         )
     if live and len(paths) > 1:
         raise UsageError("--live grades one lab: give at most one submission with it")
+    if runs is not None:
+        if live:
+            raise UsageError("--run builds each submission's own cluster: not with --live")
+        from labtool import doctor
+
+        doctor.require()  # root, and the daemons the labs run
     loaded = load_rubric(rubric)
     spec = lab_spec(lab)
     results: LiveResults | None = None
@@ -166,7 +174,18 @@ def grade_paths(
         found = discover(paths, {n.name for n in spec.nodes})
         work = Path(tmp) / "unpacked"
         work.mkdir()
-        return gradermod.grade_all(found, spec, loaded, work, lang, results, progress, daemons)
+        return gradermod.grade_all(
+            found,
+            spec,
+            loaded,
+            work,
+            lang,
+            results,
+            progress,
+            daemons,
+            run_jobs=runs[0] if runs else None,
+            say=runs[1] if runs else None,
+        )
 
 
 def write_class(grades: list[Grade], folder: Path, lang: str) -> None:

@@ -47,6 +47,9 @@ class Progress(Protocol):
     def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None: ...
 
 
+Render = Callable[[LabSpec, Node, Versions], dict[str, str]]
+
+
 @dataclass
 class Built:
     """What a build did: per node, its changes; when the first MASTER's keepalived started."""
@@ -67,8 +70,10 @@ class Provisioner:
         installs_packages: bool,
         on_adaptation: Callable[[Adaptation], None] | None = None,
         fresh: bool = False,
+        render: Render | None = None,
     ) -> None:
         self.spec = spec
+        self.render = render or render_node_files  # the lab's files; a submission's, graded
         self.fresh = fresh  # nodes just made, nothing running: nothing to compare or ask
         self.transport_for = transport_for
         self.installs_packages = installs_packages
@@ -88,9 +93,7 @@ class Provisioner:
 
         def early() -> None:
             self.versions = local_versions()
-            self._rendered[self.first.name] = render_node_files(
-                self.spec, self.first, self.versions
-            )
+            self._rendered[self.first.name] = self.render(self.spec, self.first, self.versions)
 
         self._early = threading.Thread(target=early, daemon=True)
         self._early.start()
@@ -125,9 +128,7 @@ class Provisioner:
                 for s in roles.services(node.role)
                 if s is not roles.KEEPALIVED or node == self.first
             ]
-            files = self._rendered.pop(node.name, None) or render_node_files(
-                self.spec, node, versions
-            )
+            files = self._rendered.pop(node.name, None) or self.render(self.spec, node, versions)
             apply(node, transport, changes, files, wanted, fresh=self.fresh)
             if node == self.first and any("keepalived" in s for s in changes.services):
                 self.vrrp_started = time.monotonic()
@@ -198,7 +199,14 @@ def converge(
     return provisioner.result().changes
 
 
-def build(spec: LabSpec, backend: Backend, progress: Progress, *, bare: bool) -> Built:
+def build(
+    spec: LabSpec,
+    backend: Backend,
+    progress: Progress,
+    *,
+    bare: bool,
+    render: Render | None = None,
+) -> Built:
     """Create the lab's nodes on the backend and provision them, in the batches the backend
     builds in: where nodes are made in a blink (namespaces), the first MASTER alone first, its
     keepalived started at once, so the rest is built during VRRP's own start-up wait."""
@@ -208,6 +216,7 @@ def build(spec: LabSpec, backend: Backend, progress: Progress, *, bare: bool) ->
         installs_packages=backend.installs_packages,
         on_adaptation=progress.adaptation,
         fresh=not backend.installs_packages,
+        render=render,
     )
     if not backend.installs_packages and not bare:
         provisioner.read_versions_here()

@@ -135,10 +135,11 @@ def apply_script(
         )
         on_change = f" && {_flag(watcher)}=1" if watcher else ""
         differs = "true" if fresh else f"! printf %s {data} | base64 -d | cmp -s - {target}"
+        mode = "755" if content.startswith("#!") else "644"  # a script: executable
         lines.append(
             f"if {differs}; then "
             f"mkdir -p $(dirname {target}) && printf %s {data} | base64 -d > {target} "
-            f"&& chmod 644 {target} && echo wrote {target}{on_change} "
+            f"&& chmod {mode} {target} && echo wrote {target}{on_change} "
             f"|| {{ echo 'cannot write {path}' >&2; exit 1; }}; fi"
         )
     if sysctls:

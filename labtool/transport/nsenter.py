@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from labtool import runner
 from labtool.runner import CommandResult
@@ -51,13 +51,21 @@ def node_env(lab: str, node: str, extra: Mapping[str, str] | None = None) -> dic
 class NsenterTransport(Transport):
     """nsenter into a node's namespaces; the command sees the node's files and processes."""
 
-    def __init__(self, lab: str, node: str, holder_pid: int) -> None:
+    def __init__(
+        self,
+        lab: str,
+        node: str,
+        holder_pid: int,
+        wrap: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
         self.lab = lab
         self.node = node
         self.holder_pid = holder_pid
+        self.wrap = wrap  # a confined lab's: its processes start within the lab's bounds
 
     def argv(self, command: Sequence[str]) -> list[str]:
-        return nsenter_argv(self.holder_pid, command)
+        argv = nsenter_argv(self.holder_pid, command)
+        return self.wrap(argv) if self.wrap else argv
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return node_env(self.lab, self.node, extra)

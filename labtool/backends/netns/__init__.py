@@ -8,7 +8,7 @@ from pathlib import Path
 from labtool import doctor
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
-from labtool.backends.netns import commands, procs, ssh, teardown
+from labtool.backends.netns import bounds, commands, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.spec.model import Node
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
@@ -25,24 +25,45 @@ class NetnsBackend(Backend):
     def check_machine(cls) -> None:
         doctor.require()
 
+    can_confine = True
+
     @classmethod
     def running_labs(cls) -> set[str]:
-        return procs.labs_running()
+        return procs.labs_running() | bounds.leftover_labs()
 
     @classmethod
     def leftovers(cls, lab: str) -> bool:
-        return bool(procs.lab_marked(lab))
+        return bool(procs.lab_marked(lab)) or bounds.exists(lab)
 
     def build_batches(self, first: Node) -> list[tuple[Node, ...]]:
         """The first MASTER alone (with the LAN), then every other node at once."""
         return [(first,), tuple(n for n in self.spec.nodes if n != first)]
 
+    @property
+    def confined(self) -> bool:
+        """A lab of someone else's configs (`labtool grade --run`): its nodes see this
+        machine's files read-only, and its processes are bounded (netns/bounds.py)."""
+        return self.state.options.get("confined") == "1"
+
+    def _wrap(self, argv: list[str]) -> list[str]:
+        """A process of the lab, started within its bounds (a confined lab's only)."""
+        if not self.confined:
+            return argv
+        procs_files = [p for p in self.state.options.get("cgroups", "").split(",") if p]
+        return bounds.join_argv(procs_files, bounds.Bounds(), argv)
+
     def create(self, nodes: Sequence[Node]) -> None:
         batch = tuple(nodes)
         for node in batch:
-            impl.layout_node(self.spec.name, node)
+            impl.layout_node(self.spec.name, node, confined=self.confined)
         first = LAN_NODE not in self.state.holders
-        self.state.holders.update(impl.start_holders(self.spec, batch, with_lan=first))
+        if first and self.confined:
+            self.state.options["cgroups"] = ",".join(bounds.make(self.spec.name, bounds.Bounds()))
+        self.state.holders.update(
+            impl.start_holders(
+                self.spec, batch, with_lan=first, confined=self.confined, wrap=self._wrap
+            )
+        )
         self.state.save()
         impl.wire(self.spec, self.state.holders, batch, make_bridge=first)
 
@@ -55,7 +76,9 @@ class NetnsBackend(Backend):
         target = self.spec.node(node)
         if self.node_status(node, addresses=False).up:
             return
-        self.state.holders.update(impl.start_holders(self.spec, (target,)))
+        self.state.holders.update(
+            impl.start_holders(self.spec, (target,), confined=self.confined, wrap=self._wrap)
+        )
         self.state.save()
         impl.wire(self.spec, self.state.holders, (target,), make_bridge=False)
 
@@ -110,7 +133,10 @@ class NetnsBackend(Backend):
 
             raise LabtoolError(f"{node} was never started in lab '{self.spec.name}'")
         return NsenterTransport(
-            self.spec.name, node, impl.checked_pid(self.spec.name, node, holder)
+            self.spec.name,
+            node,
+            impl.checked_pid(self.spec.name, node, holder),
+            wrap=self._wrap if self.confined else None,
         )
 
     def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
@@ -124,6 +150,12 @@ class NetnsBackend(Backend):
         return nsenter_argv(
             transport.holder_pid, ["/bin/bash", "--norc", "-i"], workdir="/root"
         ), env
+
+    def limits_hit(self) -> list[str]:
+        return bounds.hit_limits(self.spec.name) if self.confined else []
+
+    def peak_memory_kib(self) -> int | None:
+        return bounds.memory_peak_kib(self.spec.name) if self.confined else None
 
     def memory_kib(self) -> int:
         return impl.memory_kib(self.spec.name, self.state.holders)

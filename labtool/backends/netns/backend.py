@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from labtool import runner
@@ -48,17 +49,23 @@ def host_path(lab: str, node: str, path: str) -> Path:
     raise LabtoolError(f"{node}: {path} is not in a folder of the node's own")
 
 
-def layout_node(lab: str, node: Node) -> None:
+def layout_node(lab: str, node: Node, *, confined: bool = False) -> None:
     """Create the node's private folders, with the distribution's defaults in them (as a
     machine with the packages installed has), a minimal /etc/hosts and the host's
-    /etc/sysctl.conf; the lab's files come later, through the node's transport."""
+    /etc/sysctl.conf; the lab's files come later, through the node's transport. A confined
+    node also gets its own /tmp, /var/tmp and /dev/shm."""
     root = node_root(lab, node.name)
+    for private in commands.CONFINED_DIRS if confined else ():
+        target = root / private.lstrip("/")
+        target.mkdir(parents=True, exist_ok=True)
+        target.chmod(0o1777)
     for private in commands.NODE_PRIVATE_DIRS:
         target = root / private.lstrip("/")
         if private in DISTRIBUTION_DIRS and Path(private).is_dir():
             shutil.copytree(private, target, symlinks=True, dirs_exist_ok=True)
         target.mkdir(parents=True, exist_ok=True)
     (root / "run" / "lock").mkdir(exist_ok=True)
+    (root / "run" / "haproxy").mkdir(exist_ok=True)  # (Debian's haproxy.cfg: its stats socket)
     (root / "var/log/apache2").mkdir(exist_ok=True)
     (root / "bin").mkdir(exist_ok=True)
     shim = root / "bin" / "systemctl"
@@ -70,12 +77,13 @@ def layout_node(lab: str, node: Node) -> None:
     (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
 
 
-def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
+def node_binds(lab: str, node: str, *, confined: bool = False) -> list[tuple[str, str]]:
     """(source, target) bind mounts that give a node its own folders and its systemctl."""
     root = node_root(lab, node)
+    own = (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)
     binds = [
         (str(root / p.lstrip("/")), p)
-        for p in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)
+        for p in (*own, *(commands.CONFINED_DIRS if confined else ()))
     ]
     binds.append((str(root / "bin"), commands.LOCAL_SBIN))
     binds += [(str(root / "bin" / "systemctl"), p) for p in commands.SYSTEMCTL_PATHS]
@@ -85,15 +93,22 @@ def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
     return sorted(binds, key=lambda b: str(root).startswith(b[1].rstrip("/") + "/"))
 
 
-def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, Holder]:
+Wrap = Callable[[list[str]], list[str]]
+
+
+def _start_holders(
+    lab: str, scripts: dict[str, tuple[str, bool]], wrap: Wrap | None = None
+) -> dict[str, Holder]:
     """Start one holder per entry (name -> (script, is a node)), all at once; wait for each to
-    say ready. Holders live in their own session: Ctrl-C in the terminal does not reach them."""
+    say ready. Holders live in their own session: Ctrl-C in the terminal does not reach them.
+    `wrap` starts them within the lab's bounds."""
     log = (lab_dir(lab) / "holders.log").open("a")
     started: dict[str, subprocess.Popen[str]] = {}
     try:
         for name, (script, is_node) in scripts.items():
+            argv = commands.holder_argv(script, node_namespaces=is_node)
             started[name] = runner.spawn(
-                commands.holder_argv(script, node_namespaces=is_node),
+                wrap(argv) if wrap else argv,
                 env=node_env(lab, name),
                 stderr=log,
                 new_session=True,
@@ -119,18 +134,25 @@ def _start_holders(lab: str, scripts: dict[str, tuple[str, bool]]) -> dict[str, 
 
 
 def start_holders(
-    spec: LabSpec, nodes: tuple[Node, ...], *, with_lan: bool = False
+    spec: LabSpec,
+    nodes: tuple[Node, ...],
+    *,
+    with_lan: bool = False,
+    confined: bool = False,
+    wrap: Wrap | None = None,
 ) -> dict[str, Holder]:
-    """Holders for these nodes (and the LAN's, first, if asked)."""
+    """Holders for these nodes (and the LAN's, first, if asked); a confined node sees this
+    machine's files read-only apart from its own folders."""
     scripts: dict[str, tuple[str, bool]] = {}
     if with_lan:
         scripts[commands.LAN_NODE] = (commands.holder_script(None, []), False)
     for node in nodes:
+        binds = node_binds(spec.name, node.name, confined=confined)
         scripts[node.name] = (
-            commands.holder_script(node.name, node_binds(spec.name, node.name)),
+            commands.holder_script(node.name, binds, read_only=confined),
             True,
         )
-    return _start_holders(spec.name, scripts)
+    return _start_holders(spec.name, scripts, wrap)
 
 
 def checked_pid(lab: str, name: str, holder: Holder) -> int:

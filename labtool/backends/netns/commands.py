@@ -28,6 +28,9 @@ NODE_PRIVATE_DIRS = (
 NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/sysctl.conf")  # a node's sysctl -p is its own
 SYSTEMCTL_PATHS = ("/usr/bin/systemctl",)  # replaced by the node's own systemctl, if present
 LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is found there too
+# A confined node (`labtool grade --run`) sees every other folder read-only, and gets its own of
+# these, writable by all as on a machine, so that nothing it writes lands on this machine.
+CONFINED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
 def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
@@ -51,14 +54,28 @@ def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
     ]
 
 
-def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
+def holder_script(
+    hostname: str | None, binds: list[tuple[str, str]], *, read_only: bool = False
+) -> str:
     """The holder's first (and only) job inside its namespaces: set the hostname, mount the
     node's private folders, say `ready`, then become tini (PID 1) over a sleep that never ends.
-    """
+    `read_only`: first every mount of its own mount namespace is made read-only (a bind
+    remount, which changes that namespace's view only); its private folders, mounted after,
+    are made writable again."""
     lines = ["set -e"]
     if hostname:
         lines.append(f"hostname {shlex.quote(hostname)}")
-    lines += [f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}" for src, dst in binds]
+    if read_only:
+        lines += [
+            "awk '{print $5}' /proc/self/mountinfo | while read -r mp; do",
+            '  case "$mp" in /proc|/proc/*) continue ;; esac',
+            '  mount -o remount,bind,ro "$mp" || { echo "cannot make $mp read-only" >&2; exit 1; }',
+            "done",
+        ]
+    for src, dst in binds:
+        lines.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}")
+        if read_only:
+            lines.append(f"mount -o remount,bind,rw {shlex.quote(dst)}")
     lines.append("echo ready")
     lines.append("exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1")
     return "\n".join(lines)

@@ -10,7 +10,7 @@ import signal
 import time
 from pathlib import Path
 
-from labtool.backends.netns import procs
+from labtool.backends.netns import bounds, procs
 from labtool.errors import LabtoolError
 from labtool.state import lab_dir
 
@@ -18,7 +18,8 @@ KILL_TIMEOUT_S = 10.0
 
 
 def lab_pids(lab: str) -> list[int]:
-    return list(procs.lab_marked(lab))
+    """Its processes: marked with its name, or in its cgroups (a confined lab's)."""
+    return sorted(set(procs.lab_marked(lab)) | bounds.pids(lab))
 
 
 def destroy(lab: str) -> int:
@@ -41,6 +42,7 @@ def destroy(lab: str) -> int:
                 pass
         time.sleep(0.01)
         _reap_if_own_children(pids)
+    bounds.remove(lab)
     folder = lab_dir(lab)
     if folder.exists():
         _refuse_mounts_under(folder)

@@ -1,0 +1,165 @@
+"""Bounds on a confined lab (`labtool grade --run`): how many processes and how much memory all
+its nodes may use together. A cgroup per lab where the machine has the controllers (cgroup v2,
+else the v1 `pids` and `memory` hierarchies); every process of the lab is started in it, so
+that a fork bomb in one submission's script stops at its own lab's limit. Where no cgroup can
+be made, rlimits (per process, and per user for processes) are the bound left; they are set
+in both cases."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+PREFIX = "labtool-"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    pids: int = 512  # processes and threads of the whole lab (its Apaches: ~60 per web node)
+    memory_mib: int = 768  # of the whole lab
+    nproc: int = 1024  # rlimit: processes of one unprivileged user (root is not bound by it)
+    # rlimit, where no cgroup bounds memory: one process's address space (Apache's threads
+    # each reserve their stack and a malloc arena: 1 GiB is too little for one of its children)
+    address_space_mib: int = 4096
+
+
+def _v2() -> bool:
+    controllers = CGROUP_ROOT / "cgroup.controllers"
+    try:
+        found = controllers.read_text().split()
+    except OSError:
+        return False
+    return "pids" in found and "memory" in found
+
+
+def _v1_dirs(lab: str) -> list[Path]:
+    return [CGROUP_ROOT / c / f"{PREFIX}{lab}" for c in ("pids", "memory")]
+
+
+def cgroup_dirs(lab: str) -> list[Path]:
+    """Where the lab's cgroups are (or would be) on this machine; empty: none can be made."""
+    if _v2():
+        return [CGROUP_ROOT / f"{PREFIX}{lab}"]
+    if all((CGROUP_ROOT / c / "cgroup.procs").exists() for c in ("pids", "memory")):
+        return _v1_dirs(lab)
+    return []
+
+
+def make(lab: str, bounds: Bounds) -> list[str]:
+    """Create the lab's cgroups with their limits; the cgroup.procs files a process writes its
+    PID to, to join (empty where none could be made: rlimits only)."""
+    dirs = cgroup_dirs(lab)
+    if not dirs:
+        return []
+    memory = str(bounds.memory_mib * 1024 * 1024)
+    try:
+        if len(dirs) == 1:
+            with contextlib.suppress(OSError):  # (already there, or not allowed: seen below)
+                (CGROUP_ROOT / "cgroup.subtree_control").write_text("+pids +memory")
+            dirs[0].mkdir(exist_ok=True)
+            (dirs[0] / "pids.max").write_text(str(bounds.pids))
+            (dirs[0] / "memory.max").write_text(memory)
+            with contextlib.suppress(OSError):
+                (dirs[0] / "memory.swap.max").write_text("0")
+        else:
+            pids, mem = dirs
+            pids.mkdir(exist_ok=True)
+            mem.mkdir(exist_ok=True)
+            (pids / "pids.max").write_text(str(bounds.pids))
+            (mem / "memory.limit_in_bytes").write_text(memory)
+    except OSError:
+        remove(lab)
+        return []
+    return [str(d / "cgroup.procs") for d in dirs]
+
+
+def join_argv(procs_files: list[str], bounds: Bounds, command: list[str]) -> list[str]:
+    """`command`, started in the lab's cgroups and under its rlimits."""
+    limited = [
+        "prlimit",
+        f"--nproc={bounds.nproc}",
+        *([] if procs_files else [f"--as={bounds.address_space_mib * 1024 * 1024}"]),
+        "--",
+        *command,
+    ]
+    if not procs_files:
+        return limited
+    joins = " && ".join(f'echo $$ > "${i + 1}"' for i in range(len(procs_files)))
+    shift = len(procs_files)
+    return [
+        "sh",
+        "-c",
+        f'{joins} && shift {shift} && exec "$@"',
+        "labtool-bounds",
+        *procs_files,
+        *limited,
+    ]
+
+
+def memory_peak_kib(lab: str) -> int | None:
+    """The most memory the lab used at once, where its cgroup says so."""
+    for folder in cgroup_dirs(lab):
+        for name in ("memory.peak", "memory.max_usage_in_bytes"):
+            with contextlib.suppress(OSError, ValueError):
+                return int((folder / name).read_text().split()[0]) // 1024
+    return None
+
+
+def hit_limits(lab: str) -> list[str]:
+    """Which bound the lab reached: 'processes', 'memory'."""
+    hit = []
+    for folder in cgroup_dirs(lab):
+        with contextlib.suppress(OSError, ValueError):
+            events = dict(
+                line.split() for line in (folder / "pids.events").read_text().splitlines()
+            )
+            if int(events.get("max", "0")) > 0:
+                hit.append("processes")
+        with contextlib.suppress(OSError, ValueError):
+            if int((folder / "memory.failcnt").read_text()) > 0:
+                hit.append("memory")
+        with contextlib.suppress(OSError, ValueError):
+            events = dict(
+                line.split() for line in (folder / "memory.events").read_text().splitlines()
+            )
+            if int(events.get("max", "0")) > 0:
+                hit.append("memory")
+    return sorted(set(hit))
+
+
+def pids(lab: str) -> set[int]:
+    """Every process in the lab's cgroups (whatever its environment says)."""
+    found: set[int] = set()
+    for folder in cgroup_dirs(lab):
+        with contextlib.suppress(OSError, ValueError):
+            found |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+    return found
+
+
+def exists(lab: str) -> bool:
+    return any(d.is_dir() for d in cgroup_dirs(lab))
+
+
+def remove(lab: str, timeout_s: float = 5.0) -> None:
+    """Remove the lab's cgroups once their processes are gone."""
+    deadline = time.monotonic() + timeout_s
+    for folder in cgroup_dirs(lab):
+        while folder.is_dir():
+            try:
+                folder.rmdir()
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+
+def leftover_labs() -> set[str]:
+    """Labs whose cgroups are still on this machine."""
+    found: set[str] = set()
+    for base in (CGROUP_ROOT, CGROUP_ROOT / "pids", CGROUP_ROOT / "memory"):
+        with contextlib.suppress(OSError):
+            found |= {p.name[len(PREFIX) :] for p in base.iterdir() if p.name.startswith(PREFIX)}
+    return found
