@@ -15,8 +15,8 @@ from labtool.errors import ExitCode
 from labtool.grading import RUN_JOBS
 
 if TYPE_CHECKING:
-    from labtool.grading.grade_model import Grade
     from labtool.cli import views
+    from labtool.grading.grade_model import Grade
 else:
     views = LazyModule(VIEWS)
 
