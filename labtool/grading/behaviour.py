@@ -127,21 +127,26 @@ def evidence(b: Behaviour, check: str, lang: str = "en") -> tuple[bool, str]:
         stop = b.stop_haproxy
         if stop is None:
             return False, "non mesuré" if fr else "not measured"
-        ok = bool(stop.vip_moved)
-        if fr:
-            return ok, (
+        if stop.vip_moved:
+            return True, (
                 f"HAProxy arrêté sur {stop.node} : la VIP est passée sur {stop.vip_holder_after} "
                 f"en {_s(stop.moved_s)}"
-                if ok
-                else f"HAProxy arrêté sur {stop.node} : la VIP y est restée (keepalived ne le "
-                "surveille pas)"
+                if fr
+                else f"HAProxy stopped on {stop.node}: the VIP moved to {stop.vip_holder_after} "
+                f"in {_s(stop.moved_s)}"
             )
-        return ok, (
-            f"HAProxy stopped on {stop.node}: the VIP moved to {stop.vip_holder_after} in "
-            f"{_s(stop.moved_s)}"
-            if ok
+        if stop.vip_holder_after is None:
+            return False, (
+                f"HAProxy arrêté sur {stop.node} : la VIP est lâchée et personne ne la reprend"
+                if fr
+                else f"HAProxy stopped on {stop.node}: the VIP was dropped and nobody took it"
+            )
+        return False, (
+            f"HAProxy arrêté sur {stop.node} : la VIP y est restée (keepalived ne surveille "
+            "pas HAProxy)"
+            if fr
             else f"HAProxy stopped on {stop.node}: the VIP stayed there (keepalived does not "
-            "watch it)"
+            "watch HAProxy)"
         )
     if check == "no_split_brain":
         if b.split_brain:

@@ -22,6 +22,7 @@ STREAK_S = 1.0  # this long without a failure: the cluster has settled
 LB_TAKEOVER_EXTRA_S = 6.0  # beyond VRRP's master-down interval
 FAILBACK_EXTRA_S = 3.0
 TRACK_MAX_S = 10.0
+SETTLE_MAX_S = 8.0
 POLL_S = 0.1
 
 Step = Callable[[str], None]
@@ -60,10 +61,6 @@ def observe(
         run.shown(n) or n for n in probes.served_since(before, probes.served_counts(spec, backend))
     ]
     _look(b, spec, backend, checked)
-    if webs:
-        step(f"losing {run.shown(webs[0])}")
-        b.lose_web1 = _lose_web(spec, backend, run, webs[0], b, checked)
-    _look(b, spec, backend, checked)
     step(f"losing {run.shown(lbs[0])}")
     b.lose_haproxy1 = _lose_lb(spec, backend, run, lbs[0], checked)
     if len(lbs) > 1:
@@ -73,7 +70,26 @@ def observe(
         if len(holders) == 1:
             step(f"HAProxy stopped on {run.shown(holders[0])}")
             b.stop_haproxy = _stop_haproxy(spec, backend, run, holders[0], checked)
+            _settle(spec, backend, checked)
+    if webs:  # last: without its health checks, a lost web node fails requests for good
+        step(f"losing {run.shown(webs[0])}")
+        b.lose_web1 = _lose_web(spec, backend, run, webs[0], b, checked)
+    _look(b, spec, backend, checked)
     return b
+
+
+def _settle(spec: LabSpec, backend: Backend, checked: Callable[[], None]) -> None:
+    """Until the client is answered again for a while (bounded)."""
+    load = probes.Load(spec, backend, rate=20, timeout_s=1.0, duration_s=SETTLE_MAX_S + 3)
+    try:
+        started = time.monotonic()
+        while time.monotonic() < started + SETTLE_MAX_S:
+            checked()
+            if load.settled(started, 1.0) is not None:
+                return
+            time.sleep(POLL_S * 2)
+    finally:
+        load.stop()
 
 
 def _look(b: Behaviour, spec: LabSpec, backend: Backend, checked: Callable[[], None]) -> list[str]:

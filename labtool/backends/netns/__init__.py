@@ -36,7 +36,12 @@ class NetnsBackend(Backend):
         return bool(procs.lab_marked(lab)) or bounds.exists(lab)
 
     def build_batches(self, first: Node) -> list[tuple[Node, ...]]:
-        """The first MASTER alone (with the LAN), then every other node at once."""
+        """The first MASTER alone (with the LAN), then every other node at once. A confined
+        lab (someone's own configs, graded) all at once, as the lab's steps do: its web nodes
+        serve before any HAProxy starts checking them (one started before them may mark a
+        server DOWN for good on a busy machine, and be graded for it)."""
+        if self.confined:
+            return [tuple(self.spec.nodes)]
         return [(first,), tuple(n for n in self.spec.nodes if n != first)]
 
     @property
@@ -76,6 +81,13 @@ class NetnsBackend(Backend):
         target = self.spec.node(node)
         if self.node_status(node, addresses=False).up:
             return
+        # Its old cable goes with its old network namespace, which the kernel frees a moment
+        # after its last process (later on a busy machine): not to be found there by the new.
+        impl.lan_run(
+            self.spec.name,
+            self.state.holders,
+            lambda lan: commands.unplug_argv(lan, target.name),
+        )
         self.state.holders.update(
             impl.start_holders(self.spec, (target,), confined=self.confined, wrap=self._wrap)
         )

@@ -2,8 +2,8 @@
 its nodes may use together. A cgroup per lab where the machine has the controllers (cgroup v2,
 else the v1 `pids` and `memory` hierarchies); every process of the lab is started in it, so
 that a fork bomb in one submission's script stops at its own lab's limit. Where no cgroup can
-be made, rlimits (per process, and per user for processes) are the bound left; they are set
-in both cases."""
+be made, rlimits are the bound left (per process for memory, per user for processes: all
+labs' scripts together)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ PREFIX = "labtool-"
 class Bounds:
     pids: int = 512  # processes and threads of the whole lab (its Apaches: ~60 per web node)
     memory_mib: int = 768  # of the whole lab
-    nproc: int = 1024  # rlimit: processes of one unprivileged user (root is not bound by it)
+    # rlimit, where no cgroup bounds processes: those of one unprivileged user, all labs
+    # together (root is not bound by it; Apache's threads count: ~60 per web node)
+    nproc: int = 4096
     # rlimit, where no cgroup bounds memory: one process's address space (Apache's threads
     # each reserve their stack and a malloc arena: 1 GiB is too little for one of its children)
     address_space_mib: int = 4096
@@ -77,16 +79,15 @@ def make(lab: str, bounds: Bounds) -> list[str]:
 
 
 def join_argv(procs_files: list[str], bounds: Bounds, command: list[str]) -> list[str]:
-    """`command`, started in the lab's cgroups and under its rlimits."""
-    limited = [
-        "prlimit",
-        f"--nproc={bounds.nproc}",
-        *([] if procs_files else [f"--as={bounds.address_space_mib * 1024 * 1024}"]),
-        "--",
-        *command,
-    ]
+    """`command`, started in the lab's cgroups (where none: under rlimits)."""
     if not procs_files:
-        return limited
+        return [
+            "prlimit",
+            f"--nproc={bounds.nproc}",
+            f"--as={bounds.address_space_mib * 1024 * 1024}",
+            "--",
+            *command,
+        ]
     joins = " && ".join(f'echo $$ > "${i + 1}"' for i in range(len(procs_files)))
     shift = len(procs_files)
     return [
@@ -95,7 +96,7 @@ def join_argv(procs_files: list[str], bounds: Bounds, command: list[str]) -> lis
         f'{joins} && shift {shift} && exec "$@"',
         "labtool-bounds",
         *procs_files,
-        *limited,
+        *command,
     ]
 
 

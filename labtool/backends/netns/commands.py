@@ -124,6 +124,21 @@ def link_state_argv(lan_pid: int, node: str, up: bool) -> list[str]:
     ]
 
 
+def unplug_argv(lan_pid: int, node: str) -> list[str]:
+    """Remove a node's cable from the LAN, if it is still there (a veth pair goes whole)."""
+    return [
+        "nsenter",
+        "-t",
+        str(lan_pid),
+        "-n",
+        "--",
+        "sh",
+        "-c",
+        f"! ip link show dev {shlex.quote(node)} >/dev/null 2>&1 || ip link del dev "
+        f"{shlex.quote(node)}",
+    ]
+
+
 VRRP_CUT_TABLE = "labtool_vrrp_cut"
 
 
