@@ -67,3 +67,36 @@ def test_node_env_marks_the_lab() -> None:
     assert env["LABTOOL_LAB"] == "tp"
     assert env["LABTOOL_NODE"] == "web1"
     assert env["PATH"].startswith("/usr/local/sbin:")
+
+
+def test_a_confined_holder_makes_every_mount_read_only_before_its_own_folders() -> None:
+    """The read-only pass is a bind remount (the node's view only: a plain remount would make
+    this machine's filesystem read-only), and runs before the node's folders are mounted,
+    which are then writable again."""
+    lines = commands.holder_script("web1", [("/x/tmp", "/tmp")], read_only=True).splitlines()
+    remount = next(i for i, line in enumerate(lines) if "remount,bind,ro" in line)
+    bind = lines.index("mount --bind /x/tmp /tmp")
+    assert remount < bind
+    assert lines[bind + 1] == "mount -o remount,bind,rw /tmp"
+    assert not [line for line in lines if "remount,ro" in line or "remount -o ro" in line]
+    assert lines[-2:] == ["echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
+
+
+def test_a_confined_holder_fails_rather_than_leave_a_mount_writable(tmp_path: Path) -> None:
+    """The read-only pass stops the holder at the first mount it cannot change (here: a
+    `mount` that always fails), instead of going on with that mount writable."""
+    fake = tmp_path / "mount"
+    fake.write_text("#!/bin/sh\nexit 32\n")
+    fake.chmod(0o755)
+    script = commands.holder_script(None, [], read_only=True)
+    done = subprocess.run(["sh", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=10)
+    assert done.returncode != 0
+    assert "cannot make / read-only" in done.stderr or "read-only" in done.stderr
+    assert "ready" not in done.stdout
+
+
+def test_unplug_removes_a_stale_cable_only_if_there() -> None:
+    argv = commands.unplug_argv(42, "web1")
+    assert argv[:6] == ["nsenter", "-t", "42", "-n", "--", "sh"]
+    assert argv[-1] == ("! ip link show dev web1 >/dev/null 2>&1 || ip link del dev web1")
