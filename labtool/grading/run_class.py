@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -104,10 +105,11 @@ def run_one(
     except LabtoolError as exc:
         return Behaviour(refused=f"its plan cannot be built: {exc}")
     expired = threading.Event()
+    removing = threading.Lock()  # the watchdog's removal and the run's own, one at a time
 
     def expire() -> None:
         expired.set()
-        with contextlib.suppress(LabtoolError, OSError):
+        with removing, contextlib.suppress(LabtoolError, OSError):
             _backend().destroy(name)
 
     def checked() -> None:
@@ -149,7 +151,8 @@ def run_one(
         behaviour.error = _why(str(exc), expired.is_set(), hit)
     finally:
         watchdog.cancel()
-        _backend().destroy(name)
+        with removing:
+            _backend().destroy(name)
     behaviour.seconds = round(time.monotonic() - started, 1)
     return behaviour
 
@@ -159,7 +162,12 @@ def _why(text: str, expired: bool, hit: list[str]) -> str:
         return f"stopped at its time bound ({LAB_TIME_S:.0f} s)"
     if hit:
         return f"stopped at its bound on {' and '.join(hit)}"
-    return text.strip().splitlines()[0][:300] if text.strip() else "it could not boot"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return "it could not boot"
+    first = re.split(r"\s*\[(?:NOTICE|WARNING)\]", lines[0])[0].rstrip(": ")
+    alerts = [re.sub(r"^\[ALERT\]\s*(\(\d+\))?\s*:\s*", "", x) for x in lines if "[ALERT]" in x]
+    return (first + (f": {alerts[0]}" if alerts and alerts[0] not in first else ""))[:300]
 
 
 def run_class(runs: list[tuple[str, RunLab]], jobs: int, say: Say) -> dict[str, Behaviour]:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -29,16 +30,16 @@ CHECKS = ("vip_answers", "load_balancing", "lose_web1", "lose_haproxy1", "track_
           "no_split_brain")
 
 EVIL = """#!/bin/sh
-id > /tmp/evil-id
+id >> /tmp/evil-id
 echo pwned > /etc/labtool-evil 2>/dev/null
 echo pwned > /usr/labtool-evil 2>/dev/null
 echo pwned > /var/lib/labtool-evil 2>/dev/null
-cat /etc/shadow > /tmp/evil-shadow 2>&1
+cat /etc/shadow >> /tmp/evil-shadow 2>&1
 i=0
 while [ $i -lt 3000 ]; do sleep 30 & i=$((i + 1)); done
 exit 0
 """
-HOST_MARKS = ("/etc/labtool-evil", "/usr/labtool-evil", "/var/lib/labtool-evil", "/tmp/evil-id",
+HOST_MARKS = ("/etc/labtool-evil-socket", "/etc/labtool-evil", "/usr/labtool-evil", "/var/lib/labtool-evil", "/tmp/evil-id",
               "/tmp/evil-shadow")
 
 
@@ -62,8 +63,30 @@ PLANTED = {
     "no-check": no_check,
     "one-server": lambda: PITFALLS["web-missing"][0](correct()),
     "port-5000": lambda: PITFALLS["frontend-port"][0](correct()),
+    "frontend-address": lambda: PITFALLS["frontend-address"][0](correct()),
     "hostile": hostile,
+    # HAProxy (root, no code of the submission's run) told to put its socket on the grader's
+    # files: only the node's read-only view of them stops it
+    "socket-on-host": lambda: edit(
+        HA, "stats socket /var/lib/haproxy/stats", "stats socket /etc/labtool-evil-socket",
+        *BOTH_HA)(correct()),
 }
+
+
+def _routes(lab: str) -> dict[str, list[str]]:
+    from labtool.grading.run_probes import routes_off_lab
+    from labtool.spec.load import parse_lab
+    from labtool.state import LabState
+    from labtool.transport.nsenter import NsenterTransport
+
+    state = LabState.load(lab)
+    assert state is not None
+    spec = parse_lab(state.lab, lab)
+    holders = state.holders
+    view = SimpleNamespace(
+        is_up=lambda n: n in holders,
+        transport=lambda n: NsenterTransport(lab, n, holders[n].pid))
+    return routes_off_lab(spec, view)  # type: ignore[arg-type]
 
 
 def grading_leftovers() -> list[str]:
@@ -91,23 +114,24 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     subs = [open_submission(p, tmp_path_factory.mktemp("work"), nodes)
             for p in sorted(folder.iterdir())]
     seen: dict[str, str] = {}
-    real_observe = run_class.observe
+    real = run_class._backend()
 
-    def watching(spec, backend, run, say, checked):  # type: ignore[no-untyped-def]
-        """The hostile node's own /tmp, read from here before the lab is removed."""
-        if run.names.get("haproxy1") == "haproxy1" and "evil.sh" in str(run.files):
-            tmp = STATE_ROOT / spec.name / "nodes" / "haproxy1" / "tmp"
-            deadline = time.monotonic() + 10
-            while not (tmp / "evil-shadow").exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.5)
-            for name in ("evil-id", "evil-shadow"):
-                seen[name] = (tmp / name).read_text() if (tmp / name).exists() else ""
-            from labtool.grading.run_probes import routes_off_lab
-            seen["routes"] = json.dumps(routes_off_lab(spec, backend))
-        return real_observe(spec, backend, run, say, checked)
+    class Watching(real):  # type: ignore[misc,valid-type]
+        """Before a lab is removed: the hostile node's own /tmp, and its links and routes,
+        read from here (not from within its bounds, which its fork bomb has used up)."""
 
-    run_class.observe = watching  # type: ignore[assignment]
+        @classmethod
+        def destroy(cls, lab: str) -> int:
+            tmp = STATE_ROOT / lab / "nodes" / "haproxy1" / "tmp"
+            if (tmp / "evil-id").exists() and "evil-id" not in seen:
+                time.sleep(0.5)
+                for name in ("evil-id", "evil-shadow"):
+                    seen[name] = (tmp / name).read_text() if (tmp / name).exists() else ""
+                seen["routes"] = json.dumps(_routes(lab))
+            return int(real.destroy(lab))
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(run_class, "_backend", lambda: Watching)
     lines: list[str] = []
     try:
         started = time.monotonic()
@@ -115,7 +139,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
                                             lambda s, t: lines.append(f"{s}: {t}"))
         took = time.monotonic() - started
     finally:
-        run_class.observe = real_observe  # type: ignore[assignment]
+        monkeypatch.undo()
     yield {"results": results, "seen": seen, "lines": lines, "took": took}
 
 
@@ -124,7 +148,7 @@ def b(ran: dict[str, object], name: str) -> Behaviour:
     assert isinstance(results, dict)
     behaviour = results[name]
     assert isinstance(behaviour, Behaviour)
-    assert behaviour.error is None or name == "hostile", behaviour.error
+    assert behaviour.error is None or name in ("hostile", "socket-on-host"), behaviour.error
     return behaviour
 
 
@@ -202,6 +226,26 @@ def test_a_frontend_on_5000_answers_nothing_on_port_80(ran: dict[str, object]) -
     assert elsewhere.lose_web1 is None and elsewhere.lose_haproxy1 is None
 
 
+def test_a_haproxy_1_5_line_is_adapted_as_up_does_and_said(ran: dict[str, object]) -> None:
+    """`frontend main *:80` (the lab's HAProxy 1.5 line, which 2.x refuses) runs as the
+    student meant it, and the behaviour says how it was run."""
+    old = b(ran, "frontend-address")
+    assert old.vip_answers and old.served_by == ["web1", "web2"]
+    assert any("'bind' line" in a for a in old.adaptations)
+
+
+def test_not_root_is_refused_before_anything_is_made(tmp_path: Path, baseline: Baseline) -> None:
+    write(correct(), tmp_path / "alice")
+    done = subprocess.run(["unshare", "--user", sys.executable, "-m", "labtool", "grade",
+                           str(tmp_path), "--run"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "labtool: error: labtool needs root to create namespaces and start daemons. "
+        "Fix: run it as root, e.g. 'sudo labtool ...'"]
+    assert grading_leftovers() == []
+    baseline.assert_clean()
+
+
 def test_a_hostile_track_script_stays_in_its_node_and_is_stopped(ran: dict[str, object]) -> None:
     seen = ran["seen"]
     assert isinstance(seen, dict)
@@ -211,6 +255,9 @@ def test_a_hostile_track_script_stays_in_its_node_and_is_stopped(ran: dict[str, 
     assert json.loads(seen["routes"]) == {}
     for mark in HOST_MARKS:
         assert not Path(mark).exists(), f"{mark} written on the grader's machine"
+    socket = b(ran, "socket-on-host")
+    assert not socket.vip_answers  # its HAProxy could not start: /etc is read-only in the node
+    assert socket.error is not None and "Read-only file system" in socket.error, socket.error
     evil = b(ran, "hostile")
     assert evil.error is not None and "bound on processes" in evil.error, evil.error
     assert b(ran, "correct").error is None  # the class went on
