@@ -75,10 +75,12 @@ def leftover_labs() -> list[str]:
         pid = name[len(PREFIX) :].split("-")[0]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(pid), 0)
-            continue  # its grader is alive: another class run, not ours to touch
-        gone.append(name)
+        try:
+            os.kill(int(pid), 0)  # its grader is alive: another class run, not ours to touch
+        except ProcessLookupError:
+            gone.append(name)
+        except PermissionError:
+            pass
     return gone
 
 
