@@ -77,9 +77,9 @@ def main() -> None:
                             if str(c["id"]).startswith("run-") and c["points"] < c["max"]]
                     if lost or b.get("error"):
                         wrong.append(f"{grade['submission']}: {lost} {b.get('error') or ''}")
-            print(f"run {run + 1}: {took:.1f} s for {len(grades)} submissions "
-                  f"(jobs {options.jobs or 'default'}); correct ones graded wrong: {wrong or 'none'}",
-                  flush=True)
+            jobs = options.jobs or "default"
+            print(f"run {run + 1}: {took:.1f} s for {len(grades)} submissions (jobs {jobs}); "
+                  f"correct ones graded wrong: {wrong or 'none'}", flush=True)
     print(f"median: {statistics.median(times):.1f} s (target <= 180 s) over {options.runs} runs")
     print(f"memory per lab: median {statistics.median(memory) / 1024:.1f} MiB, "
           f"largest {max(memory) / 1024:.1f} MiB")

@@ -39,8 +39,8 @@ i=0
 while [ $i -lt 3000 ]; do sleep 30 & i=$((i + 1)); done
 exit 0
 """
-HOST_MARKS = ("/etc/labtool-evil-socket", "/etc/labtool-evil", "/usr/labtool-evil", "/var/lib/labtool-evil", "/tmp/evil-id",
-              "/tmp/evil-shadow")
+HOST_MARKS = ("/etc/labtool-evil-socket", "/etc/labtool-evil", "/usr/labtool-evil",
+              "/var/lib/labtool-evil", "/tmp/evil-id", "/tmp/evil-shadow")
 
 
 def hostile() -> dict[str, str]:

@@ -46,7 +46,8 @@ def test_a_node_with_only_its_lab_nic_has_no_way_off() -> None:
     routes = ("10.0.0.0/24 dev eth1 proto kernel scope link src 10.0.0.11\n"
               "local 10.0.0.11 dev eth1 table local proto kernel scope host\n"
               "local 127.0.0.1 dev lo table local proto kernel scope host\n")
-    backend = SimpleNamespace(is_up=lambda n: True, transport=lambda n: FakeTransport(links, routes))
+    backend = SimpleNamespace(is_up=lambda n: True,
+                              transport=lambda n: FakeTransport(links, routes))
     assert run_probes.routes_off_lab(spec, backend) == {}  # type: ignore[arg-type]
     links += "3: eth0: <BROADCAST,UP> mtu 1500\n"
     routes += "default via 192.168.1.1 dev eth0\n"
