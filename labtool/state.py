@@ -62,6 +62,7 @@ class LabState:
     created_at: float = 0.0
     options: dict[str, str] = field(default_factory=dict)  # the backend's (vagrant: provider, box)
     macs: dict[str, str] = field(default_factory=dict)  # node -> its NIC's MAC, once read
+    halted: list[str] = field(default_factory=list)  # nodes powered off by `labtool halt`
 
     def save(self) -> None:
         folder = lab_dir(self.name)

@@ -42,6 +42,8 @@ case "$verb" in
      [ "$unit" = keepalived ] && echo "VRRP_Instance(VI_1) Entering BACKUP STATE" \
          >> "$TOY_ROOT/var/log/keepalived.log"; exit 0 ;;
   stop) rm -f "$TOY_ROOT/run/active/$unit" ;;
+  is-enabled) [ -f "$TOY_ROOT/etc/enabled/$unit" ] ;;
+  enable) mkdir -p "$TOY_ROOT/etc/enabled" && touch "$TOY_ROOT/etc/enabled/$unit" ;;
   *) echo "toy systemctl: $verb?" >&2; exit 2 ;;
 esac
 """,

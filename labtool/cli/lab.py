@@ -14,12 +14,21 @@ from labtool.cli.options import BackendName, JsonOption, LabOption, NameOption, 
 from labtool.errors import ExitCode
 
 if TYPE_CHECKING:
+    from labtool.backends.base import Backend
     from labtool.cli import views
+    from labtool.spec.model import LabSpec
+    from labtool.state import LabState
 else:
     views = LazyModule(VIEWS)
 
 
 def up(
+    node: Annotated[
+        str | None,
+        typer.Argument(
+            help="One node of the running lab: power it back on (its enabled daemons start)."
+        ),
+    ] = None,
     lab: LabOption = None,
     name: NameOption = None,
     bare: Annotated[
@@ -34,21 +43,53 @@ def up(
         str | None, typer.Option(help="With vagrant: the box (default: the lab's).")
     ] = None,
 ) -> None:
-    """Build the lab's cluster and start its daemons (idempotent)."""
+    """Build the lab's cluster and start its daemons; a lab up but not whole is repaired, its
+    files kept (idempotent). With NODE: that node's power back on."""
     from labtool.backends import backend_class
     from labtool.provision import lab as labmod
     from labtool.spec.load import load_lab
 
+    if node is not None:
+        return _node_up(node, name)
     spec = load_lab(lab, name)
     backend_class(backend.value).check_machine()
     vagrant = backend is BackendName.vagrant
     options = {"provider": provider.value, "box": box or spec.box} if vagrant else {}
     err.print(f"labtool: lab '{spec.name}' on {backend.value}: {spec.describe()}")
     with ConsoleProgress() as progress:
-        report = labmod.up(
-            spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value, options=options
-        )
+        report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value,
+                           options=options, repair=_repair)  # fmt: skip
     views.up(spec, report, bare)
+
+
+def _repair(spec: LabSpec, state: LabState, backend: Backend) -> list[str]:
+    from labtool.scenarios.cluster import repair
+
+    return repair(spec, state, backend)
+
+
+def _node_up(node: str, name: str | None) -> None:
+    from labtool.provision import lab as labmod
+    from labtool.provision.power import power_up
+
+    spec, state, backend = labmod.open_lab(labmod.resolve_name(name))
+    views.power(power_up(spec, state, backend, node), up=True)
+
+
+def halt(
+    node: Annotated[str, typer.Argument(help="The node to halt.")],
+    name: NameOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Cut the power: no daemon stops first.")
+    ] = False,
+) -> None:
+    """Halt a node, as `vagrant halt`: its daemons stop as at a shutdown (--force: the power
+    is cut); `labtool up NODE` brings it back."""
+    from labtool.provision import lab as labmod
+    from labtool.provision.power import halt as power_halt
+
+    spec, state, backend = labmod.open_lab(labmod.resolve_name(name))
+    views.power(power_halt(spec, state, backend, node, force), up=False)
 
 
 def status(
@@ -126,6 +167,7 @@ def provision(
 
 def register(app: typer.Typer) -> None:
     app.command()(up)
+    app.command()(halt)
     app.command()(status)
     app.command(name="exec")(exec_)
     for command in (shell, down, provision):

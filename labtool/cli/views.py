@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from labtool.configs.common import Finding
     from labtool.doctor import Check
     from labtool.provision.lab import LabStatus, UpReport
+    from labtool.provision.power import PowerReport
     from labtool.scenarios.engine import ScenarioResult
     from labtool.scenarios.tp import TpRun
     from labtool.spec.model import LabSpec
@@ -23,6 +24,12 @@ STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def up(spec: LabSpec, report: UpReport, bare: bool) -> None:
+    if report.repaired:
+        out.print(
+            f"lab '{spec.name}' was up but not whole; repaired (no file changed): "
+            + "; ".join(report.repaired)
+        )
+        return
     if report.already_up:
         out.print(f"lab '{spec.name}' is already up; nothing changed.")
         return
@@ -46,6 +53,30 @@ def up(spec: LabSpec, report: UpReport, bare: bool) -> None:
     )
 
 
+def power(report: PowerReport, up: bool) -> None:
+    """What `labtool halt NODE` or `labtool up NODE` did."""
+    if up:
+        started = ", ".join(report.started) or "no enabled daemon"
+        out.print(
+            f"{report.node} {'was already up' if report.was_up else 'is up'}: started "
+            f"{started} ({report.seconds:.2f} s)"
+        )
+        if report.failed:
+            out.print(
+                f"{report.node}: {', '.join(report.failed)} would not start. Look with "
+                f"'labtool exec {report.node} -- systemctl status {report.failed[0]}'"
+            )
+        return
+    if not report.was_up:
+        out.print(f"{report.node} was already off.")
+        return
+    stopped = ", ".join(report.stopped) or "nothing running"
+    how = f"stopped {stopped}, then powered off" if report.stopped else "powered off"
+    out.print(
+        f"{report.node} halted ({how}) in {report.seconds:.2f} s. Back: labtool up {report.node}"
+    )
+
+
 def status(result: LabStatus, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(result.as_dict()))
@@ -62,7 +93,7 @@ def status(result: LabStatus, as_json: bool) -> None:
             node.name,
             node.role,
             node.address,
-            "up" if node.up else "DOWN",
+            {"up": "up", "halted": "halted", "down": "DOWN"}[result.state_of(node)],
             daemons,
             "holds " + result.vip if result.vip in node.addresses else "",
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from labtool.backends import BACKENDS, backend_class
@@ -15,6 +16,7 @@ from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
+from labtool.provision.lab_status import LabStatus
 from labtool.provision.node import NodeChanges
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import parse_lab
@@ -33,6 +35,9 @@ __all__ = [
     "up",
 ]
 
+# mends a lab that is up but not whole, and says what it mended
+Repair = Callable[[LabSpec, LabState, Backend], list[str]]
+
 VIP_EXTRA_WAIT_S = 10.0  # beyond the protocol's own wait, before `up` gives up on the VIP
 POLL_S = 0.05
 
@@ -47,44 +52,7 @@ class UpReport:
     vrrp_wait_s: float = 0.0  # from the first MASTER's keepalived start to the VIP's answer
     first_answer: str = ""
     adaptations: list[Adaptation] = field(default_factory=list)
-
-
-@dataclass
-class LabStatus:
-    name: str
-    backend: str
-    phase: str
-    vip: str
-    nodes: list[NodeStatus]
-    memory_kib: int
-
-    @property
-    def vip_holders(self) -> list[str]:
-        return [n.name for n in self.nodes if self.vip in n.addresses]
-
-    def as_dict(self) -> dict[str, object]:
-        holders = self.vip_holders
-        return {
-            "lab": self.name,
-            "backend": self.backend,
-            "phase": self.phase,
-            "vip": self.vip,
-            "vip_holder": holders[0] if len(holders) == 1 else None,
-            "vip_holders": holders,
-            "memory_kib": self.memory_kib,
-            "nodes": [
-                {
-                    "name": n.name,
-                    "role": n.role,
-                    "address": n.address,
-                    "up": n.up,
-                    "daemons": n.daemons,
-                    "addresses": n.addresses,
-                    "vip": self.vip in n.addresses,
-                }
-                for n in self.nodes
-            ],
-        }
+    repaired: list[str] = field(default_factory=list)  # what a repair found missing, and mended
 
 
 def resolve_name(name: str | None) -> str:
@@ -131,9 +99,14 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
 
 
 def _lab_is_whole(state: LabState, backend: Backend) -> bool:
-    return state.phase == "up" and all(
-        backend.node_status(n.name, addresses=False).up for n in backend.spec.nodes
-    )
+    """Every node up (and, but on a bare lab, its daemons running)."""
+    if state.phase != "up":
+        return False
+    for node in backend.spec.nodes:
+        status = backend.node_status(node.name, addresses=False)
+        if not status.up or (not state.bare and not all(status.daemons.values())):
+            return False
+    return True
 
 
 def up(
@@ -144,8 +117,11 @@ def up(
     bare: bool = False,
     wait_vip: bool = True,
     options: dict[str, str] | None = None,
+    repair: Repair | None = None,
 ) -> UpReport:
-    """Build the lab on a backend (netns, or vagrant with options provider and box)."""
+    """Build the lab on a backend (netns, or vagrant with options provider and box). A lab
+    that is up but not whole (a node off, a daemon dead) is mended by `repair`, which writes
+    no file: what the student changed stays."""
     cls = backend_class(backend_name)
     cls.check_machine()
     started = time.monotonic()
@@ -156,6 +132,10 @@ def up(
             _, _, backend = open_lab(spec.name)
             if _lab_is_whole(existing, backend):
                 report.already_up = True
+                return report
+            if existing.phase == "up" and repair is not None:
+                report.already_up = True
+                report.repaired = repair(backend.spec, existing, backend)
                 return report
             raise LabtoolError(
                 f"lab '{spec.name}' exists but is not whole (an earlier up was "
@@ -263,6 +243,7 @@ def status(name: str) -> LabStatus:
         str(spec.vip),
         [nodes[n.name] for n in spec.nodes],
         backend.memory_kib(),
+        list(state.halted),
     )
 
 

@@ -122,9 +122,10 @@ def apply_script(
     fresh: bool = False,
 ) -> str:
     """One shell script that brings a node to its desired state and says what it changed
-    (`wrote PATH`, `sysctl LINE`, `start UNIT`, `restart UNIT`). Files are written in place
-    (a node's /etc/hosts may be a bind-mounted file), only where they differ. On a `fresh`
-    node, just made with no daemon running, nothing is compared or asked first."""
+    (`wrote PATH`, `sysctl LINE`, `start UNIT`, `restart UNIT`, `enable UNIT`). Files are
+    written in place (a node's /etc/hosts may be a bind-mounted file), only where they differ.
+    On a `fresh` node, just made with no daemon running, nothing is compared or asked first.
+    Its daemons end enabled, as the lab's steps leave them: a boot starts them again."""
     lines = ["set -u"]
     lines += [f"{_flag(s)}=1" for s in restart]
     for path, content in files.items():
@@ -171,6 +172,11 @@ def apply_script(
             lines += block
     if overlap:
         lines.append("wait $tracked || exit 1")
+    for service in services:  # enabled, as the lab's steps do: a boot starts them again
+        lines.append(service.unit_script())
+        enable = 'systemctl enable --quiet $unit >/dev/null 2>&1 && echo "enable $unit"'
+        check = "" if fresh else "systemctl is-enabled --quiet $unit 2>/dev/null || "
+        lines.append(f"{check}{{ {enable}; }} || :")  # (a boot's concern: never fails the run)
     return "\n".join(lines) + "\n"
 
 
@@ -217,7 +223,7 @@ def apply(
             changes.files.append(what)
         elif verb == "sysctl":
             changes.recipe.append(f"{what} in /etc/sysctl.conf")
-        elif verb in ("start", "restart"):
+        elif verb in ("start", "restart", "enable"):
             changes.services.append(line)
 
 

@@ -12,9 +12,11 @@ from labtool.errors import LabtoolError
 from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
 from labtool.provision.node import systemctl
+from labtool.provision.power import power_up
 from labtool.scenarios.model import Action
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
+from labtool.state import LabState
 
 TICK_S = 0.05
 MIN_CHECKS = 3
@@ -170,3 +172,25 @@ def wait_for(
             seen = f"; {detail()}" if detail is not None else ""
             raise LabtoolError(f"not within {allowed:.1f} s: {what}{slow}{seen}")
         time.sleep(max(TICK_S, min(took, MAX_REST_S)))
+
+
+REPAIR_WITHIN_S = 60.0
+
+
+def repair(spec: LabSpec, state: LabState, backend: Backend) -> list[str]:
+    """A lab that is up but not whole, mended as `labtool up` does: its nodes powered on
+    (halted ones too), its daemons started (on a bare lab: those the student enabled, as a
+    boot does); no file is written. What it found missing, in words."""
+    cluster = Cluster(spec, backend)
+    missing = cluster.not_ready()
+    if state.bare:
+        missing = [m for m in missing if m.endswith(" is down")]
+        for node in spec.nodes:
+            if not backend.is_up(node.name) or node.name in state.halted:
+                power_up(spec, state, backend, node.name)
+        return missing
+    cluster.make_whole(REPAIR_WITHIN_S)
+    if state.halted:
+        state.halted.clear()
+        state.save()
+    return missing

@@ -16,6 +16,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,8 @@ def layout_node(lab: str, node: Node, *, confined: bool = False) -> None:
         target = root / private.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         target.chmod(0o1777)
+    for _, inside in kept_paths(lab, node.name) if confined else ():
+        Path(inside).mkdir(parents=True, exist_ok=True)
     for private in commands.NODE_PRIVATE_DIRS:
         target = root / private.lstrip("/")
         if private in DISTRIBUTION_DIRS and Path(private).is_dir():
@@ -75,6 +78,26 @@ def layout_node(lab: str, node: Node, *, confined: bool = False) -> None:
     host_conf = Path("/etc/sysctl.conf")
     (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
     (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
+
+
+def kept_paths(lab: str, node: str) -> list[tuple[str, str]]:
+    """What a confined node must still see of this machine under the folders it gets its own
+    of (/tmp...): labtool and the Python that runs its probe agent, where they are installed
+    there (a checkout in /tmp). (path, where it goes in the node's own folder)."""
+    import labtool
+
+    needed = {Path(sys.prefix).resolve(), Path(labtool.__file__).resolve().parents[1]}
+    kept: list[tuple[str, str]] = []
+    for path in sorted(needed):
+        for private in commands.CONFINED_DIRS:
+            base = Path(private)
+            if path == base or base not in path.parents:
+                continue
+            if any(Path(k) in path.parents for k, _ in kept):
+                continue  # (inside one already kept)
+            inside = node_root(lab, node) / private.lstrip("/") / path.relative_to(base)
+            kept.append((str(path), str(inside)))
+    return kept
 
 
 def node_binds(lab: str, node: str, *, confined: bool = False) -> list[tuple[str, str]]:
@@ -148,8 +171,9 @@ def start_holders(
         scripts[commands.LAN_NODE] = (commands.holder_script(None, []), False)
     for node in nodes:
         binds = node_binds(spec.name, node.name, confined=confined)
+        keeps = kept_paths(spec.name, node.name) if confined else []
         scripts[node.name] = (
-            commands.holder_script(node.name, binds, read_only=confined),
+            commands.holder_script(node.name, binds, read_only=confined, keeps=keeps),
             True,
         )
     return _start_holders(spec.name, scripts, wrap)

@@ -23,6 +23,7 @@ NODE_PRIVATE_DIRS = (
     "/var/lib/haproxy",  # HAProxy's chroot and the lab's stats socket
     "/run",
     "/var/log",
+    "/etc/systemd/system",  # the units enabled on the node (its systemctl's links)
 )
 # Files each node gets for itself.
 NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/sysctl.conf")  # a node's sysctl -p is its own
@@ -55,13 +56,19 @@ def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
 
 
 def holder_script(
-    hostname: str | None, binds: list[tuple[str, str]], *, read_only: bool = False
+    hostname: str | None,
+    binds: list[tuple[str, str]],
+    *,
+    read_only: bool = False,
+    keeps: list[tuple[str, str]] | None = None,
 ) -> str:
     """The holder's first (and only) job inside its namespaces: set the hostname, mount the
     node's private folders, say `ready`, then become tini (PID 1) over a sleep that never ends.
     `read_only`: first every mount of its own mount namespace is made read-only (a bind
     remount, which changes that namespace's view only); its private folders, mounted after,
-    are made writable again."""
+    are made writable again. `keeps` (path, where in a private folder): what of this machine
+    the node still needs under a folder it gets its own of (labtool itself, installed in
+    /tmp), mounted read-only there first, so that the private folder shows it at its path."""
     lines = ["set -e"]
     if hostname:
         lines.append(f"hostname {shlex.quote(hostname)}")
@@ -72,10 +79,15 @@ def holder_script(
             '  mount -o remount,bind,ro "$mp" || { echo "cannot make $mp read-only" >&2; exit 1; }',
             "done",
         ]
+    for path, inside in keeps or []:
+        lines.append(f"mount --bind {shlex.quote(path)} {shlex.quote(inside)}")
+        lines.append(f"mount -o remount,bind,ro {shlex.quote(inside)}")
     for src, dst in binds:
-        lines.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}")
-        if read_only:
+        if read_only:  # (recursive: a private folder brings what `keeps` put in it)
+            lines.append(f"mount --rbind {shlex.quote(src)} {shlex.quote(dst)}")
             lines.append(f"mount -o remount,bind,rw {shlex.quote(dst)}")
+        else:
+            lines.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}")
     lines.append("echo ready")
     lines.append("exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1")
     return "\n".join(lines)

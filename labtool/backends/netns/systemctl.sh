@@ -3,7 +3,18 @@
 # stands in for it: it starts, stops and reports the daemons of THIS node only (its own /run,
 # /var/log and PID namespace), so the lab's own commands work verbatim:
 #   systemctl start|stop|restart|reload|status|is-active|enable|disable keepalived|haproxy|httpd
+# `enable` and `disable` are real: a unit is enabled by the link systemd makes, in the node's own
+# /etc/systemd/system (a folder of the node's: never this machine's), and a node's boot
+# (labtool up NODE) starts the enabled ones.
 set -u
+
+wants() {  # where the links are
+    if [ -n "${LABTOOL_SYSTEMD_DIR:-}" ]; then dir=$LABTOOL_SYSTEMD_DIR
+    elif mountpoint -q /etc/systemd/system 2>/dev/null; then dir=/etc/systemd/system
+    else dir=/run/labtool-systemd  # (this machine has no /etc/systemd/system to mount over)
+    fi
+    echo "$dir/multi-user.target.wants"
+}
 
 usage() {
     echo "usage: systemctl start|stop|restart|reload|status|is-active|is-enabled|enable|disable SERVICE..." >&2
@@ -17,7 +28,8 @@ resolve() {
     case "$unit" in
         keepalived) daemon=keepalived; pidfile=/run/keepalived.pid; log=/var/log/keepalived.log ;;
         haproxy) daemon=haproxy; pidfile=/run/haproxy.pid; log=/var/log/haproxy.log ;;
-        httpd|apache2) daemon=apache2; pidfile=/run/apache2/apache2.pid; log=/var/log/apache2/error.log ;;
+        httpd|apache2) daemon=apache2; pidfile=/run/apache2/apache2.pid; log=/var/log/apache2/error.log
+            unit=httpd ;;  # (one unit by either name, as the lab's CentOS calls it)
         *) echo "Failed to start $1: Unit $1 not found." >&2; return 1 ;;
     esac
 }
@@ -107,12 +119,33 @@ do_status() {
     return 3
 }
 
+do_enable() {
+    dir=$(wants)
+    link="$dir/$unit.service"
+    [ -L "$link" ] && return 0
+    mkdir -p "$dir" || return 1
+    ln -s "/usr/lib/systemd/system/$unit.service" "$link" || return 1
+    echo "Created symlink from $link to /usr/lib/systemd/system/$unit.service."
+}
+
+do_disable() {
+    link="$(wants)/$unit.service"
+    [ -L "$link" ] || return 0
+    rm -f "$link" && echo "Removed symlink $link."
+}
+
+is_enabled() {
+    [ -L "$(wants)/$unit.service" ]
+}
+
 quiet=0
+now=0
 args=""
 for arg in "$@"; do
     case "$arg" in
         -q|--quiet) quiet=1 ;;
-        --no-pager|--no-block|--now) ;;
+        --now) now=1 ;;
+        --no-pager|--no-block) ;;
         -*) echo "systemctl (labtool node): option $arg not supported" >&2; exit 2 ;;
         *) args="$args $arg" ;;
     esac
@@ -132,8 +165,9 @@ for unit_arg in "$@"; do
         reload) do_reload || rc=1 ;;
         status) do_status || rc=3 ;;
         is-active) if mainpid >/dev/null; then echo active; else echo inactive; rc=3; fi ;;
-        is-enabled) echo enabled ;;
-        enable|disable) echo "$verb $unit: nothing to do on a labtool node (labtool up starts the lab's daemons)" ;;
+        is-enabled) if is_enabled; then echo enabled; else echo disabled; rc=1; fi ;;
+        enable) do_enable || rc=1; [ "$now" = 1 ] && { do_start || rc=1; } ;;
+        disable) do_disable || rc=1; [ "$now" = 1 ] && do_stop ;;
         *) usage ;;
     esac
 done

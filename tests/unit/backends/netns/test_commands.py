@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from labtool.backends.netns import commands
 from labtool.spec.load import default_spec
 from labtool.transport.nsenter import node_env, nsenter_argv
@@ -75,7 +77,7 @@ def test_a_confined_holder_makes_every_mount_read_only_before_its_own_folders() 
     which are then writable again."""
     lines = commands.holder_script("web1", [("/x/tmp", "/tmp")], read_only=True).splitlines()
     remount = next(i for i, line in enumerate(lines) if "remount,bind,ro" in line)
-    bind = lines.index("mount --bind /x/tmp /tmp")
+    bind = lines.index("mount --rbind /x/tmp /tmp")
     assert remount < bind
     assert lines[bind + 1] == "mount -o remount,bind,rw /tmp"
     assert not [line for line in lines if "remount,ro" in line or "remount -o ro" in line]
@@ -100,3 +102,27 @@ def test_unplug_removes_a_stale_cable_only_if_there() -> None:
     argv = commands.unplug_argv(42, "web1")
     assert argv[:6] == ["nsenter", "-t", "42", "-n", "--", "sh"]
     assert argv[-1] == ("! ip link show dev web1 >/dev/null 2>&1 || ip link del dev web1")
+
+
+def test_what_a_confined_node_still_needs_under_its_own_tmp_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """labtool checked out in /tmp (a CI clone): the node's own /tmp would hide the probe
+    agent; the checkout is mounted read-only inside it first, at its own path."""
+    import sys
+
+    import labtool
+    from labtool.backends.netns import backend
+
+    monkeypatch.setattr(sys, "prefix", "/tmp/clone/.venv")
+    monkeypatch.setattr(labtool, "__file__", "/tmp/clone/labtool/__init__.py")
+    kept = backend.kept_paths("grade-1-0", "web1")
+    assert kept == [("/tmp/clone", str(backend.node_root("grade-1-0", "web1") / "tmp/clone"))]
+    lines = commands.holder_script("web1", [("/n/tmp", "/tmp")], read_only=True,
+                                   keeps=kept).splitlines()
+    keep = lines.index(f"mount --bind /tmp/clone {kept[0][1]}")
+    assert lines[keep + 1] == f"mount -o remount,bind,ro {kept[0][1]}"
+    assert keep < lines.index("mount --rbind /n/tmp /tmp")
+    monkeypatch.setattr(sys, "prefix", "/opt/venv")
+    monkeypatch.setattr(labtool, "__file__", "/work/labtool/__init__.py")
+    assert backend.kept_paths("grade-1-0", "web1") == []

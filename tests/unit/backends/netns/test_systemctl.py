@@ -29,3 +29,26 @@ def test_unknown_unit_and_usage() -> None:
     assert result.returncode == 5
     assert "Unit nginx not found" in result.stderr
     assert subprocess.run(["sh", str(SHIM)], capture_output=True).returncode == 2
+
+
+def test_enable_is_real_state_as_systemd_keeps_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """enable makes systemd's link (CentOS 7's words), is-enabled reads it, disable removes
+    it; httpd and apache2 are one unit."""
+    env = {"PATH": "/usr/bin:/bin", "LABTOOL_SYSTEMD_DIR": str(tmp_path)}
+
+    def shim(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["sh", str(SHIM), *args], capture_output=True, text=True,
+                              env=env, timeout=10)
+
+    assert shim("is-enabled", "httpd").stdout == "disabled\n"
+    assert shim("is-enabled", "httpd").returncode == 1
+    done = shim("enable", "httpd")
+    link = tmp_path / "multi-user.target.wants" / "httpd.service"
+    assert done.stdout == (f"Created symlink from {link} to "
+                           "/usr/lib/systemd/system/httpd.service.\n")
+    assert link.is_symlink()
+    assert shim("is-enabled", "apache2").stdout == "enabled\n"
+    assert shim("enable", "httpd").stdout == ""  # already: nothing said, as systemd
+    assert shim("disable", "apache2").stdout == f"Removed symlink {link}.\n"
+    assert not link.exists() and not link.is_symlink()
+    assert shim("is-enabled", "--quiet", "keepalived").returncode == 1
