@@ -129,7 +129,7 @@ def up(
     with machine_lock():
         existing = LabState.load(spec.name)
         if existing is not None:
-            _, _, backend = open_lab(spec.name)
+            _, existing, backend = open_lab(spec.name)  # (the state the backend keeps)
             if _lab_is_whole(existing, backend):
                 report.already_up = True
                 return report
