@@ -21,4 +21,13 @@ if [ -n "$missing" ]; then
 else
     ok "packages"
 fi
+# A labtool netns node (a bare one) keeps the packages its own `yum` installed: the role's are
+# installed there too, as the other recipes install them on a machine.
+if [ -f /usr/local/sbin/.labtool-packages ] && [ -x /usr/local/sbin/yum ]; then
+    case "$ROLE" in lb) lab="keepalived haproxy" ;; web) lab="httpd" ;; *) lab="" ;; esac
+    for package in $lab; do
+        grep -qx "$package" /usr/local/sbin/.labtool-packages && continue
+        /usr/local/sbin/yum install -y "$package" >/dev/null && changed "installed $package"
+    done
+fi
 finish

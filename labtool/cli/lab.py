@@ -5,12 +5,21 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, fail, out
-from labtool.cli.options import BackendName, JsonOption, LabOption, NameOption, Provider, Via
+from labtool.cli.options import (
+    BackendName,
+    JsonOption,
+    LabOption,
+    Lang,
+    NameOption,
+    Provider,
+    Via,
+)
 from labtool.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -74,6 +83,29 @@ def _node_up(node: str, name: str | None) -> None:
 
     spec, state, backend = labmod.open_lab(labmod.resolve_name(name))
     views.power(power_up(spec, state, backend, node), up=True)
+
+
+def check(
+    name: NameOption = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="fr or en.")] = Lang.fr,
+    as_json: JsonOption = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Check again every 2 s while you work (Ctrl-C: stop).")
+    ] = False,
+    steps: Annotated[
+        Path | None, typer.Option("--steps", help="Another steps file (TOML; default: the lab's).")
+    ] = None,
+) -> None:
+    """The lab's steps as a checklist, read from the live nodes: done or not, what is missing,
+    a hint. Exit 0 when every step is done, 1 otherwise."""
+    from labtool.steps.run import check_lab
+
+    while True:
+        report = check_lab(name, lang.value, steps)
+        views.steps(report, lang.value, as_json, clear=watch)
+        if not watch:
+            raise typer.Exit(0 if report.done == len(report.steps) else 1)
+        time.sleep(2)
 
 
 def halt(
@@ -168,6 +200,7 @@ def provision(
 def register(app: typer.Typer) -> None:
     app.command()(up)
     app.command()(halt)
+    app.command()(check)
     app.command()(status)
     app.command(name="exec")(exec_)
     for command in (shell, down, provision):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from labtool.scenarios.engine import ScenarioResult
     from labtool.scenarios.tp import TpRun
     from labtool.spec.model import LabSpec
+    from labtool.steps.run import CheckReport
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -51,6 +52,24 @@ def up(spec: LabSpec, report: UpReport, bare: bool) -> None:
         f"lab '{spec.name}' is up. Try: labtool status, labtool shell "
         f"{spec.by_role('web')[0].name}, labtool down"
     )
+
+
+def steps(report: CheckReport, lang: str, as_json: bool, clear: bool) -> None:
+    """`labtool check`: a line per step, what is missing and the hint under each not done."""
+    if as_json:
+        out.print_json(json.dumps(report.as_json()))
+        return
+    if clear:
+        out.clear()
+    for step in report.steps:
+        mark = f"[green]{escape('[x]')}[/]" if step.ok else f"[red]{escape('[ ]')}[/]"
+        out.print(f"{mark} {escape(step.title)}", markup=True)
+        if not step.ok:
+            for missing in step.missing:
+                out.print(f"      - {escape(missing)}", markup=False)
+            out.print(f"      {'->'} {escape(step.hint)}", markup=False)
+    word = "étapes faites" if lang == "fr" else "steps done"
+    out.print(f"{report.done}/{len(report.steps)} {word} (lab '{report.lab}')")
 
 
 def power(report: PowerReport, up: bool) -> None:

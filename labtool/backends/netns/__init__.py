@@ -8,7 +8,7 @@ from pathlib import Path
 from labtool import doctor
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
-from labtool.backends.netns import bounds, commands, procs, ssh, teardown
+from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.spec.model import Node
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
@@ -60,7 +60,7 @@ class NetnsBackend(Backend):
     def create(self, nodes: Sequence[Node]) -> None:
         batch = tuple(nodes)
         for node in batch:
-            impl.layout_node(self.spec.name, node, confined=self.confined)
+            layout.layout_node(self.spec.name, node, confined=self.confined, bare=self.state.bare)
         first = LAN_NODE not in self.state.holders
         if first and self.confined:
             self.state.options["cgroups"] = ",".join(bounds.make(self.spec.name, bounds.Bounds()))
@@ -125,7 +125,7 @@ class NetnsBackend(Backend):
 
     def local_path(self, node: str, path: str) -> Path:
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""
-        return impl.host_path(self.spec.name, node, path)
+        return layout.host_path(self.spec.name, node, path)
 
     def is_up(self, node: str) -> bool:
         """Its holder process is alive (no scan of the node's processes)."""

@@ -13,107 +13,24 @@ import contextlib
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from labtool import runner
 from labtool.backends.base_types import NodeStatus
 from labtool.backends.netns import commands, procs
+from labtool.backends.netns.layout import kept_paths, node_binds
 from labtool.backends.netns.teardown import KILL_TIMEOUT_S, _reap_if_own_children, lab_pids
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
-from labtool.resources import package_file
 from labtool.spec.model import LabSpec, Node
 from labtool.spec.roles import daemons
 from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env
 
 HOLDER_READY_TIMEOUT_S = 10.0
-DISTRIBUTION_DIRS = ("/etc/keepalived", "/etc/haproxy", "/var/www/html")
-
-
-def node_root(lab: str, node: str) -> Path:
-    """The node's private folders live here, mounted over the node's own paths."""
-    return lab_dir(lab) / "nodes" / node
-
-
-def host_path(lab: str, node: str, path: str) -> Path:
-    """Where a file of the node's private folders is, seen from the root namespace."""
-    for private in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES):
-        if path == private or path.startswith(private.rstrip("/") + "/"):
-            return node_root(lab, node) / private.lstrip("/") / os.path.relpath(path, private)
-    raise LabtoolError(f"{node}: {path} is not in a folder of the node's own")
-
-
-def layout_node(lab: str, node: Node, *, confined: bool = False) -> None:
-    """Create the node's private folders, with the distribution's defaults in them (as a
-    machine with the packages installed has), a minimal /etc/hosts and the host's
-    /etc/sysctl.conf; the lab's files come later, through the node's transport. A confined
-    node also gets its own /tmp, /var/tmp and /dev/shm."""
-    root = node_root(lab, node.name)
-    for private in commands.CONFINED_DIRS if confined else ():
-        target = root / private.lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        target.chmod(0o1777)
-    for _, inside in kept_paths(lab, node.name) if confined else ():
-        Path(inside).mkdir(parents=True, exist_ok=True)
-    for private in commands.NODE_PRIVATE_DIRS:
-        target = root / private.lstrip("/")
-        if private in DISTRIBUTION_DIRS and Path(private).is_dir():
-            shutil.copytree(private, target, symlinks=True, dirs_exist_ok=True)
-        target.mkdir(parents=True, exist_ok=True)
-    (root / "run" / "lock").mkdir(exist_ok=True)
-    (root / "run" / "haproxy").mkdir(exist_ok=True)  # (Debian's haproxy.cfg: its stats socket)
-    (root / "var/log/apache2").mkdir(exist_ok=True)
-    (root / "bin").mkdir(exist_ok=True)
-    shim = root / "bin" / "systemctl"
-    shutil.copyfile(package_file("backends/netns/systemctl.sh"), shim)
-    shim.chmod(0o755)
-    (root / "etc").mkdir(parents=True, exist_ok=True)
-    host_conf = Path("/etc/sysctl.conf")
-    (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
-    (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
-
-
-def kept_paths(lab: str, node: str) -> list[tuple[str, str]]:
-    """What a confined node must still see of this machine under the folders it gets its own
-    of (/tmp...): labtool and the Python that runs its probe agent, where they are installed
-    there (a checkout in /tmp). (path, where it goes in the node's own folder)."""
-    import labtool
-
-    needed = {Path(sys.prefix).resolve(), Path(labtool.__file__).resolve().parents[1]}
-    kept: list[tuple[str, str]] = []
-    for path in sorted(needed):
-        for private in commands.CONFINED_DIRS:
-            base = Path(private)
-            if path == base or base not in path.parents:
-                continue
-            if any(Path(k) in path.parents for k, _ in kept):
-                continue  # (inside one already kept)
-            inside = node_root(lab, node) / private.lstrip("/") / path.relative_to(base)
-            kept.append((str(path), str(inside)))
-    return kept
-
-
-def node_binds(lab: str, node: str, *, confined: bool = False) -> list[tuple[str, str]]:
-    """(source, target) bind mounts that give a node its own folders and its systemctl."""
-    root = node_root(lab, node)
-    own = (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)
-    binds = [
-        (str(root / p.lstrip("/")), p)
-        for p in (*own, *(commands.CONFINED_DIRS if confined else ()))
-    ]
-    binds.append((str(root / "bin"), commands.LOCAL_SBIN))
-    binds += [(str(root / "bin" / "systemctl"), p) for p in commands.SYSTEMCTL_PATHS]
-    binds = [(src, dst) for src, dst in binds if os.path.lexists(dst)]  # nothing made on the host
-    # A target above the lab's folder (/run over /run/labtool) would hide the sources of the
-    # mounts after it: mount those last.
-    return sorted(binds, key=lambda b: str(root).startswith(b[1].rstrip("/") + "/"))
 
 
 Wrap = Callable[[list[str]], list[str]]

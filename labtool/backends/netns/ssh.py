@@ -7,7 +7,7 @@ from pathlib import Path
 
 from labtool import runner
 from labtool.backends.netns import commands
-from labtool.backends.netns.backend import node_root
+from labtool.backends.netns.layout import node_root
 from labtool.errors import LabtoolError
 from labtool.state import lab_dir
 from labtool.transport.ssh import SshTarget

@@ -7,6 +7,7 @@
 # /etc/systemd/system (a folder of the node's: never this machine's), and a node's boot
 # (labtool up NODE) starts the enabled ones.
 set -u
+PACKAGES=${LABTOOL_PACKAGES:-/usr/local/sbin/.labtool-packages}
 
 wants() {  # where the links are
     if [ -n "${LABTOOL_SYSTEMD_DIR:-}" ]; then dir=$LABTOOL_SYSTEMD_DIR
@@ -30,8 +31,14 @@ resolve() {
         haproxy) daemon=haproxy; pidfile=/run/haproxy.pid; log=/var/log/haproxy.log ;;
         httpd|apache2) daemon=apache2; pidfile=/run/apache2/apache2.pid; log=/var/log/apache2/error.log
             unit=httpd ;;  # (one unit by either name, as the lab's CentOS calls it)
-        *) echo "Failed to start $1: Unit $1 not found." >&2; return 1 ;;
+        *) echo "Failed to $verb $1: Unit $1 not found." >&2; return 1 ;;
     esac
+    package=$unit; [ "$daemon" = apache2 ] && package=httpd
+    # A bare node lists the packages its yum installed: before, the unit does not exist.
+    if [ -f "$PACKAGES" ] && ! grep -qx "$package" "$PACKAGES"; then
+        echo "Failed to $verb $unit.service: Unit $unit.service not found." >&2
+        return 1
+    fi
 }
 
 mainpid() {

@@ -112,7 +112,7 @@ def test_what_a_confined_node_still_needs_under_its_own_tmp_is_kept(
     import sys
 
     import labtool
-    from labtool.backends.netns import backend
+    from labtool.backends.netns import layout as backend
 
     monkeypatch.setattr(sys, "prefix", "/tmp/clone/.venv")
     monkeypatch.setattr(labtool, "__file__", "/tmp/clone/labtool/__init__.py")

@@ -1,0 +1,245 @@
+"""Each of the lab's steps checked on the live nodes: done or not, what is missing, the hint.
+Reads only (files, daemons' state, addresses, the client's answers); changes nothing."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from labtool.backends.base import Backend
+from labtool.configs.haproxy import parse_haproxy
+from labtool.configs.keepalived import parse_keepalived
+from labtool.provision.files import Versions, keeps_lvs_sync, needs_frontend_bind
+from labtool.spec.model import LabSpec, Node
+from labtool.steps.model import Step
+
+# The lab's package and unit names (CentOS 7's), and Debian's where a machine has those.
+DEBIAN = {"httpd": "apache2"}
+PACKAGE_DB = "/usr/local/sbin/.labtool-packages"  # a netns node's own yum
+
+
+@dataclass
+class StepResult:
+    id: str
+    title: str
+    ok: bool
+    nodes: list[str]
+    missing: list[str] = field(default_factory=list)
+    hint: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "ok": self.ok,
+            "nodes": self.nodes,
+            "missing": self.missing,
+            "hint": "" if self.ok else self.hint,
+        }
+
+
+class Checker:
+    """One look at the lab, step by step."""
+
+    def __init__(self, spec: LabSpec, backend: Backend, versions: Versions, lang: str) -> None:
+        self.spec, self.backend, self.versions, self.lang = spec, backend, versions, lang
+        self.fr = lang == "fr"
+        self._files: dict[tuple[str, str], str | None] = {}
+
+    def run(self, node: str, script: str) -> tuple[bool, str]:
+        if not self.backend.is_up(node):
+            return False, ""
+        done = self.backend.transport(node).run(script, timeout_s=20)
+        return done.succeeded, done.stdout
+
+    def read(self, node: str, path: str) -> str | None:
+        key = (node, path)
+        if key not in self._files:
+            ok, out = self.run(node, f"cat {shlex.quote(path)} 2>/dev/null")
+            self._files[key] = out if ok else None
+        return self._files[key]
+
+    def say(self, fr: str, en: str) -> str:
+        return fr if self.fr else en
+
+    def check(self, step: Step) -> StepResult:
+        nodes = step.targets(self.spec)
+        missing: list[str] = []
+        for node in nodes:
+            if not self.backend.is_up(node.name):
+                missing.append(self.say(f"{node.name} est éteint", f"{node.name} is down"))
+                continue
+            missing += [f"{node.name}: {m}" for m in getattr(self, f"_{step.kind}")(step, node)]
+        return StepResult(
+            step.id,
+            step.text(step.title, self.lang),
+            not missing,
+            [n.name for n in nodes],
+            missing,
+            step.text(step.hint, self.lang),
+        )
+
+    # --- the kinds -----------------------------------------------------------------------
+
+    def _installed(self, node: Node, package: str) -> bool:
+        debian = DEBIAN.get(package, package)
+        ok, _ = self.run(
+            node.name,
+            f"if [ -f {PACKAGE_DB} ]; then grep -qx {package} {PACKAGE_DB}; "
+            f"elif command -v rpm >/dev/null; then rpm -q {package} >/dev/null; "
+            f"else dpkg -s {debian} >/dev/null 2>&1; fi",
+        )
+        return ok
+
+    def _unit(self, unit: str, verb: str, node: Node) -> bool:
+        debian = DEBIAN.get(unit, unit)
+        ok, _ = self.run(
+            node.name,
+            f"u={unit}; [ -e /lib/systemd/system/{debian}.service ] && ! [ -f {PACKAGE_DB} ] "
+            f"&& u={debian}; systemctl {verb} --quiet $u 2>/dev/null",
+        )
+        return ok
+
+    def _package(self, step: Step, node: Node) -> list[str]:
+        return [
+            self.say(f"{p} n'est pas installé", f"{p} is not installed")
+            for p in step.words("package")
+            if not self._installed(node, p)
+        ]
+
+    def _enabled(self, step: Step, node: Node) -> list[str]:
+        return [
+            self.say(f"{u} n'est pas activé (enable)", f"{u} is not enabled")
+            for u in step.words("unit")
+            if not self._unit(u, "is-enabled", node)
+        ]
+
+    def _running(self, step: Step, node: Node) -> list[str]:
+        missing = self._package(step, node)
+        if missing:
+            return missing
+        if step.args.get("enabled"):
+            missing += self._enabled(
+                Step(step.id, {}, {}, step.nodes, "enabled", {"unit": step.words("unit")}), node
+            )
+        for unit in step.words("unit"):
+            if not self._unit(unit, "is-active", node):
+                missing.append(self.say(f"{unit} n'est pas démarré", f"{unit} is not running"))
+                missing += self._why_not(unit, node)
+        return missing
+
+    def _why_not(self, unit: str, node: Node) -> list[str]:
+        """What this machine's daemons refuse of what the lab wrote for CentOS 7."""
+        if unit == "haproxy" and needs_frontend_bind(self.versions):
+            text = self.read(node.name, "/etc/haproxy/haproxy.cfg") or ""
+            if re.search(r"^\s*(frontend|listen)\s+\S+\s+\S*:\d+", text, re.M):
+                return [
+                    self.say(
+                        f"HAProxy {self.versions.haproxy_text} (celui de cette machine) refuse une "
+                        "adresse sur la ligne 'frontend' (HAProxy 1.5, celui du CentOS 7 du TP, "
+                        "l'acceptait) : écrire 'frontend main' puis, dessous, 'bind *:80'",
+                        f"HAProxy {self.versions.haproxy_text} (this machine's) refuses an address "
+                        "on the 'frontend' line (HAProxy 1.5, the lab's CentOS 7's, took it): "
+                        "write 'frontend main' and, under it, 'bind *:80'",
+                    )
+                ]
+        if unit == "keepalived" and not keeps_lvs_sync(self.versions):
+            text = self.read(node.name, "/etc/keepalived/keepalived.conf") or ""
+            if re.search(r"^\s*lvs_sync_daemon_interface\b", text, re.M):
+                return [
+                    self.say(
+                        f"keepalived {self.versions.keepalived_text} (celui de cette machine) ne "
+                        "démarre pas avec 'lvs_sync_daemon_interface' sans IPVS : retirer la ligne "
+                        "(elle synchronise LVS, que HAProxy n'utilise pas)",
+                        f"keepalived {self.versions.keepalived_text} (this machine's) does not "
+                        "start with 'lvs_sync_daemon_interface' where IPVS is absent: remove the "
+                        "line (it syncs LVS, which HAProxy does not use)",
+                    )
+                ]
+        return []
+
+    def _line(self, step: Step, node: Node) -> list[str]:
+        text = self.read(node.name, step.args["file"]) or ""
+        have = {re.sub(r"\s+", "", ln.split("#", 1)[0]) for ln in text.splitlines()}
+        return [
+            self.say(
+                f"pas de ligne '{want}' dans {step.args['file']}",
+                f"no line '{want}' in {step.args['file']}",
+            )
+            for want in step.words("line")
+            if re.sub(r"\s+", "", want) not in have
+        ]
+
+    def _file(self, step: Step, node: Node) -> list[str]:
+        ok, _ = self.run(node.name, f"test -e {shlex.quote(step.args['file'])}")
+        return [] if ok else [self.say(f"{step.args['file']} absent", f"no {step.args['file']}")]
+
+    def _log(self, step: Step, node: Node) -> list[str]:
+        text = self.read(node.name, step.args["file"]) or ""
+        if step.args["text"] in text:
+            return []
+        return [self.say("pas encore vu", "not seen yet")]
+
+    def _holds(self, node: str) -> bool:
+        _, out = self.run(node, "ip -4 -o addr show")
+        return f" {self.spec.vip}/" in out
+
+    def _vip(self, step: Step, node: Node) -> list[str]:
+        if self._holds(node.name):
+            return []
+        others = [n.name for n in self.spec.by_role("lb") if n != node]
+        holder = next((n for n in others if self._holds(n)), None)
+        if holder is not None and "Entering MASTER STATE" in (
+            self.read(holder, "/var/log/keepalived.log") or ""
+        ):
+            return []  # since the failover test: the lab's equal priorities give no failback
+        return [
+            self.say(f"n'a pas la VIP {self.spec.vip}", f"does not hold the VIP {self.spec.vip}")
+        ]
+
+    def _vrrp(self, step: Step, node: Node) -> list[str]:
+        from labtool.steps.check_configs import vrrp_missing
+
+        return vrrp_missing(self, step, node)
+
+    def _haproxy(self, step: Step, node: Node) -> list[str]:
+        from labtool.steps.check_configs import haproxy_missing
+
+        return haproxy_missing(self, node)
+
+    def _page(self, step: Step, node: Node) -> list[str]:
+        want = step.args["text"].format(node=node.name)
+        text = self.read(node.name, "/var/www/html/index.html")
+        if text is not None and want in text:
+            return []
+        return [self.say(f"la page ne dit pas « {want} »", f"the page does not say '{want}'")]
+
+    def _balanced(self, step: Step, node: Node) -> list[str]:
+        script = (
+            f"for i in 1 2 3 4 5 6; do curl -s -m 1 http://{self.spec.vip}/ | head -c 200; "
+            "echo; done"
+        )
+        _, out = self.run(node.name, script)
+        pages = {
+            w.name: (self.read(w.name, "/var/www/html/index.html") or "").strip()
+            for w in self.spec.by_role("web")
+        }
+        seen = {line.strip() for line in out.splitlines() if line.strip()}
+        if not seen:
+            return [
+                self.say(
+                    f"http://{self.spec.vip}/ ne répond pas",
+                    f"http://{self.spec.vip}/ does not answer",
+                )
+            ]
+        silent = [w for w, page in pages.items() if not page or page not in seen]
+        return [
+            self.say(f"{w} ne répond jamais par la VIP", f"{w} never answers through the VIP")
+            for w in silent
+        ]
+
+
+def parse_for(kind: str, text: str, label: str) -> Any:
+    return parse_keepalived(text, label) if kind == "keepalived" else parse_haproxy(text, label)
