@@ -3,6 +3,7 @@ three answers, in French or English, numbers written as each language writes the
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from labtool.errors import LabtoolError
@@ -36,10 +37,14 @@ TEXT: dict[str, dict[str, str]] = {
         ", en alternance (balance roundrobin).",
         "q2": "Quel est le rôle du service Keepalived dans notre infrastructure ?",
         "a2": "Keepalived porte la VIP {vip} entre les deux load balancers avec VRRP : le "
-        "MASTER ({master}) envoie une annonce toutes les {interval} s (mesuré sur "
-        "{adverts} annonces) ; quand elles cessent, le BACKUP prend la VIP{takeover}. Le "
+        "MASTER ({master}) envoie une annonce toutes les {interval} s ({measured}) ; quand "
+        "elles cessent, le BACKUP prend la VIP{takeover}. Le "
         "load balancer n'est donc plus un point unique de défaillance.",
         "a2.takeover": " : {value} s mesurées à la perte de haproxy1 (théorie : au plus {down} s)",
+        "a2.measured": "mesuré sur {adverts} annonces",
+        "a2.configured": "l'advert_int de sa configuration : {why}",
+        "a2.few": "moins de deux annonces d'une même source vues",
+        "a2.none": "aucune annonce vue, aucun scénario lancé",
         "q3": "Quel est le rôle du service HAPROXY dans notre infrastructure ?",
         "a3": "HAProxy reçoit les requêtes HTTP sur la VIP (port 80) et les répartit entre les "
         "serveurs web ; il les contrôle (check toutes les {inter} s, fall {fall}) et écarte "
@@ -83,10 +88,14 @@ TEXT: dict[str, dict[str, str]] = {
         ", alternating (balance roundrobin).",
         "q2": "What is the role of Keepalived in our infrastructure?",
         "a2": "Keepalived holds the VIP {vip} between the two load balancers with VRRP: the "
-        "MASTER ({master}) sends an advert every {interval} s (measured over {adverts} "
-        "adverts); when they stop, the BACKUP takes the VIP{takeover}. The load balancer "
+        "MASTER ({master}) sends an advert every {interval} s ({measured}); when they stop, "
+        "the BACKUP takes the VIP{takeover}. The load balancer "
         "is no longer a single point of failure.",
         "a2.takeover": ": {value} s measured when haproxy1 was lost (theory: at most {down} s)",
+        "a2.measured": "measured over {adverts} adverts",
+        "a2.configured": "its config's advert_int: {why}",
+        "a2.few": "fewer than two adverts from one source seen",
+        "a2.none": "no advert seen, no scenario run",
         "q3": "What is the role of HAPROXY in our infrastructure?",
         "a3": "HAProxy receives the HTTP requests on the VIP (port 80) and spreads them over the "
         "web servers; it checks them (every {inter} s, fall {fall}) and sets a lost server "
@@ -191,7 +200,14 @@ class Sheet:
             total=total, vip=self.vip, split=", ".join(f"{k} {v}" for k, v in sorted(split.items()))
         )
         adverts = [r["metrics"] for r in results.values() if r["metrics"]["adverts"]]
-        interval = adverts[0]["advert_interval_s"] if adverts else None
+        intervals = [m["advert_interval_s"] for m in adverts if m.get("advert_interval_s")]
+        count = sum(m["adverts"] for m in adverts)
+        interval: float | None = statistics.median(intervals) if intervals else None
+        measured = t["a2.measured"].format(adverts=count)
+        if interval is None:  # every number measured, or said why not
+            interval = next(iter(results.values()))["theory"].get("advert_int_s")
+            why = t["a2.few"] if count else t["a2.none"]
+            measured = t["a2.configured"].format(why=why)
         lost = results.get("lose-haproxy1")
         takeover = (
             t["a2.takeover"].format(
@@ -205,7 +221,7 @@ class Sheet:
             vip=self.vip,
             master="haproxy1",
             interval=self.n(interval),
-            adverts=sum(m["adverts"] for m in adverts),
+            measured=measured,
             takeover=takeover,
         )
         web = results.get("lose-web1")
