@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,7 +35,7 @@ FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="md, 
 
 
 def run_one(
-    spec: LabSpec, backend: Backend, loaded: Scenario, quiet: bool = False
+    spec: LabSpec, backend: Backend, loaded: Scenario, quiet: bool = False, lang: str = "fr"
 ) -> ScenarioResult:
     """One scenario with its live view on stderr, then its result table on stdout."""
     from rich.live import Live
@@ -49,8 +50,12 @@ def run_one(
         with Live(console=err, refresh_per_second=10, transient=True) as live:
             result = engine.run(spec, backend, loaded, view=lambda f: live.update(render(f)))
     if not quiet:
-        views.scenario_result(result)
+        views.scenario_result(result, lang)
     return result
+
+
+def _runner(quiet: bool, lang: Lang) -> Callable[[LabSpec, Backend, Scenario], ScenarioResult]:
+    return lambda spec, backend, loaded: run_one(spec, backend, loaded, quiet, lang.value)
 
 
 def _failed(name: str, exc: ScenarioError) -> None:
@@ -63,8 +68,9 @@ def scenario(
     ],
     lab_name: NameOption = None,
     as_json: JsonOption = False,
+    lang: LangOption = Lang.fr,
 ) -> None:
-    """Run a scenario (or all of them, or list them): expected vs observed."""
+    """Run a scenario (or all of them, or list them): expected vs observed, in fr or en."""
     from labtool.scenarios import tp
     from labtool.scenarios.model import list_scenarios, load_scenario
 
@@ -72,9 +78,7 @@ def scenario(
         for known in list_scenarios():
             out.print(f"{known:<26} {load_scenario(known).title['en']}")
         return
-    results = tp.run_scenarios(
-        lab_name, tp.scenario_names(name), lambda s, b, x: run_one(s, b, x, as_json), _failed
-    )
+    results = tp.run_scenarios(lab_name, tp.scenario_names(name), _runner(as_json, lang), _failed)
     if as_json:
         views.scenario_json(results)
     if any(r.verdict != "pass" for r in results):

@@ -150,28 +150,51 @@ def checks(found: list[Check], backend: str) -> bool:
     return not missing
 
 
-def scenario_result(result: ScenarioResult) -> None:
-    table = Table(title=f"{result.scenario}: {result.title['en']} - {result.verdict.upper()}")
-    for column in ("fact", "expected", "observed", ""):
+def scenario_result(result: ScenarioResult, lang: str = "fr") -> None:
+    """The checks, then what was measured, in the student's words (scenarios/words.py)."""
+    from labtool.scenarios import words
+
+    fr = lang == "fr"
+    title = result.title.get(lang) or result.title["en"]
+    table = Table(title=f"{result.scenario}: {title} - {words.verdict(result.verdict, lang)}")
+    for column in (
+        ("mesure", "attendu", "obtenu", "") if fr else ("fact", "expected", "observed", "")
+    ):
         table.add_column(column)
     for check in result.checks:
-        observed = json.dumps(check.observed) + (f" ({check.why})" if check.why else "")
+        observed = words.value_text(check.fact, check.observed, lang)
         table.add_row(
-            check.fact,
-            check.expected,
-            observed,
-            Text("ok", style="green") if check.ok else Text("NO", style="red"),
+            words.fact_name(check.fact, lang),
+            words.expected_text(check, lang),
+            observed + (f" ({check.why})" if check.why else ""),
+            Text("ok", style="green") if check.ok else Text("NON" if fr else "NO", style="red"),
         )
     out.print(table)
-    facts = result.facts
-    out.print(
-        f"  outage {facts.outage_s:.2f} s; VIP {facts.vip_holder_before} -> "
-        f"{facts.vip_holder_after}; takeover {facts.takeover_s} s (address "
-        f"{facts.vip_takeover_s} s, advert {facts.advert_takeover_s} s, gratuitous ARP "
-        f"{facts.arp_takeover_s} s); requests {facts.requests}, failed "
-        f"{facts.failed_requests}, slow {facts.slow_requests}; served after the fault "
-        f"{facts.served_after}"
-    )
+    f = result.facts
+
+    def v(fact: str, value: object) -> str:
+        return words.value_text(fact, value, lang)
+
+    if fr:
+        line = (
+            f"  coupure vue par le client {v('outage_s', f.outage_s)} ; VIP "
+            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)} ; bascule de la VIP "
+            f"{v('takeover_s', f.takeover_s)} (adresse {v('vip_takeover_s', f.vip_takeover_s)}, "
+            f"annonce VRRP {v('x_s', f.advert_takeover_s)}, ARP gratuit "
+            f"{v('x_s', f.arp_takeover_s)}) ; {f.requests} requêtes, {f.failed_requests} en "
+            f"échec, {f.slow_requests} lentes ; servies après la panne : "
+            f"{v('served_after', f.served_after)}"
+        )
+    else:
+        line = (
+            f"  outage seen by the client {v('outage_s', f.outage_s)}; VIP "
+            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)}; VIP takeover "
+            f"{v('takeover_s', f.takeover_s)} (address {v('vip_takeover_s', f.vip_takeover_s)}, "
+            f"VRRP advert {v('x_s', f.advert_takeover_s)}, gratuitous ARP "
+            f"{v('x_s', f.arp_takeover_s)}); {f.requests} requests, {f.failed_requests} failed, "
+            f"{f.slow_requests} slow; served after the fault: {v('served_after', f.served_after)}"
+        )
+    out.print(line, markup=False, highlight=False)
     for note in result.notes:
         out.print(f"  [yellow]note:[/] {escape(note)}", markup=True)
 

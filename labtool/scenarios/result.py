@@ -33,6 +33,9 @@ class Check:
     observed: Any
     ok: bool
     why: str | None = None  # why the fact is null, when no probe could measure it
+    equals: Any = None  # the expectation, as data (the words are the reader's language's)
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass
@@ -125,6 +128,7 @@ def judge(
     checks = []
     for expectation in scenario.expect:
         observed = fact_value(facts, expectation.fact)
+        low = high = None
         if expectation.equals is not None:
             ok = observed == expectation.equals
             expected = json.dumps(expectation.equals, ensure_ascii=False)
@@ -144,7 +148,9 @@ def judge(
                 + (f"<= {high:g}" if high is not None else "")
             )
         why = facts.unseen.get(expectation.fact) if observed is None else None
-        checks.append(Check(expectation.fact, expected, observed, ok, why))
+        checks.append(
+            Check(expectation.fact, expected, observed, ok, why, expectation.equals, low, high)
+        )
     return checks
 
 
