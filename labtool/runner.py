@@ -6,6 +6,7 @@ Nothing here knows about labs: it runs a command and hands back what it printed.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,26 +40,51 @@ def run(
     timeout_s: float | None = 60.0,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    shielded: bool = False,
 ) -> CommandResult:
-    """Run argv to completion and capture its output (never raises on a non-zero exit)."""
+    """Run argv to completion and capture its output (never raises on a non-zero exit).
+
+    `shielded`: the command runs in a session of its own, so a Ctrl-C or a closed terminal
+    never reaches it, and a Ctrl-C that reaches labtool meanwhile waits for it to finish
+    (within its timeout) before it is raised: a node is never left half-changed by one
+    command (a daemon stopped and not yet started again)."""
     try:
-        done = subprocess.run(
+        proc = subprocess.Popen(
             list(argv),
-            input=input_text,
-            capture_output=True,
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout_s,
             env=dict(env) if env is not None else None,
             cwd=cwd,
-            stdin=None if input_text is not None else subprocess.DEVNULL,
-            check=False,
+            start_new_session=shielded,
         )
     except FileNotFoundError:
         return CommandResult(tuple(argv), 127, "", f"{argv[0]}: command not found")
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        return CommandResult(tuple(argv), 124, out, f"timed out after {timeout_s} s")
-    return CommandResult(tuple(argv), done.returncode, done.stdout, done.stderr)
+    interrupted: KeyboardInterrupt | None = None
+    deadline = time.monotonic() + timeout_s if timeout_s is not None else None
+    given = input_text
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            out, err = proc.communicate(given, timeout=left)
+            break
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            if interrupted is not None:
+                raise interrupted from None
+            return CommandResult(tuple(argv), 124, out or "", f"timed out after {timeout_s} s")
+        except KeyboardInterrupt as exc:
+            if not shielded:
+                proc.kill()
+                proc.wait()
+                raise
+            interrupted = exc  # finish first; a second Ctrl-C waits too
+            given = None
+    if interrupted is not None:
+        raise interrupted
+    return CommandResult(tuple(argv), proc.returncode, out, err)
 
 
 def spawn(

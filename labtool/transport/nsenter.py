@@ -82,4 +82,5 @@ class NsenterTransport(Transport):
             timeout_s=timeout_s,
             input_text=input_text,
             env=self.env(),
+            shielded=True,  # (a node's command is never cut half-way by a Ctrl-C)
         )
