@@ -1,0 +1,116 @@
+"""Ctrl-C through a real terminal (tmux) and kill -9 at random points of the lab's scenarios:
+every node is left up with its daemons and one VIP holder, or `labtool up` repairs it with the
+student's files kept. Real daemons in namespaces.
+
+The points are random (the seed is printed); LABTOOL_INTERRUPT_POINTS sets how many (default 5
+of each; the issue's acceptance run used 20 Ctrl-C and 10 kill -9)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import exec_on, labtool, wait_until
+
+NAME = "it-interrupt"
+POINTS = int(os.environ.get("LABTOOL_INTERRUPT_POINTS", "5"))
+SCENARIOS = ("lose-haproxy1", "lose-web1", "split-brain")
+REPO = Path(__file__).parents[2]
+SOCKET = "labtool-test"
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[str]:
+    run = labtool("up", "--name", NAME)
+    try:
+        assert run.returncode == 0, run.stdout + run.stderr
+        yield NAME
+    finally:
+        labtool("down", "--name", NAME)
+        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
+
+
+def problems() -> list[str]:
+    run = labtool("status", "--json", "--name", NAME)
+    if run.returncode != 0:
+        return [run.stderr.strip()]
+    data = json.loads(run.stdout)
+    found = [f"{n['name']} {n['state']}" for n in data["nodes"] if not n["up"]]
+    found += [f"{n['name']}: {d} stopped" for n in data["nodes"]
+              for d, up in n["daemons"].items() if not up]
+    if len(data["vip_holders"]) != 1:
+        found.append(f"VIP held by {data['vip_holders']}")
+    return found
+
+
+def whole_within(timeout_s: float) -> list[str]:
+    """What is still not whole after waiting (VRRP settles within its master-down time)."""
+    deadline = time.monotonic() + timeout_s
+    seen = problems()
+    while seen and time.monotonic() < deadline:
+        time.sleep(0.5)
+        seen = problems()
+    return seen
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_ctrl_c_through_a_terminal_leaves_the_cluster_whole(lab: str, tmp_path: Path) -> None:
+    seed = int(os.environ.get("LABTOOL_INTERRUPT_SEED", time.time()))
+    rng = random.Random(seed)
+    print(f"seed {seed}, {POINTS} points")
+    failures = []
+    for point in range(POINTS):
+        scenario = rng.choice(SCENARIOS)
+        delay = rng.uniform(0.5, 14.0)
+        rc = tmp_path / f"rc{point}"
+        command = (f"cd {REPO} && {sys.executable} -m labtool scenario {scenario} "
+                   f"--name {lab}; echo $? > {rc}")
+        session = f"p{point}"
+        subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", session, "-x", "160",
+                        "-y", "40", command], check=True)
+        time.sleep(delay)
+        subprocess.run(["tmux", "-L", SOCKET, "send-keys", "-t", session, "C-c"], check=True)
+        wait_until(rc.exists, 90, f"{scenario} ended after Ctrl-C at {delay:.1f} s")
+        left = whole_within(12)
+        print(f"  {scenario} Ctrl-C at {delay:.1f} s: exit {rc.read_text().strip()}, "
+              f"{left or 'whole'}")
+        if left:
+            failures.append((scenario, round(delay, 1), left))
+            labtool("up", "--name", lab)  # (so that the next point starts whole)
+    assert failures == [], f"seed {seed}: {failures}"
+
+
+def test_kill_9_mid_scenario_then_up_repairs_with_the_files_kept(lab: str) -> None:
+    seed = int(os.environ.get("LABTOOL_INTERRUPT_SEED", time.time()))
+    rng = random.Random(seed + 1)
+    print(f"seed {seed}, {POINTS} points")
+    exec_on(lab, "web1", "sh", "-c", "echo 'my page' > /var/www/html/index.html")
+    failures = []
+    for _ in range(POINTS):
+        scenario = rng.choice(SCENARIOS)
+        delay = rng.uniform(0.5, 14.0)
+        proc = subprocess.Popen([sys.executable, "-m", "labtool", "scenario", scenario,
+                                 "--name", lab], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        up = labtool("up", "--name", lab)
+        left = whole_within(12)
+        page = exec_on(lab, "web1", "cat", "/var/www/html/index.html").stdout
+        print(f"  {scenario} kill -9 at {delay:.1f} s: up said "
+              f"{up.stdout.strip()[:100]!r}; {left or 'whole'}")
+        if up.returncode != 0 or left or page != "my page\n":
+            failures.append((scenario, round(delay, 1), up.returncode, left, page))
+            labtool("up", "--name", lab)
+    assert failures == [], f"seed {seed}: {failures}"
