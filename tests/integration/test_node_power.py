@@ -135,3 +135,23 @@ def test_halt_says_what_is_wrong(lab: str) -> None:
     assert run.returncode == 2 and "probe node" in run.stderr
     run = labtool("halt", "nosuch", "--name", lab)
     assert run.returncode != 0 and "no node named 'nosuch'" in run.stderr
+
+
+def test_check_watch_looks_again_until_ctrl_c(lab: str) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "labtool", "check", "--watch", "--lang", "en",
+                             "--name", lab], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        time.sleep(6)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert out.count("steps done (lab 'it-power')") >= 2
