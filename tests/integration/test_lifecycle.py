@@ -19,6 +19,7 @@ from tests.integration.conftest import (
     marked_processes,
     status,
 )
+from tests.shared import SHARED
 
 
 def test_down_removes_every_namespace_process_mount_and_file(baseline: Baseline) -> None:
@@ -108,7 +109,9 @@ def test_two_labs_side_by_side_do_not_touch_each_other(lab_factory: object,
     baseline.assert_clean("it-side-a", "it-side-b")
 
 
-def test_bare_nodes_have_the_distribution_defaults_and_no_daemon(lab_factory: object) -> None:
+def test_bare_nodes_are_the_lab_s_vms_before_their_first_step(lab_factory: object) -> None:
+    """No package of the lab yet (no config, no unit), and no daemon; `yum install` lays the
+    CentOS 7 package's files (its haproxy.cfg is CentOS 7's, with `frontend  main *:5000`)."""
     assert callable(lab_factory)
     run = lab_factory("it-bare", "--bare")
     assert "bare" in run.stdout
@@ -117,12 +120,13 @@ def test_bare_nodes_have_the_distribution_defaults_and_no_daemon(lab_factory: ob
     for node in data["nodes"]:  # type: ignore[attr-defined]
         assert not any(node["daemons"].values()), node
         assert node["up"]
-    with open("/etc/haproxy/haproxy.cfg") as dist:
-        assert exec_on("it-bare", "haproxy1", "cat", "/etc/haproxy/haproxy.cfg").stdout == \
-            dist.read()
-    assert exec_on("it-bare", "haproxy1", "test", "-e", "/etc/keepalived/keepalived.conf") \
-        .returncode != 0
+    for path in ("/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf"):
+        assert exec_on("it-bare", "haproxy1", "test", "-e", path).returncode != 0
+    assert exec_on("it-bare", "haproxy1", "yum", "install", "-y", "haproxy").returncode == 0
+    centos7 = (SHARED / "corpus" / "centos7-default-haproxy.cfg").read_text()
+    assert exec_on("it-bare", "haproxy1", "cat", "/etc/haproxy/haproxy.cfg").stdout == centos7
     # The student goes on by hand, as the seed says.
+    assert exec_on("it-bare", "web1", "yum", "install", "httpd", "-y").returncode == 0
     exec_on("it-bare", "web1", "sh", "-c", 'echo "test web1" > /var/www/html/index.html')
     assert exec_on("it-bare", "web1", "systemctl", "start", "httpd").returncode == 0
     answer = exec_on("it-bare", "client", "curl", "-s", "-m", "2", "http://10.0.0.21/")

@@ -112,6 +112,7 @@ def test_on_a_bare_lab_only_enabled_daemons_start_at_boot() -> None:
     name = "it-power-bare"
     assert labtool("up", "--bare", "--name", name).returncode == 0
     try:
+        assert exec_on(name, "web1", "yum", "install", "-y", "httpd").returncode == 0
         assert exec_on(name, "web1", "systemctl", "start", "httpd").returncode == 0
         assert labtool("halt", "web1", "--name", name).returncode == 0
         run = labtool("up", "web1", "--name", name)
