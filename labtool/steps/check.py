@@ -176,8 +176,21 @@ class Checker:
         ok, _ = self.run(node.name, f"test -e {shlex.quote(step.args['file'])}")
         return [] if ok else [self.say(f"{step.args['file']} absent", f"no {step.args['file']}")]
 
+    def log_of(self, node: str, path: str) -> str:
+        """A daemon's log: its file (a netns node's), else the journal or syslog (a VM's)."""
+        text = self.read(node, path)
+        if text is not None:
+            return text
+        unit = path.rsplit("/", 1)[-1].split(".")[0]
+        _, out = self.run(
+            node,
+            f"journalctl -u {shlex.quote(unit)} --no-pager 2>/dev/null || "
+            f"grep -i {shlex.quote(unit)} /var/log/messages /var/log/syslog 2>/dev/null",
+        )
+        return out
+
     def _log(self, step: Step, node: Node) -> list[str]:
-        text = self.read(node.name, step.args["file"]) or ""
+        text = self.log_of(node.name, step.args["file"])
         if step.args["text"] in text:
             return []
         return [self.say("pas encore vu", "not seen yet")]
@@ -191,8 +204,8 @@ class Checker:
             return []
         others = [n.name for n in self.spec.by_role("lb") if n != node]
         holder = next((n for n in others if self._holds(n)), None)
-        if holder is not None and "Entering MASTER STATE" in (
-            self.read(holder, "/var/log/keepalived.log") or ""
+        if holder is not None and "Entering MASTER STATE" in self.log_of(
+            holder, "/var/log/keepalived.log"
         ):
             return []  # since the failover test: the lab's equal priorities give no failback
         return [
