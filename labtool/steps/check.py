@@ -83,8 +83,8 @@ class Checker:
 
     # --- the kinds -----------------------------------------------------------------------
 
-    def _installed(self, node: Node, package: str) -> bool:
-        debian = DEBIAN.get(package, package)
+    def _installed(self, node: Node, name: str) -> bool:
+        package, debian = shlex.quote(name), shlex.quote(DEBIAN.get(name, name))
         ok, _ = self.run(
             node.name,
             f"if [ -f {PACKAGE_DB} ]; then grep -qx {package} {PACKAGE_DB}; "
@@ -93,8 +93,8 @@ class Checker:
         )
         return ok
 
-    def _unit(self, unit: str, verb: str, node: Node) -> bool:
-        debian = DEBIAN.get(unit, unit)
+    def _unit(self, name: str, verb: str, node: Node) -> bool:
+        unit, debian = shlex.quote(name), shlex.quote(DEBIAN.get(name, name))
         ok, _ = self.run(
             node.name,
             f"u={unit}; [ -e /lib/systemd/system/{debian}.service ] && ! [ -f {PACKAGE_DB} ] "
