@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import exec_on, labtool, wait_until
+from tests.integration.conftest import exec_on, lab_up_during, labtool, wait_until
 
 NAME = "it-interrupt"
 POINTS = int(os.environ.get("LABTOOL_INTERRUPT_POINTS", "5"))
@@ -32,12 +32,9 @@ SOCKET = "labtool-test"
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[str]:
-    run = labtool("up", "--name", NAME)
     try:
-        assert run.returncode == 0, run.stdout + run.stderr
-        yield NAME
+        yield from lab_up_during(NAME)
     finally:
-        labtool("down", "--name", NAME)
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
 
 

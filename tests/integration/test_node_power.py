@@ -10,19 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.conftest import exec_on, labtool, status, wait_until
+from tests.integration.conftest import exec_on, lab_up_during, labtool, status, wait_until
 
 NAME = "it-power"
 
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[str]:
-    run = labtool("up", "--name", NAME)
-    try:
-        assert run.returncode == 0, run.stdout + run.stderr
-        yield NAME
-    finally:
-        labtool("down", "--name", NAME)
+    yield from lab_up_during(NAME)
 
 
 def answers(n: int = 8) -> list[str]:
