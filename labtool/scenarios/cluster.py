@@ -24,6 +24,10 @@ MAX_REST_S = 2.0
 MAX_STRETCH_S = 120.0
 
 
+REPAIR_WITHIN_S = 60.0  # `labtool up` on a lab that is not whole
+MEND_AGAIN_S = 3.0  # a mend that did not take is tried again after this
+
+
 class Cluster:
     """Lab actions and checks the engine needs, over any backend."""
 
@@ -102,19 +106,29 @@ class Cluster:
         if not seen[0]:
             return  # (the usual case: one look at every node, nothing to mend)
 
+        failed: list[str] = []
+
         def mend(node: Node) -> None:
-            status = self.backend.node_status(node.name, addresses=False)
-            if not status.up:
-                self.boot(node.name)
-                return
-            for daemon, running in status.daemons.items():
-                if not running:
-                    self.systemctl(node.name, "start", roles.service_named(daemon).unit)
+            try:
+                status = self.backend.node_status(node.name, addresses=False)
+                if not status.up:
+                    self.boot(node.name)
+                    return
+                for daemon, running in status.daemons.items():
+                    if not running:
+                        self.systemctl(node.name, "start", roles.service_named(daemon).unit)
+            except LabtoolError as exc:  # (tried again below: e.g. a restore killed with
+                failed.append(str(exc))  # labtool still finishing its own start meanwhile)
 
         for_each_node(self.spec.nodes, mend)
+        mended_at = time.monotonic()
 
         def whole() -> bool:
+            nonlocal mended_at
             seen.append(self.not_ready())
+            if seen[-1] and time.monotonic() - mended_at > MEND_AGAIN_S:
+                for_each_node(self.spec.nodes, mend)  # what is still missing, once more
+                mended_at = time.monotonic()
             return not seen[-1]
 
         try:
@@ -122,7 +136,7 @@ class Cluster:
                 whole,
                 deadline_s,
                 "the whole cluster back (every node up with its daemons, one VIP holder)",
-                detail=lambda: "; ".join(seen[-1]),
+                detail=lambda: "; ".join(seen[-1] + failed[-1:]),
             )
         finally:
             if len(seen) > 1:
@@ -172,9 +186,6 @@ def wait_for(
             seen = f"; {detail()}" if detail is not None else ""
             raise LabtoolError(f"not within {allowed:.1f} s: {what}{slow}{seen}")
         time.sleep(max(TICK_S, min(took, MAX_REST_S)))
-
-
-REPAIR_WITHIN_S = 60.0
 
 
 def repair(spec: LabSpec, state: LabState, backend: Backend) -> list[str]:
