@@ -153,8 +153,8 @@ class ToyBackend(Backend):
     def set_link(self, node: str, up: bool) -> None:
         self.spec.node(node)
 
-    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
-        return None
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> bool:
+        return False  # (one toy LAN with no VRRP to cut)
 
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
         transport = self.transport(node)

@@ -122,8 +122,9 @@ class Backend(ABC):
         """Cut or restore the node's cable to the LAN."""
 
     @abstractmethod
-    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
-        """Drop (or stop dropping) VRRP between these nodes on the LAN."""
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> bool:
+        """Drop (or stop dropping) VRRP between these nodes on the LAN; whether that changed
+        anything (uncut: whether a cut was there)."""
 
     @abstractmethod
     def transport(self, node: str) -> Transport:

@@ -98,6 +98,17 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
     return spec, state, cls(spec, state)
 
 
+CUT_NOTE = "VRRP was cut between the load balancers (a split-brain scenario stopped half-way)"
+
+
+def _uncut(backend: Backend) -> bool:
+    """VRRP between the load balancers let through again; whether it had been cut."""
+    try:
+        return backend.cut_vrrp([n.name for n in backend.spec.by_role("lb")], False)
+    except LabtoolError:
+        return False
+
+
 def _lab_is_whole(state: LabState, backend: Backend) -> bool:
     """Every node up (and, but on a bare lab, its daemons running and one VIP holder: two
     is a split brain left by a scenario killed while VRRP was cut)."""
@@ -134,12 +145,14 @@ def up(
         existing = LabState.load(spec.name)
         if existing is not None:
             _, existing, backend = open_lab(spec.name)  # (the state the backend keeps)
-            if _lab_is_whole(existing, backend):
+            uncut = existing.phase == "up" and _uncut(backend)
+            if not uncut and _lab_is_whole(existing, backend):
                 report.already_up = True
                 return report
             if existing.phase == "up" and repair is not None:
                 report.already_up = True
-                report.repaired = repair(backend.spec, existing, backend)
+                report.repaired = [CUT_NOTE] if uncut else []
+                report.repaired += repair(backend.spec, existing, backend)
                 return report
             raise LabtoolError(
                 f"lab '{spec.name}' exists but is not whole (an earlier up was "

@@ -10,6 +10,7 @@ from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
 from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
+from labtool.errors import LabtoolError
 from labtool.spec.model import Node
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
@@ -100,7 +101,7 @@ class NetnsBackend(Backend):
             self.spec.name, self.state.holders, lambda lan: commands.link_state_argv(lan, node, up)
         )
 
-    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> bool:
         holders = self.state.holders
         if cut:
             impl.lan_run(
@@ -109,7 +110,8 @@ class NetnsBackend(Backend):
                 lambda lan: commands.nft_argv(lan, "-f", "-"),
                 input_text=commands.vrrp_cut_ruleset(nodes),
             )
-        else:
+            return True
+        try:
             impl.lan_run(
                 self.spec.name,
                 holders,
@@ -117,6 +119,9 @@ class NetnsBackend(Backend):
                     lan, "delete", "table", "bridge", commands.VRRP_CUT_TABLE
                 ),
             )
+        except LabtoolError:
+            return False  # (no cut to remove)
+        return True
 
     def ssh_transport(self, node: str) -> SshTransport:
         """A real SSH connection to the node's own sshd (for testing the SSH path here)."""
@@ -141,8 +146,6 @@ class NetnsBackend(Backend):
             self.spec.node(node)  # a clear error for an unknown node
         holder = self.state.holders.get(node)
         if holder is None:
-            from labtool.errors import LabtoolError
-
             raise LabtoolError(f"{node} was never started in lab '{self.spec.name}'")
         return NsenterTransport(
             self.spec.name,

@@ -242,20 +242,16 @@ class VagrantBackend(Backend):
     def set_link(self, node: str, up: bool) -> None:
         self.transport(node).run(["ip", "link", "set", self.spec.nic, "up" if up else "down"])
 
-    def cut_vrrp(self, nodes: list[str], cut: bool) -> None:
+    def cut_vrrp(self, nodes: list[str], cut: bool) -> bool:
         """No shared bridge to filter on VMs: each load balancer drops the others' VRRP."""
+        changed = False
         for node in nodes:
             others = [str(self.spec.node(n).address) for n in nodes if n != node]
-            if cut:
-                for address in others:
-                    self.transport(node).run(
-                        ["iptables", "-I", "INPUT", "-s", address, "-p", "vrrp", "-j", "DROP"]
-                    )
-            else:
-                for address in others:
-                    self.transport(node).run(
-                        ["iptables", "-D", "INPUT", "-s", address, "-p", "vrrp", "-j", "DROP"]
-                    )
+            for address in others:
+                rule = ["INPUT", "-s", address, "-p", "vrrp", "-j", "DROP"]
+                done = self.transport(node).run(["iptables", "-I" if cut else "-D", *rule])
+                changed = changed or done.succeeded
+        return changed
 
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
         self.spec.node(node)
