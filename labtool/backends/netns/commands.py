@@ -120,35 +120,25 @@ def lan_batch(spec: LabSpec, holder_pids: dict[str, int]) -> str:
     return bridge_batch() + "".join(link_batch(spec, n, holder_pids[n.name]) for n in spec.nodes)
 
 
+def lan_exec(lan_pid: int, *command: str) -> list[str]:
+    """A command in the LAN's network namespace only (PIDs still read in the root one)."""
+    return ["nsenter", "-t", str(lan_pid), "-n", "--", *command]
+
+
 def link_state_argv(lan_pid: int, node: str, up: bool) -> list[str]:
     """Cut (or restore) a node's cable: its port on the LAN bridge goes down (or up)."""
-    return [
-        "nsenter",
-        "-t",
-        str(lan_pid),
-        "-n",
-        "--",
-        "ip",
-        "link",
-        "set",
-        node,
-        "up" if up else "down",
-    ]
+    return lan_exec(lan_pid, "ip", "link", "set", node, "up" if up else "down")
 
 
 def unplug_argv(lan_pid: int, node: str) -> list[str]:
     """Remove a node's cable from the LAN, if it is still there (a veth pair goes whole)."""
-    return [
-        "nsenter",
-        "-t",
-        str(lan_pid),
-        "-n",
-        "--",
+    return lan_exec(
+        lan_pid,
         "sh",
         "-c",
         f"! ip link show dev {shlex.quote(node)} >/dev/null 2>&1 || ip link del dev "
         f"{shlex.quote(node)}",
-    ]
+    )
 
 
 VRRP_CUT_TABLE = "labtool_vrrp_cut"
@@ -172,7 +162,7 @@ def vrrp_cut_ruleset(nodes: list[str]) -> str:
 
 
 def nft_argv(lan_pid: int, *args: str) -> list[str]:
-    return ["nsenter", "-t", str(lan_pid), "-n", "--", "nft", *args]
+    return lan_exec(lan_pid, "nft", *args)
 
 
 SSH_DIR = "/run/labtool-ssh"  # in the node's own /run
@@ -198,7 +188,7 @@ def sshd_proxy_command(holder_pid: int) -> str:
 
 def lan_argv(lan_pid: int) -> list[str]:
     """`ip -batch -` in the LAN's network namespace, PIDs still read in the root one."""
-    return ["nsenter", "-t", str(lan_pid), "-n", "--", "ip", "-batch", "-"]
+    return lan_exec(lan_pid, "ip", "-batch", "-")
 
 
 def node_net_script(spec: LabSpec, node: Node) -> str:
