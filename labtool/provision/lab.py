@@ -16,7 +16,7 @@ from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
-from labtool.provision.lab_status import LabStatus
+from labtool.provision.lab_status import LabStatus, lab_missing
 from labtool.provision.node import NodeChanges
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import parse_lab
@@ -109,21 +109,6 @@ def _uncut(backend: Backend) -> bool:
         return False
 
 
-def _lab_is_whole(state: LabState, backend: Backend) -> bool:
-    """Every node up (and, but on a bare lab, its daemons running and one VIP holder: two
-    is a split brain left by a scenario killed while VRRP was cut)."""
-    if state.phase != "up":
-        return False
-    holders = 0
-    for node in backend.spec.nodes:
-        lb = node.role == "lb" and not state.bare
-        status = backend.node_status(node.name, addresses=lb)
-        if not status.up or (not state.bare and not all(status.daemons.values())):
-            return False
-        holders += str(backend.spec.vip) in status.addresses
-    return state.bare or holders == 1
-
-
 def up(
     spec: LabSpec,
     progress: Progress,
@@ -146,7 +131,8 @@ def up(
         if existing is not None:
             _, existing, backend = open_lab(spec.name)  # (the state the backend keeps)
             uncut = existing.phase == "up" and _uncut(backend)
-            if not uncut and _lab_is_whole(existing, backend):
+            whole = existing.phase == "up" and not lab_missing(backend, bare=existing.bare)
+            if whole and not uncut:
                 report.already_up = True
                 return report
             if existing.phase == "up" and repair is not None:

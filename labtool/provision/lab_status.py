@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from labtool.backends.base import NodeStatus
+from labtool.backends.base import Backend, NodeStatus
+from labtool.parallel import for_each_node
+from labtool.spec.model import Node
 
 
 @dataclass
@@ -50,3 +52,29 @@ class LabStatus:
                 for n in self.nodes
             ],
         }
+
+
+def lab_missing(backend: Backend, *, bare: bool = False) -> list[str]:
+    """What keeps a lab from being whole, every node looked at at once: nodes down, and (but
+    on a bare lab, where the student starts the daemons) daemons stopped and not exactly one
+    VIP holder (two is a split brain left by a scenario killed while VRRP was cut)."""
+    statuses: dict[str, NodeStatus] = {}
+
+    def look(node: Node) -> None:
+        lb = node.role == "lb" and not bare
+        statuses[node.name] = backend.node_status(node.name, addresses=lb)
+
+    for_each_node(backend.spec.nodes, look)
+    missing = []
+    for node in backend.spec.nodes:
+        status = statuses[node.name]
+        if not status.up:
+            missing.append(f"{node.name} is down")
+        elif not bare:
+            missing += [f"{node.name}: {d} stopped" for d, up in status.daemons.items() if not up]
+    if not bare:
+        vip = str(backend.spec.vip)
+        holders = [n for n, st in statuses.items() if vip in st.addresses]
+        if len(holders) != 1:
+            missing.append(f"VIP held by {holders or 'no node'}")
+    return missing

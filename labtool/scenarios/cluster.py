@@ -7,10 +7,11 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from labtool.backends.base import Backend, NodeStatus
+from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
+from labtool.provision.lab_status import lab_missing
 from labtool.provision.node import systemctl
 from labtool.provision.power import power_up
 from labtool.scenarios.model import Action
@@ -78,21 +79,7 @@ class Cluster:
     def not_ready(self) -> list[str]:
         """What keeps the cluster from being whole: nodes down, daemons stopped, no single
         VIP holder (every node looked at once)."""
-        statuses: dict[str, NodeStatus] = {}
-
-        def look(node: Node) -> None:
-            statuses[node.name] = self.backend.node_status(node.name, addresses=node.role == "lb")
-
-        for_each_node(self.spec.nodes, look)
-        missing = []
-        for name, status in statuses.items():
-            if not status.up:
-                missing.append(f"{name} is down")
-            missing += [f"{name}: {d} stopped" for d, up in status.daemons.items() if not up]
-        holders = [n for n, st in statuses.items() if str(self.spec.vip) in st.addresses]
-        if len(holders) != 1:
-            missing.append(f"VIP held by {holders or 'no node'}")
-        return missing
+        return lab_missing(self.backend)
 
     def all_ready(self) -> bool:
         return not self.not_ready()
