@@ -109,8 +109,12 @@ def test_on_a_bare_lab_only_enabled_daemons_start_at_boot() -> None:
     try:
         assert exec_on(name, "web1", "yum", "install", "-y", "httpd").returncode == 0
         assert exec_on(name, "web1", "systemctl", "start", "httpd").returncode == 0
+        assert exec_on(name, "web1", "sudo", "hostnamectl", "set-hostname", "web1.lab")\
+            .returncode == 0
         assert labtool("halt", "web1", "--name", name).returncode == 0
         run = labtool("up", "web1", "--name", name)
+        assert exec_on(name, "web1", "hostname").stdout.strip() == "web1.lab"  # (kept, as on
+        assert exec_on(name, "web2", "hostname").stdout.strip() == "web2"  # CentOS 7)
         assert "started no enabled daemon" in run.stdout, run.stdout
         assert exec_on(name, "web1", "systemctl", "is-active", "httpd").stdout.strip() == \
             "inactive"

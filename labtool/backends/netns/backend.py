@@ -21,7 +21,7 @@ from collections.abc import Callable
 from labtool import runner
 from labtool.backends.base_types import NodeStatus
 from labtool.backends.netns import commands, procs
-from labtool.backends.netns.layout import kept_paths, node_binds
+from labtool.backends.netns.layout import kept_paths, node_binds, node_hostname
 from labtool.backends.netns.teardown import KILL_TIMEOUT_S, _reap_if_own_children, lab_pids
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
@@ -89,8 +89,9 @@ def start_holders(
     for node in nodes:
         binds = node_binds(spec.name, node.name, confined=confined)
         keeps = kept_paths(spec.name, node.name) if confined else []
+        hostname = node_hostname(spec.name, node.name)
         scripts[node.name] = (
-            commands.holder_script(node.name, binds, read_only=confined, keeps=keeps),
+            commands.holder_script(hostname, binds, read_only=confined, keeps=keeps),
             True,
         )
     return _start_holders(spec.name, scripts, wrap)

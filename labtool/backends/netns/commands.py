@@ -26,7 +26,7 @@ NODE_PRIVATE_DIRS = (
     "/etc/systemd/system",  # the units enabled on the node (its systemctl's links)
 )
 # Files each node gets for itself.
-NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/sysctl.conf")  # a node's sysctl -p is its own
+NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/hostname", "/etc/sysctl.conf")  # its own sysctl -p too
 SYSTEMCTL_PATHS = ("/usr/bin/systemctl",)  # replaced by the node's own systemctl, if present
 LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is found there too
 # A confined node (`labtool grade --run`) sees every other folder read-only, and gets its own of

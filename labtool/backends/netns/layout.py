@@ -5,6 +5,7 @@ commands the lab types, and the bind mounts that show them inside the node."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -75,6 +76,20 @@ def layout_node(lab: str, node: Node, *, confined: bool = False, bare: bool = Fa
     host_conf = Path("/etc/sysctl.conf")
     (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
     (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
+    (root / "etc" / "hostname").write_text(f"{node.name}\n")  # (hostnamectl set-hostname's)
+
+
+HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,62}")
+
+
+def node_hostname(lab: str, node: str) -> str:
+    """The node's hostname at power-up: its /etc/hostname (`hostnamectl set-hostname` writes
+    it, as on CentOS 7), else its name."""
+    try:
+        name = (node_root(lab, node) / "etc" / "hostname").read_text().strip()
+    except OSError:
+        return node
+    return name if HOSTNAME.fullmatch(name) else node
 
 
 def kept_paths(lab: str, node: str) -> list[tuple[str, str]]:

@@ -48,3 +48,9 @@ def test_nmcli_lists_connections_and_devices_read_only() -> None:
 def test_yum_says_what_it_does_not_know() -> None:
     assert run("yum").returncode == 1
     assert "option --nogpgcheck not supported" in run("yum", "--nogpgcheck", "install").stderr
+
+
+@pytest.mark.parametrize("name", ["-f", "web 1", "a;reboot", "x" * 64, ""])
+def test_hostnamectl_refuses_a_name_that_is_no_hostname(name: str) -> None:
+    done = run("hostnamectl", "set-hostname", name)  # (refused before `hostname` runs)
+    assert done.returncode == 1 and done.stderr
