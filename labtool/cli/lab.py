@@ -197,8 +197,23 @@ def provision(
         out.print(f"lab '{labmod.resolve_name(name)}': no change (already provisioned).")
 
 
+def watch(
+    name: NameOption = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 0,
+    browser: Annotated[bool, typer.Option(help="Open the page in a browser, if any.")] = True,
+    lang: Annotated[Lang, typer.Option("--lang", help="fr or en.")] = Lang.fr,
+) -> None:
+    """The cluster live in the browser: who holds the VIP, HAProxy's view of its servers, the
+    client's requests; run a scenario, halt or start a node from the page (Ctrl-C: stop)."""
+    from labtool.watch.serve import watch as serve
+
+    serve(name, port, lang.value, browser,
+          lambda text: err.print(f"labtool: {text}", soft_wrap=True, markup=False))  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     app.command()(up)
+    app.command()(watch)
     app.command()(halt)
     app.command()(check)
     app.command()(status)

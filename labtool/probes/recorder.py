@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from labtool.probes.events import FIRST_ANSWERS_KEPT, ClockMap, Event, LiveState
@@ -41,6 +41,8 @@ class Recorder:
         self.ip_to_node = {str(n.address): n.name for n in spec.nodes}
         self.web_names = sorted((n.name for n in spec.by_role("web")), key=len, reverse=True)
         self.answer_arrivals: list[float] = []  # when the client's first answers came in
+        # Called with each event as it comes in, outside the lock (`labtool watch`'s page).
+        self.listeners: list[Callable[[Event], None]] = []
 
     def learn_macs(self, macs: Mapping[str, str]) -> None:
         """node -> MAC of its NIC on the LAN (ARP names its sender by MAC only)."""
@@ -60,6 +62,8 @@ class Recorder:
         with self.lock:
             self.events.append(event)
             self._update(event)
+        for listener in self.listeners:
+            listener(event)
         return event
 
     def snapshot(self) -> list[Event]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.facts import SLOW_FACTOR, SLOW_S, compute, slow_threshold
+from labtool.probes.events import Event
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.cluster import Cluster, wait_for
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
@@ -64,17 +65,24 @@ def sigint_deferred() -> Iterator[list[bool]]:
 
 
 def run(
-    spec: LabSpec, backend: Backend, scenario: Scenario, view: Callable[[Frame], None] | None = None
+    spec: LabSpec,
+    backend: Backend,
+    scenario: Scenario,
+    view: Callable[[Frame], None] | None = None,
+    listen: Callable[[Event], None] | None = None,
 ) -> ScenarioResult:
     """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
     that cannot be done (a probe that never starts, a baseline that never comes) raises
-    ScenarioError, which carries the result so far."""
+    ScenarioError, which carries the result so far. `listen` gets each probe event as it
+    comes in (a live view's)."""
     variant = None if spec.vrrp.track_haproxy else "no_track_script"
     if variant:
         scenario = apply_variant(scenario, variant)
     cluster = Cluster(spec, backend)
     started_wall, started = time.time(), time.monotonic()
     recorder = Recorder(spec, slow_s=SLOW_S)
+    if listen is not None:
+        recorder.listeners.append(listen)
     run = _Run(scenario, recorder, view)  # phase "theory": the configs in use, read
     theory = cluster.theory()
     values = theory.values()
