@@ -229,6 +229,59 @@ def check_scenario(name: str, result: dict[str, Any]) -> None:
         assert metrics["served_after_detect"].get("web2", 0) > 0  # web2 alone, and seen to
 
 
+# Run inside the lab's namespace (the watch listens on its 127.0.0.1): reads the watch's event
+# stream for a while and says what it saw.
+WATCH_READER = """
+import json, sys, time, urllib.request
+base, token = sys.argv[1].split("/?token=")
+seen = {"kinds": {}, "holder": None, "up": []}
+end = time.monotonic() + float(sys.argv[2])
+with urllib.request.urlopen(f"{base}/events?token={token}", timeout=60) as stream:
+    for line in stream:
+        if time.monotonic() > end:
+            break
+        if line.startswith(b"data: "):
+            event = json.loads(line[6:])
+            seen["kinds"][event["kind"]] = seen["kinds"].get(event["kind"], 0) + 1
+            if event["kind"] == "state":
+                seen["holder"] = event["state"]["vip_holder"]
+                seen["up"] = [n["name"] for n in event["state"]["nodes"] if n["up"]]
+            elif event["kind"] == "vip":
+                seen["holder"] = event["holders"][0] if len(event["holders"]) == 1 else None
+print(json.dumps(seen))
+"""
+
+
+def check_watch(env: dict[str, str]) -> None:
+    """`labtool watch` on the VMs: its stream from the agents' events (the client's requests,
+    HAProxy's view from each load balancer's own agent), the VIP's holder as status says,
+    then Ctrl-C leaving no probe."""
+    watch = subprocess.Popen(
+        ["ip", "netns", "exec", NETNS, sys.executable, "-m", "labtool", "watch", "--name", LAB,
+         "--no-browser"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    assert watch.stdout is not None
+    try:
+        said = [watch.stdout.readline()]
+        while said[-1] and "watching lab" not in said[-1] and len(said) < 20:
+            said.append(watch.stdout.readline())
+        assert "watching lab" in said[-1], said
+        url = said[-1].split(" at ")[1].split()[0]
+        read = in_netns(sys.executable, "-c", WATCH_READER, url, "40", timeout_s=120)
+        seen = json.loads(read.stdout)
+        holder = json.loads(labtool(env, "status", "--json", "--name", LAB).stdout)["vip_holder"]
+        print(f"labtool watch on the VMs: {seen} (status: VIP on {holder})", flush=True)
+        assert seen["holder"] == holder and holder is not None, (seen, holder)
+        assert sorted(seen["up"]) == ["client", "haproxy1", "haproxy2", "web1", "web2"], seen
+        assert seen["kinds"].get("http", 0) >= 10, seen  # the client's requests, streamed
+        assert seen["kinds"].get("haproxy", 0) >= 2, seen  # each LB's HAProxy, by its agent
+    finally:
+        if watch.poll() is None:
+            os.killpg(watch.pid, 2)
+        out, _ = watch.communicate(timeout=120)
+    assert watch.returncode == 0 and "no probe left running" in out, out[-3000:]
+
+
 FIGURES = ("outage_s", "takeover_s", "vip_takeover_s", "advert_takeover_s", "arp_takeover_s",
            "fault_applied_s", "haproxy_detect_s", "served_after_detect", "vip_holder_after",
            "unseen")
@@ -284,6 +337,9 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
             except BaseException:
                 explain(env, f"labtool scenario {scenario}", run.stdout, run.stderr)
                 raise
+        started = time.monotonic()
+        check_watch(env)
+        timings["watch"] = time.monotonic() - started
     finally:
         started = time.monotonic()
         down = labtool(env, "down", "--name", LAB)

@@ -29,11 +29,12 @@ ARTIFACTS = Path(os.environ.get("LABTOOL_ARTIFACTS", REPO / "test-artifacts"))
 class Watch:
     """`labtool watch` as a user starts it, its URL read from what it prints."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, cwd: Path | None = None) -> None:
+        self.cwd = cwd  # (where the page's "export the report" writes it)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "labtool", "watch", "--name", name, "--no-browser"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True)  # fmt: skip
+            text=True, start_new_session=True, cwd=cwd)  # fmt: skip
         assert self.proc.stdout is not None
         self.said: list[str] = []
         deadline = time.monotonic() + 30
@@ -80,8 +81,8 @@ def lab() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def watch(lab: str) -> Iterator[Watch]:
-    running = Watch(lab)
+def watch(lab: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watch]:
+    running = Watch(lab, tmp_path_factory.mktemp("watch"))
     try:
         yield running
     finally:
@@ -150,13 +151,11 @@ def test_stopping_keepalived_moves_the_vip_on_screen_within_2_s(lab: str, page: 
 
 def test_halt_and_start_from_the_page(lab: str, page: Browser) -> None:
     """The buttons of web1's card: HAProxy greys it out, then it serves again."""
-    page.js("[...document.querySelectorAll('[data-node=\"web1\"] button')]"
-            ".find(b => b.textContent === 'arrêt').click()")
+    click(page, "web1", "arrêt")
     page.wait_for("document.querySelector('[data-node=\"web1\"]').dataset.state === 'halted'", 20)
     wait_until(lambda: server_status(page, "haproxy1", "web1") == "DOWN", 30,
                "haproxy1's HAProxy shows web1 DOWN")
-    page.js("[...document.querySelectorAll('[data-node=\"web1\"] button')]"
-            ".find(b => b.textContent === 'démarrer').click()")
+    click(page, "web1", "démarrer")
     page.wait_for("document.querySelector('[data-node=\"web1\"]').dataset.up === 'true'", 30)
     wait_until(lambda: server_status(page, "haproxy1", "web1") == "UP", 30,
                "haproxy1's HAProxy shows web1 UP again")
@@ -178,6 +177,35 @@ def test_a_scenario_run_from_the_page_fills_its_row(lab: str, page: Browser) -> 
     said = page.wait_for("document.getElementById('timeline').textContent.match("
                          "/lose-haproxy1: (pass|fail|error)[^\\n]*/)?.[0]", 30)
     assert said.startswith("lose-haproxy1: pass"), said
+
+
+def click(page: Browser, node: str, label: str, after: str = "") -> None:
+    """The button `label` of a node's card (after the daemon `after`, for a daemon's)."""
+    page.js(f"[...document.querySelectorAll('[data-node=\"{node}\"] {after} button')]"
+            f".find(b => b.textContent === '{label}').click()")
+
+
+def test_a_daemon_stopped_and_started_from_the_page(lab: str, page: Browser) -> None:
+    running = "document.querySelector('[data-node=\"web2\"] [data-daemon=\"apache2\"]')" \
+              ".dataset.running"
+    page.wait_for(f"{running} === 'true'", 10)
+    click(page, "web2", "arrêter", ".daemonctl")
+    page.wait_for(f"{running} === 'false'", 15)
+    assert exec_on(lab, "web2", "systemctl", "is-active", "httpd").stdout.strip() == "inactive"
+    click(page, "web2", "démarrer", ".daemonctl")
+    page.wait_for(f"{running} === 'true'", 15)
+    page.wait_for("document.getElementById('timeline').textContent.includes("
+                  "'systemctl start httpd on web2: httpd started on web2')", 10)
+
+
+def test_the_report_exported_from_the_page(watch: Watch, page: Browser) -> None:
+    page.js("document.getElementById('report').click()")
+    said = page.wait_for("document.getElementById('said').textContent.match("
+                         "/report written to .*/)?.[0]", 30)
+    assert watch.cwd is not None
+    written = watch.cwd / f"labtool-{NAME}-report.html"
+    assert said == f"report written to {written}"
+    assert "haproxy2" in written.read_text()  # (lose-haproxy1 ran: its row)
 
 
 def test_screenshots_at_desktop_and_phone_width(page: Browser) -> None:
