@@ -142,6 +142,12 @@ class Backend(ABC):
     def memory_kib(self) -> int:
         """Memory of all the lab's processes together."""
 
+    def commands_left(self) -> list[str]:
+        """Commands (as "node: command") a labtool that was killed started on the nodes and
+        that still run: until they end, a look at the lab sees what they are about to
+        change (a daemon still running that a `systemctl stop` of theirs is stopping)."""
+        return []
+
     # A confined lab (labtool grade --run: someone else's configs), where a backend can make
     # one (`can_confine`; asked with the lab state's option confined = "1").
     can_confine = False

@@ -16,7 +16,7 @@ from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
 from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
-from labtool.provision.lab_status import LabStatus, lab_missing
+from labtool.provision.lab_status import LabStatus, await_commands_left, lab_missing
 from labtool.provision.node import NodeChanges
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import parse_lab
@@ -130,6 +130,7 @@ def up(
         existing = LabState.load(spec.name)
         if existing is not None:
             _, existing, backend = open_lab(spec.name)  # (the state the backend keeps)
+            waited = await_commands_left(backend)
             uncut = existing.phase == "up" and _uncut(backend)
             whole = existing.phase == "up" and not lab_missing(backend, bare=existing.bare)
             if whole and not uncut:
@@ -138,6 +139,14 @@ def up(
             if existing.phase == "up" and repair is not None:
                 report.already_up = True
                 report.repaired = [CUT_NOTE] if uncut else []
+                report.repaired += (
+                    [
+                        f"awaited first what an interrupted labtool had left "
+                        f"running ({'; '.join(waited)})"
+                    ]
+                    if waited
+                    else []
+                )
                 report.repaired += repair(backend.spec, existing, backend)
                 return report
             raise LabtoolError(

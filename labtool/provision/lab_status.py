@@ -3,6 +3,7 @@ addresses, and who holds the VIP."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from labtool.backends.base import Backend, NodeStatus
@@ -78,3 +79,18 @@ def lab_missing(backend: Backend, *, bare: bool = False) -> list[str]:
         if len(holders) != 1:
             missing.append(f"VIP held by {holders or 'no node'}")
     return missing
+
+
+COMMANDS_LEFT_S = 30.0  # the longest a killed labtool's last command is awaited
+
+
+def await_commands_left(backend: Backend, deadline_s: float = COMMANDS_LEFT_S) -> list[str]:
+    """Wait until the commands a killed labtool left running on the nodes have ended (a
+    `systemctl stop keepalived` its scenario had started: the lab looked at before it ends
+    seems whole, then is not). What was awaited, for a note."""
+    seen: list[str] = []
+    end = time.monotonic() + deadline_s
+    while (left := backend.commands_left()) and time.monotonic() < end:
+        seen += [command for command in left if command not in seen]
+        time.sleep(0.05)
+    return seen

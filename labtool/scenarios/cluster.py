@@ -11,7 +11,7 @@ from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
-from labtool.provision.lab_status import lab_missing
+from labtool.provision.lab_status import await_commands_left, lab_missing
 from labtool.provision.node import systemctl
 from labtool.provision.power import power_up
 from labtool.scenarios.model import Action
@@ -87,6 +87,9 @@ class Cluster:
     def make_whole(self, deadline_s: float) -> None:
         """Every node up with its daemons, VRRP uncut, one VIP holder (after a Ctrl-C too).
         What was not whole at first look is kept in `notes`."""
+        waited = await_commands_left(self.backend)  # (a labtool killed mid-way: its last)
+        if waited:
+            self.notes.append(f"awaited what an interrupted labtool left running: {waited}")
         with contextlib.suppress(LabtoolError):
             self.backend.cut_vrrp([n.name for n in self.spec.by_role("lb")], False)
         seen = [self.not_ready()]

@@ -36,8 +36,7 @@ class Feed:
         self.stopping = threading.Event()
         self.woken = threading.Event()
         self.retry_at = 0.0
-        self.idle = threading.Event()  # set while no probe of the watch's runs
-        self.idle.set()
+        self.lock = threading.Lock()  # held while the probes start or stop
         self.thread = threading.Thread(target=self._run, name="watch-feed", daemon=True)
 
     def start(self) -> Feed:
@@ -48,14 +47,17 @@ class Feed:
     def stop(self) -> None:
         self.stopping.set()
         self.woken.set()
-        self.thread.join(timeout=30)
-        self._stop_probes()
+        if self.thread.is_alive():
+            self.thread.join(timeout=30)
+        with self.lock:
+            self._stop_probes()
 
     def pause(self) -> None:
-        """The watch's probes off (a scenario brings its own); back on with resume()."""
+        """The watch's probes off (a scenario brings its own), none left once this returns;
+        back on with resume()."""
         self.paused.set()
-        self.woken.set()
-        self.idle.wait(timeout=30)
+        with self.lock:  # (after a start under way)
+            self._stop_probes()
 
     def resume(self) -> None:
         self.paused.clear()
@@ -75,10 +77,11 @@ class Feed:
                 self.poll()
             self._probes_as_needed()
 
-    def poll(self) -> None:
-        """Each node's power and daemons; the VIP's holders too while no watcher reports."""
+    def poll(self, addresses: bool = False) -> None:
+        """Each node's power and daemons; the VIP's holders too while no watcher reports (or
+        when asked)."""
         nodes: dict[str, dict[str, Any]] = {}
-        watching = self.probes is not None or self.paused.is_set()
+        watching = not addresses and (self.probes is not None or self.paused.is_set())
         state = LabState.load(self.spec.name)
         halted = set(state.halted) if state is not None else set()
 
@@ -100,6 +103,10 @@ class Feed:
         self.hub.set_nodes([nodes[n.name] for n in self.spec.nodes])
 
     def _probes_as_needed(self) -> None:
+        with self.lock:
+            self._probes_now()
+
+    def _probes_now(self) -> None:
         wanted = self.hub.watched and not self.paused.is_set()
         if self.probes is not None and (not wanted or not self.probes.agent.alive):
             self._stop_probes()
@@ -111,23 +118,25 @@ class Feed:
     def _start_probes(self) -> None:
         recorder = Recorder(self.spec)
         recorder.listeners.append(self.on_event)
-        self.idle.clear()
         try:
             recorder.learn_macs(self.backend.node_macs())
             probes = Probes(self.spec, self.backend, recorder, STREAM_S)
         except LabtoolError as exc:
-            self.idle.set()
             self.retry_at = time.monotonic() + RETRY_S
             self.hub.publish("probe", state="failed", message=str(exc))
             return
         self.probes = probes
         deadline = time.monotonic() + 20
         while probes.agent.ready_at is None and probes.agent.alive:
-            if time.monotonic() > deadline or self.stopping.is_set():
+            if time.monotonic() > deadline or self.stopping.is_set() or self.paused.is_set():
                 break
             time.sleep(0.02)
         probes.agent.send("go")
         self.hub.publish("probe", state="started", rate=PROBE_RATE)
+        # What the VIP's holders are now, read once: from here on the watchers say each
+        # change (a watcher's first reading names only the holders its recorder did not know)
+        with contextlib.suppress(LabtoolError):
+            self.poll(addresses=True)
 
     def _stop_probes(self) -> None:
         probes, self.probes = self.probes, None
@@ -135,7 +144,6 @@ class Feed:
             probes.request_stop()
             probes.stop()
             self.hub.publish("probe", state="stopped")
-        self.idle.set()
 
     def on_event(self, event: Event) -> None:
         """One probe event (the watch's or a scenario's) into the hub."""

@@ -175,6 +175,9 @@ class NetnsBackend(Backend):
     def memory_kib(self) -> int:
         return impl.memory_kib(self.spec.name, self.state.holders)
 
+    def commands_left(self) -> list[str]:
+        return sorted(procs.commands_left(self.spec.name).values())
+
     @classmethod
     def destroy(cls, lab: str) -> int:
         return teardown.destroy(lab)

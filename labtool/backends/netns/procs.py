@@ -106,3 +106,26 @@ def pss_kib(pids: list[int]) -> int:
                 total += int(line.split()[1])
                 break
     return total
+
+
+def commands_left(lab: str) -> dict[int, str]:
+    """PID -> "node: command" of each command a labtool that is gone (killed with -9) left
+    running on the lab's nodes: an `nsenter` marked with the lab, leading a session of its
+    own (labtool starts the commands that must not be cut that way), whose parent is no
+    labtool process any more. Its probes (no session of their own) and the commands of a
+    labtool still running are not counted."""
+    found: dict[int, str] = {}
+    for pid, node in lab_marked(lab).items():
+        try:
+            args = (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+            stat = (PROC / str(pid) / "stat").read_text()
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+            parent_args = (PROC / str(parent) / "cmdline").read_bytes()
+            leads = os.getsid(pid) == pid
+        except (OSError, ValueError):
+            continue
+        if os.path.basename(args[0]) != b"nsenter" or not leads or b"labtool" in parent_args:
+            continue
+        command = args[args.index(b"--") + 1 :] if b"--" in args else args
+        found[pid] = f"{node}: {b' '.join(command).decode(errors='replace').strip()[:120]}"
+    return found

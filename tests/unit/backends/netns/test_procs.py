@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 from labtool.backends.netns import procs
 
@@ -24,3 +28,37 @@ def test_marked_processes_are_found_and_others_are_not() -> None:
             proc.kill()
             proc.wait()
     assert procs.lab_marked("unit-marked") == {}
+
+
+def test_a_command_left_by_a_killed_labtool_is_found(tmp_path: Path) -> None:
+    """A stand-in for nsenter (this machine's sleep under that name), marked with the lab, in
+    a session of its own: counted once its labtool is gone, not while it lives, and a probe
+    (no session of its own) never."""
+    nsenter = tmp_path / "nsenter"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", nsenter)
+    env = {**os.environ, "LABTOOL_LAB": "unit-left", "LABTOOL_NODE": "haproxy2"}
+    # its labtool alive: a parent whose command line says labtool
+    living = subprocess.Popen(["sh", "-c", f"setsid {nsenter} 30 -- & wait", "labtool"], env=env)
+    probe = subprocess.Popen([str(nsenter), "30"], env=env)  # (this test's child: no session)
+    try:
+        wait_for(lambda: len(procs.lab_marked("unit-left")) == 3)
+        assert procs.commands_left("unit-left") == {}
+        # its labtool killed: the command is another's child now, still running
+        script = f"setsid {nsenter} 30 -- >/dev/null 2>&1 & echo $!"
+        orphan = subprocess.run(["sh", "-c", script], env=env, capture_output=True,
+                                text=True).stdout.strip()
+        wait_for(lambda: int(orphan) in procs.commands_left("unit-left"))
+        assert list(procs.commands_left("unit-left")) == [int(orphan)]
+        assert procs.commands_left("unit-left")[int(orphan)].startswith("haproxy2: ")
+    finally:
+        subprocess.run(["pkill", "-f", str(nsenter)])
+        for proc in (living, probe):
+            proc.wait()
+    wait_for(lambda: procs.lab_marked("unit-left") == {})
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 5) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
