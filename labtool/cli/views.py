@@ -176,25 +176,27 @@ def scenario_result(result: ScenarioResult, lang: str = "fr") -> None:
         return words.value_text(fact, value, lang)
 
     if fr:
-        line = (
+        lines = [
             f"  coupure vue par le client {v('outage_s', f.outage_s)} ; VIP "
-            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)} ; bascule de la VIP "
-            f"{v('takeover_s', f.takeover_s)} (adresse {v('vip_takeover_s', f.vip_takeover_s)}, "
-            f"annonce VRRP {v('x_s', f.advert_takeover_s)}, ARP gratuit "
-            f"{v('x_s', f.arp_takeover_s)}) ; {f.requests} requêtes, {f.failed_requests} en "
-            f"échec, {f.slow_requests} lentes ; servies après la panne : "
-            f"{v('served_after', f.served_after)}"
-        )
+            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)}",
+            f"  bascule de la VIP {v('takeover_s', f.takeover_s)} (adresse "
+            f"{v('vip_takeover_s', f.vip_takeover_s)}, annonce VRRP "
+            f"{v('x_s', f.advert_takeover_s)}, ARP gratuit {v('x_s', f.arp_takeover_s)})",
+            f"  {f.requests} requêtes, {f.failed_requests} en échec, {f.slow_requests} lentes ; "
+            f"servies après la panne : {v('served_after', f.served_after)}",
+        ]
     else:
-        line = (
+        lines = [
             f"  outage seen by the client {v('outage_s', f.outage_s)}; VIP "
-            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)}; VIP takeover "
-            f"{v('takeover_s', f.takeover_s)} (address {v('vip_takeover_s', f.vip_takeover_s)}, "
-            f"VRRP advert {v('x_s', f.advert_takeover_s)}, gratuitous ARP "
-            f"{v('x_s', f.arp_takeover_s)}); {f.requests} requests, {f.failed_requests} failed, "
-            f"{f.slow_requests} slow; served after the fault: {v('served_after', f.served_after)}"
-        )
-    out.print(line, markup=False, highlight=False)
+            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)}",
+            f"  VIP takeover {v('takeover_s', f.takeover_s)} (address "
+            f"{v('vip_takeover_s', f.vip_takeover_s)}, VRRP advert "
+            f"{v('x_s', f.advert_takeover_s)}, gratuitous ARP {v('x_s', f.arp_takeover_s)})",
+            f"  {f.requests} requests, {f.failed_requests} failed, {f.slow_requests} slow; "
+            f"served after the fault: {v('served_after', f.served_after)}",
+        ]
+    for line in lines:  # (short lines: a terminal cuts a long one mid-word)
+        out.print(line, markup=False, highlight=False)
     for note in result.notes:
         out.print(f"  [yellow]note:[/] {escape(note)}", markup=True)
 

@@ -39,6 +39,9 @@ def fact_name(fact: str, lang: str) -> str:
 
 
 def number(value: float, lang: str, unit: str = "") -> str:
+    """A duration with two decimals and its unit; a count (no unit, a whole number) as is."""
+    if not unit and float(value).is_integer():
+        return str(int(value))
     text = f"{value:.2f}"
     text = text.replace(".", ",") if _fr(lang) else text
     return f"{text} {unit}".strip()

@@ -27,3 +27,11 @@ def test_values_read_as_a_reader_writes_them() -> None:
     assert words.expected_text(equals, "fr") == "haproxy2"
     assert words.fact_name("haproxy_detect_s.web1", "fr") == "HAProxy écarte web1"
     assert words.verdict("pass", "fr") == "réussi"
+
+
+def test_a_count_reads_as_a_whole_number() -> None:
+    served = Check("served_after.web2", ">= 1", 20, True, low=1.0)
+    assert words.expected_text(served, "en") == "at least 1"
+    assert words.expected_text(served, "fr") == "au moins 1"
+    whole_seconds = Check("outage_s", "<= 3", 2.0, True, high=3.0)
+    assert words.expected_text(whole_seconds, "en") == "at most 3.00 s"  # (a duration: 2 decimals)
