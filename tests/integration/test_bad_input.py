@@ -61,3 +61,11 @@ def test_missing_binary(tmp_path: Path, baseline: Baseline) -> None:
     doctor = labtool("doctor", env={**os.environ, "PATH": str(bin_dir)})
     assert doctor.returncode == 3
     assert "apt-get update && apt-get install -y tini" in doctor.stdout
+
+
+def test_watch_without_a_lab(baseline: Baseline) -> None:
+    run = labtool("watch", "--name", "it-nowatch", "--no-browser")
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        "labtool: error: lab 'it-nowatch' is not up. Fix: labtool up --name it-nowatch"]
+    assert_nothing_created("it-nowatch", baseline)

@@ -287,3 +287,13 @@ def test_ctrl_c_leaves_no_process_and_no_probe(lab: str) -> None:
     # (a probe whose nsenter the Ctrl-C ended first is reaped by its node's init: a moment)
     wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in probes), 5,
                f"the watch's probes gone: {probes}")
+
+
+def test_a_port_taken_is_one_message(lab: str, watch: Watch) -> None:
+    port = watch.base.rsplit(":", 1)[1]
+    run = subprocess.run([sys.executable, "-m", "labtool", "watch", "--name", lab, "--port",
+                          port, "--no-browser"], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"labtool: error: cannot listen on 127.0.0.1:{port}: Address already in use. Fix: "
+        "another --port (0: any)")

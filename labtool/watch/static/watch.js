@@ -7,7 +7,7 @@
   const token = root.dataset.token;
   const WORDS = {
     fr: {
-      scenario: "Scénario", run: "Lancer", report: "Exporter le rapport", requests: "Requêtes du client",
+      scenario: "Scénario", run: "Lancer", report: "Exporter le rapport", requests: "Requêtes du client (30 dernières s, un trait toutes les 10 s)",
       table: "Tableau du TP", test: "Test", expected: "Résultat attendu", observed: "Résultat observé",
       timeline: "Chronologie", vip: "VIP", nobody: "personne", split: "split brain",
       halt: "arrêt", force: "couper", start: "démarrer", stop: "arrêter", up: "allumé",
@@ -16,7 +16,7 @@
       sent: "demandé", done: "fait", last5: "5 dernières s",
     },
     en: {
-      scenario: "Scenario", run: "Run", report: "Export the report", requests: "The client's requests",
+      scenario: "Scenario", run: "Run", report: "Export the report", requests: "The client's requests (last 30 s, a line every 10 s)",
       table: "The lab's table", test: "Test", expected: "Expected", observed: "Observed",
       timeline: "Timeline", vip: "VIP", nobody: "nobody", split: "split brain",
       halt: "halt", force: "cut power", start: "start", stop: "stop", up: "up",
@@ -270,6 +270,8 @@
     const colours = getComputedStyle(document.documentElement);
     g.font = "11px system-ui, sans-serif";
     lanes.forEach((name, i) => { g.fillStyle = "#656d76"; g.fillText(name, 0, i * lane + lane / 2 + 4); });
+    g.fillStyle = "#d0d7de";
+    for (let s = 0; s <= CHART_S; s += 10) g.fillRect(left + (s / CHART_S) * (width - left) - 0.5, 0, 1, height);
     const counts = {};
     for (const r of requests) {
       if (r.sent < start) continue;
