@@ -234,7 +234,7 @@ def check_scenario(name: str, result: dict[str, Any]) -> None:
 WATCH_READER = """
 import json, sys, time, urllib.request
 base, token = sys.argv[1].split("/?token=")
-seen = {"kinds": {}, "holder": None, "up": []}
+seen = {"kinds": {}, "holder": None, "up": [], "changes": []}
 end = time.monotonic() + float(sys.argv[2])
 with urllib.request.urlopen(f"{base}/events?token={token}", timeout=60) as stream:
     for line in stream:
@@ -248,6 +248,11 @@ with urllib.request.urlopen(f"{base}/events?token={token}", timeout=60) as strea
                 seen["up"] = [n["name"] for n in event["state"]["nodes"] if n["up"]]
             elif event["kind"] == "vip":
                 seen["holder"] = event["holders"][0] if len(event["holders"]) == 1 else None
+                seen["changes"].append([event["t"], "vip", event["node"], event["held"]])
+            elif event["kind"] == "node":  # (what changed in a node: for the log)
+                node = event["node"]
+                seen["changes"].append([event["t"], "node", node["name"], node["state"],
+                                        node["daemons"]])
 print(json.dumps(seen))
 """
 
