@@ -139,14 +139,9 @@ def up(
             if existing.phase == "up" and repair is not None:
                 report.already_up = True
                 report.repaired = [CUT_NOTE] if uncut else []
-                report.repaired += (
-                    [
-                        f"awaited first what an interrupted labtool had left "
-                        f"running ({'; '.join(waited)})"
-                    ]
-                    if waited
-                    else []
-                )
+                if waited:
+                    left = "; ".join(waited)
+                    report.repaired.append(f"awaited first what a killed labtool left ({left})")
                 report.repaired += repair(backend.spec, existing, backend)
                 return report
             raise LabtoolError(
