@@ -122,8 +122,8 @@ class Hub:
         with self.lock:
             before = {n["name"]: n for n in self.status["nodes"]}
             self.status["nodes"] = nodes
-        for node in nodes:
-            if before.get(node["name"]) != node:
+        for node in nodes:  # (the first look fills the state: nothing changed yet)
+            if node["name"] in before and before[node["name"]] != node:
                 self.publish("node", node=node)
 
     def set_vip(self, node: str, held: bool, t: float | None = None) -> None:

@@ -149,6 +149,21 @@ def test_stopping_keepalived_moves_the_vip_on_screen_within_2_s(lab: str, page: 
     page.wait_for("document.getElementById('watch').dataset.vipHolder === 'haproxy1'", 10)
 
 
+def test_two_holders_show_as_a_split_brain_in_red(lab: str, page: Browser) -> None:
+    """The VIP added by hand on the backup too (as a split brain leaves it)."""
+    page.wait_for("document.getElementById('watch').dataset.vipHolder === 'haproxy1'", 10)
+    added = exec_on(lab, "haproxy2", "ip", "addr", "add", "10.0.0.10/32", "dev", "eth1")
+    assert added.returncode == 0, added.stderr
+    try:
+        page.wait_for("document.getElementById('watch').dataset.vipHolder === 'split'", 5)
+        colour = page.js("getComputedStyle(document.getElementById('vip')).backgroundColor")
+        assert colour == "rgb(207, 34, 46)", colour  # (--down)
+        assert "split brain" in page.js("document.getElementById('vip').textContent")
+    finally:
+        exec_on(lab, "haproxy2", "ip", "addr", "del", "10.0.0.10/32", "dev", "eth1")
+    page.wait_for("document.getElementById('watch').dataset.vipHolder === 'haproxy1'", 5)
+
+
 def test_halt_and_start_from_the_page(lab: str, page: Browser) -> None:
     """The buttons of web1's card: HAProxy greys it out, then it serves again."""
     click(page, "web1", "arrêt")

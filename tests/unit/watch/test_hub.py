@@ -84,3 +84,12 @@ def test_watched_while_a_page_is_open() -> None:
         return open_, h.watched
 
     assert asyncio.run(scenario()) == (True, False)
+
+
+def test_a_node_event_is_a_change_not_the_first_look() -> None:
+    h = hub()
+    h.set_nodes([{"name": "web1", "up": True}])
+    h.set_nodes([{"name": "web1", "up": True}])
+    assert list(h.backlog) == []
+    h.set_nodes([{"name": "web1", "up": False}])
+    assert [e["node"] for e in h.backlog] == [{"name": "web1", "up": False}]
