@@ -21,8 +21,8 @@ from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
 from labtool.watch.hub import Hub
 
-POLL_S = 0.5  # each node's power and daemons (netns); a backend of machines: POLL_SLOW_S
-POLL_SLOW_S = 2.0
+POLL_S = 0.5  # each node's power and daemons (netns: /proc only); machines: POLL_SLOW_S
+POLL_SLOW_S = 5.0  # (an SSH round trip a node: each one loads a VM under emulation)
 STREAM_S = 300.0  # one run of the client's requests (it stops by itself); then a new one
 RETRY_S = 5.0  # after probes that could not start
 
