@@ -4,11 +4,17 @@ addresses, and who holds the VIP."""
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from labtool.backends.base import Backend, NodeStatus
 from labtool.parallel import for_each_node
 from labtool.spec.model import Node
+
+
+def power_state(node: NodeStatus, halted: Collection[str]) -> str:
+    """up, halted (by `labtool halt`) or down (its power lost another way)."""
+    return "up" if node.up else "halted" if node.name in halted else "down"
 
 
 @dataclass
@@ -22,8 +28,7 @@ class LabStatus:
     halted: list[str] = field(default_factory=list)  # powered off by `labtool halt`
 
     def state_of(self, node: NodeStatus) -> str:
-        """up, halted (by `labtool halt`) or down (its power lost another way)."""
-        return "up" if node.up else "halted" if node.name in self.halted else "down"
+        return power_state(node, self.halted)
 
     @property
     def vip_holders(self) -> list[str]:

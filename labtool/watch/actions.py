@@ -13,10 +13,10 @@ from typing import Any
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError, UsageError
 from labtool.provision import power
+from labtool.provision.node import systemctl
 from labtool.report import load_results
 from labtool.report.sheet import Sheet
 from labtool.scenarios import engine
-from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.engine import ScenarioError
 from labtool.scenarios.model import list_scenarios, load_scenario
 from labtool.scenarios.result import Frame, results_dir
@@ -114,7 +114,7 @@ class Actions:
                 phases.append(frame.phase)
                 self.hub.publish("phase", scenario=name, phase=frame.phase)
 
-        self.hub.publish("table", rows=self.table(running=name))
+        self.hub.set_table(self.table(running=name))  # (a page opened meanwhile sees it too)
         self.feed.pause()
         try:
             result = engine.run(
@@ -141,7 +141,7 @@ class Actions:
         )
 
     def _daemon(self, node: str, op: str, unit: str) -> str:
-        Cluster(self.spec, self.backend).systemctl(node, op, unit)
+        systemctl(self.backend.transport(node), node, op, unit)
         return f"{unit} {'started' if op == 'start' else 'stopped'} on {node}"
 
     def _report(self) -> str:

@@ -86,7 +86,7 @@ def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
     async def events(request: Request) -> Response:
         loop = asyncio.get_running_loop()
         subscriber, start = hub.subscribe(loop)
-        hub_changed()
+        actions.feed.wake()  # (a first page: the probes start now, not at the next poll)
 
         async def stream() -> AsyncIterator[str]:
             try:
@@ -108,9 +108,6 @@ def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
-
-    def hub_changed() -> None:
-        actions.feed.wake()  # (a first page: the probes start now, not at the next poll)
 
     async def action(request: Request) -> Response:
         if request.headers.get("content-type", "").split(";")[0] != "application/json":

@@ -16,6 +16,7 @@ from labtool.errors import LabtoolError
 from labtool.parallel import for_each_node
 from labtool.probes.events import Event
 from labtool.probes.recorder import Recorder
+from labtool.provision.lab_status import power_state
 from labtool.scenarios.probes import PROBE_RATE, Probes
 from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
@@ -93,7 +94,7 @@ class Feed:
                 "role": node.role,
                 "address": str(node.address),
                 "up": status.up,
-                "state": "up" if status.up else "halted" if node.name in halted else "down",
+                "state": power_state(status, halted),
                 "daemons": status.daemons,
             }
             if lb:
