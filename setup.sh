@@ -16,12 +16,13 @@ fi
 # vagrant: `labtool vagrantfile` output is checked by the real `vagrant validate`.
 # openssh-server: the SSH transport is tested against a real sshd inside a lab node.
 # iputils-ping, vim: the lab's own commands on a bare node (ping the VIP, edit with vim).
+# uidmap: newuidmap/newgidmap give a normal user's lab its range of ids (/etc/subuid).
 # tmux: tests press Ctrl-C through a real terminal. chromium, fonts-liberation: tests open
 # `labtool watch`'s page in a real (headless) browser and keep its screenshots.
 # $LABTOOL_EXTRA_PACKAGES: more to install the same way (tests/e2e/setup.sh uses it).
 PACKAGES="keepalived haproxy apache2 tini psmisc iproute2 util-linux procps curl nftables
           python3 python3-venv shellcheck vagrant openssh-server openssh-client iputils-ping vim
-          tmux chromium fonts-liberation
+          tmux chromium fonts-liberation uidmap
           ${LABTOOL_EXTRA_PACKAGES:-}"
 missing=""
 for p in $PACKAGES; do

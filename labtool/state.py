@@ -87,6 +87,14 @@ class LabState:
         return cls(holders=holders, **data)
 
 
+def load_quietly(name: str) -> LabState | None:
+    """A lab's state, or None where there is none or it cannot be read."""
+    try:
+        return LabState.load(name)
+    except LabtoolError:
+        return None
+
+
 def known_labs() -> list[str]:
     """Names of the labs that have a folder under the state root."""
     root = state_root()

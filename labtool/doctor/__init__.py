@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
-from labtool import runner
+from labtool import ids, runner
 from labtool.errors import EnvironmentProblem
 
 # binary -> (Debian package, what the lab uses it for)
@@ -43,20 +44,84 @@ def install_command(packages: list[str]) -> str:
 
 
 def check_root() -> Check:
+    """Root only where root is needed (grade --run's bounds); see check_user for labs."""
     if os.geteuid() == 0:
         return Check("root", True, "running as root")
     return Check(
         "root",
         False,
-        "labtool needs root to create namespaces and start daemons",
+        "this needs root (cgroups that bound each graded lab)",
         "run it as root, e.g. 'sudo labtool ...'",
     )
+
+
+# What refuses a normal user's user namespaces: (file, refusing value, setting, allowing value)
+USERNS_SYSCTLS = (
+    ("/proc/sys/user/max_user_namespaces", "0", "user.max_user_namespaces", "15000"),
+    (
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+        "1",
+        "kernel.apparmor_restrict_unprivileged_userns",
+        "0",
+    ),
+    ("/proc/sys/kernel/unprivileged_userns_clone", "0", "kernel.unprivileged_userns_clone", "1"),
+)
+
+
+def userns_refused(sysctls: tuple[tuple[str, str, str, str], ...] = USERNS_SYSCTLS) -> str | None:
+    """Why this kernel refuses a normal user's user namespaces, with both fixes; None if not."""
+    for path, refusing, name, allowing in sysctls:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if value == refusing:
+            return (
+                f"this kernel refuses user namespaces to normal users ({name}={value}), and a "
+                f"lab without root is made of them. Fix: sudo sysctl -w {name}={allowing} (to "
+                f"keep it: echo '{name}={allowing}' | sudo tee /etc/sysctl.d/60-labtool.conf), "
+                "or run the lab as root: sudo labtool up"
+            )
+    return None
+
+
+def check_user() -> list[Check]:
+    """Who runs the labs: root, or a normal user through user namespaces (and their ids)."""
+    if os.geteuid() == 0:
+        return [Check("user", True, "root: each lab's nodes run as a block of unused ids")]
+    refused = userns_refused()
+    if refused:
+        detail, _, fix = refused.partition(". Fix: ")
+        return [Check("user namespaces", False, detail, fix)]
+    try:
+        mapped = ids.for_user(os.geteuid(), os.getegid())
+    except EnvironmentProblem as exc:
+        detail, _, fix = exc.message.partition(". Fix: ")
+        return [Check("user namespaces", False, detail, fix)]
+    first = mapped.uids[1]
+    return [
+        Check(
+            "user namespaces",
+            True,
+            f"not root: labs run in a user namespace of yours (its root is you; ids 1-"
+            f"{first[2]} are your range from {first[1]})",
+        )
+    ]
+
+
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def find_binary(name: str) -> str | None:
+    """A binary on the PATH or in the sbin folders (a normal user's PATH has none of them)."""
+    path = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    return shutil.which(name, path=os.pathsep.join([*path, *(p for p in SBIN if p not in path)]))
 
 
 def check_binaries() -> list[Check]:
     checks = []
     for binary, (package, purpose) in NETNS_BINARIES.items():
-        path = shutil.which(binary)
+        path = find_binary(binary)
         if path:
             checks.append(Check(binary, True, f"{path} ({purpose})"))
         else:
@@ -65,10 +130,13 @@ def check_binaries() -> list[Check]:
 
 
 def check_namespaces() -> Check:
-    """Make (and drop at once) a throwaway node-like namespace set with a veth pair in it."""
+    """Make (and drop at once) a throwaway node-like namespace set with a veth pair in it, in
+    a user namespace as a lab's are."""
     result = runner.run(
         [
             "unshare",
+            "--user",
+            "--map-root-user",
             "--net",
             "--mount",
             "--pid",
@@ -91,40 +159,43 @@ def check_namespaces() -> Check:
     )
     if result.succeeded:
         return Check(
-            "namespaces", True, "network, mount, PID, UTS and IPC namespaces and veth links work"
+            "namespaces",
+            True,
+            "user, network, mount, PID, UTS and IPC namespaces and veth links work",
         )
     return Check(
         "namespaces",
         False,
         f"cannot create namespaces: {result.describe_failure()}",
-        "run on a Linux kernel with namespaces enabled, as root, outside a "
-        "container that forbids unshare",
+        "run on a Linux kernel with user namespaces enabled, outside a container that "
+        "forbids unshare",
     )
 
 
 def versions() -> list[Check]:
     checks = []
     for argv in (["keepalived", "--version"], ["haproxy", "-v"], ["apache2ctl", "-v"]):
-        if shutil.which(argv[0]):
-            out = runner.run(argv, timeout_s=10)
+        path = find_binary(argv[0])
+        if path:
+            out = runner.run([path, *argv[1:]], timeout_s=10)
             first = (out.stdout + out.stderr).strip().splitlines()
             checks.append(Check(f"{argv[0]} version", True, first[0] if first else "?"))
     return checks
 
 
 def all_checks() -> list[Check]:
-    root = check_root()
-    checks = [root, *check_binaries()]
-    if root.ok and all(c.ok for c in checks if c.name in ("unshare", "ip")):
+    user = check_user()
+    checks = [*user, *check_binaries()]
+    if all(c.ok for c in user) and all(c.ok for c in checks if c.name in ("unshare", "ip")):
         checks.append(check_namespaces())
     return checks + versions()
 
 
 def require() -> None:
     """Refuse to start a lab on a machine that cannot run it (one message, nothing created)."""
-    root = check_root()
-    if not root.ok:
-        raise EnvironmentProblem(f"{root.detail}. Fix: {root.fix}")
+    for check in check_user():
+        if not check.ok:
+            raise EnvironmentProblem(f"{check.detail}. Fix: {check.fix}")
     missing = [c for c in check_binaries() if not c.ok]
     if missing:
         packages = [NETNS_BINARIES[c.name][0] for c in missing]

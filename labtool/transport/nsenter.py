@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 
 from labtool import runner
@@ -12,7 +13,8 @@ NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def nsenter_argv(holder_pid: int, command: Sequence[str], *, workdir: str = "/") -> list[str]:
-    """Enter the net, mount, UTS, IPC and PID namespaces of a node holder.
+    """Enter the user, net, mount, UTS, IPC and PID namespaces of a node holder: the command
+    runs as the node's root, which is nobody on this machine.
 
     The holder is the `unshare` process: it owns the node's namespaces but lives in the root
     PID namespace, so the node's PID namespace is its `pid_for_children`.
@@ -21,6 +23,7 @@ def nsenter_argv(holder_pid: int, command: Sequence[str], *, workdir: str = "/")
         "nsenter",
         "-t",
         str(holder_pid),
+        "-U",
         "-n",
         "-m",
         "-u",
@@ -43,6 +46,7 @@ def node_env(lab: str, node: str, extra: Mapping[str, str] | None = None) -> dic
         "HOSTNAME": node,
         "LABTOOL_LAB": lab,
         "LABTOOL_NODE": node,
+        "LABTOOL_OWNER": str(os.geteuid()),  # whose lab: root's and each user's are apart
     }
     env.update(extra or {})
     return env

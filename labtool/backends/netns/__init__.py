@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from labtool import doctor
+from labtool import doctor, ids
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
 from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.errors import LabtoolError
+from labtool.ids import IdMap
 from labtool.spec.model import Node
+from labtool.state import known_labs, load_quietly
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
 
 
 class NetnsBackend(Backend):
     name = "netns"
-    needs_root = True
+    # Root or not: a normal user's lab lives in a user namespace mapping the user's ids.
+    needs_root = False
     installs_packages = False  # the nodes run this machine's installed daemons
     create_label = "creating nodes:"
 
@@ -30,11 +34,12 @@ class NetnsBackend(Backend):
 
     @classmethod
     def running_labs(cls) -> set[str]:
-        return procs.labs_running() | bounds.leftover_labs()
+        # (cgroups: root's alone makes them; a user would see root's grading labs there)
+        return procs.labs_running() | (bounds.leftover_labs() if os.geteuid() == 0 else set())
 
     @classmethod
     def leftovers(cls, lab: str) -> bool:
-        return bool(procs.lab_marked(lab)) or bounds.exists(lab)
+        return bool(procs.lab_marked(lab)) or (os.geteuid() == 0 and bounds.exists(lab))
 
     def build_batches(self, first: Node) -> list[tuple[Node, ...]]:
         """The first MASTER alone (with the LAN), then every other node at once. A confined
@@ -51,6 +56,39 @@ class NetnsBackend(Backend):
         machine's files read-only, and its processes are bounded (netns/bounds.py)."""
         return self.state.options.get("confined") == "1"
 
+    def id_map(self) -> IdMap:
+        """The lab's ids: root's lab keeps the block it was given (in its state); a user's
+        are the user's own and range."""
+        if os.geteuid() != 0:
+            return ids.for_user(os.geteuid(), os.getegid())
+        if "id_base" not in self.state.options:
+            used = {
+                int(other.options["id_base"])
+                for lab in known_labs()
+                if lab != self.spec.name
+                and (other := load_quietly(lab)) is not None
+                and "id_base" in other.options
+            }
+            slot = ids.free_slot(used)
+            self.state.options.update(ids.for_root(slot).options())
+        return ids.for_root((int(self.state.options["id_base"]) - ids.ROOT_ID_BASE) // ids.BLOCK)
+
+    def _owner(self) -> tuple[int, int] | None:
+        """Who the node's files must belong to, if not this process's user."""
+        mapped = self.id_map()
+        return None if mapped.root_uid == os.geteuid() else (mapped.root_uid, mapped.root_gid)
+
+    def _userns_pid(self) -> int:
+        """A live process of the lab's user namespace (its holder, else the LAN's)."""
+        for name in (impl.USERNS_NODE, LAN_NODE):
+            holder = self.state.holders.get(name)
+            if holder is not None and procs.alive(holder.pid, holder.start_ticks):
+                return holder.pid
+        raise LabtoolError(
+            f"lab '{self.spec.name}': its user namespace is gone. Fix: labtool down --name "
+            f"{self.spec.name}, then labtool up"
+        )
+
     def _wrap(self, argv: list[str]) -> list[str]:
         """A process of the lab, started within its bounds (a confined lab's only)."""
         if not self.confined:
@@ -60,14 +98,22 @@ class NetnsBackend(Backend):
 
     def create(self, nodes: Sequence[Node]) -> None:
         batch = tuple(nodes)
+        id_map = self.id_map()
+        self.state.save()  # (its block of ids, before anything holds it)
+        owner = self._owner()
         for node in batch:
-            layout.layout_node(self.spec.name, node, confined=self.confined, bare=self.state.bare)
+            layout.layout_node(self.spec.name, node, bare=self.state.bare, owner=owner)
         first = LAN_NODE not in self.state.holders
         if first and self.confined:
             self.state.options["cgroups"] = ",".join(bounds.make(self.spec.name, bounds.Bounds()))
+        if first:
+            self.state.holders[impl.USERNS_NODE] = impl.start_userns(
+                self.spec.name, id_map, self._wrap
+            )
+            self.state.save()
         self.state.holders.update(
             impl.start_holders(
-                self.spec, batch, with_lan=first, confined=self.confined, wrap=self._wrap
+                self.spec, batch, self._userns_pid(), with_lan=first, wrap=self._wrap
             )
         )
         self.state.save()
@@ -90,7 +136,7 @@ class NetnsBackend(Backend):
             lambda lan: commands.unplug_argv(lan, target.name),
         )
         self.state.holders.update(
-            impl.start_holders(self.spec, (target,), confined=self.confined, wrap=self._wrap)
+            impl.start_holders(self.spec, (target,), self._userns_pid(), wrap=self._wrap)
         )
         self.state.save()
         impl.wire(self.spec, self.state.holders, (target,), make_bridge=False)
@@ -126,7 +172,11 @@ class NetnsBackend(Backend):
     def ssh_transport(self, node: str) -> SshTransport:
         """A real SSH connection to the node's own sshd (for testing the SSH path here)."""
         pid = self.transport(node).holder_pid
-        return SshTransport(node, ssh.ssh_target_for(self.spec.name, node, pid))
+        return SshTransport(node, ssh.ssh_target_for(self.spec.name, node, pid, self._owner()))
+
+    def agent_program(self, node: str) -> list[str]:
+        """The agent's files laid in the node's bin (layout), run by a python3 it can read."""
+        return [layout.node_python(), f"{commands.AGENT_DIR}/agent.py"]
 
     def local_path(self, node: str, path: str) -> Path:
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""

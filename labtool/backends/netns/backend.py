@@ -20,10 +20,11 @@ from collections.abc import Callable
 
 from labtool import runner
 from labtool.backends.base_types import NodeStatus
-from labtool.backends.netns import commands, procs
-from labtool.backends.netns.layout import kept_paths, node_binds, node_hostname
+from labtool.backends.netns import commands, procs, userns
+from labtool.backends.netns.layout import node_binds, node_hostname
 from labtool.backends.netns.teardown import KILL_TIMEOUT_S, _reap_if_own_children, lab_pids
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.ids import IdMap
 from labtool.parallel import for_each_node
 from labtool.spec.model import LabSpec, Node
 from labtool.spec.roles import daemons
@@ -31,22 +32,33 @@ from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env
 
 HOLDER_READY_TIMEOUT_S = 10.0
+USERNS_NODE = "userns"  # the holder of the lab's user namespace, beside the LAN's and nodes'
 
 
 Wrap = Callable[[list[str]], list[str]]
 
 
+def start_userns(lab: str, ids: IdMap, wrap: Wrap | None = None) -> Holder:
+    """The holder of the lab's user namespace, its ids mapped: every other namespace of the
+    lab is made inside it. Marked with the lab, in a session of its own, as every holder."""
+    holder = userns.start(ids, env=node_env(lab, USERNS_NODE), wrap=wrap)
+    ticks = procs.start_ticks(holder.pid)
+    if ticks is None:
+        raise LabtoolError(f"lab '{lab}': its user namespace's holder ended at once")
+    return Holder(pid=holder.pid, start_ticks=ticks)
+
+
 def _start_holders(
-    lab: str, scripts: dict[str, tuple[str, bool]], wrap: Wrap | None = None
+    lab: str, scripts: dict[str, tuple[str, bool]], userns_pid: int, wrap: Wrap | None = None
 ) -> dict[str, Holder]:
-    """Start one holder per entry (name -> (script, is a node)), all at once; wait for each to
-    say ready. Holders live in their own session: Ctrl-C in the terminal does not reach them.
-    `wrap` starts them within the lab's bounds."""
+    """Start one holder per entry (name -> (script, is a node)), all at once, inside the lab's
+    user namespace; wait for each to say ready. Holders live in their own session: Ctrl-C in
+    the terminal does not reach them. `wrap` starts them within the lab's bounds."""
     log = (lab_dir(lab) / "holders.log").open("a")
     started: dict[str, subprocess.Popen[str]] = {}
     try:
         for name, (script, is_node) in scripts.items():
-            argv = commands.holder_argv(script, node_namespaces=is_node)
+            argv = commands.holder_argv(script, userns_pid, node_namespaces=is_node)
             started[name] = runner.spawn(
                 wrap(argv) if wrap else argv,
                 env=node_env(lab, name),
@@ -76,25 +88,21 @@ def _start_holders(
 def start_holders(
     spec: LabSpec,
     nodes: tuple[Node, ...],
+    userns_pid: int,
     *,
     with_lan: bool = False,
-    confined: bool = False,
     wrap: Wrap | None = None,
 ) -> dict[str, Holder]:
-    """Holders for these nodes (and the LAN's, first, if asked); a confined node sees this
-    machine's files read-only apart from its own folders."""
+    """Holders for these nodes (and the LAN's, first, if asked); a node sees this machine's
+    files read-only apart from its own folders."""
     scripts: dict[str, tuple[str, bool]] = {}
     if with_lan:
-        scripts[commands.LAN_NODE] = (commands.holder_script(None, []), False)
+        scripts[commands.LAN_NODE] = (commands.lan_script(), False)
     for node in nodes:
-        binds = node_binds(spec.name, node.name, confined=confined)
-        keeps = kept_paths(spec.name, node.name) if confined else []
+        binds = node_binds(spec.name, node.name)
         hostname = node_hostname(spec.name, node.name)
-        scripts[node.name] = (
-            commands.holder_script(hostname, binds, read_only=confined, keeps=keeps),
-            True,
-        )
-    return _start_holders(spec.name, scripts, wrap)
+        scripts[node.name] = (commands.holder_script(hostname, binds), True)
+    return _start_holders(spec.name, scripts, userns_pid, wrap)
 
 
 def checked_pid(lab: str, name: str, holder: Holder) -> int:

@@ -2,6 +2,8 @@
 
 Nodes hold their namespaces: one `unshare` per node, whose child (tini, PID 1 of the node)
 reaps the node's orphans so that `killall -0 haproxy` never mistakes a zombie for a daemon.
+Every namespace of a lab is made inside the lab's user namespace (netns/userns.py): a node's
+root is nobody on this machine, and every command entering a node enters that one too.
 Links connect nodes: veth pairs made inside the LAN namespace with their node end created
 straight in the node, so no lab interface, address or route ever exists in the root namespace.
 """
@@ -24,24 +26,32 @@ NODE_PRIVATE_DIRS = (
     "/run",
     "/var/log",
     "/etc/systemd/system",  # the units enabled on the node (its systemctl's links)
+    "/root",  # root's home on the node (this machine's is not the node's root's to enter)
 )
 # Files each node gets for itself.
 NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/hostname", "/etc/sysctl.conf")  # its own sysctl -p too
 SYSTEMCTL_PATHS = ("/usr/bin/systemctl",)  # replaced by the node's own systemctl, if present
 LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is found there too
-# A confined node (`labtool grade --run`) sees every other folder read-only, and gets its own of
-# these, writable by all as on a machine, so that nothing it writes lands on this machine.
-CONFINED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+# A node sees every other folder of this machine read-only, and gets its own of these, writable
+# by all as on a machine, so that nothing it writes lands on this machine.
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+AGENT_DIR = "/usr/local/sbin/.labtool-agent"  # the probe agent's files, in the node's bin
 
 
-def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
-    """argv of the process that holds a node's namespaces (or the LAN's: network only)."""
+def holder_argv(script: str, userns_pid: int, *, node_namespaces: bool = True) -> list[str]:
+    """argv of the process that holds a node's namespaces (or the LAN's: network only), made
+    as the root of the lab's user namespace (held by `userns_pid`), which owns them."""
     namespaces = (
         ["--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc"]
         if node_namespaces
         else ["--net", "--mount", "--pid", "--mount-proc"]
     )
     return [
+        "nsenter",
+        "-t",
+        str(userns_pid),
+        "-U",
+        "--",
         "unshare",
         *namespaces,
         "--fork",
@@ -55,42 +65,38 @@ def holder_argv(script: str, *, node_namespaces: bool = True) -> list[str]:
     ]
 
 
-def holder_script(
-    hostname: str | None,
-    binds: list[tuple[str, str]],
-    *,
-    read_only: bool = False,
-    keeps: list[tuple[str, str]] | None = None,
-) -> str:
-    """The holder's first (and only) job inside its namespaces: set the hostname, mount the
-    node's private folders, say `ready`, then become tini (PID 1) over a sleep that never ends.
-    `read_only`: first every mount of its own mount namespace is made read-only (a bind
-    remount, which changes that namespace's view only); its private folders, mounted after,
-    are made writable again. `keeps` (path, where in a private folder): what of this machine
-    the node still needs under a folder it gets its own of (labtool itself, installed in
-    /tmp), mounted read-only there first, so that the private folder shows it at its path."""
+def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
+    """The holder's first (and only) job inside its namespaces: set the hostname, make every
+    mount of its own mount namespace read-only (a bind remount, which changes that namespace's
+    view only; the flags the kernel locks for a user namespace, nosuid, nodev..., kept), mount
+    the node's private folders writable over it, say `ready`, then become tini (PID 1) over a
+    sleep that never ends."""
     lines = ["set -e"]
     if hostname:
         lines.append(f"hostname {shlex.quote(hostname)}")
-    if read_only:
-        lines += [
-            "awk '{print $5}' /proc/self/mountinfo | while read -r mp; do",
-            '  case "$mp" in /proc|/proc/*) continue ;; esac',
-            '  mount -o remount,bind,ro "$mp" || { echo "cannot make $mp read-only" >&2; exit 1; }',
-            "done",
-        ]
-    for path, inside in keeps or []:
-        lines.append(f"mount --bind {shlex.quote(path)} {shlex.quote(inside)}")
-        lines.append(f"mount -o remount,bind,ro {shlex.quote(inside)}")
+    lines += [
+        # remount MODE PATH: ro or rw, keeping the mount's other flags
+        "remount() {",
+        "  opts=$(awk -v m=\"$2\" '$5 == m { o = $6 } END { print o }' /proc/self/mountinfo)",
+        '  case "$opts" in *,*) kept=",${opts#*,}" ;; *) kept="" ;; esac',
+        '  mount -o "remount,bind,$1$kept" "$2" 2>/dev/null || mount -o "remount,bind,$1" "$2"',
+        "}",
+        "awk '{print $5}' /proc/self/mountinfo | while read -r mp; do",
+        '  case "$mp" in /proc|/proc/*) continue ;; esac',
+        '  remount ro "$mp" || { echo "cannot make $mp read-only" >&2; exit 1; }',
+        "done",
+    ]
     for src, dst in binds:
-        if read_only:  # (recursive: a private folder brings what `keeps` put in it)
-            lines.append(f"mount --rbind {shlex.quote(src)} {shlex.quote(dst)}")
-            lines.append(f"mount -o remount,bind,rw {shlex.quote(dst)}")
-        else:
-            lines.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}")
+        lines.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}")
+        lines.append(f"remount rw {shlex.quote(dst)}")
     lines.append("echo ready")
     lines.append("exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1")
     return "\n".join(lines)
+
+
+def lan_script() -> str:
+    """The LAN holder's: nothing to mount; the bridge is made from outside (`bridge_batch`)."""
+    return "echo ready\nexec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"
 
 
 def node_mac(node: Node) -> str:
@@ -121,8 +127,9 @@ def lan_batch(spec: LabSpec, holder_pids: dict[str, int]) -> str:
 
 
 def lan_exec(lan_pid: int, *command: str) -> list[str]:
-    """A command in the LAN's network namespace only (PIDs still read in the root one)."""
-    return ["nsenter", "-t", str(lan_pid), "-n", "--", *command]
+    """A command in the LAN's network namespace only, as the root of the lab's user namespace
+    (PIDs still read in the root one)."""
+    return ["nsenter", "-t", str(lan_pid), "-U", "-n", "--", *command]
 
 
 def link_state_argv(lan_pid: int, node: str, up: bool) -> list[str]:
@@ -181,7 +188,7 @@ def sshd_config() -> str:
 
 def sshd_proxy_command(holder_pid: int) -> str:
     return (
-        f"nsenter -t {holder_pid} -n -m -u -i --pid=/proc/{holder_pid}/ns/pid_for_children"
+        f"nsenter -t {holder_pid} -U -n -m -u -i --pid=/proc/{holder_pid}/ns/pid_for_children"
         f" -- /usr/sbin/sshd -i -f {SSH_DIR}/sshd_config"
     )
 

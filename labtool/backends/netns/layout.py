@@ -10,7 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from labtool.backends.netns import commands
+from labtool.backends.netns import commands, userns
 from labtool.errors import LabtoolError
 from labtool.resources import package_file
 from labtool.spec.model import Node
@@ -32,20 +32,24 @@ def host_path(lab: str, node: str, path: str) -> Path:
     raise LabtoolError(f"{node}: {path} is not in a folder of the node's own")
 
 
-def layout_node(lab: str, node: Node, *, confined: bool = False, bare: bool = False) -> None:
+def layout_node(
+    lab: str, node: Node, *, bare: bool = False, owner: tuple[int, int] | None = None
+) -> None:
     """Create the node's private folders, with the distribution's defaults in them (as a
     machine with the packages installed has), a minimal /etc/hosts and the host's
-    /etc/sysctl.conf; the lab's files come later, through the node's transport. A confined
-    node also gets its own /tmp, /var/tmp and /dev/shm. A bare node has none of the lab's
+    /etc/sysctl.conf, its own /tmp, /var/tmp and /dev/shm, and the probe agent's files; the
+    lab's files come later, through the node's transport. A bare node has none of the lab's
     packages yet: its folders are empty until its `yum install` (node_bin/yum) lays CentOS 7's
-    files there."""
+    files there. `owner`: the node's root as seen here (uid, gid), given every file (root's
+    labs: this process is not the node's root)."""
     root = node_root(lab, node.name)
-    for private in commands.CONFINED_DIRS if confined else ():
+    for folder in (lab_dir(lab), lab_dir(lab) / "nodes"):
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o711)  # (the node's root enters to mount its folders; nothing to list)
+    for private in commands.SCRATCH_DIRS:
         target = root / private.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         target.chmod(0o1777)
-    for _, inside in kept_paths(lab, node.name) if confined else ():
-        Path(inside).mkdir(parents=True, exist_ok=True)
     for private in commands.NODE_PRIVATE_DIRS:
         target = root / private.lstrip("/")
         if private in DISTRIBUTION_DIRS and Path(private).is_dir() and not bare:
@@ -77,6 +81,30 @@ def layout_node(lab: str, node: Node, *, confined: bool = False, bare: bool = Fa
     (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
     (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
     (root / "etc" / "hostname").write_text(f"{node.name}\n")  # (hostnamectl set-hostname's)
+    (root / "root").chmod(0o700)
+    _copy_agent(root / "bin" / Path(commands.AGENT_DIR).name)  # (bin: the node's LOCAL_SBIN)
+    if owner is not None:
+        userns.chown_tree(root, *owner)
+
+
+def _copy_agent(folder: Path) -> None:
+    """The probe agent's files (stdlib only), run in the node by a python3 the node's root can
+    read: this machine's environment of labtool may be in a folder it cannot enter."""
+    from labtool.probes import agent
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for module in agent.AGENT_MODULES:
+        shutil.copyfile(
+            Path(str(agent.__file__)).with_name(f"{module}.py"), folder / f"{module}.py"
+        )
+
+
+def node_python() -> str:
+    """A python3 a node can run the agent with: the distribution's, else this one's."""
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return os.path.realpath(sys.executable)
 
 
 HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,62}")
@@ -92,34 +120,11 @@ def node_hostname(lab: str, node: str) -> str:
     return name if HOSTNAME.fullmatch(name) else node
 
 
-def kept_paths(lab: str, node: str) -> list[tuple[str, str]]:
-    """What a confined node must still see of this machine under the folders it gets its own
-    of (/tmp...): labtool and the Python that runs its probe agent, where they are installed
-    there (a checkout in /tmp). (path, where it goes in the node's own folder)."""
-    import labtool
-
-    needed = {Path(sys.prefix).resolve(), Path(labtool.__file__).resolve().parents[1]}
-    kept: list[tuple[str, str]] = []
-    for path in sorted(needed):
-        for private in commands.CONFINED_DIRS:
-            base = Path(private)
-            if path == base or base not in path.parents:
-                continue
-            if any(Path(k) in path.parents for k, _ in kept):
-                continue  # (inside one already kept)
-            inside = node_root(lab, node) / private.lstrip("/") / path.relative_to(base)
-            kept.append((str(path), str(inside)))
-    return kept
-
-
-def node_binds(lab: str, node: str, *, confined: bool = False) -> list[tuple[str, str]]:
+def node_binds(lab: str, node: str) -> list[tuple[str, str]]:
     """(source, target) bind mounts that give a node its own folders and its systemctl."""
     root = node_root(lab, node)
-    own = (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES)
-    binds = [
-        (str(root / p.lstrip("/")), p)
-        for p in (*own, *(commands.CONFINED_DIRS if confined else ()))
-    ]
+    own = (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES, *commands.SCRATCH_DIRS)
+    binds = [(str(root / p.lstrip("/")), p) for p in own]
     binds.append((str(root / "bin"), commands.LOCAL_SBIN))
     binds += [(str(root / "bin" / "systemctl"), p) for p in commands.SYSTEMCTL_PATHS]
     binds = [(src, dst) for src, dst in binds if os.path.lexists(dst)]  # nothing made on the host

@@ -1,8 +1,10 @@
 """Reading /proc: which processes belong to a lab, which run inside a node, their memory.
 
-Every process labtool starts for a lab carries LABTOOL_LAB=<name> in its environment, and
-every daemon runs inside a PID namespace whose first process carries it; so the lab's
-processes can be found again after labtool itself was killed. Read-only; nothing here kills.
+Every process labtool starts for a lab carries LABTOOL_LAB=<name> and LABTOOL_OWNER=<uid of the
+labtool that made it> in its environment, and every daemon runs inside a PID namespace whose
+first process carries them; so the lab's processes can be found again after labtool itself was
+killed, and root's labs and each user's stay apart (a user cannot read root's anyway). Read-only;
+nothing here kills.
 """
 
 from __future__ import annotations
@@ -29,8 +31,18 @@ def environ(pid: int) -> dict[str, str]:
     return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
 
 
-def lab_marked(lab: str) -> dict[int, str]:
-    """PID -> node name of every process marked as belonging to `lab`."""
+def owner_of(env: dict[str, str]) -> int:
+    """Whose lab a marked process is of (a lab made before owners were marked: root's)."""
+    try:
+        return int(env.get("LABTOOL_OWNER", "0"))
+    except ValueError:
+        return -1
+
+
+def lab_marked(lab: str, owner: int | None = None) -> dict[int, str]:
+    """PID -> node name of every process marked as belonging to `lab` of `owner` (default:
+    this process's user)."""
+    owner = os.geteuid() if owner is None else owner
     needle = f"LABTOOL_LAB={lab}".encode()
     found: dict[int, str] = {}
     for pid in _pids():
@@ -38,21 +50,27 @@ def lab_marked(lab: str) -> dict[int, str]:
             raw = (PROC / str(pid) / "environ").read_bytes()
         except OSError:
             continue
-        items = raw.split(b"\0")
-        if needle in items:
-            node = next((i[13:].decode() for i in items if i.startswith(b"LABTOOL_NODE=")), "")
-            found[pid] = node
+        if needle not in raw.split(b"\0"):
+            continue
+        env = environ(pid)
+        if env.get("LABTOOL_LAB") == lab and owner_of(env) == owner:
+            found[pid] = env.get("LABTOOL_NODE", "")
     return found
 
 
 def labs_running() -> set[str]:
-    """Names of labs that have at least one marked process on this machine."""
-    names: set[str] = set()
+    """Names of this user's labs that have at least one marked process on this machine."""
+    return {lab for lab, owner in labs_of_all() if owner == os.geteuid()}
+
+
+def labs_of_all() -> set[tuple[str, int]]:
+    """(lab, owner) of every marked process this user may read (root: all)."""
+    found: set[tuple[str, int]] = set()
     for pid in _pids():
-        lab = environ(pid).get("LABTOOL_LAB")
-        if lab:
-            names.add(lab)
-    return names
+        env = environ(pid)
+        if env.get("LABTOOL_LAB"):
+            found.add((env["LABTOOL_LAB"], owner_of(env)))
+    return found
 
 
 def start_ticks(pid: int) -> int | None:

@@ -6,16 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from labtool import runner
-from labtool.backends.netns import commands
+from labtool.backends.netns import commands, userns
 from labtool.backends.netns.layout import node_root
 from labtool.errors import LabtoolError
 from labtool.state import lab_dir
 from labtool.transport.ssh import SshTarget
 
 
-def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
+def ssh_target_for(
+    lab: str, node: str, holder_pid: int, owner: tuple[int, int] | None = None
+) -> SshTarget:
     """Prepare a real sshd for the node (host key, the lab's client key) and say how to reach
-    it: through a ProxyCommand inside the node, never a routed address."""
+    it: through a ProxyCommand inside the node, never a routed address. `owner`: the node's
+    root seen from here, who must own what sshd reads (root's labs)."""
     keys = lab_dir(lab) / "ssh"
     keys.mkdir(mode=0o700, exist_ok=True)
     client_key = keys / "id_ed25519"
@@ -28,6 +31,9 @@ def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
         _keygen(folder / "host_key", node)
     (folder / "authorized_keys").write_text((keys / "id_ed25519.pub").read_text())
     (folder / "sshd_config").write_text(commands.sshd_config())
+    if owner is not None:
+        userns.chown_tree(folder, *owner)
+        userns.chown_tree(node_root(lab, node) / "run" / "sshd", *owner)
     return SshTarget(
         host=node,
         user="root",

@@ -10,7 +10,8 @@ import signal
 import time
 from pathlib import Path
 
-from labtool.backends.netns import bounds, procs
+from labtool import ids
+from labtool.backends.netns import bounds, procs, userns
 from labtool.errors import LabtoolError
 from labtool.state import lab_dir
 
@@ -42,14 +43,29 @@ def destroy(lab: str) -> int:
                 pass
         time.sleep(0.01)
         _reap_if_own_children(pids)
-    bounds.remove(lab)
+    if os.geteuid() == 0:
+        bounds.remove(lab)
     folder = lab_dir(lab)
     if folder.exists():
         _refuse_mounts_under(folder)
-        shutil.rmtree(folder)
+        _remove_folder(folder)
     with contextlib.suppress(OSError):
         folder.parent.rmdir()  # the state root too, once no lab is left in it
     return killed
+
+
+def _remove_folder(folder: Path) -> None:
+    """Root removes it; a normal user's holds files of the daemons' users of its nodes (ids of
+    the user's range), removed from inside a namespace with the same ids."""
+    if os.geteuid() == 0:
+        shutil.rmtree(folder)
+        return
+    try:
+        id_map = ids.for_user(os.geteuid(), os.getegid())
+    except LabtoolError:
+        shutil.rmtree(folder)  # (no range: the lab's files are all the user's)
+        return
+    userns.remove_tree(folder, id_map)
 
 
 def _reap_if_own_children(pids: list[int]) -> None:

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from labtool.backends.netns import commands
 from labtool.spec.load import default_spec
 from labtool.transport.nsenter import node_env, nsenter_argv
 
 
-def test_holder_argv_makes_all_node_namespaces() -> None:
-    argv = commands.holder_argv("echo ready")
-    assert argv == ["unshare", "--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc",
+def test_holder_argv_makes_all_node_namespaces_inside_the_labs_user_namespace() -> None:
+    argv = commands.holder_argv("echo ready", 9)
+    assert argv == ["nsenter", "-t", "9", "-U", "--",
+                    "unshare", "--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc",
                     "--fork", "--kill-child", "--propagation", "private", "--",
                     "/bin/sh", "-c", "echo ready"]
+    lan = commands.holder_argv("echo ready", 9, node_namespaces=False)
+    assert lan[:5] == ["nsenter", "-t", "9", "-U", "--"] and "--uts" not in lan
 
 
 def test_holder_script_mounts_then_says_ready_then_becomes_tini() -> None:
     script = commands.holder_script("web1", [("/x/run", "/run"), ("/x/log", "/var/log")])
-    assert script.splitlines() == [
-        "set -e", "hostname web1", "mount --bind /x/run /run", "mount --bind /x/log /var/log",
+    lines = script.splitlines()
+    assert lines[:2] == ["set -e", "hostname web1"]
+    assert lines[-6:] == [
+        "mount --bind /x/run /run", "remount rw /run",
+        "mount --bind /x/log /var/log", "remount rw /var/log",
         "echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
 
 
@@ -37,7 +42,8 @@ def test_lan_batch_creates_node_ends_inside_the_nodes() -> None:
 
 
 def test_lan_argv_enters_only_the_network_namespace() -> None:
-    assert commands.lan_argv(42) == ["nsenter", "-t", "42", "-n", "--", "ip", "-batch", "-"]
+    assert commands.lan_argv(42) == ["nsenter", "-t", "42", "-U", "-n", "--", "ip", "-batch",
+                                     "-"]
 
 
 def test_node_net_script(tmp_path: Path) -> None:
@@ -60,7 +66,8 @@ def test_node_net_script(tmp_path: Path) -> None:
 
 def test_nsenter_argv_uses_the_holders_pid_for_children() -> None:
     assert nsenter_argv(77, ["ip", "a"]) == [
-        "nsenter", "-t", "77", "-n", "-m", "-u", "-i", "--pid=/proc/77/ns/pid_for_children",
+        "nsenter", "-t", "77", "-U", "-n", "-m", "-u", "-i",
+        "--pid=/proc/77/ns/pid_for_children",
         "--wd=/", "--", "ip", "a"]
 
 
@@ -69,28 +76,52 @@ def test_node_env_marks_the_lab() -> None:
     assert env["LABTOOL_LAB"] == "tp"
     assert env["LABTOOL_NODE"] == "web1"
     assert env["PATH"].startswith("/usr/local/sbin:")
+    assert env["LABTOOL_OWNER"] == str(os.geteuid())  # (root's labs and a user's stay apart)
 
 
-def test_a_confined_holder_makes_every_mount_read_only_before_its_own_folders() -> None:
+def test_every_holder_makes_every_mount_read_only_before_its_own_folders() -> None:
     """The read-only pass is a bind remount (the node's view only: a plain remount would make
     this machine's filesystem read-only), and runs before the node's folders are mounted,
     which are then writable again."""
-    lines = commands.holder_script("web1", [("/x/tmp", "/tmp")], read_only=True).splitlines()
-    remount = next(i for i, line in enumerate(lines) if "remount,bind,ro" in line)
-    bind = lines.index("mount --rbind /x/tmp /tmp")
+    lines = commands.holder_script("web1", [("/x/tmp", "/tmp")]).splitlines()
+    remount = next(i for i, line in enumerate(lines) if 'remount ro "$mp"' in line)
+    bind = lines.index("mount --bind /x/tmp /tmp")
     assert remount < bind
-    assert lines[bind + 1] == "mount -o remount,bind,rw /tmp"
+    assert lines[bind + 1] == "remount rw /tmp"
     assert not [line for line in lines if "remount,ro" in line or "remount -o ro" in line]
     assert lines[-2:] == ["echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
 
 
-def test_a_confined_holder_fails_rather_than_leave_a_mount_writable(tmp_path: Path) -> None:
+def test_the_read_only_pass_keeps_each_mounts_own_flags(tmp_path: Path) -> None:
+    """A user namespace may not clear a mount's nosuid, nodev or noexec (the kernel locks
+    them): each remount says them again (here a `mount` that records its options)."""
+    record = tmp_path / "calls"
+    fake = tmp_path / "mount"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
+    fake.chmod(0o755)
+    (tmp_path / "tini").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / "tini").chmod(0o755)
+    script = commands.holder_script(None, [])
+    done = subprocess.run(["sh", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=10)
+    assert done.returncode == 0, done.stderr
+    calls = record.read_text().splitlines()
+    mounts = {line.split()[4]: line.split()[5] for line in
+              Path("/proc/self/mountinfo").read_text().splitlines()}
+    for point, opts in mounts.items():
+        if point.startswith("/proc"):
+            continue
+        flags = opts.split(",")[1:]  # (the first is rw or ro)
+        assert f"-o remount,bind,ro{''.join(',' + f for f in flags)} {point}" in calls
+
+
+def test_a_holder_fails_rather_than_leave_a_mount_writable(tmp_path: Path) -> None:
     """The read-only pass stops the holder at the first mount it cannot change (here: a
     `mount` that always fails), instead of going on with that mount writable."""
     fake = tmp_path / "mount"
     fake.write_text("#!/bin/sh\nexit 32\n")
     fake.chmod(0o755)
-    script = commands.holder_script(None, [], read_only=True)
+    script = commands.holder_script(None, [])
     done = subprocess.run(["sh", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=10)
     assert done.returncode != 0
@@ -100,29 +131,5 @@ def test_a_confined_holder_fails_rather_than_leave_a_mount_writable(tmp_path: Pa
 
 def test_unplug_removes_a_stale_cable_only_if_there() -> None:
     argv = commands.unplug_argv(42, "web1")
-    assert argv[:6] == ["nsenter", "-t", "42", "-n", "--", "sh"]
+    assert argv[:7] == ["nsenter", "-t", "42", "-U", "-n", "--", "sh"]
     assert argv[-1] == ("! ip link show dev web1 >/dev/null 2>&1 || ip link del dev web1")
-
-
-def test_what_a_confined_node_still_needs_under_its_own_tmp_is_kept(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """labtool checked out in /tmp (a CI clone): the node's own /tmp would hide the probe
-    agent; the checkout is mounted read-only inside it first, at its own path."""
-    import sys
-
-    import labtool
-    from labtool.backends.netns import layout as backend
-
-    monkeypatch.setattr(sys, "prefix", "/tmp/clone/.venv")
-    monkeypatch.setattr(labtool, "__file__", "/tmp/clone/labtool/__init__.py")
-    kept = backend.kept_paths("grade-1-0", "web1")
-    assert kept == [("/tmp/clone", str(backend.node_root("grade-1-0", "web1") / "tmp/clone"))]
-    lines = commands.holder_script("web1", [("/n/tmp", "/tmp")], read_only=True,
-                                   keeps=kept).splitlines()
-    keep = lines.index(f"mount --bind /tmp/clone {kept[0][1]}")
-    assert lines[keep + 1] == f"mount -o remount,bind,ro {kept[0][1]}"
-    assert keep < lines.index("mount --rbind /n/tmp /tmp")
-    monkeypatch.setattr(sys, "prefix", "/opt/venv")
-    monkeypatch.setattr(labtool, "__file__", "/work/labtool/__init__.py")
-    assert backend.kept_paths("grade-1-0", "web1") == []
