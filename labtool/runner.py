@@ -5,12 +5,22 @@ Nothing here knows about labs: it runs a command and hands back what it printed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+# The daemons and tools labtool runs live in sbin, which a normal user's PATH lacks.
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def with_sbin(path: str) -> str:
+    """A PATH with the sbin folders at its end (where missing)."""
+    parts = path.split(os.pathsep)
+    return os.pathsep.join([*parts, *(p for p in SBIN if p not in parts)])
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -42,14 +42,21 @@ class Backend(ABC):
         self.on_line: Callable[[str], None] = lambda line: None
 
     @classmethod
-    def check_machine(cls) -> None:
-        """Raise one clear message if this machine cannot drive the backend (missing binary,
-        not root where root is needed). Called before anything is created or changed."""
+    def check_machine(cls, options: Mapping[str, str] | None = None) -> None:
+        """Raise one clear message if this machine cannot drive the backend (missing binary or
+        provider, not root where root is needed) with these options (a provider). Called
+        before anything is created or changed."""
         return None
 
     @classmethod
     def running_labs(cls) -> set[str]:
         """Labs this backend has on the machine that may have no state file left."""
+        return set()
+
+    @classmethod
+    def other_owners(cls, lab: str) -> set[int]:
+        """The other users (uids) that have a lab of this name here, as far as this user may
+        see (root: all)."""
         return set()
 
     @classmethod

@@ -6,11 +6,15 @@ library it needs when it runs.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 
 def main() -> None:
+    from labtool.runner import with_sbin
+
+    os.environ["PATH"] = with_sbin(os.environ.get("PATH", os.defpath))
     if sys.argv[1:] == ["--version"]:
         from labtool import __version__
 

@@ -7,8 +7,11 @@ thin function in this package; what it does is in the library.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from typing import Annotated, Any
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -19,7 +22,9 @@ from labtool.errors import ExitCode, LabtoolError
 
 
 class LabtoolGroup(TyperGroup):
-    """The one error boundary: a LabtoolError becomes one message and its exit code."""
+    """The one error boundary: a LabtoolError becomes one message and its exit code; so does
+    anything else a user can cause (a full disk, a path, a tool's own failure): never a
+    traceback, unless LABTOOL_DEBUG asks for one."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -29,11 +34,43 @@ class LabtoolGroup(TyperGroup):
         except KeyboardInterrupt:
             err.print("labtool: interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except OSError as exc:
+            if os.environ.get("LABTOOL_DEBUG"):
+                raise
+            from labtool.paths import os_error
+
+            fail(os_error(exc).message)
+        except subprocess.CalledProcessError as exc:
+            if os.environ.get("LABTOOL_DEBUG"):
+                raise
+            fail(_tool_failure(exc))
+        except Exception as exc:
+            if os.environ.get("LABTOOL_DEBUG"):
+                raise
+            fail(
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in labtool: "
+                "LABTOOL_DEBUG=1 shows where"
+            )
+
+
+def _tool_failure(exc: subprocess.CalledProcessError) -> str:
+    """A tool's failure (python-vagrant's `vagrant ...`) in that tool's own last words."""
+    command = exc.cmd if isinstance(exc.cmd, str) else " ".join(map(str, exc.cmd))
+    said = exc.stderr or exc.output or ""
+    if isinstance(said, bytes):
+        said = said.decode(errors="replace")
+    lines = [line for line in said.strip().splitlines() if line.strip()][-5:]
+    return f"'{command}' failed (exit {exc.returncode})" + (
+        ": " + " / ".join(lines) if lines else ""
+    )
 
 
 app = typer.Typer(
     cls=LabtoolGroup,
     name="labtool",
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Build the 'Cluster web' HA lab (HAProxy + keepalived + Apache), break it, measure it.",
     no_args_is_help=True,
     add_completion=False,
@@ -52,3 +89,23 @@ def main_callback(
 
 for module in (lab, scenarios, grading, machine):
     module.register(app)
+
+
+@app.command("help")
+def help_(
+    ctx: typer.Context,
+    command: Annotated[str | None, typer.Argument(help="A command.")] = None,
+) -> None:
+    """Show the help of labtool, or of one command (as -h does)."""
+    parent = ctx.parent
+    assert parent is not None
+    group = parent.command
+    if command is None:
+        out.print(parent.get_help())
+        return
+    assert isinstance(group, click.Group)
+    found = group.get_command(parent, command)
+    if found is None:
+        raise LabtoolError(f"no command '{command}'. Fix: labtool help")
+    with click.Context(found, info_name=command, parent=parent) as sub:
+        out.print(found.get_help(sub))

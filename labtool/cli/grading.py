@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -77,7 +77,9 @@ def collect(
 ) -> None:
     """Write the running lab as a submission: each node's lab files and the report."""
     from labtool.grading.run import collect_lab
+    from labtool.paths import output_file
 
+    output_file(output, folder_ok=True)
     written, kind, count, has_report = collect_lab(name, output, lang.value)
     if not has_report:
         err.print(
@@ -146,7 +148,7 @@ def grade(
     """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
     from labtool.grading import run
 
-    students = run.roster(roster)
+    students = _before_grading(roster, output)
     runs = (jobs, _said) if behave else None
     grades = run.grade_paths(
         paths or [], rubric, lab, name, lang.value, live, daemons, _progress(), runs
@@ -158,6 +160,15 @@ def grade(
         views.grades(grades, lang.value)
     else:
         sys.stdout.write(text)
+
+
+def _before_grading(roster: Path | None, output: Path | None) -> dict[str, Any]:
+    """The roster read and the output folder checked, before minutes of grading."""
+    from labtool.grading import run
+    from labtool.paths import output_folder
+
+    output_folder(output)
+    return run.roster(roster)
 
 
 def _write_class(grades: list[Grade], output: Path | None, lang: str) -> None:

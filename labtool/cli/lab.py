@@ -61,9 +61,9 @@ def up(
     if node is not None:
         return _node_up(node, name)
     spec = load_lab(lab, name)
-    backend_class(backend.value).check_machine()
     vagrant = backend is BackendName.vagrant
     options = {"provider": provider.value, "box": box or spec.box} if vagrant else {}
+    backend_class(backend.value).check_machine(options)
     err.print(f"labtool: lab '{spec.name}' on {backend.value}: {spec.describe()}")
     with ConsoleProgress() as progress:
         report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value,

@@ -20,22 +20,29 @@ else:
 def vagrantfile(
     lab: LabOption = None,
     box: Annotated[
-        str, typer.Option(help="centos7-custom (the seed's), centos/7, almalinux/9, debian/...")
-    ] = "centos7-custom",
+        str | None,
+        typer.Option(
+            help="The lab file's box by default (the seed's centos7-custom); centos/7, "
+            "almalinux/9, debian/..."
+        ),
+    ] = None,
     provider: Annotated[Provider, typer.Option(help="The Vagrant provider.")] = Provider.virtualbox,
     gui: Annotated[bool, typer.Option(help="Show the VMs' windows.")] = False,
     output: OutputOption = None,
 ) -> None:
     """The lab's Vagrantfile (the seed's, for the default lab), rendered from the lab spec."""
+    from labtool.paths import output_file
     from labtool.spec.load import load_lab
     from labtool.spec.vagrantfile import VagrantOptions, render
 
-    options = VagrantOptions(box=box, provider=provider.value, gui=gui)
-    text = render(load_lab(lab), options, str(lab) if lab else None)
-    if output is None:
+    target = output_file(output, folder_ok=True)
+    spec = load_lab(lab)
+    options = VagrantOptions(box=box or spec.box, provider=provider.value, gui=gui)
+    text = render(spec, options, str(lab) if lab else None)
+    if target is None:
         sys.stdout.write(text)
         return
-    target = output / "Vagrantfile" if output.is_dir() else output
+    target = target / "Vagrantfile" if target.is_dir() else target
     target.write_text(text)
     err.print(f"labtool: Vagrantfile written to {target}")
 

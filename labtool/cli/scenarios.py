@@ -92,8 +92,10 @@ def report(
     output: OutputOption = None,
 ) -> None:
     """The lab's table and answers, from the measured scenarios, with a timeline figure."""
+    from labtool.paths import output_file
     from labtool.scenarios.tp import write_report
 
+    output_file(output)
     text, figures = write_report(lab_name, fmt.value, lang.value, output)
     for figure in figures:
         err.print(f"labtool: figure written to {figure}")
@@ -115,8 +117,10 @@ def tp(
 ) -> None:
     """Everything the lab asks, in order, on a fresh cluster: up, lose web1, lose haproxy1,
     then the report."""
+    from labtool.paths import output_file
     from labtool.scenarios.tp import run_tp
 
+    output_file(output)  # (before the lab is built)
     with ConsoleProgress() as progress:
         run = run_tp(lab, name, fmt.value, lang.value, output, progress, run_one)
     views.tp(run)

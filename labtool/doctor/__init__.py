@@ -50,7 +50,7 @@ def check_root() -> Check:
     return Check(
         "root",
         False,
-        "this needs root (cgroups that bound each graded lab)",
+        "grading by running needs root: each submission's lab is bounded by a cgroup",
         "run it as root, e.g. 'sudo labtool ...'",
     )
 
@@ -109,13 +109,9 @@ def check_user() -> list[Check]:
     ]
 
 
-SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
-
-
 def find_binary(name: str) -> str | None:
     """A binary on the PATH or in the sbin folders (a normal user's PATH has none of them)."""
-    path = os.environ.get("PATH", os.defpath).split(os.pathsep)
-    return shutil.which(name, path=os.pathsep.join([*path, *(p for p in SBIN if p not in path)]))
+    return shutil.which(name, path=runner.with_sbin(os.environ.get("PATH", os.defpath)))
 
 
 def check_binaries() -> list[Check]:
@@ -178,8 +174,10 @@ def versions() -> list[Check]:
         path = find_binary(argv[0])
         if path:
             out = runner.run([path, *argv[1:]], timeout_s=10)
-            first = (out.stdout + out.stderr).strip().splitlines()
-            checks.append(Check(f"{argv[0]} version", True, first[0] if first else "?"))
+            lines = (out.stdout + out.stderr).strip().splitlines()
+            # (apache2ctl says first, to a normal user, that it cannot make /var/run/apache2)
+            said = [line for line in lines if "version" in line.lower()] or lines
+            checks.append(Check(f"{argv[0]} version", True, said[0] if said else "?"))
     return checks
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from labtool import runner
 from labtool.doctor import Check
 from labtool.doctor.host import Host, host_checks
+from labtool.errors import EnvironmentProblem
 from labtool.spec.model import LabSpec
 
 VBOX_DEFAULT_RANGE = ipaddress.IPv4Network("192.168.56.0/21")
@@ -135,3 +136,14 @@ def vagrant_checks(spec: LabSpec, provider: str, host: Host | None = None) -> li
         checks += check_provider(provider, version)
     checks.append(check_hostonly_range(spec, provider))
     return checks
+
+
+def require(provider: str) -> None:
+    """Refuse, in one message with its fix, a machine without vagrant or the provider."""
+    vagrant, version = check_vagrant()
+    checks = [vagrant]
+    if vagrant.ok:
+        checks += check_provider(provider, version)
+    for check in checks:
+        if not check.ok:
+            raise EnvironmentProblem(f"{check.detail}. Fix: {check.fix}")

@@ -74,9 +74,27 @@ def daemon_checks(configs: ConfigSet, nic: str) -> list[Finding]:
     return found
 
 
+def _not_installed(label: str, tool: str, binary: str, package: str) -> list[Finding]:
+    """A check that cannot run says so, and why, as a note (its points are not taken)."""
+    check = "haproxy -c" if tool == "HA-DAEMON" else "keepalived -t"
+    return [
+        Finding(
+            tool,
+            "info",
+            f"{check} not run: {binary} is not installed here",
+            label,
+            fix=f"apt-get install -y {package}, then lint again",
+        )
+    ]
+
+
+def _which(binary: str) -> str | None:
+    return shutil.which(binary, path=runner.with_sbin(os.environ.get("PATH", os.defpath)))
+
+
 def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
-    if shutil.which("haproxy") is None:
-        return []
+    if _which("haproxy") is None:
+        return _not_installed(label, "HA-DAEMON", "haproxy", "haproxy")
     if re.search(rb"^\s*lua-(load|prepend-path|load-per-thread)\b", data, re.M):
         return [
             Finding(
@@ -120,8 +138,8 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
 def keepalived_check(
     label: str, config: KeepalivedConfig, data: bytes, nic: str, folder: Path
 ) -> list[Finding]:
-    if shutil.which("keepalived") is None:
-        return []
+    if _which("keepalived") is None:
+        return _not_installed(label, "KA-DAEMON", "keepalived", "keepalived")
     nics = {nic} | {i.value("interface") or nic for i in config.instances()}
     nics = {n for n in nics if IFNAME.match(n)}
     path = folder / "keepalived.conf"

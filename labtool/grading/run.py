@@ -164,7 +164,8 @@ def grade_paths(
             raise UsageError("--run builds each submission's own cluster: not with --live")
         from labtool import doctor
 
-        doctor.require()  # root, and the daemons the labs run
+        doctor.require_root()  # (the cgroups that bound each lab)
+        doctor.require()  # the daemons the labs run
     loaded = load_rubric(rubric)
     spec = lab_spec(lab)
     results: LiveResults | None = None

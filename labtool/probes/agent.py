@@ -19,8 +19,6 @@ seconds or `--max-requests` requests, or as soon as its stdin closes.
 Run it as: python -m labtool.probes.agent --vip 10.0.0.10 --iface eth1 ...
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import contextlib
@@ -31,8 +29,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 try:
     from labtool.probes import packets
@@ -65,22 +62,22 @@ class Agent:
         self.options = options
         self.stopping = asyncio.Event()
         self.go = asyncio.Event()  # with --hold, requests start once it is set
-        self.in_flight: set[asyncio.Task[None]] = set()
-        self.started: dict[asyncio.Task[None], float] = {}
+        self.in_flight: Set[asyncio.Task[None]] = set()
+        self.started: Dict[asyncio.Task[None], float] = {}
         self.sent = 0
-        self.sockets: list[socket.socket] = []
-        self.group: socket.socket | None = None  # held open: the NIC stays in VRRP's group
+        self.sockets: List[socket.socket] = []
+        self.group: Optional[socket.socket] = None  # held open: the NIC stays in VRRP's group
         self.max_in_flight = raise_open_files_limit() - 64  # room for its own sockets
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: "asyncio.Task[None]") -> None:
         self.in_flight.discard(task)
         self.started.pop(task, None)
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = asyncio.get_event_loop()
         with contextlib.suppress(PermissionError):  # /dev/null cannot be watched: no matter
             loop.add_reader(sys.stdin.fileno(), self._stdin_ready)
-        started: dict[str, Any] = {}
+        started: Dict[str, Any] = {}
         if self.options.capture:
             started.update(self._open_packet_sockets(loop))
         if self.options.watch_addr:
@@ -93,11 +90,11 @@ class Agent:
             duration_s=self.options.duration,
             **started,
         )
-        workers = [asyncio.create_task(self._http_loop()), asyncio.create_task(self._ticks())]
+        workers = [asyncio.ensure_future(self._http_loop()), asyncio.ensure_future(self._ticks())]
         if self.options.stats_socket:
-            workers.append(asyncio.create_task(self._stats_loop()))
+            workers.append(asyncio.ensure_future(self._stats_loop()))
         if self.options.capture:
-            workers.append(asyncio.create_task(self._arp_loop(self.sockets[0])))
+            workers.append(asyncio.ensure_future(self._arp_loop(self.sockets[0])))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), self.options.duration)
         self.stopping.set()
@@ -128,16 +125,16 @@ class Agent:
         if b"go" in data:
             self.go.set()
         if not data:
-            asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
+            asyncio.get_event_loop().remove_reader(sys.stdin.fileno())
             self.stopping.set()
 
     async def _http_loop(self) -> None:
         if self.options.rate <= 0:
             return
         if self.options.hold:  # until labtool says "go": no load while the lab is mended
-            stop = asyncio.create_task(self.stopping.wait())
+            stop = asyncio.ensure_future(self.stopping.wait())
             await asyncio.wait(
-                [asyncio.create_task(self.go.wait()), stop], return_when=asyncio.FIRST_COMPLETED
+                [asyncio.ensure_future(self.go.wait()), stop], return_when=asyncio.FIRST_COMPLETED
             )
             if self.stopping.is_set():
                 return
@@ -158,7 +155,7 @@ class Agent:
                 next_at += period
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
                 continue
-            task = asyncio.create_task(self._one_request())
+            task = asyncio.ensure_future(self._one_request())
             self.in_flight.add(task)
             self.started[task] = time.monotonic()
             task.add_done_callback(self._done)
@@ -170,14 +167,14 @@ class Agent:
         result = await packets.http_get(self.options.vip, self.options.port, self.options.timeout)
         emit("http", **result)
 
-    def _open_packet_sockets(self, loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    def _open_packet_sockets(self, loop: asyncio.AbstractEventLoop) -> Dict[str, Any]:
         """ARP and VRRP capture on the NIC; returns what the start-up line reports."""
         iface = self.options.iface
         arp = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(packets.ETH_P_ARP))
         arp.bind((iface, 0))
         ip = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(packets.ETH_P_IP))
         ip.bind((iface, 0))
-        report: dict[str, Any] = {}
+        report: Dict[str, Any] = {}
         try:
             packets.attach_vrrp_filter(ip)
             report["vrrp_filter"] = True
@@ -195,11 +192,11 @@ class Agent:
         self.sockets = [arp, ip]
         return report
 
-    def _open_address_watch(self, loop: asyncio.AbstractEventLoop) -> list[str]:
+    def _open_address_watch(self, loop: asyncio.AbstractEventLoop) -> List[str]:
         """Subscribe, then read every current address of the NIC (the dump); returns them."""
         index = socket.if_nametoindex(self.options.iface)
         sock = packets.open_address_watch()
-        present: set[str] = set()
+        present: Set[str] = set()
         done = False
         while not done:
             for message in packets.parse_address_messages(sock.recv(65536)):
@@ -253,7 +250,7 @@ class Agent:
 
     async def _stats_loop(self) -> None:
         """HAProxy's view of its servers: `show stat` on the stats socket, each change once."""
-        known: dict[tuple[str, str], str] = {}
+        known: Dict[Tuple[str, str], str] = {}
         while not self.stopping.is_set():
             try:
                 reader, writer = await asyncio.open_unix_connection(self.options.stats_socket)
@@ -281,8 +278,14 @@ class Agent:
             await asyncio.sleep(self.options.arp_interval)
 
 
-def main(argv: list[str] | None = None) -> None:
-    asyncio.run(Agent(parse_args(argv)).run())
+def main(argv: Optional[List[str]] = None) -> None:
+    # (no asyncio.run before Python 3.7: the lab's CentOS 7 has 3.6)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(Agent(parse_args(argv)).run())
+    finally:
+        loop.close()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,9 @@
 """The probe agent's command line, and the one limit it raises: stdlib only, copied beside the
 agent onto machines (see agent.AGENT_MODULES)."""
 
-from __future__ import annotations
-
 import argparse
 import contextlib
+from typing import List, Optional
 
 
 def raise_open_files_limit() -> int:
@@ -20,7 +19,7 @@ def raise_open_files_limit() -> int:
     return soft
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="labtool probe agent (runs in a node)")
     parser.add_argument("--vip", required=True)
     parser.add_argument("--port", type=int, default=80)

@@ -6,16 +6,13 @@ Pure builders and parsers plus three small socket set-ups; stdlib only, because 
 copied as plain files to machines of their own (Vagrant) and run by their python3.
 """
 
-from __future__ import annotations
-
 import asyncio
 import contextlib
 import ctypes
 import socket
 import struct
 import time
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 ETH_P_ARP = 0x0806
 ETH_P_IP = 0x0800
@@ -49,7 +46,7 @@ def arp_request(src_mac: bytes, src_ip: bytes, target_ip: bytes) -> bytes:
     return ether + arp
 
 
-def parse_arp(frame: bytes) -> dict[str, Any] | None:
+def parse_arp(frame: bytes) -> Optional[Dict[str, Any]]:
     if len(frame) < 42 or struct.unpack("!H", frame[12:14])[0] != ETH_P_ARP:
         return None
     _, _, _, _, op, sha, spa, _, tpa = struct.unpack("!HHBBH6s4s6s4s", frame[14:42])
@@ -61,7 +58,7 @@ def parse_arp(frame: bytes) -> dict[str, Any] | None:
     }
 
 
-def parse_vrrp(frame: bytes) -> dict[str, Any] | None:
+def parse_vrrp(frame: bytes) -> Optional[Dict[str, Any]]:
     """VRRP v2 (keepalived's default) or v3 advert inside an Ethernet frame."""
     if len(frame) < 14 + 20 + 8 or struct.unpack("!H", frame[12:14])[0] != ETH_P_IP:
         return None
@@ -87,7 +84,7 @@ def parse_vrrp(frame: bytes) -> dict[str, Any] | None:
     }
 
 
-def vrrp_filter_program() -> list[tuple[int, int, int, int]]:
+def vrrp_filter_program() -> List[Tuple[int, int, int, int]]:
     """Classic BPF: keep IPv4 frames whose protocol is VRRP, drop the rest (the client's own
     HTTP traffic, which would otherwise wake the agent for every packet)."""
     ldh_abs, ldb_abs, jeq_k, ret_k = 0x28, 0x30, 0x15, 0x06
@@ -138,7 +135,7 @@ def address_dump_request(seq: int = DUMP_SEQ) -> bytes:
     )
 
 
-def parse_address_messages(data: bytes) -> Iterator[dict[str, Any]]:
+def parse_address_messages(data: bytes) -> Iterator[Dict[str, Any]]:
     """Each message of an rtnetlink buffer: `{"type": "added"|"removed", "index", "address",
     "prefix", "dump"}` for IPv4 addresses, `{"type": "done"}` at the end of a dump."""
     offset = 0
@@ -163,8 +160,8 @@ def parse_address_messages(data: bytes) -> Iterator[dict[str, Any]]:
         offset += (length + 3) & ~3
 
 
-def _attributes(data: bytes, start: int, end: int) -> dict[int, bytes]:
-    found: dict[int, bytes] = {}
+def _attributes(data: bytes, start: int, end: int) -> Dict[int, bytes]:
+    found: Dict[int, bytes] = {}
     while start + _RTATTR.size <= end:
         length, kind = _RTATTR.unpack_from(data, start)
         if length < _RTATTR.size:
@@ -182,7 +179,7 @@ def address_message(kind: int, index: int, address: str, prefix: int, seq: int =
     return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), kind, 0, seq, 0) + body
 
 
-def iface_addresses(iface: str) -> tuple[bytes, bytes]:
+def iface_addresses(iface: str) -> Tuple[bytes, bytes]:
     """(MAC, IPv4) of an interface, via the classic ioctls."""
     import fcntl  # (Linux, on a node: the core imports this module on any system)
 
@@ -193,27 +190,34 @@ def iface_addresses(iface: str) -> tuple[bytes, bytes]:
     return mac, ip
 
 
-async def http_get(vip: str, port: int, timeout_s: float) -> dict[str, Any]:
+async def _exchange(vip: str, port: int) -> bytes:
+    """One HTTP/1.0 request, its whole answer."""
+    reader, writer = await asyncio.open_connection(vip, port)
+    writer.write(f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n".encode())
+    await writer.drain()
+    data = await reader.read(65536)
+    while True:
+        chunk = await reader.read(65536)
+        if not chunk:
+            break
+        data += chunk
+    writer.close()
+    if hasattr(writer, "wait_closed"):  # (Python 3.7+)
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return data
+
+
+async def http_get(vip: str, port: int, timeout_s: float) -> Dict[str, Any]:
     sent = time.monotonic()
-    result: dict[str, Any] = {"sent": round(sent, 6)}
+    result: Dict[str, Any] = {"sent": round(sent, 6)}
     try:
-        async with asyncio.timeout(timeout_s):
-            reader, writer = await asyncio.open_connection(vip, port)
-            writer.write(
-                f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n".encode()
-            )
-            await writer.drain()
-            data = await reader.read(65536)
-            while chunk := await reader.read(65536):
-                data += chunk
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+        data = await asyncio.wait_for(_exchange(vip, port), timeout_s)
         head, _, body = data.partition(b"\r\n\r\n")
         status_line = head.split(b"\r\n", 1)[0].split()
         result["status"] = int(status_line[1]) if len(status_line) > 1 else 0
         result["body"] = body.decode(errors="replace").strip()[:80]
-    except TimeoutError:
+    except asyncio.TimeoutError:  # (not TimeoutError before Python 3.11)
         result.update(status=0, error="timeout")
     except OSError as exc:
         result.update(status=0, error=exc.strerror or type(exc).__name__)

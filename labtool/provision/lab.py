@@ -5,12 +5,11 @@ reports progress through a `Progress` the caller supplies; it never prints.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from labtool.backends import BACKENDS, backend_class
+from labtool.backends import backend_class
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
@@ -18,10 +17,12 @@ from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
 from labtool.provision.lab_status import LabStatus, await_commands_left, lab_missing
 from labtool.provision.node import NodeChanges
+from labtool.provision.which import leftovers as _leftovers
+from labtool.provision.which import resolve_name, someone_elses
 from labtool.spec.check import spec_to_dict
 from labtool.spec.load import parse_lab
-from labtool.spec.model import DEFAULT_LAB_NAME, LabSpec, Node
-from labtool.state import ROOT_STATE_ROOT, LabState, known_labs, lab_dir, machine_lock
+from labtool.spec.model import LabSpec, Node
+from labtool.state import LabState, lab_dir, machine_lock
 
 __all__ = [
     "LabStatus",
@@ -55,27 +56,6 @@ class UpReport:
     repaired: list[str] = field(default_factory=list)  # what a repair found missing, and mended
 
 
-def resolve_name(name: str | None) -> str:
-    """--name, else $LABTOOL_NAME, else the only lab on this machine, else the default."""
-    if name:
-        return name
-    if os.environ.get("LABTOOL_NAME"):
-        return os.environ["LABTOOL_NAME"]
-    running: set[str] = set()
-    for backend in BACKENDS:
-        running |= backend_class(backend).running_labs()
-    labs = sorted(set(known_labs()) | running)
-    if len(labs) > 1:
-        raise LabtoolError(
-            f"several labs are on this machine ({', '.join(labs)}). Fix: say which with --name NAME"
-        )
-    return labs[0] if labs else DEFAULT_LAB_NAME
-
-
-def _leftovers(name: str) -> bool:
-    return any(backend_class(b).leftovers(name) for b in BACKENDS)
-
-
 def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
     state = LabState.load(name)
     if state is None:
@@ -84,10 +64,8 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
                 f"lab '{name}' was interrupted while it was being built. "
                 f"Fix: labtool down --name {name}"
             )
-        if os.name == "posix" and os.geteuid() != 0 and (ROOT_STATE_ROOT / name).is_dir():
-            raise EnvironmentProblem(
-                f"lab '{name}' is root's (a netns lab). Fix: run as root, e.g. 'sudo labtool ...'"
-            )
+        if other := someone_elses(name):
+            raise EnvironmentProblem(other)
         raise LabtoolError(f"lab '{name}' is not up. Fix: labtool up --name {name}")
     spec = parse_lab(state.lab, f"{lab_dir(name)}/state.json")
     cls = backend_class(state.backend)
@@ -123,7 +101,7 @@ def up(
     that is up but not whole (a node off, a daemon dead) is mended by `repair`, which writes
     no file: what the student changed stays."""
     cls = backend_class(backend_name)
-    cls.check_machine()
+    cls.check_machine(options)
     started = time.monotonic()
     report = UpReport(spec.name)
     with machine_lock():
@@ -168,14 +146,27 @@ def up(
             built = build(spec, backend, progress, bare=bare)
             state.phase = "up"
             state.save()
-        except BaseException:
-            cls.destroy(spec.name)
+        except BaseException as exc:
+            _remove_half_made(cls, spec.name, exc)
             raise
     report.adaptations = built.adaptations
     report.nodes_s = time.monotonic() - started
     if not bare and wait_vip:
         _wait_for_vip(spec, backend, progress, built.vrrp_started or started, started, report)
     return report
+
+
+def _remove_half_made(cls: type[Backend], name: str, cause: BaseException) -> None:
+    """Remove what a failed `up` made; where that fails too, the first cause is what the user
+    sees, with how to remove the rest."""
+    try:
+        cls.destroy(name)
+    except LabtoolError as exc:
+        if isinstance(cause, LabtoolError):
+            cause.message += (
+                f". The half-made lab could not be removed ({exc.message}); labtool down "
+                f"--name {name} tries again"
+            )
 
 
 def _wait_for_vip(
@@ -257,6 +248,8 @@ def status(name: str) -> LabStatus:
 def down(name: str) -> int | None:
     """Remove the lab; None if there was nothing to remove."""
     if not lab_dir(name).exists() and not _leftovers(name):
+        if other := someone_elses(name):
+            raise EnvironmentProblem(other)
         return None
     try:
         state = LabState.load(name)

@@ -17,8 +17,13 @@ def nsenter_argv(holder_pid: int, command: Sequence[str], *, workdir: str = "/")
     runs as the node's root, which is nobody on this machine.
 
     The holder is the `unshare` process: it owns the node's namespaces but lives in the root
-    PID namespace, so the node's PID namespace is its `pid_for_children`.
+    PID namespace, so the node's PID namespace is its `pid_for_children`. Entering the mount
+    namespace puts the command at the node's own "/"; another `workdir` is reached from there
+    (nsenter's own --wd would open it on this machine, leaving the command's working folder
+    outside the node's read-only view).
     """
+    if workdir != "/":
+        command = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', workdir, *command]
     return [
         "nsenter",
         "-t",
@@ -29,7 +34,6 @@ def nsenter_argv(holder_pid: int, command: Sequence[str], *, workdir: str = "/")
         "-u",
         "-i",
         f"--pid=/proc/{holder_pid}/ns/pid_for_children",
-        f"--wd={workdir}",
         "--",
         *command,
     ]

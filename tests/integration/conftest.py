@@ -182,6 +182,19 @@ def cluster() -> Iterator[str]:
     yield from lab_up_during("it-main")
 
 
+@pytest.fixture(scope="session")
+def student() -> Iterator[object]:
+    """A normal user made for the tests, labtool installed for it (tests/student.py); removed
+    at the end with all it left."""
+    from tests.student import make, remove
+
+    made = make("lt-student")
+    try:
+        yield made
+    finally:
+        remove(made)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def nothing_left_at_the_end() -> Iterator[None]:
     yield

@@ -30,17 +30,20 @@ def test_broken_lab_file(tmp_path: Path, baseline: Baseline) -> None:
     assert_nothing_created("it-bad", baseline)
 
 
-def test_not_root(baseline: Baseline) -> None:
-    """Run as an unprivileged user: a new user namespace with no ID mapping, so the euid is the
-    overflow UID 65534 and the process has no capability on this machine. (A real login user
-    may be unable to read a root-owned checkout; here the files stay readable and /run even
-    writable, so this also shows labtool itself refuses before creating anything.)"""
+def test_a_user_without_subordinate_ids(baseline: Baseline) -> None:
+    """Run as a user that has no range in /etc/subuid (nobody: a new user namespace with no ID
+    mapping, so the euid is the overflow UID 65534 and the process has no capability on this
+    machine): a lab without root needs that range, and labtool says so with both fixes before
+    creating anything. (A lab of a user that has one: test_rootless.py.)"""
     done = subprocess.run(["unshare", "--user", sys.executable, "-m", "labtool", "up",
                            "--name", "it-nonroot"], capture_output=True, text=True)
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().splitlines() == [
-        "labtool: error: labtool needs root to create namespaces and start daemons. "
-        "Fix: run it as root, e.g. 'sudo labtool ...'"]
+        "labtool: error: user nobody has no range of subordinate ids of 65536 in /etc/subuid: a "
+        "lab without root needs one, as the nodes' daemons switch users (apache2 to www-data, "
+        "haproxy to haproxy). Fix: sudo usermod --add-subuids 100000-165535 --add-subgids "
+        "100000-165535 nobody (a range no other user has), or run the lab as root: sudo "
+        "labtool up"]
     assert_nothing_created("it-nonroot", baseline)
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from labtool.provision.files import keeps_lvs_sync
 from labtool.provision.node import local_versions
-from tests.integration.conftest import Run, exec_on, labtool, wait_until
+from tests.integration.conftest import labtool, wait_until
 from tests.shared import SHARED
 
 NAME = "it-hand"
@@ -29,25 +30,32 @@ def block(starting: str) -> str:
     return found[0]
 
 
-def typed(node: str, text: str) -> Run:
-    """A block typed in the node's shell, line after line (as root, as `vagrant ssh` then the
-    lab's sudo would)."""
-    return exec_on(NAME, node, "bash", "-c", text)
+Cli = Callable[..., Any]  # runs `labtool ARGS...`: as root (conftest's), or as a student
 
 
-def checked() -> dict[str, dict[str, object]]:
-    run = labtool("check", "--name", NAME, "--json", "--lang", "en")
-    assert run.returncode in (0, 1), run.stderr
-    return {s["id"]: s for s in json.loads(run.stdout)["steps"]}
+class Hand:
+    """The student at the keyboard of lab `name`, through the command line `cli`."""
 
+    def __init__(self, cli: Cli, name: str) -> None:
+        self.cli = cli
+        self.name = name
 
-def done() -> set[str]:
-    return {i for i, s in checked().items() if s["ok"]}
+    def typed(self, node: str, text: str) -> Any:
+        """A block typed in the node's shell, line after line (as root, as `vagrant ssh` then
+        the lab's sudo would)."""
+        return self.cli("exec", node, "--name", self.name, "--", "bash", "-c", text)
 
+    def checked(self) -> dict[str, dict[str, object]]:
+        run = self.cli("check", "--name", self.name, "--json", "--lang", "en")
+        assert run.returncode in (0, 1), run.stderr
+        return {s["id"]: s for s in json.loads(run.stdout)["steps"]}
 
-def write(node: str, path: str, text: str) -> None:
-    """What the student types into vim."""
-    assert exec_on(NAME, node, "sh", "-c", f"cat > {path} <<'EOF'\n{text}EOF\n").returncode == 0
+    def done(self) -> set[str]:
+        return {i for i, s in self.checked().items() if s["ok"]}
+
+    def write(self, node: str, path: str, text: str) -> None:
+        """What the student types into vim."""
+        assert self.typed(node, f"cat > {path} <<'EOF'\n{text}EOF\n").returncode == 0
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +69,12 @@ def bare() -> Iterator[str]:
 
 
 def test_the_lab_by_hand_from_its_text(bare: str) -> None:
+    the_lab_by_hand(Hand(labtool, bare))
+
+
+def the_lab_by_hand(hand: Hand) -> None:
+    """Every step of the seed on a bare lab, `check` right at each point; ends with 14/14."""
+    typed, checked, done, write = hand.typed, hand.checked, hand.done, hand.write
     assert done() == set()
     # Before the packages: the lab's files and units are not there.
     assert typed("haproxy1", "ls /etc/keepalived/keepalived.conf").returncode != 0
@@ -166,7 +180,6 @@ def test_the_lab_by_hand_from_its_text(bare: str) -> None:
     final = checked()
     assert all(s["ok"] for s in final.values()), {k: s["missing"] for k, s in final.items()
                                                    if not s["ok"]}
-    answers = exec_on(NAME, "client", "sh", "-c",
-                      "for i in 1 2 3 4; do curl -s -m 1 http://10.0.0.10/; done").stdout
+    answers = typed("client", "for i in 1 2 3 4; do curl -s -m 1 http://10.0.0.10/; done").stdout
     assert "test web1" in answers and "test web2" in answers
-    assert labtool("check", "--name", NAME).returncode == 0
+    assert hand.cli("check", "--name", hand.name).returncode == 0

@@ -240,8 +240,8 @@ def test_not_root_is_refused_before_anything_is_made(tmp_path: Path, baseline: B
                            str(tmp_path), "--run"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().splitlines() == [
-        "labtool: error: labtool needs root to create namespaces and start daemons. "
-        "Fix: run it as root, e.g. 'sudo labtool ...'"]
+        "labtool: error: grading by running needs root: each submission's lab is bounded by a "
+        "cgroup. Fix: run it as root, e.g. 'sudo labtool ...'"]
     assert grading_leftovers() == []
     baseline.assert_clean()
 

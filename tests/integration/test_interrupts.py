@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import exec_on, lab_up_during, labtool, wait_until
+from tests.shared import needs
 
 NAME = "it-interrupt"
 POINTS = int(os.environ.get("LABTOOL_INTERRUPT_POINTS", "5"))
@@ -61,7 +61,7 @@ def whole_within(timeout_s: float) -> list[str]:
     return seen
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@needs("tmux")
 def test_ctrl_c_through_a_terminal_leaves_the_cluster_whole(lab: str, tmp_path: Path) -> None:
     seed = int(os.environ.get("LABTOOL_INTERRUPT_SEED", time.time()))
     rng = random.Random(seed)

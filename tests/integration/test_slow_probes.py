@@ -10,12 +10,13 @@ only in how it runs the agent (the seam a Vagrant machine uses to run its own co
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from labtool.backends.netns import NetnsBackend
+from labtool.backends.netns.commands import AGENT_DIR
+from labtool.backends.netns.layout import node_python
 from labtool.provision import lab as labmod
 from labtool.scenarios import engine, probes
 from labtool.scenarios.model import load_scenario
@@ -23,7 +24,7 @@ from labtool.scenarios.result import ScenarioError
 from tests.integration.conftest import lab_up_during, status
 
 LAB = "it-slowprobes"
-AGENT = [sys.executable, "-m", "labtool.probes.agent"]
+AGENT = [node_python(), f"{AGENT_DIR}/agent.py"]  # (the node's copy, as netns runs it)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,8 @@ def backend_whose_client_agent_is(program: list[str]) -> tuple[object, NetnsBack
     spec, state, _ = labmod.open_lab(LAB)
 
     class ClientAgentAs(NetnsBackend):
-        def agent_program(self, node: str) -> list[str] | None:
-            return program if node == spec.client.name else None
+        def agent_program(self, node: str) -> list[str]:
+            return program if node == spec.client.name else super().agent_program(node)
 
     return spec, ClientAgentAs(spec, state)
 

@@ -2,7 +2,8 @@
 against a stand-in `vagrant` executable (tests/integration/stand_in/vagrant): no VM can boot
 within a test here, so its machines are the nodes of a netns lab, reached over SSH through a
 real sshd in each node, as VMs would be. The rendered Vagrantfile itself goes through the
-real `vagrant validate`.
+real `vagrant validate`. The provider is vmware_desktop, one labtool does not check before
+`up` (for libvirt it checks the real plugin and virsh, which this stand-in is not about).
 
 labtool runs here as a normal user (nobody), as on a student's laptop: its lab state lands in
 that user's own state folder, and nothing is written under /run by it. The stand-in's machines
@@ -84,21 +85,21 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
     relay = Relay(relay_socket, root_env)
     labtool = as_user
     try:
-        up = labtool("up", "--backend", "vagrant", "--provider", "libvirt", "--box",
+        up = labtool("up", "--backend", "vagrant", "--provider", "vmware_desktop", "--box",
                      "debian12-lab", "--name", LAB, env=env, timeout_s=300)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "==> web1: Machine booted and ready!" in up.stderr  # streamed per machine
         assert "haproxy1 (debian):" in up.stderr and "start keepalived" in up.stderr
         assert "answers from client" in up.stdout
         calls = log.read_text().splitlines()
-        assert calls[0] == "validate" and calls[1] == "up --provider=libvirt"
+        assert calls[0] == "validate" and calls[1] == "up --provider=vmware_desktop"
         assert "ssh-config web1" in calls
         vagrantfile = (state_root / LAB / "vagrant" / "Vagrantfile").read_text()
         assert 'config.vm.box = "debian12-lab"' in vagrantfile
         assert 'config.vm.define "client"' in vagrantfile  # one more VM for the probes
         state = json.loads((state_root / LAB / "state.json").read_text())
         assert state["backend"] == "vagrant"
-        assert state["options"] == {"provider": "libvirt", "box": "debian12-lab"}
+        assert state["options"] == {"provider": "vmware_desktop", "box": "debian12-lab"}
 
         # Later commands need no flag: the backend is remembered in the lab's state.
         status = labtool("status", "--json", "--name", LAB, env=env)
@@ -119,7 +120,7 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object
         assert data["verdict"] == "pass", data["checks"]
         assert set(data["metrics"]["served_after_detect"]) == {"web2"}
         calls = log.read_text().splitlines()
-        assert "halt web1 --force" in calls and "up web1 --provider=libvirt" in calls
+        assert "halt web1 --force" in calls and "up web1 --provider=vmware_desktop" in calls
         wait_until(lambda: all(n["up"] for n in json.loads(labtool(
             "status", "--json", "--name", LAB, env=env).stdout)["nodes"]), 10,
             "the whole cluster back")

@@ -29,12 +29,15 @@ ARTIFACTS = Path(os.environ.get("LABTOOL_ARTIFACTS", REPO / "test-artifacts"))
 class Watch:
     """`labtool watch` as a user starts it, its URL read from what it prints."""
 
-    def __init__(self, name: str, cwd: Path | None = None) -> None:
+    def __init__(self, name: str, cwd: Path | None = None, command: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        """`command`: how labtool is run (default: as root, this Python's)."""
         self.cwd = cwd  # (where the page's "export the report" writes it)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "labtool", "watch", "--name", name, "--no-browser"],
+            [*(command or [sys.executable, "-m", "labtool"]), "watch", "--name", name,
+             "--no-browser"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True, cwd=cwd)  # fmt: skip
+            text=True, start_new_session=True, cwd=cwd, env=env)  # fmt: skip
         assert self.proc.stdout is not None
         self.said: list[str] = []
         deadline = time.monotonic() + 30
@@ -292,7 +295,7 @@ def descendants(pid: int) -> dict[int, str]:
 def test_ctrl_c_leaves_no_process_and_no_probe(lab: str) -> None:
     watch = Watch(lab)
     with urllib.request.urlopen(f"{watch.base}/events?token={watch.token}", timeout=10):
-        wait_until(lambda: sum("labtool.probes.agent" in a
+        wait_until(lambda: sum("labtool-agent/agent.py" in a
                                for a in descendants(watch.proc.pid).values()) >= 3, 20,
                    "the watch's probes (client agent, a watcher per load balancer) running")
         probes = descendants(watch.proc.pid)

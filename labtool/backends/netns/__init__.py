@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from labtool import doctor, ids
@@ -27,7 +27,7 @@ class NetnsBackend(Backend):
     create_label = "creating nodes:"
 
     @classmethod
-    def check_machine(cls) -> None:
+    def check_machine(cls, options: Mapping[str, str] | None = None) -> None:
         doctor.require()
 
     can_confine = True
@@ -36,6 +36,10 @@ class NetnsBackend(Backend):
     def running_labs(cls) -> set[str]:
         # (cgroups: root's alone makes them; a user would see root's grading labs there)
         return procs.labs_running() | (bounds.leftover_labs() if os.geteuid() == 0 else set())
+
+    @classmethod
+    def other_owners(cls, lab: str) -> set[int]:
+        return {owner for name, owner in procs.labs_of_all() if name == lab} - {os.geteuid()}
 
     @classmethod
     def leftovers(cls, lab: str) -> bool:
@@ -113,7 +117,7 @@ class NetnsBackend(Backend):
             self.state.save()
         self.state.holders.update(
             impl.start_holders(
-                self.spec, batch, self._userns_pid(), with_lan=first, wrap=self._wrap
+                self.spec, batch, self._userns_pid(), id_map, with_lan=first, wrap=self._wrap
             )
         )
         self.state.save()
@@ -136,7 +140,9 @@ class NetnsBackend(Backend):
             lambda lan: commands.unplug_argv(lan, target.name),
         )
         self.state.holders.update(
-            impl.start_holders(self.spec, (target,), self._userns_pid(), wrap=self._wrap)
+            impl.start_holders(
+                self.spec, (target,), self._userns_pid(), self.id_map(), wrap=self._wrap
+            )
         )
         self.state.save()
         impl.wire(self.spec, self.state.holders, (target,), make_bridge=False)

@@ -49,11 +49,16 @@ def start_userns(lab: str, ids: IdMap, wrap: Wrap | None = None) -> Holder:
 
 
 def _start_holders(
-    lab: str, scripts: dict[str, tuple[str, bool]], userns_pid: int, wrap: Wrap | None = None
+    lab: str,
+    scripts: dict[str, tuple[str, bool]],
+    userns_pid: int,
+    ids: IdMap,
+    wrap: Wrap | None = None,
 ) -> dict[str, Holder]:
     """Start one holder per entry (name -> (script, is a node)), all at once, inside the lab's
-    user namespace; wait for each to say ready. Holders live in their own session: Ctrl-C in
-    the terminal does not reach them. `wrap` starts them within the lab's bounds."""
+    user namespace; give each node's own user namespace the lab's `ids` first ids; wait for
+    each to say ready. Holders live in their own session: Ctrl-C in the terminal does not
+    reach them. `wrap` starts them within the lab's bounds."""
     log = (lab_dir(lab) / "holders.log").open("a")
     started: dict[str, subprocess.Popen[str]] = {}
     try:
@@ -64,11 +69,17 @@ def _start_holders(
                 env=node_env(lab, name),
                 stderr=log,
                 new_session=True,
+                stdin_pipe=is_node,
             )
     finally:
         log.close()
-    holders: dict[str, Holder] = {}
     deadline = time.monotonic() + HOLDER_READY_TIMEOUT_S
+    nodes = {n: p for n, p in started.items() if scripts[n][1]}
+    try:
+        _map_node_users(lab, nodes, userns_pid, ids, deadline)
+    except LabtoolError as exc:
+        raise LabtoolError(exc.message + _said(lab)) from None
+    holders: dict[str, Holder] = {}
     for name, proc in started.items():
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
@@ -76,19 +87,62 @@ def _start_holders(
         proc.stdout.close()
         ticks = procs.start_ticks(proc.pid)
         if line.strip() != "ready" or ticks is None:
-            detail = (lab_dir(lab) / "holders.log").read_text().strip().splitlines()[-3:]
-            raise LabtoolError(
-                f"{name}: its namespaces could not be set up"
-                + (": " + " / ".join(detail) if detail else "")
-            )
+            raise LabtoolError(f"{name}: its namespaces could not be set up{_said(lab)}")
         holders[name] = Holder(pid=proc.pid, start_ticks=ticks)
     return holders
+
+
+def _said(lab: str) -> str:
+    detail = (lab_dir(lab) / "holders.log").read_text().strip().splitlines()[-3:]
+    return ": " + " / ".join(detail) if detail else ""
+
+
+def _map_node_users(
+    lab: str,
+    nodes: dict[str, subprocess.Popen[str]],
+    userns_pid: int,
+    ids: IdMap,
+    deadline: float,
+) -> None:
+    """Once each node holder is in its own user namespace (its mounts laid), map its ids onto
+    the lab's (as the lab's root, in one command), then tell it to go on."""
+    before = (None, procs.ns_inode(os.getpid(), "user"), procs.ns_inode(userns_pid, "user"))
+    waiting = dict(nodes)
+    while waiting:
+        for name, proc in list(waiting.items()):
+            if procs.ns_inode(proc.pid, "user") not in before:
+                del waiting[name]
+            elif proc.poll() is not None:
+                raise LabtoolError(f"{name}: its mounts could not be laid")
+        if waiting and time.monotonic() > deadline:
+            raise LabtoolError(f"{', '.join(waiting)}: its mounts took too long")
+        time.sleep(0.002)
+    if not nodes:
+        return
+    mapped = runner.run(
+        userns.enter_argv(
+            userns_pid,
+            [
+                "/bin/sh",
+                "-c",
+                commands.node_userns_map([p.pid for p in nodes.values()], ids.uids, ids.gids),
+            ],
+        ),
+        env=node_env(lab, USERNS_NODE),
+    )
+    if not mapped.succeeded:
+        raise LabtoolError(f"cannot map the nodes' ids: {mapped.describe_failure()}")
+    for proc in nodes.values():
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.close()
 
 
 def start_holders(
     spec: LabSpec,
     nodes: tuple[Node, ...],
     userns_pid: int,
+    ids: IdMap,
     *,
     with_lan: bool = False,
     wrap: Wrap | None = None,
@@ -102,7 +156,7 @@ def start_holders(
         binds = node_binds(spec.name, node.name)
         hostname = node_hostname(spec.name, node.name)
         scripts[node.name] = (commands.holder_script(hostname, binds), True)
-    return _start_holders(spec.name, scripts, userns_pid, wrap)
+    return _start_holders(spec.name, scripts, userns_pid, ids, wrap)
 
 
 def checked_pid(lab: str, name: str, holder: Holder) -> int:

@@ -14,6 +14,7 @@ import shlex
 
 from labtool.spec.model import LabSpec, Node
 
+Ranges = tuple[tuple[int, int, int], ...]  # (inside, outside, count) lines of a user namespace
 LAN_NODE = "lan"  # name of the LAN holder, beside the nodes
 BRIDGE = "br0"
 
@@ -28,8 +29,9 @@ NODE_PRIVATE_DIRS = (
     "/etc/systemd/system",  # the units enabled on the node (its systemctl's links)
     "/root",  # root's home on the node (this machine's is not the node's root's to enter)
 )
-# Files each node gets for itself.
-NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/hostname", "/etc/sysctl.conf")  # its own sysctl -p too
+# Files each node gets for itself (its own sysctl -p too; its /etc/shadow holds no password,
+# this machine's is not the node's to read).
+NODE_PRIVATE_FILES = ("/etc/hosts", "/etc/hostname", "/etc/sysctl.conf", "/etc/shadow")
 SYSTEMCTL_PATHS = ("/usr/bin/systemctl",)  # replaced by the node's own systemctl, if present
 LOCAL_SBIN = "/usr/local/sbin"  # first on root's PATH: the node's systemctl is found there too
 # A node sees every other folder of this machine read-only, and gets its own of these, writable
@@ -40,41 +42,38 @@ AGENT_DIR = "/usr/local/sbin/.labtool-agent"  # the probe agent's files, in the 
 
 def holder_argv(script: str, userns_pid: int, *, node_namespaces: bool = True) -> list[str]:
     """argv of the process that holds a node's namespaces (or the LAN's: network only), made
-    as the root of the lab's user namespace (held by `userns_pid`), which owns them."""
-    namespaces = (
-        ["--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc"]
-        if node_namespaces
-        else ["--net", "--mount", "--pid", "--mount-proc"]
-    )
-    return [
-        "nsenter",
-        "-t",
-        str(userns_pid),
-        "-U",
-        "--",
-        "unshare",
-        *namespaces,
-        "--fork",
-        "--kill-child",
-        "--propagation",
-        "private",
-        "--",
-        "/bin/sh",
-        "-c",
-        script,
-    ]
+    as the root of the lab's user namespace (held by `userns_pid`). A node's `script`
+    (holder_script) first lays its mounts in a mount namespace of the lab's user namespace,
+    then goes on in a user namespace of its own (node_userns_map)."""
+    if node_namespaces:
+        unshare = ["unshare", "--mount", "--propagation", "private"]
+    else:
+        unshare = ["unshare", "--net", "--mount", "--pid", "--mount-proc", "--fork",
+                   "--kill-child", "--propagation", "private"]  # fmt: skip
+    return ["nsenter", "-t", str(userns_pid), "-U", "--", *unshare, "--", "/bin/sh", "-c", script]
+
+
+# The node's own namespaces, made by its own user namespace's root once its ids are mapped.
+NODE_NAMESPACES = (
+    "unshare --mount --net --pid --uts --ipc --mount-proc --fork --kill-child --propagation private"
+)
 
 
 def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
-    """The holder's first (and only) job inside its namespaces: set the hostname, make every
-    mount of its own mount namespace read-only (a bind remount, which changes that namespace's
-    view only; the flags the kernel locks for a user namespace, nosuid, nodev..., kept), mount
-    the node's private folders writable over it, say `ready`, then become tini (PID 1) over a
-    sleep that never ends."""
-    lines = ["set -e"]
-    if hostname:
-        lines.append(f"hostname {shlex.quote(hostname)}")
-    lines += [
+    """A node holder's job, in two stages.
+
+    1. As the lab's root, in a mount namespace of the lab's: make every mount read-only (a
+       bind remount, which changes that namespace's view only; the flags the kernel locks for
+       a user namespace, nosuid, nodev..., kept), then mount the node's private folders
+       writable over them.
+    2. Become a user namespace of the node's own and wait for its ids (`go` on stdin, once
+       labtool wrote them: node_userns_map), then make the node's namespaces from there: its
+       mount namespace is a copy made by a less privileged user namespace, so the kernel locks
+       every mount of stage 1 as it is - the node's root can neither make this machine's view
+       writable again nor unmount a private folder to reach what it hides. Then set the
+       hostname, say `ready`, and become tini (PID 1) over a sleep that never ends."""
+    lines = [
+        "set -e",
         # remount MODE PATH: ro or rw, keeping the mount's other flags
         "remount() {",
         "  opts=$(awk -v m=\"$2\" '$5 == m { o = $6 } END { print o }' /proc/self/mountinfo)",
@@ -89,9 +88,29 @@ def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
     for src, dst in binds:
         lines.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)}")
         lines.append(f"remount rw {shlex.quote(dst)}")
-    lines.append("echo ready")
-    lines.append("exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1")
+    inner = ["set -e"]
+    if hostname:
+        inner.append(f"hostname {shlex.quote(hostname)}")
+    inner += ["echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
+    stage2 = f'read -r go && exec {NODE_NAMESPACES} -- /bin/sh -c "$0"'
+    node = "\n".join(inner)
+    lines.append(f"exec unshare --user -- /bin/sh -c {shlex.quote(stage2)} {shlex.quote(node)}")
     return "\n".join(lines)
+
+
+def node_userns_map(holders: list[int], uids: Ranges, gids: Ranges) -> str:
+    """Run as the lab's root: each node's own user namespace maps its ids onto the lab's same
+    ids (a node's root is the lab's root, nobody on this machine), range by range of the
+    lab's own map (the kernel maps one line onto one line of the parent's)."""
+
+    def lines(ranges: Ranges) -> str:
+        return "".join(f"{inside} {inside} {count}\\n" for inside, _, count in ranges)
+
+    return "".join(
+        f"printf '{lines(uids)}' > /proc/{pid}/uid_map && "
+        f"printf '{lines(gids)}' > /proc/{pid}/gid_map\n"
+        for pid in holders
+    )
 
 
 def lan_script() -> str:

@@ -12,11 +12,15 @@ from pathlib import Path
 
 from labtool.backends.netns import commands, userns
 from labtool.errors import LabtoolError
+from labtool.probes import agent
 from labtool.resources import package_file
 from labtool.spec.model import Node
 from labtool.state import lab_dir
 
 DISTRIBUTION_DIRS = ("/etc/keepalived", "/etc/haproxy", "/var/www/html")
+# The node's own /etc/shadow: root with no password (sshd refuses an account it cannot read
+# as locked), as a VM's before any `passwd`.
+SHADOW = "root:*:19000:0:99999:7:::\n"
 
 
 def node_root(lab: str, node: str) -> Path:
@@ -81,6 +85,8 @@ def layout_node(
     (root / "etc" / "sysctl.conf").write_text(host_conf.read_text() if host_conf.is_file() else "")
     (root / "etc" / "hosts").write_text(f"127.0.0.1   localhost\n127.0.1.1   {node.name}\n")
     (root / "etc" / "hostname").write_text(f"{node.name}\n")  # (hostnamectl set-hostname's)
+    (root / "etc" / "shadow").write_text(SHADOW)
+    (root / "etc" / "shadow").chmod(0o600)
     (root / "root").chmod(0o700)
     _copy_agent(root / "bin" / Path(commands.AGENT_DIR).name)  # (bin: the node's LOCAL_SBIN)
     if owner is not None:
@@ -90,8 +96,6 @@ def layout_node(
 def _copy_agent(folder: Path) -> None:
     """The probe agent's files (stdlib only), run in the node by a python3 the node's root can
     read: this machine's environment of labtool may be in a folder it cannot enter."""
-    from labtool.probes import agent
-
     folder.mkdir(parents=True, exist_ok=True)
     for module in agent.AGENT_MODULES:
         shutil.copyfile(

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,10 @@ from labtool.backends.vagrant.tools import (
     LIBVIRT_URI,
     STATES_TTL_S,
     VAGRANT_DIR,
+    destroy_lab,
     split_ssh_config,
     vagrant_env,
+    vagrant_said,
 )
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.spec import roles
@@ -60,6 +62,13 @@ class VagrantBackend(Backend):
         self._ssh_configs_read = False
         self._ssh_lock = threading.Lock()
 
+    @classmethod
+    def check_machine(cls, options: Mapping[str, str] | None = None) -> None:
+        """vagrant and the provider, as `labtool doctor --backend vagrant` checks them."""
+        from labtool.doctor.vagrant import require
+
+        require((options or {}).get("provider", "virtualbox"))
+
     # --- vagrant itself ------------------------------------------------------------------
 
     def _vagrant(self) -> Any:
@@ -79,13 +88,17 @@ class VagrantBackend(Backend):
         )
 
     def _stream(self, lines: Iterator[str]) -> None:
+        """Each line to `on_line`; a failure in vagrant's own last words."""
+        last: list[str] = []
         try:
             for line in lines:
                 self.on_line(line.rstrip())
+                if line.strip():
+                    last = [*last[-4:], line.strip()]
         except subprocess.CalledProcessError as exc:
             raise LabtoolError(
-                f"'{' '.join(map(str, exc.cmd))}' failed (exit "
-                f"{exc.returncode}); its output is above"
+                f"'{' '.join(map(str, exc.cmd))}' failed (exit {exc.returncode})"
+                + (": " + " / ".join(last) if last else "")
             ) from None
 
     def machines(self) -> list[str]:
@@ -141,7 +154,13 @@ class VagrantBackend(Backend):
         return seen[0]
 
     def _vagrant_state(self, node: str) -> str:
-        statuses = self._vagrant().status(vm_name=node)
+        try:
+            statuses = self._vagrant().status(vm_name=node)
+        except subprocess.CalledProcessError as exc:
+            raise LabtoolError(
+                f"vagrant cannot say how {node} is: {vagrant_said(exc)}. Fix: labtool doctor "
+                f"--backend vagrant; labtool down --name {self.spec.name} removes the lab"
+            ) from None
         return str(statuses[0].state) if statuses else "unknown"
 
     def _virsh_state(self, node: str) -> str | None:
@@ -269,19 +288,4 @@ class VagrantBackend(Backend):
 
     @classmethod
     def destroy(cls, lab: str) -> int:
-        root = lab_dir(lab) / VAGRANT_DIR
-        machines = 0
-        if (root / "Vagrantfile").exists():
-            done = runner.run(
-                ["vagrant", "destroy", "-f"], env=vagrant_env(), timeout_s=1800, cwd=root
-            )
-            if not done.succeeded:
-                raise LabtoolError(
-                    f"vagrant destroy failed, the lab's folder {root} is kept: "
-                    f"{done.describe_failure()}"
-                )
-            machines = done.stdout.count("Destroying VM") or done.stdout.count("Deleting")
-        folder = lab_dir(lab)
-        if folder.exists():
-            shutil.rmtree(folder)
-        return machines
+        return destroy_lab(lab)

@@ -1,9 +1,16 @@
-"""Small helpers of the Vagrant backend: Vagrant's environment for labtool's calls, and `vagrant
-ssh-config` of several machines split per machine."""
+"""Small helpers of the Vagrant backend: Vagrant's environment for labtool's calls, `vagrant
+ssh-config` of several machines split per machine, Vagrant's own words for a failure, and the
+removal of a lab."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+
+from labtool import runner
+from labtool.errors import LabtoolError
+from labtool.state import lab_dir
 
 VAGRANT_DIR = "vagrant"
 STATES_TTL_S = 2.0
@@ -28,3 +35,39 @@ def vagrant_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABTOOL_")}
     env["VAGRANT_CHECKPOINT_DISABLE"] = "1"
     return env
+
+
+def vagrant_said(exc: subprocess.CalledProcessError) -> str:
+    """Vagrant's own words for a failed command of python-vagrant's: the error of its
+    machine-readable output (`ts,target,error-exit,Class,message`, commas and new lines
+    escaped), its first paragraph; else the last lines it printed."""
+    said = exc.output or exc.stderr or ""
+    if isinstance(said, bytes):
+        said = said.decode(errors="replace")
+    for line in said.splitlines():
+        fields = line.split(",", 4)
+        if len(fields) == 5 and fields[2] == "error-exit":
+            text = fields[4].replace("%!(VAGRANT_COMMA)", ",").replace("\\n", "\n")
+            return " ".join(text.strip().split("\n\n")[0].split()).rstrip(".")
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    return " / ".join(lines[-3:]) or f"exit {exc.returncode}"
+
+
+def destroy_lab(lab: str) -> int:
+    """`vagrant destroy` of the lab's machines, then its folder. A lab whose machines were never
+    made (its `vagrant up` failed at once, or was killed before) has nothing to destroy."""
+    root = lab_dir(lab) / VAGRANT_DIR
+    machines = 0
+    made = list((root / ".vagrant" / "machines").glob("*/*/id"))
+    if (root / "Vagrantfile").exists() and made:
+        done = runner.run(["vagrant", "destroy", "-f"], env=vagrant_env(), timeout_s=1800, cwd=root)
+        if not done.succeeded:
+            raise LabtoolError(
+                f"vagrant destroy failed, the lab's folder {root} is kept: "
+                f"{done.describe_failure()}"
+            )
+        machines = done.stdout.count("Destroying VM") or done.stdout.count("Deleting")
+    folder = lab_dir(lab)
+    if folder.exists():
+        shutil.rmtree(folder)
+    return machines

@@ -4,7 +4,6 @@ each planted pitfall loses points with a finding naming the offending directive 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from labtool.grading.grade_model import Grade
 from labtool.grading.rubric import load_rubric
 from labtool.grading.submission import discover
 from labtool.spec.load import default_spec
+from tests.shared import needs
 from tests.submissions import HAPROXY, PITFALLS, build_class, correct, write
 
 
@@ -191,8 +191,7 @@ def test_cli_lint_exit_codes(tmp_path: Path) -> None:
 
 
 @pytest.mark.requires_root  # a network namespace to run them in (a user's needs userns)
-@pytest.mark.skipif(shutil.which("haproxy") is None or shutil.which("keepalived") is None,
-                    reason="haproxy and keepalived are not installed")
+@needs("haproxy", "keepalived")
 def test_lint_folds_in_the_daemons_own_checks(tmp_path: Path) -> None:
     """The real `haproxy -c` and `keepalived -t`, each in a throwaway network namespace."""
     files = PITFALLS["frontend-address"][0](PITFALLS["track-undefined"][0](correct()))
@@ -294,8 +293,7 @@ def test_feedback_in_french_throughout(tmp_path: Path) -> None:
 
 
 @pytest.mark.requires_root  # a network namespace to run them in (a user's needs userns)
-@pytest.mark.skipif(shutil.which("haproxy") is None or shutil.which("keepalived") is None,
-                    reason="haproxy and keepalived are not installed")
+@needs("haproxy", "keepalived")
 def test_grade_folds_in_the_daemons_verdict(tmp_path: Path) -> None:
     """What only the daemon refuses (a haproxy.cfg without its final newline) costs once;
     what a rule already explains (a shell command pasted in) is not charged twice; the lab's

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from labtool.provision.files import (
     Versions,
@@ -16,6 +13,7 @@ from labtool.provision.files import (
     render_node_files,
 )
 from labtool.spec.load import default_spec, load_lab
+from tests.shared import needs
 
 DEBIAN12 = Versions(haproxy=(2, 6), keepalived=(2, 2, 7), ipvs=False)
 CENTOS7 = Versions(haproxy=(1, 5), keepalived=(1, 3, 5), ipvs=True)
@@ -100,7 +98,7 @@ def test_track_script_can_be_removed(tmp_path: Path) -> None:
     assert "track_script" not in conf
 
 
-@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
+@needs("haproxy")
 def test_rendered_haproxy_cfg_passes_the_real_haproxy_check(tmp_path: Path) -> None:
     """The installed HAProxy (2.x in CI) accepts what labtool renders for it; it refuses the
     lab's own frontend line, which is why labtool changes it."""

@@ -11,24 +11,36 @@ from labtool.spec.load import default_spec
 from labtool.transport.nsenter import node_env, nsenter_argv
 
 
-def test_holder_argv_makes_all_node_namespaces_inside_the_labs_user_namespace() -> None:
+def test_holder_argv_lays_mounts_inside_the_labs_user_namespace() -> None:
     argv = commands.holder_argv("echo ready", 9)
-    assert argv == ["nsenter", "-t", "9", "-U", "--",
-                    "unshare", "--net", "--mount", "--pid", "--uts", "--ipc", "--mount-proc",
-                    "--fork", "--kill-child", "--propagation", "private", "--",
-                    "/bin/sh", "-c", "echo ready"]
+    assert argv == ["nsenter", "-t", "9", "-U", "--", "unshare", "--mount", "--propagation",
+                    "private", "--", "/bin/sh", "-c", "echo ready"]
     lan = commands.holder_argv("echo ready", 9, node_namespaces=False)
     assert lan[:5] == ["nsenter", "-t", "9", "-U", "--"] and "--uts" not in lan
+    assert "--net" in lan
 
 
-def test_holder_script_mounts_then_says_ready_then_becomes_tini() -> None:
+def test_holder_script_mounts_then_goes_on_in_a_user_namespace_of_its_own() -> None:
+    """Stage 1 mounts; stage 2 waits for its ids (`go`), then makes the node's namespaces,
+    whose mount namespace locks what stage 1 laid; the hostname, `ready`, then tini."""
     script = commands.holder_script("web1", [("/x/run", "/run"), ("/x/log", "/var/log")])
     lines = script.splitlines()
-    assert lines[:2] == ["set -e", "hostname web1"]
-    assert lines[-6:] == [
-        "mount --bind /x/run /run", "remount rw /run",
-        "mount --bind /x/log /var/log", "remount rw /var/log",
-        "echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
+    assert lines[0] == "set -e"
+    binds = lines.index("mount --bind /x/run /run")
+    assert lines[binds:binds + 4] == ["mount --bind /x/run /run", "remount rw /run",
+                                      "mount --bind /x/log /var/log", "remount rw /var/log"]
+    stage2 = lines[binds + 4]
+    assert stage2.startswith("exec unshare --user -- /bin/sh -c 'read -r go && exec unshare "
+                             "--mount --net --pid --uts --ipc --mount-proc --fork --kill-child")
+    assert lines[-3:] == ["hostname web1", "echo ready",
+                          "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1'"]
+
+
+def test_a_nodes_ids_map_onto_the_labs_range_by_range() -> None:
+    script = commands.node_userns_map([7], ((0, 1001, 1), (1, 100000, 65536)),
+                                      ((0, 1001, 1), (1, 100000, 65536)))
+    assert script == ("printf '0 0 1\\n1 1 65536\\n' > /proc/7/uid_map && "
+                      "printf '0 0 1\\n1 1 65536\\n' > /proc/7/gid_map\n")
 
 
 def test_lan_batch_creates_node_ends_inside_the_nodes() -> None:
@@ -67,8 +79,12 @@ def test_node_net_script(tmp_path: Path) -> None:
 def test_nsenter_argv_uses_the_holders_pid_for_children() -> None:
     assert nsenter_argv(77, ["ip", "a"]) == [
         "nsenter", "-t", "77", "-U", "-n", "-m", "-u", "-i",
-        "--pid=/proc/77/ns/pid_for_children",
-        "--wd=/", "--", "ip", "a"]
+        "--pid=/proc/77/ns/pid_for_children", "--", "ip", "a"]
+    # Another working folder is the node's, reached from its own "/" (nsenter's --wd would
+    # open it on this machine: the command's folder outside the node's read-only view).
+    assert nsenter_argv(77, ["bash"], workdir="/root")[-6:] == [
+        "--", "/bin/sh", "-c", 'cd "$0" && exec "$@"', "/root", "bash"]
+    assert not [a for a in nsenter_argv(77, ["bash"], workdir="/root") if a.startswith("--wd")]
 
 
 def test_node_env_marks_the_lab() -> None:
@@ -89,7 +105,6 @@ def test_every_holder_makes_every_mount_read_only_before_its_own_folders() -> No
     assert remount < bind
     assert lines[bind + 1] == "remount rw /tmp"
     assert not [line for line in lines if "remount,ro" in line or "remount -o ro" in line]
-    assert lines[-2:] == ["echo ready", "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1"]
 
 
 def test_the_read_only_pass_keeps_each_mounts_own_flags(tmp_path: Path) -> None:
@@ -99,8 +114,8 @@ def test_the_read_only_pass_keeps_each_mounts_own_flags(tmp_path: Path) -> None:
     fake = tmp_path / "mount"
     fake.write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
     fake.chmod(0o755)
-    (tmp_path / "tini").write_text("#!/bin/sh\nexit 0\n")
-    (tmp_path / "tini").chmod(0o755)
+    (tmp_path / "unshare").write_text("#!/bin/sh\nexit 0\n")  # (stage 2: not here)
+    (tmp_path / "unshare").chmod(0o755)
     script = commands.holder_script(None, [])
     done = subprocess.run(["sh", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=10)

@@ -3,12 +3,12 @@ where it can be seen without a node (sudo runs the command; nmcli reads links)."
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 
 from labtool.resources import package_file
+from tests.shared import needs
 
 BIN = package_file("backends/netns/node_bin")
 TOOLS = sorted(p.name for p in BIN.iterdir())
@@ -18,7 +18,7 @@ def test_the_lab_s_commands_are_there() -> None:
     assert TOOLS == ["hostnamectl", "journalctl", "nmcli", "sudo", "yum"]
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+@needs("shellcheck")
 @pytest.mark.parametrize("tool", TOOLS)
 def test_each_is_shellcheck_clean(tool: str) -> None:
     done = subprocess.run(["shellcheck", "-s", "sh", str(BIN / tool)], capture_output=True,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import pytest
-
 from labtool.resources import package_file
+from tests.shared import needs
 
 SHIM = package_file("backends/netns/systemctl.sh")
 
@@ -16,7 +14,7 @@ def test_shim_parses_as_sh() -> None:
     subprocess.run(["sh", "-n", str(SHIM)], check=True)
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+@needs("shellcheck")
 def test_shim_is_shellcheck_clean() -> None:
     result = subprocess.run(["shellcheck", "-s", "sh", str(SHIM)], capture_output=True,
                             text=True)
