@@ -2,9 +2,9 @@
 # labtool provisioning recipe: CentOS 7 (yum), the lab's own system. Usage: centos7.sh lb|web|client
 set -euo pipefail
 ROLE=${1:?usage: centos7.sh lb|web|client}
-LB_PACKAGES="keepalived haproxy psmisc"  # psmisc: killall, for the lab's track_script
+LB_PACKAGES="keepalived haproxy psmisc python3"  # psmisc: killall (track_script); python3: the probe agent
 WEB_PACKAGES="httpd"
-CLIENT_PACKAGES="curl"
+CLIENT_PACKAGES="curl python3"  # python3: the probe agent
 # shellcheck source=provision/common.sh
 . "$(dirname "$0")/common.sh"
 

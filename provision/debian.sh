@@ -2,9 +2,9 @@
 # labtool provisioning recipe: Debian 12 (apt). Usage: debian.sh lb|web|client
 set -euo pipefail
 ROLE=${1:?usage: debian.sh lb|web|client}
-LB_PACKAGES="keepalived haproxy psmisc"
+LB_PACKAGES="keepalived haproxy psmisc python3"  # psmisc: killall (track_script); python3: the probe agent
 WEB_PACKAGES="apache2"
-CLIENT_PACKAGES="curl"
+CLIENT_PACKAGES="curl python3"  # python3: the probe agent
 # shellcheck source=provision/common.sh
 . "$(dirname "$0")/common.sh"
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests press Ctrl-C (tmux, killpg) and expect it to reach what they start: a suite
+    started in the background (`nohup ... &`) inherits SIGINT ignored, and an ignored signal
+    stays ignored in every child. Handled here, it is back to its default in each child."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -63,9 +63,10 @@ def host_checks(host: Host, provider: str) -> list[Check]:
                 "WSL2",
                 True,
                 "this is WSL2: the netns backend works here (real daemons in namespaces, no VM), "
-                "as root: sudo labtool up. The Vagrant backend needs Windows' own Vagrant and "
+                "as root (sudo labtool up) or as you (labtool up: your user namespace, your "
+                "range in /etc/subuid). The Vagrant backend needs Windows' own Vagrant and "
                 "VirtualBox instead",
-                "for the lab without VMs: sudo ./setup.sh && sudo labtool up (inside WSL2); for "
+                "for the lab without VMs: sudo ./setup.sh, then labtool up (inside WSL2); for "
                 "VMs, run labtool from Windows (pip install labtool) with --backend vagrant",
             )
         )
@@ -79,7 +80,7 @@ def host_checks(host: Host, provider: str) -> list[Check]:
                 "turn it off and reboot: bcdedit /set hypervisorlaunchtype off (as administrator; "
                 "WSL2 and Docker Desktop need it back on: bcdedit /set hypervisorlaunchtype auto), "
                 "or keep it and run the lab without VMs inside WSL2 (netns backend): wsl, then "
-                "sudo ./setup.sh && sudo labtool up",
+                "sudo ./setup.sh && labtool up",
             )
         )
     if host.apple_silicon:

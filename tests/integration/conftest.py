@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +53,7 @@ def exec_on(name: str, node: str, *command: str) -> Run:
     return labtool("exec", node, "--name", name, "--", *command)
 
 
-def wait_until(condition: object, timeout_s: float, what: str) -> None:
-    assert callable(condition)
+def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
@@ -149,8 +148,11 @@ def root_namespace_stays_clean() -> Iterator[None]:
 
 # --- labs ---------------------------------------------------------------------------------
 
+LabFactory = Callable[..., Run]  # lab_factory(name, *up_options): the `up` it ran
+
+
 @pytest.fixture
-def lab_factory() -> Iterator[object]:
+def lab_factory() -> Iterator[LabFactory]:
     """Make labs by name; every one is removed at the end, whatever happened."""
     made: list[str] = []
 

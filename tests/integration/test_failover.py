@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.conftest import exec_on, status, wait_until
+from tests.integration.conftest import LabFactory, exec_on, status, wait_until
 
 
-def test_systemctl_stop_keepalived_on_haproxy1_moves_the_vip(lab_factory: object) -> None:
-    assert callable(lab_factory)
+def test_systemctl_stop_keepalived_on_haproxy1_moves_the_vip(lab_factory: LabFactory) -> None:
     run = lab_factory("it-failover")
     # up prints each change made to the lab's configs and why, and shows the VRRP wait.
     assert "changed /etc/haproxy/haproxy.cfg: 'frontend  main *:80'" in run.stderr
@@ -35,8 +34,7 @@ def test_systemctl_stop_keepalived_on_haproxy1_moves_the_vip(lab_factory: object
     assert status("it-failover")["vip_holders"] == ["haproxy2"]
 
 
-def test_three_web_nodes_in_another_subnet(lab_factory: object) -> None:
-    assert callable(lab_factory)
+def test_three_web_nodes_in_another_subnet(lab_factory: LabFactory) -> None:
     lab = Path(__file__).parents[2] / "examples" / "virtualbox-range.toml"
     lab_factory("it-three", "--lab", str(lab))
     answers = [exec_on("it-three", "client", "curl", "-s", "-m", "2",

@@ -14,6 +14,7 @@ import pytest
 from tests.integration.conftest import (
     STATE_ROOT,
     Baseline,
+    LabFactory,
     exec_on,
     labtool,
     marked_processes,
@@ -85,9 +86,8 @@ def test_up_killed_with_9_midway_is_fully_cleaned_by_down(baseline: Baseline,
     baseline.assert_clean(name)
 
 
-def test_two_labs_side_by_side_do_not_touch_each_other(lab_factory: object,
+def test_two_labs_side_by_side_do_not_touch_each_other(lab_factory: LabFactory,
                                                        baseline: Baseline) -> None:
-    assert callable(lab_factory)
     lab_factory("it-side-a")
     lab_factory("it-side-b")
     exec_on("it-side-a", "web1", "sh", "-c", "echo 'lab a' > /var/www/html/index.html")
@@ -109,10 +109,9 @@ def test_two_labs_side_by_side_do_not_touch_each_other(lab_factory: object,
     baseline.assert_clean("it-side-a", "it-side-b")
 
 
-def test_bare_nodes_are_the_lab_s_vms_before_their_first_step(lab_factory: object) -> None:
+def test_bare_nodes_are_the_lab_s_vms_before_their_first_step(lab_factory: LabFactory) -> None:
     """No package of the lab yet (no config, no unit), and no daemon; `yum install` lays the
     CentOS 7 package's files (its haproxy.cfg is CentOS 7's, with `frontend  main *:5000`)."""
-    assert callable(lab_factory)
     run = lab_factory("it-bare", "--bare")
     assert "bare" in run.stdout
     data = status("it-bare")

@@ -158,6 +158,9 @@ print("module", libc.syscall(313, fd, b"", 0), ctypes.get_errno())'
 curl -s -m 3 http://127.0.0.1:{port}/; echo "local $?"
 ip route get 192.0.2.1 >/dev/null 2>&1; echo "route $?"
 touch /usr/labtool-was-here; echo "usr $?"
+umount /tmp 2>/dev/null; echo "umount $?"
+mount -o remount,bind,rw / 2>/dev/null; echo "remount $?"
+echo x > /tmp/labtool-escape-probe; touch /usr/labtool-was-here
 echo "# mine" >> /etc/hosts; echo "own-file $?"
 sleep 60 & kill -9 $!; echo "own-kill $?"
 """
@@ -176,6 +179,8 @@ def break_out(run: Any, lab: str, port: int) -> dict[str, str]:
         assert not Path("/usr/labtool-was-here").exists()
         # (its first command's folder is the node's "/", not this machine's)
         assert not Path("/tmp/labtool-cwd-probe").exists()
+        # (nor can the node unmount its own /tmp, or make this machine's view writable again)
+        assert not Path("/tmp/labtool-escape-probe").exists()
     finally:
         victim.kill()
         victim.wait()
@@ -195,6 +200,7 @@ def assert_nothing_reached(said: dict[str, str]) -> None:
     assert said["module"].split() == ["-1", str(1)], said  # EPERM: no CAP_SYS_MODULE here
     assert said["local"] != "0", said  # this machine's 127.0.0.1 is not the node's
     assert said["route"] != "0", said  # no route off the lab's LAN
+    assert said["umount"] != "0" and said["remount"] != "0", said  # (locked by the kernel)
 
 
 def test_a_nodes_root_cannot_reach_this_machine_in_roots_lab(root_lab: str,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import lab_up_during, labtool, status
+from tests.integration.conftest import LabFactory, lab_up_during, labtool, status
 
 LAB = "it-scen"
 
@@ -140,9 +140,8 @@ def test_ctrl_c_during_a_scenario_restores_the_cluster(scen_lab: str) -> None:
     assert_whole(scen_lab)
 
 
-def test_stop_haproxy_without_track_script_keeps_the_vip(lab_factory: object,
+def test_stop_haproxy_without_track_script_keeps_the_vip(lab_factory: LabFactory,
                                                           tmp_path: Path) -> None:
-    assert callable(lab_factory)
     lab = tmp_path / "no-track.toml"
     lab.write_text("[vrrp]\ntrack_haproxy = false\n")
     lab_factory("it-notrack", "--lab", str(lab))

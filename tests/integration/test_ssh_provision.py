@@ -5,11 +5,10 @@ and a second provisioning changes nothing."""
 
 from __future__ import annotations
 
-from tests.integration.conftest import exec_on, labtool, status, wait_until
+from tests.integration.conftest import LabFactory, exec_on, labtool, status, wait_until
 
 
-def test_debian_recipe_over_ssh_gives_a_working_cluster(lab_factory: object) -> None:
-    assert callable(lab_factory)
+def test_debian_recipe_over_ssh_gives_a_working_cluster(lab_factory: LabFactory) -> None:
     lab_factory("it-ssh", "--bare")
     assert status("it-ssh")["vip_holders"] == []
     first = labtool("provision", "--via", "ssh", "--name", "it-ssh", timeout_s=300)

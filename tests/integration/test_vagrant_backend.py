@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Run, wait_until
+from tests.integration.conftest import LabFactory, Run, wait_until
 from tests.integration.stand_in.relay import Relay
 
 STAND_IN = Path(__file__).parent / "stand_in"
@@ -56,9 +56,8 @@ def as_user(*args: str, env: dict[str, str], timeout_s: float = 120) -> Run:
 
 @pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),
                     reason="vagrant is not installed (setup.sh installs it)")
-def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: object,
+def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: LabFactory,
                                                              tmp_path: Path) -> None:
-    assert callable(lab_factory)
     if closed_folders():
         pytest.skip(f"other users may not enter {closed_folders()[0]}: run this test from a "
                     "checkout in a folder they may enter (0755), as labtool's user would have it")

@@ -19,13 +19,13 @@ import socketserver
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 STAND_IN = Path(__file__).parent / "vagrant"
 
 
-def _pump(read: object, write: object) -> None:
-    assert callable(read) and callable(write)
+def _pump(read: Callable[[int], bytes], write: Callable[[bytes], object]) -> None:
     try:
         while True:
             data = read(65536)

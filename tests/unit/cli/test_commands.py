@@ -51,3 +51,40 @@ def test_an_error_quoting_brackets_is_printed_not_parsed(tmp_path: Path) -> None
     ConsoleProgress().adaptation(Adaptation("[/x]", "[/y]", "[/z]", "[/w]"))
     with pytest.raises(typer.Exit):
         fail("haproxy: [/etc/haproxy/haproxy.cfg:29] : 'pidfile' already specified")
+
+
+@pytest.mark.parametrize(("raised", "says"), [
+    (OSError(28, "No space left on device", "/x/report.md"),
+     "cannot use /x/report.md: the disk is full"),
+    (__import__("subprocess").CalledProcessError(
+        1, ["vagrant", "status"], output="1,,error-exit,E,No usable default provider\n"),
+     "'vagrant status' failed (exit 1): 1,,error-exit,E,No usable default provider"),
+    (RuntimeError("boom"), "unexpected RuntimeError: boom. This is a bug in labtool"),
+])
+def test_any_error_a_user_can_cause_is_one_message(
+    raised: Exception, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only labtool's own errors: the machine's (a full disk), a tool's, a bug's."""
+    from labtool.spec import load
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.delenv("LABTOOL_DEBUG", raising=False)
+    monkeypatch.setattr(load, "load_lab", fail)
+    result = runner.invoke(app, ["vagrantfile"])
+    assert result.exit_code == ExitCode.ERROR
+    assert "Traceback" not in result.output
+    assert result.output.count("labtool: error:") == 1
+    assert says in " ".join(result.output.split()), result.output
+
+
+def test_dash_h_and_help_show_the_help() -> None:
+    for args in (["-h"], ["help"], ["help", "scenario"], ["up", "-h"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Usage:" in result.output
+    assert "Usage: labtool scenario" in " ".join(runner.invoke(app, ["help", "scenario"])
+                                                 .output.split())
+    unknown = runner.invoke(app, ["help", "nope"])
+    assert unknown.exit_code == 1 and "no command 'nope'" in unknown.output
