@@ -56,9 +56,10 @@ class Student:
         return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
                 "--", *command]
 
-    def run(self, *command: str, timeout_s: float = 120, input_text: str | None = None) -> Done:
+    def run(self, *command: str, timeout_s: float = 120, input_text: str | None = None,
+            env: dict[str, str] | None = None, cwd: Path | None = None) -> Done:
         done = subprocess.run(self.argv(*command), capture_output=True, text=True,
-                              timeout=timeout_s, env=self.env(), cwd=self.home,
+                              timeout=timeout_s, env=env or self.env(), cwd=cwd or self.home,
                               input=input_text,
                               stdin=None if input_text is not None else subprocess.DEVNULL)
         return Done(done.returncode, done.stdout, done.stderr)

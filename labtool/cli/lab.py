@@ -54,7 +54,6 @@ def up(
 ) -> None:
     """Build the lab's cluster and start its daemons; a lab up but not whole is repaired, its
     files kept (idempotent). With NODE: that node's power back on."""
-    from labtool.backends import backend_class
     from labtool.provision import lab as labmod
     from labtool.spec.load import load_lab
 
@@ -63,7 +62,7 @@ def up(
     spec = load_lab(lab, name)
     vagrant = backend is BackendName.vagrant
     options = {"provider": provider.value, "box": box or spec.box} if vagrant else {}
-    backend_class(backend.value).check_machine(options)
+    labmod.check_machine(spec.name, backend.value, options)
     err.print(f"labtool: lab '{spec.name}' on {backend.value}: {spec.describe()}")
     with ConsoleProgress() as progress:
         report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value,

@@ -5,6 +5,7 @@ reports progress through a `Progress` the caller supplies; it never prints.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def up(
     that is up but not whole (a node off, a daemon dead) is mended by `repair`, which writes
     no file: what the student changed stays."""
     cls = backend_class(backend_name)
-    cls.check_machine(options)
+    check_machine(spec.name, backend_name, options)
     started = time.monotonic()
     report = UpReport(spec.name)
     with machine_lock():
@@ -154,6 +155,16 @@ def up(
     if not bare and wait_vip:
         _wait_for_vip(spec, backend, progress, built.vrrp_started or started, started, report)
     return report
+
+
+def check_machine(name: str, backend_name: str, options: dict[str, str] | None) -> None:
+    """Whether this machine can drive the backend with these options, or with the ones the lab
+    `name` was made with, if it exists (its provider, not the command line's default)."""
+    with contextlib.suppress(LabtoolError):
+        existing = LabState.load(name)
+        if existing is not None:
+            backend_name, options = existing.backend, existing.options
+    backend_class(backend_name).check_machine(options)
 
 
 def _remove_half_made(cls: type[Backend], name: str, cause: BaseException) -> None:

@@ -5,8 +5,10 @@ real sshd in each node, as VMs would be. The rendered Vagrantfile itself goes th
 real `vagrant validate`. The provider is vmware_desktop, one labtool does not check before
 `up` (for libvirt it checks the real plugin and virsh, which this stand-in is not about).
 
-labtool runs here as a normal user (nobody), as on a student's laptop: its lab state lands in
-that user's own state folder, and nothing is written under /run by it. The stand-in's machines
+labtool runs here as a normal user made for the tests (tests/student.py: labtool from a plain
+pip install into its own venv, so whatever the mode of this checkout's folder), as on a
+student's laptop: its lab state lands in that user's own state folder, and nothing is written
+under /run by it. The stand-in's machines
 need root (netns nodes), as a hypervisor does: the user's calls reach them through
 stand_in/relay.py, which the test runs as root."""
 
@@ -17,72 +19,53 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-import pytest
-
-from tests.integration.conftest import LabFactory, Run, wait_until
+from tests.integration.conftest import LabFactory, wait_until
 from tests.integration.stand_in.relay import Relay
+from tests.shared import needs
+from tests.student import Done, Student
 
 STAND_IN = Path(__file__).parent / "stand_in"
 MACHINES = "it-vmachines"  # the netns lab whose nodes play the VMs
 LAB = "it-vagrant"
-USER = 65534  # nobody
 
 
-def owned_by_user_under_run() -> list[str]:
-    found = subprocess.run(["find", "/run", "-xdev", "-uid", str(USER)], capture_output=True,
+def owned_by_user_under_run(uid: int) -> list[str]:
+    found = subprocess.run(["find", "/run", "-xdev", "-uid", str(uid)], capture_output=True,
                            text=True)
     return found.stdout.split()
 
 
-def closed_folders() -> list[str]:
-    """Folders above this checkout or its interpreter that other users may not enter (a clone
-    in `mktemp -d` is 0700): the normal user could not even import labtool from there."""
-    paths = (Path(__file__).resolve(), Path(sys.executable).absolute())
-    return sorted({str(p) for path in paths for p in path.parents if not p.stat().st_mode & 0o001})
-
-
-def as_user(*args: str, env: dict[str, str], timeout_s: float = 120) -> Run:
-    """The real command line, run by the normal user."""
-    done = subprocess.run(
-        ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--clear-groups", "--",
-         sys.executable, "-m", "labtool", *args],
-        capture_output=True, text=True, timeout=timeout_s, env=env, stdin=subprocess.DEVNULL,
-        cwd=env["HOME"])
-    return Run(done.returncode, done.stdout, done.stderr)
-
-
-@pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),
-                    reason="vagrant is not installed (setup.sh installs it)")
+@needs("vagrant")
 def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: LabFactory,
-                                                             tmp_path: Path) -> None:
-    if closed_folders():
-        pytest.skip(f"other users may not enter {closed_folders()[0]}: run this test from a "
-                    "checkout in a folder they may enter (0755), as labtool's user would have it")
+                                                             student: Student) -> None:
     lab_factory(MACHINES, "--bare")
-    home = Path(tempfile.mkdtemp(prefix="labtool-user-"))
-    (home / "keys").mkdir()
-    for path in (home, home / "keys"):
-        os.chown(path, USER, USER)
+    uid = student.uid
+    home = student.home / "vagrant-test"
+    (home / "keys").mkdir(parents=True)
+    # the user's own copy of the stand-in (the checkout's folder may be closed to the user)
+    shutil.copytree(STAND_IN, home / "stand_in", ignore=shutil.ignore_patterns("__pycache__"))
     log = home / "vagrant.log"
     log.touch()
-    os.chown(log, USER, USER)
+    subprocess.run(["chown", "-R", f"{uid}:{student.gid}", str(home)], check=True)
     relay_socket = home / "relay.sock"
     root_env = {**os.environ, "FAKE_VAGRANT_LAB": MACHINES, "FAKE_VAGRANT_LOG": str(log),
                 "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2]),
                 "FAKE_VAGRANT_PYTHON": sys.executable,  # labtool's dependencies
                 "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_KEYS": str(home / "keys"),
-                "FAKE_VAGRANT_UID": str(USER)}
-    env = {"PATH": f"{STAND_IN}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
-           "XDG_STATE_HOME": str(home / "state"), "LANG": "C.UTF-8",
-           "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_LOG": str(log),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+                "FAKE_VAGRANT_UID": str(uid)}
+    env = {**student.env(), "PATH": f"{home / 'stand_in'}:/usr/local/bin:/usr/bin:/bin",
+           "XDG_STATE_HOME": str(home / "state"),
+           "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_LOG": str(log)}
     state_root = home / "state" / "labtool"
-    under_run = owned_by_user_under_run()
+    under_run = owned_by_user_under_run(uid)
     relay = Relay(relay_socket, root_env)
-    labtool = as_user
+
+    def labtool(*args: str, env: dict[str, str], timeout_s: float = 120) -> Done:
+        return student.run(str(student.labtool_bin), *args, env=env, timeout_s=timeout_s,
+                           cwd=home)
+
     try:
         up = labtool("up", "--backend", "vagrant", "--provider", "vmware_desktop", "--box",
                      "debian12-lab", "--name", LAB, env=env, timeout_s=300)
@@ -141,4 +124,4 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: LabFac
     assert down.returncode == 0, down.stderr
     assert "destroy -f" in calls
     assert not (state_root / LAB).exists()
-    assert set(owned_by_user_under_run()) - set(under_run) == set()  # nothing new under /run
+    assert set(owned_by_user_under_run(uid)) - set(under_run) == set()  # nothing new in /run

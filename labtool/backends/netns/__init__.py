@@ -178,7 +178,7 @@ class NetnsBackend(Backend):
     def ssh_transport(self, node: str) -> SshTransport:
         """A real SSH connection to the node's own sshd (for testing the SSH path here)."""
         pid = self.transport(node).holder_pid
-        return SshTransport(node, ssh.ssh_target_for(self.spec.name, node, pid, self._owner()))
+        return SshTransport(node, ssh.ssh_target_for(self.spec.name, node, pid))
 
     def agent_program(self, node: str) -> list[str]:
         """The agent's files laid in the node's bin (layout), run by a python3 it can read."""

@@ -3,6 +3,7 @@ ProxyCommand that reaches it inside the node, never through a routed address."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from labtool import runner
@@ -13,12 +14,10 @@ from labtool.state import lab_dir
 from labtool.transport.ssh import SshTarget
 
 
-def ssh_target_for(
-    lab: str, node: str, holder_pid: int, owner: tuple[int, int] | None = None
-) -> SshTarget:
+def ssh_target_for(lab: str, node: str, holder_pid: int) -> SshTarget:
     """Prepare a real sshd for the node (host key, the lab's client key) and say how to reach
-    it: through a ProxyCommand inside the node, never a routed address. `owner`: the node's
-    root seen from here, who must own what sshd reads (root's labs)."""
+    it: through a ProxyCommand inside the node, never a routed address. What sshd reads is
+    given to the node's root, who owns the node's folder (root's labs: not this process)."""
     keys = lab_dir(lab) / "ssh"
     keys.mkdir(mode=0o700, exist_ok=True)
     client_key = keys / "id_ed25519"
@@ -31,9 +30,10 @@ def ssh_target_for(
         _keygen(folder / "host_key", node)
     (folder / "authorized_keys").write_text((keys / "id_ed25519.pub").read_text())
     (folder / "sshd_config").write_text(commands.sshd_config())
-    if owner is not None:
-        userns.chown_tree(folder, *owner)
-        userns.chown_tree(node_root(lab, node) / "run" / "sshd", *owner)
+    owner = node_root(lab, node).stat()
+    if owner.st_uid != os.geteuid():
+        userns.chown_tree(folder, owner.st_uid, owner.st_gid)
+        userns.chown_tree(node_root(lab, node) / "run" / "sshd", owner.st_uid, owner.st_gid)
     return SshTarget(
         host=node,
         user="root",
