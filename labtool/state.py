@@ -3,10 +3,11 @@
 A lab's folder is `<state root>/<lab name>/`. The state root is $LABTOOL_STATE_DIR if set; else
 /run/labtool for root on Linux (the netns backend's labs), else the user's own state folder
 (platformdirs: ~/.local/state/labtool, ~/Library/Application Support/labtool,
-%LOCALAPPDATA%\\labtool): keeping a user's labs (the Vagrant backend's) needs no root.
+%LOCALAPPDATA%\\labtool): a user's labs (on either backend) need no root.
 A lab's folder holds `state.json` and, for the netns backend, each node's private folders.
 Nothing else on the machine is written by a lab (the state root also holds `.lock`, the
-machine lock), so removing its folder removes every file it made.
+machine lock, and `.ids.lock`, that of the choice of a lab's ids), so removing its folder
+removes every file it made.
 """
 
 from __future__ import annotations
@@ -101,6 +102,15 @@ def known_labs() -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+@contextlib.contextmanager
+def id_lock() -> Iterator[None]:
+    """Serialise the choice of a lab's block of ids across labtool processes."""
+    root = state_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(root / ".ids.lock"):
+        yield
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from labtool.backends.netns.commands import LAN_NODE
 from labtool.errors import LabtoolError
 from labtool.ids import IdMap
 from labtool.spec.model import Node
-from labtool.state import known_labs, load_quietly
+from labtool.state import id_lock, known_labs, load_quietly
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
+
+_ALLOCATING = threading.Lock()  # one block of ids per lab, among this process's threads
 
 
 class NetnsBackend(Backend):
@@ -66,15 +69,17 @@ class NetnsBackend(Backend):
         if os.geteuid() != 0:
             return ids.for_user(os.geteuid(), os.getegid())
         if "id_base" not in self.state.options:
-            used = {
-                int(other.options["id_base"])
-                for lab in known_labs()
-                if lab != self.spec.name
-                and (other := load_quietly(lab)) is not None
-                and "id_base" in other.options
-            }
-            slot = ids.free_slot(used)
-            self.state.options.update(ids.for_root(slot).options())
+            with _ALLOCATING, id_lock():  # (grading labs are built side by side)
+                used = {
+                    int(other.options["id_base"])
+                    for lab in known_labs()
+                    if lab != self.spec.name
+                    and (other := load_quietly(lab)) is not None
+                    and "id_base" in other.options
+                }
+                slot = ids.free_slot(used)
+                self.state.options.update(ids.for_root(slot).options())
+                self.state.save()  # (its block, before another lab looks)
         return ids.for_root((int(self.state.options["id_base"]) - ids.ROOT_ID_BASE) // ids.BLOCK)
 
     def _owner(self) -> tuple[int, int] | None:
@@ -103,7 +108,6 @@ class NetnsBackend(Backend):
     def create(self, nodes: Sequence[Node]) -> None:
         batch = tuple(nodes)
         id_map = self.id_map()
-        self.state.save()  # (its block of ids, before anything holds it)
         owner = self._owner()
         for node in batch:
             layout.layout_node(self.spec.name, node, bare=self.state.bare, owner=owner)
