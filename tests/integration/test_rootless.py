@@ -122,6 +122,13 @@ def test_a_students_lab_beside_roots(student: Student, root_lab: str,
     assert procs.lab_marked(USER_LAB, owner=student.uid) == {}
     assert not (student.state_root() / USER_LAB).exists()
 
+    # The whole lab in one command, as the student: up, lose web1, lose haproxy1, the report.
+    tp = student.labtool("tp", "--name", USER_LAB, "-o", str(student.home / "tp.md"),
+                         timeout_s=300)
+    assert tp.returncode == 0, tp.stdout + tp.stderr
+    assert "haproxy2" in (student.home / "tp.md").read_text()
+    assert student.labtool("down", "--name", USER_LAB).returncode == 0
+
 
 def test_a_student_does_the_lab_by_hand_and_watches_it(student: Student,
                                                        baseline: Baseline) -> None:

@@ -134,8 +134,9 @@ def _map_node_users(
         raise LabtoolError(f"cannot map the nodes' ids: {mapped.describe_failure()}")
     for proc in nodes.values():
         assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # (one that died says so: no `ready`)
+            proc.stdin.write("go\n")
+            proc.stdin.close()
 
 
 def start_holders(

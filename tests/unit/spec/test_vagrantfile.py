@@ -77,3 +77,16 @@ def test_options() -> None:
     assert 'libvirt__forward_mode: "none"' in libvirt
     with pytest.raises(Exception, match="unknown provider 'hyperv'"):
         render(default_spec(), VagrantOptions(provider="hyperv"))
+
+
+def test_the_lab_files_box_unless_box_says_otherwise(tmp_path: Path) -> None:
+    """`labtool vagrantfile` renders the box the lab file names, as `up` uses it."""
+    lab = tmp_path / "alma.toml"
+    lab.write_text('box = "almalinux/9"\n')
+    done = CliRunner().invoke(app, ["vagrantfile", "--lab", str(lab)])
+    assert done.exit_code == 0, done.output
+    assert 'config.vm.box = "almalinux/9"' in done.output
+    chosen = CliRunner().invoke(app, ["vagrantfile", "--lab", str(lab), "--box", "centos/7"])
+    assert 'config.vm.box = "centos/7"' in chosen.output
+    default = CliRunner().invoke(app, ["vagrantfile"])
+    assert 'config.vm.box = "centos7-custom"' in default.output
