@@ -265,10 +265,12 @@ def node_status(
 
 
 def memory_kib(lab: str, holders: dict[str, Holder]) -> int:
-    """PSS of every process of the lab: holders and all that runs inside its nodes."""
+    """PSS of every process of the lab: holders and all that runs inside its nodes (the user
+    namespace's holder makes no PID namespace: its children's is this machine's)."""
     pids = set(lab_pids(lab))
+    ours = procs.ns_inode(os.getpid(), "pid")
     for holder in holders.values():
         pidns = procs.ns_inode(holder.pid, "pid_for_children")
-        if pidns:
+        if pidns and pidns != ours:
             pids.update(procs.processes_in_pidns(pidns))
     return procs.pss_kib(sorted(pids))

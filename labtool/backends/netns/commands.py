@@ -80,9 +80,13 @@ def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
         '  case "$opts" in *,*) kept=",${opts#*,}" ;; *) kept="" ;; esac',
         '  mount -o "remount,bind,$1$kept" "$2" 2>/dev/null || mount -o "remount,bind,$1" "$2"',
         "}",
-        "awk '{print $5}' /proc/self/mountinfo | while read -r mp; do",
+        # each mount point once, with the flags of its topmost mount (the one a remount hits)
+        "awk '!($5 in o) { n[++i] = $5 } { o[$5] = $6 } END { for (j = 1; j <= i; j++) "
+        "print n[j], o[n[j]] }' /proc/self/mountinfo | while read -r mp opts; do",
         '  case "$mp" in /proc|/proc/*) continue ;; esac',
-        '  remount ro "$mp" || { echo "cannot make $mp read-only" >&2; exit 1; }',
+        '  case "$opts" in *,*) kept=",${opts#*,}" ;; *) kept="" ;; esac',
+        '  mount -o "remount,bind,ro$kept" "$mp" 2>/dev/null || mount -o remount,bind,ro "$mp" \\',
+        '    || { echo "cannot make $mp read-only" >&2; exit 1; }',
         "done",
     ]
     for src, dst in binds:

@@ -100,7 +100,7 @@ def test_every_holder_makes_every_mount_read_only_before_its_own_folders() -> No
     this machine's filesystem read-only), and runs before the node's folders are mounted,
     which are then writable again."""
     lines = commands.holder_script("web1", [("/x/tmp", "/tmp")]).splitlines()
-    remount = next(i for i, line in enumerate(lines) if 'remount ro "$mp"' in line)
+    remount = next(i for i, line in enumerate(lines) if 'remount,bind,ro$kept" "$mp"' in line)
     bind = lines.index("mount --bind /x/tmp /tmp")
     assert remount < bind
     assert lines[bind + 1] == "remount rw /tmp"
@@ -121,7 +121,7 @@ def test_the_read_only_pass_keeps_each_mounts_own_flags(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=10)
     assert done.returncode == 0, done.stderr
     calls = record.read_text().splitlines()
-    mounts = {line.split()[4]: line.split()[5] for line in
+    mounts = {line.split()[4]: line.split()[5] for line in  # (the topmost of each point)
               Path("/proc/self/mountinfo").read_text().splitlines()}
     for point, opts in mounts.items():
         if point.startswith("/proc"):
