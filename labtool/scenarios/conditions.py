@@ -60,3 +60,17 @@ def servers_hold(key: str, value: Any, recorder: Recorder, cluster: Cluster) -> 
         return all(servers[lb].get(value, "").startswith("DOWN") for lb in lbs)
     webs = [n.name for n in cluster.spec.by_role("web")]
     return all(servers[lb].get(w) == "UP" for lb in lbs for w in webs)
+
+
+def servers_seen_up(recorder: Recorder, cluster: Cluster) -> bool:
+    """No server that a load balancer up reports is DOWN or between states ("UP 1/3", "DOWN
+    1/2"): the state a fault on a web node is measured from. A lab just up may see a web node
+    DOWN for a few checks (checked before it served). A config whose HAProxy reports nothing
+    (no stats socket) or checks nothing ("no check") is not waited for."""
+    for lb in cluster.spec.by_role("lb"):
+        if not cluster.backend.is_up(lb.name):
+            continue
+        for status in recorder.live.servers.get(lb.name, {}).values():
+            if status.startswith("DOWN") or "/" in status:
+                return False
+    return True

@@ -128,6 +128,8 @@ def test_a_students_lab_beside_roots(student: Student, root_lab: str,
     assert tp.returncode == 0, tp.stdout + tp.stderr
     assert "haproxy2" in (student.home / "tp.md").read_text()
     assert student.labtool("down", "--name", USER_LAB).returncode == 0
+    wait_until(lambda: student.processes() == [], 5, "the student's processes gone")
+    baseline.assert_clean(USER_LAB)  # (namespaces and mounts; root's lab is still up)
 
 
 def test_a_student_does_the_lab_by_hand_and_watches_it(student: Student,
