@@ -6,6 +6,7 @@ Nothing here knows about labs: it runs a command and hands back what it printed.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,11 @@ def with_sbin(path: str) -> str:
     """A PATH with the sbin folders at its end (where missing)."""
     parts = path.split(os.pathsep)
     return os.pathsep.join([*parts, *(p for p in SBIN if p not in parts)])
+
+
+def which(name: str) -> str | None:
+    """A binary on the PATH or in the sbin folders (a normal user's PATH has none of them)."""
+    return shutil.which(name, path=with_sbin(os.environ.get("PATH", os.defpath)))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ beside the project, as the brief says; $LABTOOL_SHARED or /work/shared for a clo
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,9 @@ SHARED = shared_dir()
 def needs(*binaries: str) -> pytest.MarkDecorator:
     """Skip where a binary is missing, except under CI=true: setup.sh installs every one of
     them there, so a missing one fails the test instead of hiding it. Looks in sbin too."""
-    path = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/local/sbin:/usr/sbin:/sbin"])
-    missing = [b for b in binaries if shutil.which(b, path=path) is None]
+    from labtool.runner import which
+
+    missing = [b for b in binaries if which(b) is None]
     return pytest.mark.skipif(
         bool(missing) and not os.environ.get("CI"),
         reason=f"{', '.join(missing)} not installed (setup.sh installs it)",

@@ -36,23 +36,24 @@ class LabtoolGroup(TyperGroup):
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
-        except OSError as exc:
-            if os.environ.get("LABTOOL_DEBUG"):
-                raise
-            from labtool.paths import os_error
-
-            fail(os_error(exc).message)
-        except subprocess.CalledProcessError as exc:
-            if os.environ.get("LABTOOL_DEBUG"):
-                raise
-            fail(_tool_failure(exc))
         except Exception as exc:
             if os.environ.get("LABTOOL_DEBUG"):
                 raise
-            fail(
-                f"unexpected {type(exc).__name__}: {exc}. This is a bug in labtool: "
-                "LABTOOL_DEBUG=1 shows where"
-            )
+            fail(_in_words(exc))
+
+
+def _in_words(exc: Exception) -> str:
+    """Any other error, in one message: the machine's, a tool's, else a bug's."""
+    if isinstance(exc, OSError):
+        from labtool.paths import os_error
+
+        return os_error(exc).message
+    if isinstance(exc, subprocess.CalledProcessError):
+        return _tool_failure(exc)
+    return (
+        f"unexpected {type(exc).__name__}: {exc}. This is a bug in labtool: "
+        "LABTOOL_DEBUG=1 shows where"
+    )
 
 
 def _tool_failure(exc: subprocess.CalledProcessError) -> str:

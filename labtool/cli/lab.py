@@ -66,7 +66,7 @@ def up(
     err.print(f"labtool: lab '{spec.name}' on {backend.value}: {spec.describe()}")
     with ConsoleProgress() as progress:
         report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value,
-                           options=options, repair=_repair)  # fmt: skip
+                           options=options, repair=_repair, checked=True)  # fmt: skip
     views.up(spec, report, bare)
 
 

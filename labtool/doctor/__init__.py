@@ -7,7 +7,6 @@ the exact command that installs it. Only reads the machine (plus a throwaway nam
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,15 +108,10 @@ def check_user() -> list[Check]:
     ]
 
 
-def find_binary(name: str) -> str | None:
-    """A binary on the PATH or in the sbin folders (a normal user's PATH has none of them)."""
-    return shutil.which(name, path=runner.with_sbin(os.environ.get("PATH", os.defpath)))
-
-
 def check_binaries() -> list[Check]:
     checks = []
     for binary, (package, purpose) in NETNS_BINARIES.items():
-        path = find_binary(binary)
+        path = runner.which(binary)
         if path:
             checks.append(Check(binary, True, f"{path} ({purpose})"))
         else:
@@ -171,7 +165,7 @@ def check_namespaces() -> Check:
 def versions() -> list[Check]:
     checks = []
     for argv in (["keepalived", "--version"], ["haproxy", "-v"], ["apache2ctl", "-v"]):
-        path = find_binary(argv[0])
+        path = runner.which(argv[0])
         if path:
             out = runner.run([path, *argv[1:]], timeout_s=10)
             lines = (out.stdout + out.stderr).strip().splitlines()

@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -88,12 +87,8 @@ def _not_installed(label: str, tool: str, binary: str, package: str) -> list[Fin
     ]
 
 
-def _which(binary: str) -> str | None:
-    return shutil.which(binary, path=runner.with_sbin(os.environ.get("PATH", os.defpath)))
-
-
 def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
-    if _which("haproxy") is None:
+    if runner.which("haproxy") is None:
         return _not_installed(label, "HA-DAEMON", "haproxy", "haproxy")
     if re.search(rb"^\s*lua-(load|prepend-path|load-per-thread)\b", data, re.M):
         return [
@@ -138,7 +133,7 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
 def keepalived_check(
     label: str, config: KeepalivedConfig, data: bytes, nic: str, folder: Path
 ) -> list[Finding]:
-    if _which("keepalived") is None:
+    if runner.which("keepalived") is None:
         return _not_installed(label, "KA-DAEMON", "keepalived", "keepalived")
     nics = {nic} | {i.value("interface") or nic for i in config.instances()}
     nics = {n for n in nics if IFNAME.match(n)}

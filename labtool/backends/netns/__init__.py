@@ -82,11 +82,6 @@ class NetnsBackend(Backend):
                 self.state.save()  # (its block, before another lab looks)
         return ids.for_root((int(self.state.options["id_base"]) - ids.ROOT_ID_BASE) // ids.BLOCK)
 
-    def _owner(self) -> tuple[int, int] | None:
-        """Who the node's files must belong to, if not this process's user."""
-        mapped = self.id_map()
-        return None if mapped.root_uid == os.geteuid() else (mapped.root_uid, mapped.root_gid)
-
     def _userns_pid(self) -> int:
         """A live process of the lab's user namespace (its holder, else the LAN's)."""
         for name in (impl.USERNS_NODE, LAN_NODE):
@@ -108,7 +103,8 @@ class NetnsBackend(Backend):
     def create(self, nodes: Sequence[Node]) -> None:
         batch = tuple(nodes)
         id_map = self.id_map()
-        owner = self._owner()
+        # (the nodes' files, made here, go to the node's root where this process is not it)
+        owner = None if id_map.root_uid == os.geteuid() else (id_map.root_uid, id_map.root_gid)
         for node in batch:
             layout.layout_node(self.spec.name, node, bare=self.state.bare, owner=owner)
         first = LAN_NODE not in self.state.holders
