@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from typing import Annotated, Any
 
 import click
@@ -36,6 +37,10 @@ class LabtoolGroup(TyperGroup):
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
+        except BrokenPipeError:  # `labtool ... | head`: the reader has what it wanted
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # (Python's own flush at exit, quiet)
+            raise typer.Exit(ExitCode.ERROR) from None  # (as click does, for its own output)
         except Exception as exc:
             if os.environ.get("LABTOOL_DEBUG"):
                 raise

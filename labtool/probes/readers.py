@@ -20,12 +20,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labtool import runner
 from labtool.probes.events import ClockMap
 from labtool.probes.recorder import Recorder, server_names
+from labtool.spec import roles
 from labtool.spec.model import LabSpec
+
+if TYPE_CHECKING:
+    from labtool.backends.base import Backend
 
 READY_MARK = '"state": "started"'  # the agent's start-up line: its watches are in place
 TAIL_LINES = 12
@@ -225,6 +229,23 @@ def read_servers(
             ):
                 found[lb][names.get(row["svname"], row["svname"])] = row.get("status", "?")
     return found
+
+
+def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
+    """Each load balancer's HAProxy stats socket, reachable from here (netns: its folder)."""
+    found = {n.name: backend.local_path(n.name, roles.STATS_SOCKET) for n in spec.by_role("lb")}
+    return {name: path for name, path in found.items() if path is not None}
+
+
+def servers_unsettled(spec: LabSpec, sockets: dict[str, Path]) -> list[str]:
+    """Each "lb: web STATUS" where a load balancer's HAProxy sees a web node DOWN or between
+    states ("UP 1/3", "DOWN 1/2"); [] when all are UP, or nothing answers (no stats socket)."""
+    return [
+        f"{lb}: {web} {status}"
+        for lb, servers in read_servers(spec, sockets).items()
+        for web, status in servers.items()
+        if status.startswith("DOWN") or "/" in status
+    ]
 
 
 class StatsPoller:

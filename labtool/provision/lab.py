@@ -14,6 +14,7 @@ from labtool.backends import backend_class
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
+from labtool.probes.readers import servers_unsettled, stats_sockets
 from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
 from labtool.provision.lab_status import LabStatus, await_commands_left, lab_missing
@@ -40,6 +41,10 @@ __all__ = [
 # mends a lab that is up but not whole, and says what it mended
 Repair = Callable[[LabSpec, LabState, Backend], list[str]]
 
+# HAProxy marks a server checked before it served DOWN for fall x inter and takes it back
+# after rise x inter (6 s and 4 s with the lab's defaults): on a busy machine, the first
+# MASTER's HAProxy (started first, for VRRP's wait) may see a web node DOWN when the VIP answers
+SERVERS_SETTLE_MAX_S = 10.0
 VIP_EXTRA_WAIT_S = 10.0  # beyond the protocol's own wait, before `up` gives up on the VIP
 POLL_S = 0.05
 
@@ -156,6 +161,7 @@ def up(
     report.nodes_s = time.monotonic() - started
     if not bare and wait_vip:
         _wait_for_vip(spec, backend, progress, built.vrrp_started or started, started, report)
+        _wait_for_servers(spec, backend, progress, started)
     return report
 
 
@@ -180,6 +186,20 @@ def _remove_half_made(cls: type[Backend], name: str, cause: BaseException) -> No
                 f". The half-made lab could not be removed ({exc.message}); labtool down "
                 f"--name {name} tries again"
             )
+
+
+def _wait_for_servers(spec: LabSpec, backend: Backend, progress: Progress, started: float) -> None:
+    """Until every HAProxy sees every web node UP, so that the first requests a student sends
+    go round the servers (bounded: a server that stays DOWN is the student's to see)."""
+    sockets = stats_sockets(spec, backend)
+    deadline = time.monotonic() + SERVERS_SETTLE_MAX_S
+    while (unsettled := servers_unsettled(spec, sockets)) and time.monotonic() < deadline:
+        progress.waiting(
+            f"waiting for HAProxy to see every web node UP ({'; '.join(unsettled)})",
+            time.monotonic() - started,
+            SERVERS_SETTLE_MAX_S,
+        )
+        time.sleep(POLL_S * 4)
 
 
 def _wait_for_vip(

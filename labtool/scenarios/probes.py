@@ -15,7 +15,7 @@ from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.parallel import for_each_node
 from labtool.probes.events import ClockMap
-from labtool.probes.readers import LineReader, StatsPoller, agent_argv
+from labtool.probes.readers import LineReader, StatsPoller, agent_argv, stats_sockets
 from labtool.probes.recorder import Recorder, feed_agent_line
 from labtool.scenarios.pace import (
     AGENT_START_MAX_S,
@@ -23,12 +23,12 @@ from labtool.scenarios.pace import (
     PACE_ANSWERS,
     Pace,
 )
+from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
 from labtool.state import lab_dir
 
 PROBE_RATE = 50.0  # requests per second from the client node
 REQUEST_TIMEOUT_S = 10.0
-STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
 AGENT_DURATION_S = 600.0  # the agents' own hard bound; labtool stops them long before
 WATCHER_DURATION_S = AGENT_DURATION_S
 TICK_S = 0.05
@@ -124,7 +124,7 @@ class Probes:
             timeout_s=1,
             program=self.backend.agent_program(node),
             watch_addr=True,
-            stats_socket=STATS_SOCKET if self.stats is None else None,
+            stats_socket=roles.STATS_SOCKET if self.stats is None else None,
         )
         reader = self._reader(node, "watcher", argv)
         reader.on_end = lambda: self._watcher_ended(node, reader)
@@ -243,9 +243,3 @@ class Probes:
             self.stats.stop()
         for reader in self.watchers.values():
             reader.stop()
-
-
-def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
-    """Each load balancer's HAProxy stats socket, reachable from here (netns: its folder)."""
-    found = {n.name: backend.local_path(n.name, STATS_SOCKET) for n in spec.by_role("lb")}
-    return {name: path for name, path in found.items() if path is not None}

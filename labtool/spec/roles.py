@@ -28,6 +28,7 @@ class Service:
 
 KEEPALIVED = Service("keepalived", "keepalived", "keepalived", "/etc/keepalived/keepalived.conf")
 HAPROXY = Service("haproxy", "haproxy", "haproxy", "/etc/haproxy/haproxy.cfg")
+STATS_SOCKET = "/var/lib/haproxy/stats"  # the lab's haproxy.cfg: stats socket
 HTTPD = Service("apache2", "httpd", "apache2")  # the lab says httpd; Debian's is apache2
 
 # In the order a node starts them (a load balancer's keepalived tracks its HAProxy).

@@ -88,3 +88,19 @@ def test_dash_h_and_help_show_the_help() -> None:
                                                  .output.split())
     unknown = runner.invoke(app, ["help", "nope"])
     assert unknown.exit_code == 1 and "no command 'nope'" in unknown.output
+
+
+def test_a_reader_that_leaves_early_gets_no_error() -> None:
+    """`labtool exec -h | head -1`, `labtool status | head -1`: the writer meets a closed
+    pipe; no message, exit 1 (click's own output and labtool's alike)."""
+    import subprocess
+    import sys
+
+    for argv in (["exec", "-h"], ["help", "exec"]):
+        child = subprocess.Popen([sys.executable, "-m", "labtool", *argv],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # the reader left before the first line
+        said = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 1, said
+        assert said == ""
