@@ -91,16 +91,13 @@ def test_dash_h_and_help_show_the_help() -> None:
 
 
 def test_a_reader_that_leaves_early_gets_no_error() -> None:
-    """`labtool exec -h | head -1`, `labtool status | head -1`: the writer meets a closed
-    pipe; no message, exit 1 (click's own output and labtool's alike)."""
+    """`labtool exec -h | head -12`: the help's last lines meet a closed pipe; no message."""
+    import shlex
     import subprocess
     import sys
 
-    for argv in (["exec", "-h"], ["help", "exec"]):
-        child = subprocess.Popen([sys.executable, "-m", "labtool", *argv],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert child.stdout is not None and child.stderr is not None
-        child.stdout.close()  # the reader left before the first line
-        said = child.stderr.read().decode()
-        assert child.wait(timeout=60) == 1, said
-        assert said == ""
+    labtool = f"{shlex.quote(sys.executable)} -m labtool"
+    for command in (f"{labtool} exec -h | head -12", f"{labtool} help exec | head -1"):
+        run = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60)
+        assert run.stderr == "", command
+        assert run.stdout.count("\n") in (1, 12)
