@@ -31,11 +31,15 @@ def build(folder: Path, students: int) -> None:
     variants = [correct()] + [plant(correct()) for plant, _ in PITFALLS.values()]
     for index in range(students):
         name = f"student{index:03d}"
-        files = {path: (f"# {name}\n" + text if path.endswith((".conf", ".cfg")) else text)
-                 for path, text in variants[index % len(variants)].items()}
+        files = {
+            path: (f"# {name}\n" + text if path.endswith((".conf", ".cfg")) else text)
+            for path, text in variants[index % len(variants)].items()
+        }
         if index % 2:
-            with tarfile.open(folder / f"{name}.tar.gz", "w:gz") as tar, \
-                    tempfile.TemporaryDirectory() as tmp:
+            with (
+                tarfile.open(folder / f"{name}.tar.gz", "w:gz") as tar,
+                tempfile.TemporaryDirectory() as tmp,
+            ):
                 write(files, Path(tmp) / name)
                 tar.add(Path(tmp) / name, arcname=name)
         else:
@@ -47,8 +51,19 @@ def one_run(folder: Path, daemons: bool) -> tuple[float, float]:
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child runs the command, so that its rusage is its own
-        os.execv(sys.executable, [sys.executable, "-m", "labtool", "grade", str(folder),
-                                  "--format", "csv", "--daemons" if daemons else "--no-daemons"])
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "labtool",
+                "grade",
+                str(folder),
+                "--format",
+                "csv",
+                "--daemons" if daemons else "--no-daemons",
+            ],
+        )
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -78,13 +93,18 @@ def main() -> None:
                     os.dup2(saved, 1)
                 times.append(elapsed)
                 peaks.append(peak)
-                print(f"{'daemons' if daemons else 'no daemons'} run {run + 1}: {elapsed:.2f} s, "
-                      f"peak RSS {peak:.1f} MiB", file=sys.stderr)
+                print(
+                    f"{'daemons' if daemons else 'no daemons'} run {run + 1}: {elapsed:.2f} s, "
+                    f"peak RSS {peak:.1f} MiB",
+                    file=sys.stderr,
+                )
             results[daemons] = (statistics.median(times), max(peaks), target)
     for daemons, (median, peak, target) in results.items():
-        print(f"grade {args.students} submissions {'with' if daemons else 'without'} the "
-              f"daemons' checks: median {median:.2f} s (target {target:g} s) over {args.runs} "
-              f"runs; peak RSS max {peak:.1f} MiB")
+        print(
+            f"grade {args.students} submissions {'with' if daemons else 'without'} the "
+            f"daemons' checks: median {median:.2f} s (target {target:g} s) over {args.runs} "
+            f"runs; peak RSS max {peak:.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.submissions import PITFALLS, correct, write
 
-BEHAVING = ("vrid-differs", "vip-differs", "track-undefined", "no-check", "web-missing",
-            "frontend-port")
+BEHAVING = (
+    "vrid-differs",
+    "vip-differs",
+    "track-undefined",
+    "no-check",
+    "web-missing",
+    "frontend-port",
+)
 
 
 def build(folder: Path, students: int) -> dict[str, str]:
@@ -46,9 +52,23 @@ def build(folder: Path, students: int) -> dict[str, str]:
 def one_run(folder: Path, jobs: int | None) -> tuple[float, list[dict[str, object]]]:
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "labtool", "grade", str(folder), "--run",
-         *(["--jobs", str(jobs)] if jobs else []), "--format", "json", "--lang", "en"],
-        capture_output=True, text=True, check=False, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "labtool",
+            "grade",
+            str(folder),
+            "--run",
+            *(["--jobs", str(jobs)] if jobs else []),
+            "--format",
+            "json",
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
     )
     took = time.monotonic() - started
     if done.returncode != 0:
@@ -73,16 +93,24 @@ def main() -> None:
                 b = grade["behaviour"]
                 memory += [b["memory_kib"]] if b.get("memory_kib") else []
                 if kinds[str(grade["submission"])] == "correct":
-                    lost = [c["id"] for c in grade["criteria"]
-                            if str(c["id"]).startswith("run-") and c["points"] < c["max"]]
+                    lost = [
+                        c["id"]
+                        for c in grade["criteria"]
+                        if str(c["id"]).startswith("run-") and c["points"] < c["max"]
+                    ]
                     if lost or b.get("error"):
                         wrong.append(f"{grade['submission']}: {lost} {b.get('error') or ''}")
             jobs = options.jobs or "default"
-            print(f"run {run + 1}: {took:.1f} s for {len(grades)} submissions (jobs {jobs}); "
-                  f"correct ones graded wrong: {wrong or 'none'}", flush=True)
+            print(
+                f"run {run + 1}: {took:.1f} s for {len(grades)} submissions (jobs {jobs}); "
+                f"correct ones graded wrong: {wrong or 'none'}",
+                flush=True,
+            )
     print(f"median: {statistics.median(times):.1f} s (target <= 180 s) over {options.runs} runs")
-    print(f"memory per lab: median {statistics.median(memory) / 1024:.1f} MiB, "
-          f"largest {max(memory) / 1024:.1f} MiB")
+    print(
+        f"memory per lab: median {statistics.median(memory) / 1024:.1f} MiB, "
+        f"largest {max(memory) / 1024:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,7 @@ NAME = "bench-rootless"
 
 
 def as_root(*args: str) -> Done:
-    done = subprocess.run([*ROOT, *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run([*ROOT, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return Done(done.returncode, done.stdout, done.stderr)
 
 
@@ -57,7 +56,8 @@ def main() -> None:
     options = parser.parse_args()
     student = make("lt-bench")
     found: dict[str, dict[str, list[float]]] = {
-        who: {"nodes": [], "vip": [], "memory": []} for who in ("root", "user")}
+        who: {"nodes": [], "vip": [], "memory": []} for who in ("root", "user")
+    }
     try:
         for run in range(options.runs):
             for who, labtool in (("root", as_root), ("user", student.labtool)):
@@ -67,20 +67,27 @@ def main() -> None:
                 status = labtool("status", "--json", "--name", NAME)
                 found[who]["memory"].append(json.loads(status.stdout)["memory_kib"] / 1024)
                 timed(labtool, "down", "--name", NAME)
-            print(f"run {run + 1}: " + "; ".join(
-                f"{who} up (nodes) {v['nodes'][-1]:.2f} s, up (VIP) {v['vip'][-1]:.2f} s"
-                for who, v in found.items()), file=sys.stderr)
+            print(
+                f"run {run + 1}: "
+                + "; ".join(
+                    f"{who} up (nodes) {v['nodes'][-1]:.2f} s, up (VIP) {v['vip'][-1]:.2f} s"
+                    for who, v in found.items()
+                ),
+                file=sys.stderr,
+            )
     finally:
         as_root("down", "--name", NAME)
         remove(student)
     print(f"labtool up, root's lab and a normal user's, {options.runs} runs each (medians)")
-    for key, label, unit in (("nodes", "up until every node runs its daemons", "s"),
-                             ("vip", "up until the VIP answers HTTP", "s"),
-                             ("memory", "memory of a running lab (PSS)", "MiB")):
+    for key, label, unit in (
+        ("nodes", "up until every node runs its daemons", "s"),
+        ("vip", "up until the VIP answers HTTP", "s"),
+        ("memory", "memory of a running lab (PSS)", "MiB"),
+    ):
         root = statistics.median(found["root"][key])
         user = statistics.median(found["user"][key])
-        verdict = "" if unit != "s" else \
-            f"  target: within 0.20 s of root's: {'ok' if abs(user - root) <= 0.2 else 'MISSED'}"
+        met = "ok" if abs(user - root) <= 0.2 else "MISSED"
+        verdict = "" if unit != "s" else f"  target: within 0.20 s of root's: {met}"
         print(f"  {label:<38} root {root:6.2f} {unit}  user {user:6.2f} {unit}{verdict}")
 
 

@@ -31,9 +31,12 @@ def main() -> None:
     for run in range(options.runs):
         with tempfile.TemporaryDirectory() as folder:
             try:
-                done = subprocess.run([*labtool, "tp", "--name", options.name, "-o",
-                                       f"{folder}/report.md"], capture_output=True, text=True,
-                                      stdin=subprocess.DEVNULL)
+                done = subprocess.run(
+                    [*labtool, "tp", "--name", options.name, "-o", f"{folder}/report.md"],
+                    capture_output=True,
+                    text=True,
+                    stdin=subprocess.DEVNULL,
+                )
             finally:
                 subprocess.run([*labtool, "down", "--name", options.name], capture_output=True)
         match = LINE.search(done.stdout)
@@ -43,16 +46,23 @@ def main() -> None:
         totals.append(total)
         waits.append(wait)
         overheads.append(overhead)
-        print(f"run {run + 1}: {total:.1f} s, waits {wait:.1f} s, overhead {overhead:.1f} s "
-              f"({100 * overhead / total:.0f} %)", file=sys.stderr)
+        print(
+            f"run {run + 1}: {total:.1f} s, waits {wait:.1f} s, overhead {overhead:.1f} s "
+            f"({100 * overhead / total:.0f} %)",
+            file=sys.stderr,
+        )
     total, overhead = statistics.median(totals), statistics.median(overheads)
     share = statistics.median(o / t for o, t in zip(overheads, totals, strict=True))
     print(f"labtool tp benchmark, {options.runs} runs (medians)")
-    print(f"  tp end to end            {total:6.1f} s   target <= 30 s: "
-          f"{'ok' if total <= 30 else 'MISSED'}")
+    print(
+        f"  tp end to end            {total:6.1f} s   target <= 30 s: "
+        f"{'ok' if total <= 30 else 'MISSED'}"
+    )
     print(f"  waits the protocols impose {statistics.median(waits):4.1f} s")
-    print(f"  labtool's own overhead   {overhead:6.1f} s = {100 * share:.0f} %   target <= 10 %: "
-          f"{'ok' if share <= 0.10 else 'MISSED'}")
+    print(
+        f"  labtool's own overhead   {overhead:6.1f} s = {100 * share:.0f} %   target <= 10 %: "
+        f"{'ok' if share <= 0.10 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

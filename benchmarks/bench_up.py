@@ -35,8 +35,9 @@ LABTOOL = [sys.executable, "-c", "import sys; from labtool.cli import main; sys.
 def timed(*args: str) -> float:
     """One whole labtool process, as its console script runs it."""
     started = time.monotonic()
-    done = subprocess.run([*LABTOOL, *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [*LABTOOL, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"labtool {' '.join(args)} failed:\n{done.stderr}")
@@ -73,13 +74,19 @@ def main() -> None:
             nodes.append(timed("up", "--no-wait", *lab))
             downs.append(timed("down", "--name", options.name))
             vips.append(timed("up", *lab))
-            status = subprocess.run([*LABTOOL, "status", "--json", "--name", options.name],
-                                    capture_output=True, text=True)
+            status = subprocess.run(
+                [*LABTOOL, "status", "--json", "--name", options.name],
+                capture_output=True,
+                text=True,
+            )
             memory.append(json.loads(status.stdout)["memory_kib"] / 1024)
             downs.append(timed("down", "--name", options.name))
-            print(f"run {run + 1}: --version {versions[-1]:.2f} s, up (nodes) {nodes[-1]:.2f} s, "
-                  f"up (VIP answers) {vips[-1]:.2f} s, down {downs[-1]:.2f} s, memory "
-                  f"{memory[-1]:.1f} MiB", file=sys.stderr)
+            print(
+                f"run {run + 1}: --version {versions[-1]:.2f} s, up (nodes) {nodes[-1]:.2f} s, "
+                f"up (VIP answers) {vips[-1]:.2f} s, down {downs[-1]:.2f} s, memory "
+                f"{memory[-1]:.1f} MiB",
+                file=sys.stderr,
+            )
     finally:
         subprocess.run([*LABTOOL, "down", "--name", options.name], capture_output=True)
     rows = [
@@ -89,12 +96,17 @@ def main() -> None:
         ("down", statistics.median(downs), 1.0, "s"),
         ("memory of a running lab (PSS)", statistics.median(memory), None, "MiB"),
     ]
-    print(f"labtool netns benchmark, {len(spec.nodes) + max(0, options.webs - 2)} nodes, "
-          f"{options.runs} runs (medians); VRRP start-up wait 3 x advert_int + skew = "
-          f"{wait_s:.2f} s")
+    print(
+        f"labtool netns benchmark, {len(spec.nodes) + max(0, options.webs - 2)} nodes, "
+        f"{options.runs} runs (medians); VRRP start-up wait 3 x advert_int + skew = "
+        f"{wait_s:.2f} s"
+    )
     for label, value, target, unit in rows:
-        verdict = "" if target is None else \
-            f"  target <= {target:.2f} {unit}: {'ok' if value <= target else 'MISSED'}"
+        verdict = (
+            ""
+            if target is None
+            else f"  target <= {target:.2f} {unit}: {'ok' if value <= target else 'MISSED'}"
+        )
         print(f"  {label:<40} {value:7.2f} {unit}{verdict}")
 
 

@@ -34,8 +34,9 @@ VIP = "10.0.0.10/32"
 
 
 def labtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "labtool", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "labtool", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def cpu_s(pids: list[int]) -> float:
@@ -54,10 +55,12 @@ def vip_changes(page: Browser, count: int) -> list[float]:
     from labtool.provision import lab as labmod
 
     _, _, backend = labmod.open_lab(NAME)
-    page.js("window.__shown = []; new MutationObserver(() => requestAnimationFrame(() => "
-            "window.__shown.push([document.getElementById('watch').dataset.vipHolder, "
-            "Date.now()]))).observe(document.getElementById('watch'), {attributes: true, "
-            "attributeFilter: ['data-vip-holder']})")
+    page.js(
+        "window.__shown = []; new MutationObserver(() => requestAnimationFrame(() => "
+        "window.__shown.push([document.getElementById('watch').dataset.vipHolder, "
+        "Date.now()]))).observe(document.getElementById('watch'), {attributes: true, "
+        "attributeFilter: ['data-vip-holder']})"
+    )
     latencies = []
     for index in range(count):
         node = ("haproxy1", "haproxy2")[index // 2 % 2]
@@ -67,8 +70,11 @@ def vip_changes(page: Browser, count: int) -> list[float]:
         started = time.time()
         done = backend.transport(node).run(["ip", "addr", verb, VIP, "dev", "eth1"])
         assert done.succeeded, done.describe_failure()
-        shown = page.wait_for(f"window.__shown.length > {before} && window.__shown.slice("
-                              f"{before}).find(s => s[0] === '{expected}')", 5)
+        shown = page.wait_for(
+            f"window.__shown.length > {before} && window.__shown.slice("
+            f"{before}).find(s => s[0] === '{expected}')",
+            5,
+        )
         latencies.append(shown[1] / 1000 - started)
         time.sleep(0.3)
     return latencies
@@ -92,8 +98,10 @@ def main() -> None:
         page.wait_for("document.getElementById('watch').dataset.vipHolder === ''", 10)
         latencies = vip_changes(page, options.changes)
         print("VIP change to screen (ms):", [round(s * 1000) for s in latencies])
-        print(f"median {statistics.median(latencies) * 1000:.0f} ms, "
-              f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} changes")
+        print(
+            f"median {statistics.median(latencies) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} changes"
+        )
         for node in ("haproxy1", "haproxy2"):  # (the lab's order: haproxy1 holds the VIP)
             labtool("exec", node, "--name", NAME, "--", "systemctl", "start", "keepalived")
             time.sleep(4 if node == "haproxy1" else 0)
@@ -102,21 +110,28 @@ def main() -> None:
         before = (cpu_s(ours), cpu_s(browsers), time.monotonic())
         time.sleep(20)
         took = time.monotonic() - before[2]
-        print(f"CPU with the page open: labtool watch "
-              f"{(cpu_s(ours) - before[0]) / took * 100:.1f} %, browser "
-              f"{(cpu_s(browsers) - before[1]) / took * 100:.1f} % of one core")
-        page.js("document.getElementById('scenario').value = 'lose-haproxy1'; "
-                "document.getElementById('run').click()")
-        page.wait_for("document.querySelector('tr[data-row=\"haproxy\"]').dataset.state === "
-                      "'done'", 240)
+        print(
+            f"CPU with the page open: labtool watch "
+            f"{(cpu_s(ours) - before[0]) / took * 100:.1f} %, browser "
+            f"{(cpu_s(browsers) - before[1]) / took * 100:.1f} % of one core"
+        )
+        page.js(
+            "document.getElementById('scenario').value = 'lose-haproxy1'; "
+            "document.getElementById('run').click()"
+        )
+        page.wait_for(
+            "document.querySelector('tr[data-row=\"haproxy\"]').dataset.state === 'done'", 240
+        )
         from labtool.scenarios.result import results_dir
 
         data = json.loads((results_dir(NAME) / "lose-haproxy1.json").read_text())
         checks = {c["fact"]: c for c in data["checks"]}
         takeover = checks["takeover_s"]
-        print(f"lose-haproxy1 from the page: {data['verdict']}; takeover "
-              f"{takeover['observed']} s, expected {takeover['expected']} "
-              f"({'within' if takeover['ok'] else 'OUTSIDE'} theory)")
+        print(
+            f"lose-haproxy1 from the page: {data['verdict']}; takeover "
+            f"{takeover['observed']} s, expected {takeover['expected']} "
+            f"({'within' if takeover['ok'] else 'OUTSIDE'} theory)"
+        )
     finally:
         if page is not None:
             page.close()

@@ -22,8 +22,15 @@ from pathlib import Path
 REPO = Path(__file__).parents[1]
 # What `pip install .` needs of the checkout (its copy is the user's: the checkout's own folder
 # may be one other users cannot enter, as a clone in `mktemp -d` is).
-SOURCES = ("labtool", "provision", "scenarios", "steps", "Vagrantfile.j2", "pyproject.toml",
-           "README.md")
+SOURCES = (
+    "labtool",
+    "provision",
+    "scenarios",
+    "steps",
+    "Vagrantfile.j2",
+    "pyproject.toml",
+    "README.md",
+)
 PYTHON = "/usr/bin/python3"  # the distribution's, as a student's machine has it
 
 
@@ -48,28 +55,50 @@ class Student:
 
     def env(self) -> dict[str, str]:
         """A login's environment: no sbin on its PATH, as a normal user's on Debian."""
-        return {"HOME": str(self.home), "USER": self.name, "LOGNAME": self.name,
-                "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-                "PYTHONDONTWRITEBYTECODE": "1"}
+        return {
+            "HOME": str(self.home),
+            "USER": self.name,
+            "LOGNAME": self.name,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
 
     def argv(self, *command: str) -> list[str]:
-        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
-                "--", *command]
+        return [
+            "setpriv",
+            f"--reuid={self.uid}",
+            f"--regid={self.gid}",
+            "--init-groups",
+            "--",
+            *command,
+        ]
 
-    def run(self, *command: str, timeout_s: float = 120, input_text: str | None = None,
-            env: dict[str, str] | None = None, cwd: Path | None = None) -> Done:
-        done = subprocess.run(self.argv(*command), capture_output=True, text=True,
-                              timeout=timeout_s, env=env or self.env(), cwd=cwd or self.home,
-                              input=input_text,
-                              stdin=None if input_text is not None else subprocess.DEVNULL)
+    def run(
+        self,
+        *command: str,
+        timeout_s: float = 120,
+        input_text: str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Done:
+        done = subprocess.run(
+            self.argv(*command),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=env or self.env(),
+            cwd=cwd or self.home,
+            input=input_text,
+            stdin=None if input_text is not None else subprocess.DEVNULL,
+        )
         return Done(done.returncode, done.stdout, done.stderr)
 
     def labtool(self, *args: str, timeout_s: float = 120, input_text: str | None = None) -> Done:
         """The real command line, as the student types it."""
         if "--name" in args:
             self.labs.add(args[args.index("--name") + 1])
-        return self.run(str(self.labtool_bin), *args, timeout_s=timeout_s,
-                        input_text=input_text)
+        return self.run(str(self.labtool_bin), *args, timeout_s=timeout_s, input_text=input_text)
 
     def state_root(self) -> Path:
         return self.home / ".local" / "state" / "labtool"
@@ -92,8 +121,11 @@ class Student:
 def _subordinate_ok(name: str) -> bool:
     for path in ("/etc/subuid", "/etc/subgid"):
         lines = Path(path).read_text().splitlines() if Path(path).exists() else []
-        if not any(line.split(":")[0] == name and int(line.split(":")[2]) >= 65536
-                   for line in lines if line.count(":") == 2):
+        if not any(
+            line.split(":")[0] == name and int(line.split(":")[2]) >= 65536
+            for line in lines
+            if line.count(":") == 2
+        ):
             return False
     return True
 
@@ -114,13 +146,19 @@ def make(name: str) -> Student:
     """The account, its range of ids, and labtool installed for it (a minute at most)."""
     remove(Student(name))  # (what an interrupted run left)
     home = Path("/home") / name
-    subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash",
-                    name], check=True, capture_output=True)
+    subprocess.run(
+        ["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash", name],
+        check=True,
+        capture_output=True,
+    )
     if not _subordinate_ok(name):
         start = _free_range()
         ids = f"{start}-{start + 65535}"
-        subprocess.run(["usermod", "--add-subuids", ids, "--add-subgids", ids, name],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["usermod", "--add-subuids", ids, "--add-subgids", ids, name],
+            check=True,
+            capture_output=True,
+        )
     entry = pwd.getpwnam(name)
     student = Student(name, entry.pw_uid, entry.pw_gid, home)
     source = home / "src"
@@ -128,13 +166,16 @@ def make(name: str) -> Student:
     for item in SOURCES:
         path = REPO / item
         if path.is_dir():
-            shutil.copytree(path, source / item,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                path, source / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         else:
             shutil.copy2(path, source / item)
     subprocess.run(["chown", "-R", f"{student.uid}:{student.gid}", str(source)], check=True)
-    for step in ([PYTHON, "-m", "venv", str(home / "venv")],
-                 [str(home / "venv" / "bin" / "pip"), "install", "-q", str(source)]):
+    for step in (
+        [PYTHON, "-m", "venv", str(home / "venv")],
+        [str(home / "venv" / "bin" / "pip"), "install", "-q", str(source)],
+    ):
         done = student.run(*step, timeout_s=600)
         if done.returncode != 0:
             remove(student)

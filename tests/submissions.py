@@ -90,10 +90,12 @@ Files = dict[str, str]
 
 def correct() -> Files:
     return {
-        "haproxy1/etc/keepalived/keepalived.conf": KEEPALIVED.replace(
-            "{state}", "MASTER").replace("{priority}", "101"),
-        "haproxy2/etc/keepalived/keepalived.conf": KEEPALIVED.replace(
-            "{state}", "BACKUP").replace("{priority}", "100"),
+        "haproxy1/etc/keepalived/keepalived.conf": KEEPALIVED.replace("{state}", "MASTER").replace(
+            "{priority}", "101"
+        ),
+        "haproxy2/etc/keepalived/keepalived.conf": KEEPALIVED.replace("{state}", "BACKUP").replace(
+            "{priority}", "100"
+        ),
         "haproxy1/etc/haproxy/haproxy.cfg": HAPROXY,
         "haproxy2/etc/haproxy/haproxy.cfg": HAPROXY,
         "web1/var/www/html/index.html": "test web1\n",
@@ -114,6 +116,7 @@ def edit(path: str, old: str, new: str, *also: str) -> Callable[[Files], Files]:
             assert old in changed[target], (target, old)
             changed[target] = changed[target].replace(old, new)
         return changed
+
     return apply
 
 
@@ -129,74 +132,146 @@ IP_A = """
     inet 10.0.0.11/24 brd 10.0.0.255 scope global enp0s8
 ```
 """
-SECOND = ("\nvrrp_instance VI_2 {{\n    virtual_router_id {vrid}\n    state BACKUP\n"
-          "    priority {priority}\n    interface eth1\n    virtual_ipaddress {{\n        10.0.0.20/32\n"
-          "    }}\n}}\n")
+SECOND = (
+    "\nvrrp_instance VI_2 {{\n    virtual_router_id {vrid}\n    state BACKUP\n"
+    "    priority {priority}\n    interface eth1\n    virtual_ipaddress {{\n        10.0.0.20/32\n"
+    "    }}\n}}\n"
+)
 AUTH = "    advert_int 1\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"
 BOTH_HA = ("haproxy2/etc/haproxy/haproxy.cfg",)
 
 # pitfall -> (how to plant it, a text the finding's message must contain)
 PITFALLS: dict[str, tuple[Callable[[Files], Files], str]] = {
-    "vrid-differs": (edit(KA2, "virtual_router_id 100", "virtual_router_id 51"),
-                     "virtual_router_id 51"),
-    "auth-differs": (lambda f: edit(KA2, "    advert_int 1\n", AUTH.replace("secret", "other"))(
-        edit(KA1, "    advert_int 1\n", AUTH)(f)), "PASS/other"),
+    "vrid-differs": (
+        edit(KA2, "virtual_router_id 100", "virtual_router_id 51"),
+        "virtual_router_id 51",
+    ),
+    "auth-differs": (
+        lambda f: edit(KA2, "    advert_int 1\n", AUTH.replace("secret", "other"))(
+            edit(KA1, "    advert_int 1\n", AUTH)(f)
+        ),
+        "PASS/other",
+    ),
     "vip-differs": (edit(KA2, "10.0.0.10/32", "10.0.0.50/32"), "10.0.0.50"),
     "advert-differs": (edit(KA2, "advert_int 1", "advert_int 3"), "advert_int 3"),
     "both-master": (edit(KA2, "state BACKUP", "state MASTER"), "state MASTER"),
     "equal-priorities": (edit(KA1, "priority 101", "priority 100"), "priority 100"),
     "wrong-nic": (edit(KA1, "interface eth1", "interface enp0s8"), "enp0s8"),
-    "track-undefined": (edit(KA1, "        chk_haproxy\n", "        reload_haproxy\n"),
-                        "reload_haproxy"),
+    "track-undefined": (
+        edit(KA1, "        chk_haproxy\n", "        reload_haproxy\n"),
+        "reload_haproxy",
+    ),
     "script-no-path": (edit(KA1, "/usr/bin/killall -0", "killall -0", KA2), "killall"),
-    "lvs-sync": (edit(KA1, "    interface eth1\n", "    lvs_sync_daemon_interface eth1\n"
-                      "    interface eth1\n"), "lvs_sync_daemon_interface"),
-    "pass-auth": (lambda f: edit(KA2, "    advert_int 1\n", AUTH)(
-        edit(KA1, "    advert_int 1\n", AUTH)(f)), "auth_type PASS"),
+    "lvs-sync": (
+        edit(
+            KA1, "    interface eth1\n", "    lvs_sync_daemon_interface eth1\n    interface eth1\n"
+        ),
+        "lvs_sync_daemon_interface",
+    ),
+    "pass-auth": (
+        lambda f: edit(KA2, "    advert_int 1\n", AUTH)(edit(KA1, "    advert_int 1\n", AUTH)(f)),
+        "auth_type PASS",
+    ),
     "frontend-port": (edit(HA, "bind *:80", "bind *:5000", *BOTH_HA), "*:5000"),
-    "frontend-address": (edit(HA, "frontend main\n    bind *:80\n", "frontend main *:80\n",
-                              *BOTH_HA), "frontend main *:80"),
+    "frontend-address": (
+        edit(HA, "frontend main\n    bind *:80\n", "frontend main *:80\n", *BOTH_HA),
+        "frontend main *:80",
+    ),
     "web-missing": (edit(HA, "    server  app2 10.0.0.22:80 check\n", "", *BOTH_HA), "web2"),
     "no-check": (edit(HA, "10.0.0.22:80 check", "10.0.0.22:80", *BOTH_HA), "app2"),
-    "balance-source": (edit(HA, "balance     roundrobin", "balance     source", *BOTH_HA),
-                       "balance source"),
-    "slow-detection": (edit(HA, "    balance     roundrobin\n",
-                            "    balance     roundrobin\n    default-server inter 10s fall 5\n",
-                            *BOTH_HA), "up to"),
-    "same-pages": (edit("web2/var/www/html/index.html", "test web2", "test web1"),
-                   "same page"),
-    "row-empty": (edit("report.md", "la VIP 10.0.0.10 a basculé sur haproxy2 en 3.2 s, coupure "
-                       "de 3.3 s", ""), "observed"),
+    "balance-source": (
+        edit(HA, "balance     roundrobin", "balance     source", *BOTH_HA),
+        "balance source",
+    ),
+    "slow-detection": (
+        edit(
+            HA,
+            "    balance     roundrobin\n",
+            "    balance     roundrobin\n    default-server inter 10s fall 5\n",
+            *BOTH_HA,
+        ),
+        "up to",
+    ),
+    "same-pages": (edit("web2/var/www/html/index.html", "test web2", "test web1"), "same page"),
+    "row-empty": (
+        edit("report.md", "la VIP 10.0.0.10 a basculé sur haproxy2 en 3.2 s, coupure de 3.3 s", ""),
+        "observed",
+    ),
     "row-wrong-time": (edit("report.md", "coupure de 3.3 s", "coupure de 45 s"), "45 s"),
     "answer-no-vrrp": (edit("report.md", "avec le protocole VRRP ", ""), "vrrp"),
-    "answer-missing": (edit("report.md", "Oui : les requêtes alternent entre web1 et web2 "
-                            "(balance roundrobin).", ""), "question 1"),
+    "answer-missing": (
+        edit(
+            "report.md", "Oui : les requêtes alternent entre web1 et web2 (balance roundrobin).", ""
+        ),
+        "question 1",
+    ),
     # what breaks failover in practice
-    "weight-gap": (edit(KA1, "    interval 1\n", "    interval 1\n    weight -1\n", KA2),
-                   "never moves the vip"),
+    "weight-gap": (
+        edit(KA1, "    interval 1\n", "    interval 1\n    weight -1\n", KA2),
+        "never moves the vip",
+    ),
     "advert-slow": (edit(KA1, "advert_int 1", "advert_int 3", KA2), "advert_int 3"),
-    "auth-ah": (lambda f: edit(KA2, "    advert_int 1\n", AUTH.replace("PASS", "AH"))(
-        edit(KA1, "    advert_int 1\n", AUTH.replace("PASS", "AH"))(f)), "auth_type AH"),
-    "no-timeouts": (edit(HA, "    timeout connect         10s\n    timeout client          1m\n"
-                         "    timeout server          1m\n", "", *BOTH_HA), "no timeout"),
-    "script-unused": (edit(KA1, "    track_script {\n        chk_haproxy\n    }\n", "", KA2),
-                      "no track_script uses it"),
+    "auth-ah": (
+        lambda f: edit(KA2, "    advert_int 1\n", AUTH.replace("PASS", "AH"))(
+            edit(KA1, "    advert_int 1\n", AUTH.replace("PASS", "AH"))(f)
+        ),
+        "auth_type AH",
+    ),
+    "no-timeouts": (
+        edit(
+            HA,
+            "    timeout connect         10s\n    timeout client          1m\n"
+            "    timeout server          1m\n",
+            "",
+            *BOTH_HA,
+        ),
+        "no timeout",
+    ),
+    "script-unused": (
+        edit(KA1, "    track_script {\n        chk_haproxy\n    }\n", "", KA2),
+        "no track_script uses it",
+    ),
     # what the daemons refuse although a parser takes it in
-    "dup-backend": (edit(HA, "    server  app2 10.0.0.22:80 check\n",
-                         "    server  app2 10.0.0.22:80 check\n\nbackend app\n    server  x "
-                         "127.0.0.1:5001 check\n", *BOTH_HA), "'backend app' twice"),
-    "shell-line": (edit(HA, "    server  app2 10.0.0.22:80 check\n",
-                        "    server  app2 10.0.0.22:80 check\nsudo systemctl restart haproxy\n",
-                        *BOTH_HA), "shell command"),
+    "dup-backend": (
+        edit(
+            HA,
+            "    server  app2 10.0.0.22:80 check\n",
+            "    server  app2 10.0.0.22:80 check\n\nbackend app\n    server  x "
+            "127.0.0.1:5001 check\n",
+            *BOTH_HA,
+        ),
+        "'backend app' twice",
+    ),
+    "shell-line": (
+        edit(
+            HA,
+            "    server  app2 10.0.0.22:80 check\n",
+            "    server  app2 10.0.0.22:80 check\nsudo systemctl restart haproxy\n",
+            *BOTH_HA,
+        ),
+        "shell command",
+    ),
     "nic-differs": (edit(KA2, "interface eth1", "interface eth0"), "eth0"),
     "nic-not-real": (lambda f: {**f, "report.md": f["report.md"] + IP_A}, "enp0s8"),
-    "static-left": (edit(HA, "    default_backend app\n", "    acl url_static path_end -i .css\n"
-                         "    use_backend static if url_static\n    default_backend app\n\n"
-                         "backend static\n    server static 127.0.0.1:4331 check\n", *BOTH_HA),
-                    "127.0.0.1:4331"),
-    "second-instance-vrid": (lambda f: {**f, KA1: f[KA1] + SECOND.format(vrid=51, priority=101),
-                                        KA2: f[KA2] + SECOND.format(vrid=52, priority=100)},
-                             "vrrp_instance VI_2"),
+    "static-left": (
+        edit(
+            HA,
+            "    default_backend app\n",
+            "    acl url_static path_end -i .css\n"
+            "    use_backend static if url_static\n    default_backend app\n\n"
+            "backend static\n    server static 127.0.0.1:4331 check\n",
+            *BOTH_HA,
+        ),
+        "127.0.0.1:4331",
+    ),
+    "second-instance-vrid": (
+        lambda f: {
+            **f,
+            KA1: f[KA1] + SECOND.format(vrid=51, priority=101),
+            KA2: f[KA2] + SECOND.format(vrid=52, priority=100),
+        },
+        "vrrp_instance VI_2",
+    ),
 }
 
 

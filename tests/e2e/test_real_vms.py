@@ -33,13 +33,15 @@ LOCK = Path(os.environ.get("LABTOOL_E2E_LOCK", "/run/lock/labtool-e2e.lock"))
 LOCK_WAIT_S = float(os.environ.get("LABTOOL_E2E_LOCK_WAIT_S", "1200"))
 
 
-def sh(*argv: str, timeout_s: float = 600, env: dict[str, str] | None = None,
-       check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s,
-                          env=env)
+def sh(
+    *argv: str, timeout_s: float = 600, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, env=env)
     if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)} failed ({done.returncode}):\n"
-                             f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise AssertionError(
+            f"{' '.join(argv)} failed ({done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return done
 
 
@@ -62,8 +64,9 @@ def alone() -> Iterator[None]:
             except BlockingIOError:
                 lock.seek(0)
                 holder = lock.read().strip() or "another run"
-                assert time.monotonic() < deadline, \
+                assert time.monotonic() < deadline, (
                     f"another E2E run ({holder}) held {LOCK} for {LOCK_WAIT_S:.0f} s"
+                )
                 if not said:
                     print(f"waiting for another E2E run ({holder}) to end", flush=True)
                     said = True
@@ -75,8 +78,7 @@ def alone() -> Iterator[None]:
 
 
 def libvirt_answers() -> bool:
-    return sh("virsh", "-c", "qemu:///system", "version", check=False,
-              timeout_s=30).returncode == 0
+    return sh("virsh", "-c", "qemu:///system", "version", check=False, timeout_s=30).returncode == 0
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +87,20 @@ def isolated(alone: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     labtool's lab state in a folder of ours (not the machine's /run/labtool)."""
     assert not libvirt_answers(), (
         "a libvirtd is already running on this machine: the E2E starts its own, inside its "
-        "namespace, and would share that one's VMs. Stop it first (pkill libvirtd)")
+        "namespace, and would share that one's VMs. Stop it first (pkill libvirtd)"
+    )
     started = time.monotonic()
     box = sh("bash", str(HERE / "build_box.sh"), str(CACHE), timeout_s=1800).stdout.split()[-1]
     print(f"box: {box} ({time.monotonic() - started:.1f} s, 0 when cached)")
     home = tmp_path_factory.mktemp("vagrant-home")
     state = tmp_path_factory.mktemp("labtool-state")
-    env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_CHECKPOINT_DISABLE": "1",
-           "VAGRANT_DEFAULT_PROVIDER": "libvirt", "LABTOOL_STATE_DIR": str(state)}
+    env = {
+        **os.environ,
+        "VAGRANT_HOME": str(home),
+        "VAGRANT_CHECKPOINT_DISABLE": "1",
+        "VAGRANT_DEFAULT_PROVIDER": "libvirt",
+        "LABTOOL_STATE_DIR": str(state),
+    }
     sh("ip", "netns", "add", NETNS)
     daemons: list[subprocess.Popen[bytes]] = []
     pools_before: set[str] = set()
@@ -101,18 +109,25 @@ def isolated(alone: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         in_netns("ip", "link", "set", "lo", "up")
         assert in_netns("ip", "route").stdout.strip() == ""  # no way out of this namespace
         for daemon in ("virtlogd", "libvirtd"):
-            proc = subprocess.Popen(["ip", "netns", "exec", NETNS, daemon],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", NETNS, daemon],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             daemons.append(proc)
         deadline = time.monotonic() + 30
         while not libvirt_answers():
             assert time.monotonic() < deadline, "libvirtd did not start"
             time.sleep(0.5)
-        assert all(proc.poll() is None for proc in daemons), \
+        assert all(proc.poll() is None for proc in daemons), (
             "libvirt's daemons of this test ended: another libvirtd answers in their place"
-        pools_before = set(sh("virsh", "-c", "qemu:///system", "pool-list", "--all", "--name",
-                              check=False).stdout.split())
+        )
+        pools_before = set(
+            sh(
+                "virsh", "-c", "qemu:///system", "pool-list", "--all", "--name", check=False
+            ).stdout.split()
+        )
         sh("vagrant", "box", "add", "--force", "--name", BOX, box, env=env, timeout_s=600)
         yield env
     finally:
@@ -130,8 +145,11 @@ def teardown(daemons: list[subprocess.Popen[bytes]], pools_before: set[str]) -> 
     left: list[str] = []
     if daemons:
         domains = sh(*virsh, "list", "--all", "--name", check=False).stdout.split()
-        networks = [n for n in sh(*virsh, "net-list", "--all", "--name",
-                                  check=False).stdout.split() if n != "default"]
+        networks = [
+            n
+            for n in sh(*virsh, "net-list", "--all", "--name", check=False).stdout.split()
+            if n != "default"
+        ]
         left += [f"domain {d}" for d in domains] + [f"network {n}" for n in networks]
         for domain in domains:
             sh(*virsh, "destroy", domain, check=False)
@@ -170,10 +188,12 @@ def teardown(daemons: list[subprocess.Popen[bytes]], pools_before: set[str]) -> 
     return left
 
 
-def labtool(env: dict[str, str], *args: str, timeout_s: float = 3600) -> \
-        subprocess.CompletedProcess[str]:
-    return in_netns(sys.executable, "-m", "labtool", *args, env=env, timeout_s=timeout_s,
-                    check=False)
+def labtool(
+    env: dict[str, str], *args: str, timeout_s: float = 3600
+) -> subprocess.CompletedProcess[str]:
+    return in_netns(
+        sys.executable, "-m", "labtool", *args, env=env, timeout_s=timeout_s, check=False
+    )
 
 
 def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") -> None:
@@ -195,18 +215,34 @@ def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") 
         lines = log.read_text(errors="replace").splitlines()
         print(f"----- {log.name} (last 25 of {len(lines)} lines) -----")
         print("\n".join(lines[-25:]))
-    vagrant = in_netns("vagrant", "status", env={**env, "VAGRANT_CWD": str(lab_dir / "vagrant")},
-                       check=False, timeout_s=300)
+    vagrant = in_netns(
+        "vagrant",
+        "status",
+        env={**env, "VAGRANT_CWD": str(lab_dir / "vagrant")},
+        check=False,
+        timeout_s=300,
+    )
     print(f"----- vagrant status -----\n{vagrant.stdout}{vagrant.stderr}")
     print(f"----- load: host {Path('/proc/loadavg').read_text().strip()}")
     for node in ("haproxy1", "haproxy2", "web1", "web2", "client"):
-        load = labtool(env, "exec", node, "--name", LAB, "--", "cat", "/proc/loadavg",
-                       timeout_s=120)
+        load = labtool(
+            env, "exec", node, "--name", LAB, "--", "cat", "/proc/loadavg", timeout_s=120
+        )
         print(f"  {node}: {(load.stdout or load.stderr).strip()[-300:]}")
     for node in ("haproxy1", "haproxy2"):  # VRRP's own account (a flap under load...)
-        log = labtool(env, "exec", node, "--name", LAB, "--", "sh", "-c",
-                      "journalctl -u keepalived -n 25 --no-pager 2>/dev/null || "
-                      "tail -n 25 /var/log/keepalived.log", timeout_s=120)
+        log = labtool(
+            env,
+            "exec",
+            node,
+            "--name",
+            LAB,
+            "--",
+            "sh",
+            "-c",
+            "journalctl -u keepalived -n 25 --no-pager 2>/dev/null || "
+            "tail -n 25 /var/log/keepalived.log",
+            timeout_s=120,
+        )
         print(f"----- keepalived on {node} -----\n{(log.stdout or log.stderr)[-4000:]}")
     print(f"===== end of {what} =====", flush=True)
 
@@ -269,9 +305,25 @@ def check_watch(env: dict[str, str]) -> None:
     HAProxy's view from each load balancer's own agent), the VIP's holder as status says,
     then Ctrl-C leaving no probe."""
     watch = subprocess.Popen(
-        ["ip", "netns", "exec", NETNS, sys.executable, "-m", "labtool", "watch", "--name", LAB,
-         "--no-browser"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        [
+            "ip",
+            "netns",
+            "exec",
+            NETNS,
+            sys.executable,
+            "-m",
+            "labtool",
+            "watch",
+            "--name",
+            LAB,
+            "--no-browser",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     assert watch.stdout is not None
     try:
         said = [watch.stdout.readline()]
@@ -289,8 +341,9 @@ def check_watch(env: dict[str, str]) -> None:
         agreed, looks = False, []
         deadline = time.monotonic() + 60
         while not agreed and time.monotonic() < deadline:
-            state = json.loads(in_netns(sys.executable, "-c", STATE_READER, base, token,
-                                        timeout_s=60).stdout)
+            state = json.loads(
+                in_netns(sys.executable, "-c", STATE_READER, base, token, timeout_s=60).stdout
+            )
             status = json.loads(labtool(env, "status", "--json", "--name", LAB).stdout)
             looks.append((state["vip_holder"], status["vip_holder"]))
             agreed = looks[-1][0] == looks[-1][1] is not None
@@ -306,8 +359,9 @@ def check_watch(env: dict[str, str]) -> None:
     assert watch.returncode == 0 and "no probe left running" in out, out[-3000:]
 
 
-def report_scenario(scenario: str, run: subprocess.CompletedProcess[str],
-                    attempt: int) -> dict[str, Any]:
+def report_scenario(
+    scenario: str, run: subprocess.CompletedProcess[str], attempt: int
+) -> dict[str, Any]:
     """The scenario's whole result kept for later, its figures printed; the result."""
     assert run.stdout, run.stderr[-5000:]
     kept = OUT / f"{scenario}{'' if attempt == 1 else f'-{attempt}'}.json"
@@ -315,20 +369,44 @@ def report_scenario(scenario: str, run: subprocess.CompletedProcess[str],
     kept.write_text(run.stdout)  # the whole result, events and all, for later
     print(f"{scenario}: result kept in {kept}")
     result: dict[str, Any] = json.loads(run.stdout)
-    print(scenario, result["verdict"], json.dumps(
-        {k: result["metrics"].get(k) for k in FIGURES}), "theory", json.dumps(
-        {k: result["theory"].get(k) for k in (
-            "vrrp_master_down_min_s", "vrrp_master_down_s", "haproxy_detect_min_s",
-            "haproxy_detect_max_s")}), "pace", json.dumps(result["pace"]),
-        "phases", json.dumps(result["phases_s"]), "clocks", json.dumps(
-            {name: (probe["clock_offset_s"], probe["clock_drift_ppm"])
-             for name, probe in result["probes"].items()}), flush=True)
+    print(
+        scenario,
+        result["verdict"],
+        json.dumps({k: result["metrics"].get(k) for k in FIGURES}),
+        "theory",
+        json.dumps(
+            {
+                k: result["theory"].get(k)
+                for k in (
+                    "vrrp_master_down_min_s",
+                    "vrrp_master_down_s",
+                    "haproxy_detect_min_s",
+                    "haproxy_detect_max_s",
+                )
+            }
+        ),
+        "pace",
+        json.dumps(result["pace"]),
+        "phases",
+        json.dumps(result["phases_s"]),
+        "clocks",
+        json.dumps(
+            {
+                name: (probe["clock_offset_s"], probe["clock_drift_ppm"])
+                for name, probe in result["probes"].items()
+            }
+        ),
+        flush=True,
+    )
     return result
 
 
 def failed_checks(result: dict[str, Any]) -> list[str]:
-    return [f"{c['fact']} {c['observed']} (expected {c['expected']})"
-            for c in result["checks"] if not c["ok"]]
+    return [
+        f"{c['fact']} {c['observed']} (expected {c['expected']})"
+        for c in result["checks"]
+        if not c["ok"]
+    ]
 
 
 def timing_only_failure(result: dict[str, Any]) -> bool:
@@ -338,13 +416,26 @@ def timing_only_failure(result: dict[str, Any]) -> bool:
     than the takeover was seen once in four runs). Tried once more; a functional failure
     (wrong VIP holder, a web node still served) never is."""
     failing = [c["fact"] for c in result["checks"] if not c["ok"]]
-    return (result["verdict"] == "fail" and result.get("condition_met") is True
-            and bool(failing) and all(f.split(".")[0].endswith("_s") for f in failing))
+    return (
+        result["verdict"] == "fail"
+        and result.get("condition_met") is True
+        and bool(failing)
+        and all(f.split(".")[0].endswith("_s") for f in failing)
+    )
 
 
-FIGURES = ("outage_s", "takeover_s", "vip_takeover_s", "advert_takeover_s", "arp_takeover_s",
-           "fault_applied_s", "haproxy_detect_s", "served_after_detect", "vip_holder_after",
-           "unseen")
+FIGURES = (
+    "outage_s",
+    "takeover_s",
+    "vip_takeover_s",
+    "advert_takeover_s",
+    "arp_takeover_s",
+    "fault_applied_s",
+    "haproxy_detect_s",
+    "served_after_detect",
+    "vip_holder_after",
+    "unseen",
+)
 
 
 def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
@@ -352,8 +443,9 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
     timings: dict[str, float] = {}
     try:
         started = time.monotonic()
-        up = labtool(env, "up", "--backend", "vagrant", "--provider", "libvirt", "--box", BOX,
-                     "--name", LAB)
+        up = labtool(
+            env, "up", "--backend", "vagrant", "--provider", "libvirt", "--box", BOX, "--name", LAB
+        )
         timings["up and provision"] = time.monotonic() - started
         if up.returncode != 0:
             explain(env, "labtool up", up.stdout, up.stderr)
@@ -371,21 +463,38 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
                 break
         print(f"VIP holder after up: {holders} ({time.monotonic() - started:.1f} s)")
         assert holders[-1] == "haproxy1", holders
-        answers = [labtool(env, "exec", "client", "--name", LAB, "--", "curl", "-s", "-m", "5",
-                           "http://10.0.0.10/").stdout for _ in range(6)]
+        answers = [
+            labtool(
+                env,
+                "exec",
+                "client",
+                "--name",
+                LAB,
+                "--",
+                "curl",
+                "-s",
+                "-m",
+                "5",
+                "http://10.0.0.10/",
+            ).stdout
+            for _ in range(6)
+        ]
         assert {"test web1\n", "test web2\n"} <= set(answers), answers  # both web nodes
         for scenario in ("lose-haproxy1", "lose-web1"):
             for attempt in (1, 2):
                 started = time.monotonic()
                 run = labtool(env, "scenario", scenario, "--json", "--name", LAB)
-                timings[f"{scenario}" + ("" if attempt == 1 else " again")] = \
+                timings[f"{scenario}" + ("" if attempt == 1 else " again")] = (
                     time.monotonic() - started
+                )
                 result = report_scenario(scenario, run, attempt)
                 if attempt == 1 and timing_only_failure(result):
-                    print(f"{scenario}: only a duration outside its bound on these emulated "
-                          f"VMs ({failed_checks(result)}): run once more", flush=True)
-                    explain(env, f"labtool scenario {scenario} (attempt 1)", run.stdout,
-                            run.stderr)
+                    print(
+                        f"{scenario}: only a duration outside its bound on these emulated "
+                        f"VMs ({failed_checks(result)}): run once more",
+                        flush=True,
+                    )
+                    explain(env, f"labtool scenario {scenario} (attempt 1)", run.stdout, run.stderr)
                     continue
                 try:
                     check_scenario(scenario, result)

@@ -33,12 +33,22 @@ class Run:
     stderr: str
 
 
-def labtool(*args: str, timeout_s: float = 120, env: dict[str, str] | None = None,
-            input_text: str | None = None) -> Run:
+def labtool(
+    *args: str,
+    timeout_s: float = 120,
+    env: dict[str, str] | None = None,
+    input_text: str | None = None,
+) -> Run:
     """Run the real command line, as a user would."""
-    done = subprocess.run([sys.executable, "-m", "labtool", *args], capture_output=True,
-                          text=True, timeout=timeout_s, env=env, input=input_text,
-                          stdin=None if input_text is not None else subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "labtool", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env=env,
+        input=input_text,
+        stdin=None if input_text is not None else subprocess.DEVNULL,
+    )
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -64,6 +74,7 @@ def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> 
 
 # --- what a lab may leave behind -------------------------------------------------------------
 
+
 def marked_processes(name: str) -> list[int]:
     from labtool.backends.netns import procs
 
@@ -80,8 +91,7 @@ def net_namespaces() -> set[int]:
 
 
 def root_mounts() -> list[str]:
-    return sorted(line.split()[4] for line in Path("/proc/self/mountinfo").read_text()
-                  .splitlines())
+    return sorted(line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines())
 
 
 @dataclass
@@ -93,8 +103,9 @@ class Baseline:
         for name in names:
             assert marked_processes(name) == [], f"processes of lab {name} remain"
             assert not (STATE_ROOT / name).exists(), f"files of lab {name} remain"
-        wait_until(lambda: net_namespaces() <= self.namespaces, 10,
-                   "the lab's network namespaces are gone")
+        wait_until(
+            lambda: net_namespaces() <= self.namespaces, 10, "the lab's network namespaces are gone"
+        )
         assert root_mounts() == self.mounts
 
 
@@ -105,10 +116,14 @@ def baseline() -> Baseline:
 
 # --- network safety ----------------------------------------------------------------------------
 
+
 def lab_entries_in_root_namespace() -> list[str]:
     found = []
-    for argv in (["ip", "-j", "-4", "addr"], ["ip", "-j", "-4", "route", "show", "table", "all"],
-                 ["ip", "-j", "-4", "neigh"]):
+    for argv in (
+        ["ip", "-j", "-4", "addr"],
+        ["ip", "-j", "-4", "route", "show", "table", "all"],
+        ["ip", "-j", "-4", "neigh"],
+    ):
         text = subprocess.run(argv, capture_output=True, text=True).stdout or "[]"
         for entry in json.loads(text):
             candidates = [info.get("local", "") for info in entry.get("addr_info", [])]

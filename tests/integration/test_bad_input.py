@@ -26,7 +26,8 @@ def test_broken_lab_file(tmp_path: Path, baseline: Baseline) -> None:
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         f"labtool: error: {lab}: vip: 10.9.9.9 is outside the subnet 10.0.0.0/24. Fix: choose "
-        "an address inside 10.0.0.0/24 or change 'subnet'"]
+        "an address inside 10.0.0.0/24 or change 'subnet'"
+    ]
     assert_nothing_created("it-bad", baseline)
 
 
@@ -35,15 +36,19 @@ def test_a_user_without_subordinate_ids(baseline: Baseline) -> None:
     mapping, so the euid is the overflow UID 65534 and the process has no capability on this
     machine): a lab without root needs that range, and labtool says so with both fixes before
     creating anything. (A lab of a user that has one: test_rootless.py.)"""
-    done = subprocess.run(["unshare", "--user", sys.executable, "-m", "labtool", "up",
-                           "--name", "it-nonroot"], capture_output=True, text=True)
+    done = subprocess.run(
+        ["unshare", "--user", sys.executable, "-m", "labtool", "up", "--name", "it-nonroot"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().splitlines() == [
         "labtool: error: user nobody has no range of subordinate ids of 65536 in /etc/subuid: a "
         "lab without root needs one, as the nodes' daemons switch users (apache2 to www-data, "
         "haproxy to haproxy). Fix: sudo usermod --add-subuids 100000-165535 --add-subgids "
         "100000-165535 nobody (a range no other user has), or run the lab as root: sudo "
-        "labtool up"]
+        "labtool up"
+    ]
     assert_nothing_created("it-nonroot", baseline)
 
 
@@ -59,7 +64,8 @@ def test_missing_binary(tmp_path: Path, baseline: Baseline) -> None:
     run = labtool("up", "--name", "it-missing", env={**os.environ, "PATH": str(bin_dir)})
     assert run.returncode == 3
     assert run.stderr.strip().splitlines() == [
-        "labtool: error: missing on this machine: tini. Fix: apt-get install -y tini"]
+        "labtool: error: missing on this machine: tini. Fix: apt-get install -y tini"
+    ]
     assert_nothing_created("it-missing", baseline)
     doctor = labtool("doctor", env={**os.environ, "PATH": str(bin_dir)})
     assert doctor.returncode == 3
@@ -70,5 +76,6 @@ def test_watch_without_a_lab(baseline: Baseline) -> None:
     run = labtool("watch", "--name", "it-nowatch", "--no-browser")
     assert run.returncode == 1
     assert run.stderr.strip().splitlines() == [
-        "labtool: error: lab 'it-nowatch' is not up. Fix: labtool up --name it-nowatch"]
+        "labtool: error: lab 'it-nowatch' is not up. Fix: labtool up --name it-nowatch"
+    ]
     assert_nothing_created("it-nowatch", baseline)

@@ -93,9 +93,11 @@ def the_lab_by_hand(hand: Hand) -> None:
     assert done() == {"packages", "enabled", "sysctl", "keepalived-saved"}
 
     # The two keepalived.conf, as the seed gives them, then the restarts it says.
-    master = block("vrrp_script reload_haproxy {\n        script \"killall -0 haproxy\"\n"
-                   "        interval 1\n}\n\nvrrp_instance VI_1 {\n   virtual_router_id 100\n"
-                   "   state MASTER")
+    master = block(
+        'vrrp_script reload_haproxy {\n        script "killall -0 haproxy"\n'
+        "        interval 1\n}\n\nvrrp_instance VI_1 {\n   virtual_router_id 100\n"
+        "   state MASTER"
+    )
     backup = next(b for b in BLOCKS if "state BACKUP" in b)
     write("haproxy1", "/etc/keepalived/keepalived.conf", master)
     restart = block("sudo systemctl restart keepalived.service")
@@ -112,16 +114,29 @@ def the_lab_by_hand(hand: Hand) -> None:
             return "lvs_sync_daemon_interface" in why and "remove the line" in why
 
         wait_until(explained, 10, "check explains lvs_sync_daemon_interface")
-        master = "".join(line for line in master.splitlines(keepends=True)
-                         if "lvs_sync_daemon_interface" not in line)
-        backup = "".join(line for line in backup.splitlines(keepends=True)
-                         if "lvs_sync_daemon_interface" not in line)
+        master = "".join(
+            line
+            for line in master.splitlines(keepends=True)
+            if "lvs_sync_daemon_interface" not in line
+        )
+        backup = "".join(
+            line
+            for line in backup.splitlines(keepends=True)
+            if "lvs_sync_daemon_interface" not in line
+        )
         write("haproxy1", "/etc/keepalived/keepalived.conf", master)
         assert typed("haproxy1", restart).returncode == 0
     write("haproxy2", "/etc/keepalived/keepalived.conf", backup)
     assert typed("haproxy2", restart).returncode == 0
-    assert done() == {"packages", "enabled", "sysctl", "keepalived-saved", "vrrp-master",
-                      "vrrp-backup", "keepalived-running"}
+    assert done() == {
+        "packages",
+        "enabled",
+        "sysctl",
+        "keepalived-saved",
+        "vrrp-master",
+        "vrrp-backup",
+        "keepalived-running",
+    }
 
     # HAProxy: save the default, then the three edits of the seed - first as a hurried student
     # does them (the lab's lines appended at the end), which check explains.
@@ -130,16 +145,22 @@ def the_lab_by_hand(hand: Hand) -> None:
     edits = block("#modifiez la ligne")
     appended = edits.split("#à la fin du fichier de config\n", 1)[1]
     for lb in ("haproxy1", "haproxy2"):
-        typed(lb, "sed -i 's/^frontend  main \\*:5000/frontend  main *:80/; "
-                  "s/^\\(    use_backend static .*\\)$/#\\1/' /etc/haproxy/haproxy.cfg")
+        typed(
+            lb,
+            "sed -i 's/^frontend  main \\*:5000/frontend  main *:80/; "
+            "s/^\\(    use_backend static .*\\)$/#\\1/' /etc/haproxy/haproxy.cfg",
+        )
         typed(lb, f"cat >> /etc/haproxy/haproxy.cfg <<'EOF'\n{appended}EOF\n")
     why = " ".join(checked()["haproxy-config"]["missing"])  # type: ignore[arg-type]
     assert "2 'backend app' sections" in why
     for lb in ("haproxy1", "haproxy2"):  # the fix: CentOS 7's own backend app, edited instead
-        typed(lb, "cp /etc/haproxy/haproxy.cfg.old /etc/haproxy/haproxy.cfg && sed -i "
-                  "'s/^frontend  main \\*:5000/frontend  main *:80/; "
-                  "s/^\\(    use_backend static .*\\)$/#\\1/; /^backend app/,$d' "
-                  "/etc/haproxy/haproxy.cfg")
+        typed(
+            lb,
+            "cp /etc/haproxy/haproxy.cfg.old /etc/haproxy/haproxy.cfg && sed -i "
+            "'s/^frontend  main \\*:5000/frontend  main *:80/; "
+            "s/^\\(    use_backend static .*\\)$/#\\1/; /^backend app/,$d' "
+            "/etc/haproxy/haproxy.cfg",
+        )
         typed(lb, f"cat >> /etc/haproxy/haproxy.cfg <<'EOF'\n{appended}EOF\n")
     steps = checked()
     assert steps["haproxy-config"]["ok"], steps["haproxy-config"]
@@ -148,8 +169,11 @@ def the_lab_by_hand(hand: Hand) -> None:
     if start.returncode != 0:  # HAProxy 2.x: `frontend main *:80` refused, explained
         assert "'bind *:80'" in why, why
         for lb in ("haproxy1", "haproxy2"):
-            typed(lb, "sed -i 's/^frontend  main \\*:80/frontend  main\\n    bind *:80/' "
-                      "/etc/haproxy/haproxy.cfg")
+            typed(
+                lb,
+                "sed -i 's/^frontend  main \\*:80/frontend  main\\n    bind *:80/' "
+                "/etc/haproxy/haproxy.cfg",
+            )
     # haproxy1's first, so that its keepalived leaves FAULT (its track script sees HAProxy)
     # first and takes the VIP; haproxy2's then stays BACKUP (equal priorities: no preemption).
     run = typed("haproxy1", "sudo systemctl start haproxy")
@@ -158,9 +182,18 @@ def the_lab_by_hand(hand: Hand) -> None:
     assert "failover-tested" not in done()
     run = typed("haproxy2", "sudo systemctl start haproxy")
     assert run.returncode == 0, run.stderr
-    assert done() == {"packages", "enabled", "sysctl", "keepalived-saved", "vrrp-master",
-                      "vrrp-backup", "keepalived-running", "vip-on-master", "haproxy-config",
-                      "haproxy-running"}
+    assert done() == {
+        "packages",
+        "enabled",
+        "sysctl",
+        "keepalived-saved",
+        "vrrp-master",
+        "vrrp-backup",
+        "keepalived-running",
+        "vip-on-master",
+        "haproxy-config",
+        "haproxy-running",
+    }
 
     # "On peut maintenant installer le service Apache sur les deux serveurs web"
     for web in ("web1", "web2"):
@@ -178,8 +211,9 @@ def the_lab_by_hand(hand: Hand) -> None:
     typed("haproxy1", "sudo systemctl start keepalived.service")
     time.sleep(1)
     final = checked()
-    assert all(s["ok"] for s in final.values()), {k: s["missing"] for k, s in final.items()
-                                                   if not s["ok"]}
+    assert all(s["ok"] for s in final.values()), {
+        k: s["missing"] for k, s in final.items() if not s["ok"]
+    }
     answers = typed("client", "for i in 1 2 3 4; do curl -s -m 1 http://10.0.0.10/; done").stdout
     assert "test web1" in answers and "test web2" in answers
     assert hand.cli("check", "--name", hand.name).returncode == 0

@@ -27,8 +27,14 @@ from tests.integration.conftest import STATE_ROOT, Baseline, labtool
 from tests.submissions import BOTH_HA, HA, KA1, PITFALLS, correct, edit, write
 
 CORPUS = Path(__file__).parents[1] / "corpus" / "grading"
-CHECKS = ("vip_answers", "load_balancing", "lose_web1", "lose_haproxy1", "track_haproxy",
-          "no_split_brain")
+CHECKS = (
+    "vip_answers",
+    "load_balancing",
+    "lose_web1",
+    "lose_haproxy1",
+    "track_haproxy",
+    "no_split_brain",
+)
 
 EVIL = """#!/bin/sh
 id >> /tmp/evil-id
@@ -40,13 +46,20 @@ i=0
 while [ $i -lt 3000 ]; do sleep 30 & i=$((i + 1)); done
 exit 0
 """
-HOST_MARKS = ("/etc/labtool-evil-socket", "/etc/labtool-evil", "/usr/labtool-evil",
-              "/var/lib/labtool-evil", "/tmp/evil-id", "/tmp/evil-shadow")
+HOST_MARKS = (
+    "/etc/labtool-evil-socket",
+    "/etc/labtool-evil",
+    "/usr/labtool-evil",
+    "/var/lib/labtool-evil",
+    "/tmp/evil-id",
+    "/tmp/evil-shadow",
+)
 
 
 def hostile() -> dict[str, str]:
     files = edit(KA1, 'script "/usr/bin/killall -0 haproxy"', 'script "/etc/keepalived/evil.sh"')(
-        correct())
+        correct()
+    )
     files["haproxy1/etc/keepalived/evil.sh"] = EVIL
     return files
 
@@ -69,8 +82,8 @@ PLANTED = {
     # HAProxy (root, no code of the submission's run) told to put its socket on the grader's
     # files: only the node's read-only view of them stops it
     "socket-on-host": lambda: edit(
-        HA, "stats socket /var/lib/haproxy/stats", "stats socket /etc/labtool-evil-socket",
-        *BOTH_HA)(correct()),
+        HA, "stats socket /var/lib/haproxy/stats", "stats socket /etc/labtool-evil-socket", *BOTH_HA
+    )(correct()),
 }
 
 
@@ -85,8 +98,8 @@ def _routes(lab: str) -> dict[str, list[str]]:
     spec = parse_lab(state.lab, lab)
     holders = state.holders
     view = SimpleNamespace(
-        is_up=lambda n: n in holders,
-        transport=lambda n: NsenterTransport(lab, n, holders[n].pid))
+        is_up=lambda n: n in holders, transport=lambda n: NsenterTransport(lab, n, holders[n].pid)
+    )
     return routes_off_lab(spec, view)  # type: ignore[arg-type]
 
 
@@ -97,8 +110,9 @@ def grading_leftovers() -> list[str]:
     found += [f"cgroup of {lab}" for lab in bounds.leftover_labs() if lab.startswith("grade-")]
     if STATE_ROOT.is_dir():
         found += [f"folder {p}" for p in STATE_ROOT.iterdir() if p.name.startswith("grade-")]
-    found += [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
-              if "/grade-" in line]
+    found += [
+        line for line in Path("/proc/self/mountinfo").read_text().splitlines() if "/grade-" in line
+    ]
     return found
 
 
@@ -112,8 +126,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
         shutil.copytree(CORPUS / name, folder / name)
     spec = default_spec()
     nodes = {n.name for n in spec.nodes}
-    subs = [open_submission(p, tmp_path_factory.mktemp("work"), nodes)
-            for p in sorted(folder.iterdir())]
+    subs = [
+        open_submission(p, tmp_path_factory.mktemp("work"), nodes) for p in sorted(folder.iterdir())
+    ]
     seen: dict[str, str] = {}
     real = run_class._backend()
 
@@ -136,8 +151,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     lines: list[str] = []
     try:
         started = time.monotonic()
-        results = run_class.run_submissions(subs, spec, len(subs),
-                                            lambda s, t: lines.append(f"{s}: {t}"))
+        results = run_class.run_submissions(
+            subs, spec, len(subs), lambda s, t: lines.append(f"{s}: {t}")
+        )
         took = time.monotonic() - started
     finally:
         monkeypatch.undo()
@@ -237,12 +253,17 @@ def test_a_haproxy_1_5_line_is_adapted_as_up_does_and_said(ran: dict[str, object
 
 def test_not_root_is_refused_before_anything_is_made(tmp_path: Path, baseline: Baseline) -> None:
     write(correct(), tmp_path / "alice")
-    done = subprocess.run(["unshare", "--user", sys.executable, "-m", "labtool", "grade",
-                           str(tmp_path), "--run"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["unshare", "--user", sys.executable, "-m", "labtool", "grade", str(tmp_path), "--run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().splitlines() == [
         "labtool: error: grading by running needs root: each submission's lab is bounded by a "
-        "cgroup. Fix: run it as root, e.g. 'sudo labtool ...'"]
+        "cgroup. Fix: run it as root, e.g. 'sudo labtool ...'"
+    ]
     assert grading_leftovers() == []
     baseline.assert_clean()
 
@@ -277,14 +298,25 @@ def test_the_command_grades_behaviour_in_json(tmp_path: Path, baseline: Baseline
     write(PITFALLS["frontend-port"][0](correct()), tmp_path / "bob")
     lua = edit(HA, "global\n", "global\n    lua-load /etc/haproxy/x.lua\n", *BOTH_HA)(correct())
     write(lua, tmp_path / "carol")
-    run = labtool("grade", str(tmp_path), "--run", "--format", "json", "--lang", "en",
-                  timeout_s=300)
+    run = labtool(
+        "grade", str(tmp_path), "--run", "--format", "json", "--lang", "en", timeout_s=300
+    )
     assert run.returncode == 0, run.stderr
     grades = {g["submission"]: g for g in json.loads(run.stdout)}
-    alice, bob, carol = grades["alice"]["behaviour"], grades["bob"]["behaviour"], \
-        grades["carol"]["behaviour"]
-    for key in ("vip_answers", "served_by", "lose_web1", "lose_haproxy1", "split_brain",
-                "adaptations", "refused"):
+    alice, bob, carol = (
+        grades["alice"]["behaviour"],
+        grades["bob"]["behaviour"],
+        grades["carol"]["behaviour"],
+    )
+    for key in (
+        "vip_answers",
+        "served_by",
+        "lose_web1",
+        "lose_haproxy1",
+        "split_brain",
+        "adaptations",
+        "refused",
+    ):
         assert key in alice
     assert alice["vip_answers"] is True and alice["refused"] is None
     assert set(alice["lose_web1"]) >= {"detected_s", "served_after"}
@@ -307,8 +339,11 @@ def test_ctrl_c_removes_every_grading_lab(tmp_path: Path, baseline: Baseline) ->
         write(correct(), tmp_path / name)
     proc = subprocess.Popen(
         [sys.executable, "-m", "labtool", "grade", str(tmp_path), "--run"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
@@ -324,8 +359,9 @@ def test_ctrl_c_removes_every_grading_lab(tmp_path: Path, baseline: Baseline) ->
     baseline.assert_clean()
 
 
-def test_a_lab_past_its_time_bound_is_removed(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lab_past_its_time_bound_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(correct(), tmp_path / "slow")
     spec = default_spec()
     sub = open_submission(tmp_path / "slow", tmp_path / "work", {n.name for n in spec.nodes})
@@ -339,8 +375,12 @@ def test_a_lab_past_its_time_bound_is_removed(tmp_path: Path,
 
 def test_a_grader_killed_leaves_labs_the_next_run_removes(tmp_path: Path) -> None:
     write(correct(), tmp_path / "x")
-    proc = subprocess.Popen([sys.executable, "-m", "labtool", "grade", str(tmp_path), "--run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labtool", "grade", str(tmp_path), "--run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr is not None
         for line in proc.stderr:

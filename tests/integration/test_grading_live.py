@@ -41,8 +41,11 @@ def test_collect_writes_a_submission(lab: str, tmp_path: Path) -> None:
         page = tar.extractfile("web2/var/www/html/index.html")
         assert page is not None and page.read() == b"test web2\n"
     assert "no report.md" in run.stderr  # no scenario has run yet
-    assert {"haproxy1/etc/keepalived/keepalived.conf",
-            "haproxy2/etc/haproxy/haproxy.cfg", "web1/var/www/html/index.html"} <= names
+    assert {
+        "haproxy1/etc/keepalived/keepalived.conf",
+        "haproxy2/etc/haproxy/haproxy.cfg",
+        "web1/var/www/html/index.html",
+    } <= names
     again = labtool("collect", "--name", lab, "-o", str(output))
     assert again.returncode != 0 and "never overwrites" in again.stderr
     graded = json.loads(labtool("grade", str(output), "--format", "json").stdout)[0]
@@ -51,8 +54,9 @@ def test_collect_writes_a_submission(lab: str, tmp_path: Path) -> None:
     # no scenario has run: no report.md, and its points are lost; the lab's own equal
     # priorities are a note, at no cost
     assert {"row-web", "row-haproxy"} <= lost and "vrrp-master" not in lost
-    assert any("KA-EQUAL-PRIORITY" in f["message"] and not f["points_lost"]
-               for f in graded["findings"])
+    assert any(
+        "KA-EQUAL-PRIORITY" in f["message"] and not f["points_lost"] for f in graded["findings"]
+    )
 
 
 def test_grade_live_runs_the_scenarios(lab: str) -> None:
@@ -61,8 +65,15 @@ def test_grade_live_runs_the_scenarios(lab: str) -> None:
     graded = json.loads(run.stdout)[0]
     points = {c["id"]: (c["points"], c["max"]) for c in graded["criteria"]}
     assert graded["max"] == 24
-    for criterion in ("live-lose-web1", "live-lose-haproxy1", "row-web", "row-haproxy",
-                      "question-1", "question-2", "question-3"):
+    for criterion in (
+        "live-lose-web1",
+        "live-lose-haproxy1",
+        "row-web",
+        "row-haproxy",
+        "question-1",
+        "question-2",
+        "question-3",
+    ):
         assert points[criterion][0] == points[criterion][1], (criterion, graded["findings"])
 
 
@@ -72,8 +83,7 @@ def test_the_lab_done_with_labtool_itself_scores_20(lab: str, tmp_path: Path) ->
     output = tmp_path / "labtool.tar.gz"
     run = labtool("collect", "--name", lab, "-o", str(output))
     assert run.returncode == 0, run.stderr
-    graded = json.loads(labtool("grade", str(output), "--format", "json",
-                                "--lang", "en").stdout)[0]
+    graded = json.loads(labtool("grade", str(output), "--format", "json", "--lang", "en").stdout)[0]
     assert (graded["score"], graded["max"]) == (20, 20), graded["findings"]
     notes = " ".join(f["message"] for f in graded["findings"] if not f["points_lost"])
     assert "KA-EQUAL-PRIORITY" in notes and "KA-AUTH-PASS" in notes  # named, at no cost

@@ -44,8 +44,12 @@ def problems() -> list[str]:
         return [run.stderr.strip()]
     data = json.loads(run.stdout)
     found = [f"{n['name']} {n['state']}" for n in data["nodes"] if not n["up"]]
-    found += [f"{n['name']}: {d} stopped" for n in data["nodes"]
-              for d, up in n["daemons"].items() if not up]
+    found += [
+        f"{n['name']}: {d} stopped"
+        for n in data["nodes"]
+        for d, up in n["daemons"].items()
+        if not up
+    ]
     if len(data["vip_holders"]) != 1:
         found.append(f"VIP held by {data['vip_holders']}")
     return found
@@ -72,21 +76,41 @@ def test_ctrl_c_through_a_terminal_leaves_the_cluster_whole(lab: str, tmp_path: 
         scenario = rng.choice(sorted(SCENARIOS))
         delay = rng.uniform(0.3, SCENARIOS[scenario])
         rc = tmp_path / f"rc{point}"
-        command = (f"cd {REPO} && {sys.executable} -m labtool scenario {scenario} "
-                   f"--name {lab}; echo $? > {rc}")
+        command = (
+            f"cd {REPO} && {sys.executable} -m labtool scenario {scenario} "
+            f"--name {lab}; echo $? > {rc}"
+        )
         session = f"p{point}"
-        subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", session, "-x", "160",
-                        "-y", "40", command], check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                SOCKET,
+                "new-session",
+                "-d",
+                "-s",
+                session,
+                "-x",
+                "160",
+                "-y",
+                "40",
+                command,
+            ],
+            check=True,
+        )
         time.sleep(delay)
-        sent = subprocess.run(["tmux", "-L", SOCKET, "send-keys", "-t", session, "C-c"],
-                              capture_output=True)
+        sent = subprocess.run(
+            ["tmux", "-L", SOCKET, "send-keys", "-t", session, "C-c"], capture_output=True
+        )
         if sent.returncode != 0:  # the scenario was over before the Ctrl-C
             assert rc.exists(), sent.stderr
         wait_until(rc.exists, 90, f"{scenario} ended after Ctrl-C at {delay:.1f} s")
         left = whole_within(12)
         when = "Ctrl-C" if sent.returncode == 0 else "ended before the Ctrl-C"
-        print(f"  {scenario} {when} at {delay:.1f} s: exit {rc.read_text().strip()}, "
-              f"{left or 'whole'}")
+        print(
+            f"  {scenario} {when} at {delay:.1f} s: exit {rc.read_text().strip()}, "
+            f"{left or 'whole'}"
+        )
         interrupted += rc.read_text().strip() == "130"
         if left:
             failures.append((scenario, round(delay, 1), left))
@@ -106,17 +130,21 @@ def test_kill_9_mid_scenario_then_up_repairs_with_the_files_kept(lab: str) -> No
     for _ in range(POINTS):
         scenario = rng.choice(sorted(SCENARIOS))
         delay = rng.uniform(0.3, SCENARIOS[scenario])
-        proc = subprocess.Popen([sys.executable, "-m", "labtool", "scenario", scenario,
-                                 "--name", lab], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "labtool", "scenario", scenario, "--name", lab],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         up = labtool("up", "--name", lab)
         left = whole_within(12)
         page = exec_on(lab, "web1", "cat", "/var/www/html/index.html").stdout
-        print(f"  {scenario} kill -9 at {delay:.1f} s: up said "
-              f"{up.stdout.strip()[:100]!r}; {left or 'whole'}")
+        print(
+            f"  {scenario} kill -9 at {delay:.1f} s: up said "
+            f"{up.stdout.strip()[:100]!r}; {left or 'whole'}"
+        )
         if up.returncode != 0 or left or page != "my page\n":
             failures.append((scenario, round(delay, 1), up.returncode, left, page))
             labtool("up", "--name", lab)

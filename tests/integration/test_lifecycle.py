@@ -55,11 +55,15 @@ def test_twenty_up_down_cycles_leave_nothing_behind(baseline: Baseline) -> None:
 
 
 @pytest.mark.parametrize("delay_s", [0.0, 0.08, 0.16, 0.25, 0.4])
-def test_up_killed_with_9_midway_is_fully_cleaned_by_down(baseline: Baseline,
-                                                          delay_s: float) -> None:
+def test_up_killed_with_9_midway_is_fully_cleaned_by_down(
+    baseline: Baseline, delay_s: float
+) -> None:
     name = "it-kill"
-    proc = subprocess.Popen([sys.executable, "-m", "labtool", "up", "--name", name],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labtool", "up", "--name", name],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         # Once labtool has started building (its lab folder exists), let it go on a moment.
         deadline = time.monotonic() + 10
@@ -86,8 +90,9 @@ def test_up_killed_with_9_midway_is_fully_cleaned_by_down(baseline: Baseline,
     baseline.assert_clean(name)
 
 
-def test_two_labs_side_by_side_do_not_touch_each_other(lab_factory: LabFactory,
-                                                       baseline: Baseline) -> None:
+def test_two_labs_side_by_side_do_not_touch_each_other(
+    lab_factory: LabFactory, baseline: Baseline
+) -> None:
     lab_factory("it-side-a")
     lab_factory("it-side-b")
     exec_on("it-side-a", "web1", "sh", "-c", "echo 'lab a' > /var/www/html/index.html")
@@ -102,8 +107,9 @@ def test_two_labs_side_by_side_do_not_touch_each_other(lab_factory: LabFactory,
     assert "several labs" in ambiguous.stderr and "--name" in ambiguous.stderr
     assert labtool("down", "--name", "it-side-a").returncode == 0
     assert marked_processes("it-side-a") == []
-    answers = {exec_on("it-side-b", "client", "curl", "-s", "http://10.0.0.10/").stdout
-               for _ in range(4)}
+    answers = {
+        exec_on("it-side-b", "client", "curl", "-s", "http://10.0.0.10/").stdout for _ in range(4)
+    }
     assert answers == {"test web1\n", "test web2\n"}
     assert labtool("down", "--name", "it-side-b").returncode == 0
     baseline.assert_clean("it-side-a", "it-side-b")
@@ -135,8 +141,12 @@ def test_bare_nodes_are_the_lab_s_vms_before_their_first_step(lab_factory: LabFa
 @pytest.mark.parametrize("delay_s", [0.05, 0.2])
 def test_ctrl_c_during_up_removes_the_half_built_lab(baseline: Baseline, delay_s: float) -> None:
     name = "it-ctrlc"
-    proc = subprocess.Popen([sys.executable, "-m", "labtool", "up", "--name", name],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labtool", "up", "--name", name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 10
         while not (STATE_ROOT / name).exists() and time.monotonic() < deadline:

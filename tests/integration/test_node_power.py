@@ -24,8 +24,9 @@ def lab() -> Iterator[str]:
 def answers(n: int = 8) -> list[str]:
     """n answers of the VIP, as the client gets them (one curl each)."""
     script = f"for i in $(seq {n}); do curl -s -m 1 http://10.0.0.10/; echo; sleep 0.1; done"
-    return [line for line in exec_on(NAME, "client", "sh", "-c", script).stdout.splitlines()
-            if line]
+    return [
+        line for line in exec_on(NAME, "client", "sh", "-c", script).stdout.splitlines() if line
+    ]
 
 
 def node(name: str) -> dict[str, object]:
@@ -79,8 +80,11 @@ def test_a_graceful_halt_gives_the_vip_up_at_once(lab: str) -> None:
     run = labtool("halt", holder, "--name", lab)
     assert run.returncode == 0, run.stderr
     assert "stopped keepalived, haproxy" in run.stdout
-    wait_until(lambda: "10.0.0.10/" in exec_on(lab, other, "ip", "-4", "-o", "addr").stdout,
-               5, f"the VIP on {other}")
+    wait_until(
+        lambda: "10.0.0.10/" in exec_on(lab, other, "ip", "-4", "-o", "addr").stdout,
+        5,
+        f"the VIP on {other}",
+    )
     took = time.monotonic() - started
     print(f"graceful halt of {holder}: the VIP on {other} {took:.2f} s after the command")
     # VRRP's theory: the priority-0 advert hands the VIP over after the skew time; a lost power
@@ -112,18 +116,19 @@ def test_on_a_bare_lab_only_enabled_daemons_start_at_boot() -> None:
     try:
         assert exec_on(name, "web1", "yum", "install", "-y", "httpd").returncode == 0
         assert exec_on(name, "web1", "systemctl", "start", "httpd").returncode == 0
-        assert exec_on(name, "web1", "sudo", "hostnamectl", "set-hostname", "web1.lab")\
-            .returncode == 0
+        assert (
+            exec_on(name, "web1", "sudo", "hostnamectl", "set-hostname", "web1.lab").returncode == 0
+        )
         assert labtool("halt", "web1", "--name", name).returncode == 0
         run = labtool("up", "web1", "--name", name)
         assert exec_on(name, "web1", "hostname").stdout.strip() == "web1.lab"  # (kept, as on
         assert exec_on(name, "web2", "hostname").stdout.strip() == "web2"  # CentOS 7)
         assert "started no enabled daemon" in run.stdout, run.stdout
-        assert exec_on(name, "web1", "systemctl", "is-active", "httpd").stdout.strip() == \
-            "inactive"
+        assert exec_on(name, "web1", "systemctl", "is-active", "httpd").stdout.strip() == "inactive"
         enable = exec_on(name, "web1", "systemctl", "enable", "httpd")
-        assert enable.stdout.startswith("Created symlink from /etc/systemd/system/"
-                                        "multi-user.target.wants/httpd.service")
+        assert enable.stdout.startswith(
+            "Created symlink from /etc/systemd/system/multi-user.target.wants/httpd.service"
+        )
         assert labtool("halt", "web1", "--name", name).returncode == 0
         assert "started apache2" in labtool("up", "web1", "--name", name).stdout
         states = json.loads(labtool("status", "--json", "--name", name).stdout)
@@ -145,10 +150,13 @@ def test_check_watch_looks_again_until_ctrl_c(lab: str) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "labtool", "check", "--watch", "--lang", "en",
-                             "--name", lab], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labtool", "check", "--watch", "--lang", "en", "--name", lab],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         time.sleep(6)
         proc.send_signal(signal.SIGINT)

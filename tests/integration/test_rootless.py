@@ -45,8 +45,7 @@ def scenario(student: Student, lab: str, name: str) -> dict[str, Any]:
     return result
 
 
-def test_a_students_lab_beside_roots(student: Student, root_lab: str,
-                                     baseline: Baseline) -> None:
+def test_a_students_lab_beside_roots(student: Student, root_lab: str, baseline: Baseline) -> None:
     up = student.labtool("up", "--name", USER_LAB)
     assert up.returncode == 0, up.stdout + up.stderr
     assert "answers from client" in up.stdout
@@ -72,8 +71,10 @@ def test_a_students_lab_beside_roots(student: Student, root_lab: str,
     seen_by_root = labtool("status", "--name", USER_LAB)
     assert seen_by_root.returncode == 3
     assert f"lab '{USER_LAB}' is {STUDENT}'s, not root's" in seen_by_root.stderr
-    assert json.loads(labtool("status", "--json", "--name", ROOT_LAB).stdout)["vip_holder"] \
+    assert (
+        json.loads(labtool("status", "--json", "--name", ROOT_LAB).stdout)["vip_holder"]
         == "haproxy1"
+    )
 
     # The lab's two failures, measured as the student runs them.
     lost = scenario(student, USER_LAB, "lose-haproxy1")
@@ -100,31 +101,38 @@ def test_a_students_lab_beside_roots(student: Student, root_lab: str,
     assert halted.returncode == 0, halted.stderr
     assert not json.loads(student.labtool("status", "--json").stdout)["nodes"][2]["up"]
     assert student.labtool("up", "web1", "--name", USER_LAB).returncode == 0
-    shell = student.labtool("shell", "web1", "--name", USER_LAB,
-                            input_text="hostname; id -u; cat /etc/hostname\nexit 0\n")
+    shell = student.labtool(
+        "shell",
+        "web1",
+        "--name",
+        USER_LAB,
+        input_text="hostname; id -u; cat /etc/hostname\nexit 0\n",
+    )
     assert shell.returncode == 0, shell.stderr
     assert shell.stdout.split() == ["web1", "0", "web1"], shell.stdout
     assert "[root@web1 ~]#" in shell.stderr
     report = student.labtool("report", "--name", USER_LAB, "-o", str(student.home / "r.md"))
     assert report.returncode == 0, report.stderr
     assert "10.0.0.10" in (student.home / "r.md").read_text()
-    collected = student.labtool("collect", "--name", USER_LAB, "-o",
-                                str(student.home / "me.tar.gz"))
+    collected = student.labtool(
+        "collect", "--name", USER_LAB, "-o", str(student.home / "me.tar.gz")
+    )
     assert collected.returncode == 0, collected.stderr
     graded = student.labtool("grade", str(student.home / "me.tar.gz"), "--format", "json")
     assert json.loads(graded.stdout)[0]["score"] > 15, graded.stdout
 
     # Root's lab did not notice.
-    assert json.loads(labtool("status", "--json", "--name", ROOT_LAB).stdout)["vip_holder"] \
+    assert (
+        json.loads(labtool("status", "--json", "--name", ROOT_LAB).stdout)["vip_holder"]
         == "haproxy1"
+    )
     down = student.labtool("down", "--name", USER_LAB)
     assert down.returncode == 0, down.stderr
     assert procs.lab_marked(USER_LAB, owner=student.uid) == {}
     assert not (student.state_root() / USER_LAB).exists()
 
     # The whole lab in one command, as the student: up, lose web1, lose haproxy1, the report.
-    tp = student.labtool("tp", "--name", USER_LAB, "-o", str(student.home / "tp.md"),
-                         timeout_s=300)
+    tp = student.labtool("tp", "--name", USER_LAB, "-o", str(student.home / "tp.md"), timeout_s=300)
     assert tp.returncode == 0, tp.stdout + tp.stderr
     assert "haproxy2" in (student.home / "tp.md").read_text()
     assert student.labtool("down", "--name", USER_LAB).returncode == 0
@@ -132,22 +140,26 @@ def test_a_students_lab_beside_roots(student: Student, root_lab: str,
     baseline.assert_clean(USER_LAB)  # (namespaces and mounts; root's lab is still up)
 
 
-def test_a_student_does_the_lab_by_hand_and_watches_it(student: Student,
-                                                       baseline: Baseline) -> None:
+def test_a_student_does_the_lab_by_hand_and_watches_it(
+    student: Student, baseline: Baseline
+) -> None:
     up = student.labtool("up", "--bare", "--name", USER_BARE)
     assert up.returncode == 0, up.stdout + up.stderr
     the_lab_by_hand(Hand(student.labtool, USER_BARE))
 
-    watch = Watch(USER_BARE, student.home, command=student.argv(str(student.labtool_bin)),
-                  env=student.env())
+    watch = Watch(
+        USER_BARE, student.home, command=student.argv(str(student.labtool_bin)), env=student.env()
+    )
     browser = Browser(1280, 800)
     try:
         browser.goto(watch.url)
-        browser.wait_for("document.getElementById('watch').dataset.vipHolder === 'haproxy1'"
-                         " || document.getElementById('watch').dataset.vipHolder === "
-                         "'haproxy2'", 15)
-        browser.wait_for("document.getElementById('counts').textContent.match(/web2 [1-9]/)",
-                         15)
+        browser.wait_for(
+            "document.getElementById('watch').dataset.vipHolder === 'haproxy1'"
+            " || document.getElementById('watch').dataset.vipHolder === "
+            "'haproxy2'",
+            15,
+        )
+        browser.wait_for("document.getElementById('counts').textContent.match(/web2 [1-9]/)", 15)
     finally:
         browser.close()
         watch.stop()
@@ -159,6 +171,7 @@ def test_a_student_does_the_lab_by_hand_and_watches_it(student: Student,
 
 
 # --- a node's root against this machine ---------------------------------------------------
+
 
 class Quiet(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
@@ -209,8 +222,16 @@ def break_out(run: Any, lab: str, port: int) -> dict[str, str]:
     victim = subprocess.Popen(["sleep", "60"])
     try:
         passwd = Path("/etc/passwd").read_bytes()
-        done = run("exec", "haproxy1", "--name", lab, "--", "bash", "-c",
-                   BREAK_OUT.format(victim=victim.pid, port=port))
+        done = run(
+            "exec",
+            "haproxy1",
+            "--name",
+            lab,
+            "--",
+            "bash",
+            "-c",
+            BREAK_OUT.format(victim=victim.pid, port=port),
+        )
         assert "uid=0" in run("exec", "haproxy1", "--name", lab, "--", "id").stdout
         assert Path("/etc/passwd").read_bytes() == passwd
         assert victim.poll() is None, "a host process was killed from a node"
@@ -243,13 +264,15 @@ def assert_nothing_reached(said: dict[str, str]) -> None:
     assert said["umount"] != "0" and said["remount"] != "0", said  # (locked by the kernel)
 
 
-def test_a_nodes_root_cannot_reach_this_machine_in_roots_lab(root_lab: str,
-                                                             host_server: int) -> None:
+def test_a_nodes_root_cannot_reach_this_machine_in_roots_lab(
+    root_lab: str, host_server: int
+) -> None:
     assert_nothing_reached(break_out(labtool, root_lab, host_server))
 
 
-def test_a_nodes_root_cannot_reach_this_machine_in_a_users_lab(student: Student,
-                                                               host_server: int) -> None:
+def test_a_nodes_root_cannot_reach_this_machine_in_a_users_lab(
+    student: Student, host_server: int
+) -> None:
     up = student.labtool("up", "--name", USER_LAB)
     assert up.returncode == 0, up.stdout + up.stderr
     try:

@@ -121,9 +121,12 @@ def test_lose_both_web_gives_503(scen_lab: str) -> None:
 
 
 def test_ctrl_c_during_a_scenario_restores_the_cluster(scen_lab: str) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "labtool", "scenario", "lose-haproxy1",
-                             "--name", scen_lab], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labtool", "scenario", "lose-haproxy1", "--name", scen_lab],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -140,8 +143,9 @@ def test_ctrl_c_during_a_scenario_restores_the_cluster(scen_lab: str) -> None:
     assert_whole(scen_lab)
 
 
-def test_stop_haproxy_without_track_script_keeps_the_vip(lab_factory: LabFactory,
-                                                          tmp_path: Path) -> None:
+def test_stop_haproxy_without_track_script_keeps_the_vip(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
     lab = tmp_path / "no-track.toml"
     lab.write_text("[vrrp]\ntrack_haproxy = false\n")
     lab_factory("it-notrack", "--lab", str(lab))

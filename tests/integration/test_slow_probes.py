@@ -50,8 +50,7 @@ def assert_whole() -> None:
 
 
 def test_a_slow_agent_is_waited_for_and_stretches_the_deadlines(slow_lab: str) -> None:
-    spec, backend = backend_whose_client_agent_is(
-        ["sh", "-c", 'sleep 4; exec "$0" "$@"', *AGENT])
+    spec, backend = backend_whose_client_agent_is(["sh", "-c", 'sleep 4; exec "$0" "$@"', *AGENT])
     result = engine.run(spec, backend, load_scenario("stop-keepalived-haproxy1"))  # type: ignore[arg-type]
     assert result.verdict == "pass", (result.checks, result.notes)
     pace = result.pace
@@ -95,7 +94,8 @@ def test_the_default_pace_leaves_netns_deadlines_as_they_were(slow_lab: str) -> 
 
 def test_an_agent_that_dies_at_start_fails_naming_it(slow_lab: str) -> None:
     spec, backend = backend_whose_client_agent_is(
-        ["sh", "-c", 'echo "agent: cannot open eth1" >&2; exit 3', "--"])
+        ["sh", "-c", 'echo "agent: cannot open eth1" >&2; exit 3', "--"]
+    )
     with pytest.raises(ScenarioError) as caught:
         engine.run(spec, backend, load_scenario("lose-web1"))  # type: ignore[arg-type]
     message = str(caught.value)
@@ -106,25 +106,32 @@ def test_an_agent_that_dies_at_start_fails_naming_it(slow_lab: str) -> None:
     assert_whole()
 
 
-def test_an_agent_that_never_starts_fails_after_its_bound(slow_lab: str,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_agent_that_never_starts_fails_after_its_bound(
+    slow_lab: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(probes, "AGENT_START_MAX_S", 3.0)
     spec, backend = backend_whose_client_agent_is(["sh", "-c", "read -r _", "--"])
     with pytest.raises(ScenarioError) as caught:
         engine.run(spec, backend, load_scenario("lose-web1"))  # type: ignore[arg-type]
-    assert "not within 3 s: the probe agent on client starting (awaited its start-up line; " \
+    assert (
+        "not within 3 s: the probe agent on client starting (awaited its start-up line; "
         "it printed nothing)" in str(caught.value)
+    )
     assert_whole()
 
 
 def test_an_agent_whose_answers_never_come_fails_naming_them(
-        slow_lab: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow_lab: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(probes, "FIRST_ANSWER_MAX_S", 3.0)
     started = '{"t": 0, "kind": "agent", "state": "started", "vrrp_group": "224.0.0.18"}'
     spec, backend = backend_whose_client_agent_is(
-        ["sh", "-c", f"echo '{started}'; while read -r _; do :; done", "--"])  # "go": no answer
+        ["sh", "-c", f"echo '{started}'; while read -r _; do :; done", "--"]
+    )  # "go": no answer
     with pytest.raises(ScenarioError) as caught:
         engine.run(spec, backend, load_scenario("lose-web1"))  # type: ignore[arg-type]
-    assert "not within 3 s: the first answer through the VIP 10.0.0.10 at the probe agent on " \
+    assert (
+        "not within 3 s: the first answer through the VIP 10.0.0.10 at the probe agent on "
         "client" in str(caught.value)
+    )
     assert_whole()

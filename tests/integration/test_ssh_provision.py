@@ -15,11 +15,17 @@ def test_debian_recipe_over_ssh_gives_a_working_cluster(lab_factory: LabFactory)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "haproxy1 (debian):" in first.stdout and "start keepalived" in first.stdout
     assert "wrote /etc/haproxy/haproxy.cfg" in first.stdout
-    wait_until(lambda: exec_on("it-ssh", "client", "curl", "-s", "-m", "1",
-                               "http://10.0.0.10/").returncode == 0, 12,
-               "the VIP answers once VRRP's start-up wait is over")
-    answers = {exec_on("it-ssh", "client", "curl", "-s", "http://10.0.0.10/").stdout
-               for _ in range(4)}
+    wait_until(
+        lambda: (
+            exec_on("it-ssh", "client", "curl", "-s", "-m", "1", "http://10.0.0.10/").returncode
+            == 0
+        ),
+        12,
+        "the VIP answers once VRRP's start-up wait is over",
+    )
+    answers = {
+        exec_on("it-ssh", "client", "curl", "-s", "http://10.0.0.10/").stdout for _ in range(4)
+    }
     assert answers == {"test web1\n", "test web2\n"}
     assert status("it-ssh")["vip_holder"] == "haproxy1"
     second = labtool("provision", "--via", "ssh", "--name", "it-ssh", timeout_s=300)

@@ -60,8 +60,10 @@ def test_tp_runs_the_lab_and_writes_a_full_report(tmp_path: Path) -> None:
             results[data["scenario"]] = data
         assert set(results) == {"lose-web1", "lose-haproxy1"}
         allowed: set[str] = set(CONSTANTS)
-        numbers_from({k: {"metrics": v["metrics"], "theory": v["theory"]}
-                      for k, v in results.items()}, allowed)
+        numbers_from(
+            {k: {"metrics": v["metrics"], "theory": v["theory"]} for k, v in results.items()},
+            allowed,
+        )
         split: dict[str, int] = {}
         for data in results.values():
             for node, count in data["metrics"]["served_before"].items():
@@ -74,15 +76,26 @@ def test_tp_runs_the_lab_and_writes_a_full_report(tmp_path: Path) -> None:
         for found in NUMBER.findall(prose):
             assert found.replace(",", ".") in allowed, f"{found} is not from the log"
 
-        english = labtool("report", "--name", LAB, "--lang", "en", "--format", "html",
-                          "-o", str(tmp_path / "report.html"))
+        english = labtool(
+            "report",
+            "--name",
+            LAB,
+            "--lang",
+            "en",
+            "--format",
+            "html",
+            "-o",
+            str(tmp_path / "report.html"),
+        )
         assert english.returncode == 0, english.stderr
         page = (tmp_path / "report.html").read_text()
         assert "Loss of the first HAPROXY node" in page and "data:image/png;base64," in page
         as_json = labtool("report", "--name", LAB, "--format", "json")
         data = json.loads(as_json.stdout)
         assert [row["event"] for row in data["table"]] == [
-            "Perte du premier noeud WEB", "Perte du premier noeud HAPROXY"]
+            "Perte du premier noeud WEB",
+            "Perte du premier noeud HAPROXY",
+        ]
         again = labtool("tp", "--name", LAB)
         assert again.returncode == 1 and "fresh cluster" in again.stderr
     finally:

@@ -59,8 +59,7 @@ def test_hostname_files_and_processes_are_the_nodes_own(cluster: str) -> None:
     assert exec_on(cluster, "web1", "killall", "-0", "apache2").returncode == 0
     conf = exec_on(cluster, "haproxy2", "cat", "/etc/keepalived/keepalived.conf").stdout
     assert "state BACKUP" in conf
-    assert exec_on(cluster, "web1", "test", "-e", "/etc/keepalived/keepalived.conf") \
-        .returncode != 0
+    assert exec_on(cluster, "web1", "test", "-e", "/etc/keepalived/keepalived.conf").returncode != 0
     hosts = exec_on(cluster, "client", "cat", "/etc/hosts").stdout
     assert "10.0.0.21\tweb1" in hosts
 

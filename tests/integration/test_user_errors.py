@@ -40,12 +40,26 @@ def half_made_vagrant_lab(student: Student) -> None:
     (folder / "vagrant").mkdir(parents=True)
     (folder / "vagrant" / "Vagrantfile").write_text('Vagrant.configure("2") do |config|\nend\n')
     spec = {"name": "it-half"}
-    (folder / "state.json").write_text(json.dumps({
-        "name": "it-half", "backend": "vagrant", "lab": spec, "phase": "creating",
-        "options": {"provider": "virtualbox", "box": "centos7-custom"}}))
-    for path in (student.state_root().parent.parent, student.state_root().parent,
-                 student.state_root(), folder, folder / "vagrant",
-                 folder / "vagrant" / "Vagrantfile", folder / "state.json"):
+    (folder / "state.json").write_text(
+        json.dumps(
+            {
+                "name": "it-half",
+                "backend": "vagrant",
+                "lab": spec,
+                "phase": "creating",
+                "options": {"provider": "virtualbox", "box": "centos7-custom"},
+            }
+        )
+    )
+    for path in (
+        student.state_root().parent.parent,
+        student.state_root().parent,
+        student.state_root(),
+        folder,
+        folder / "vagrant",
+        folder / "vagrant" / "Vagrantfile",
+        folder / "state.json",
+    ):
         os.chown(path, student.uid, student.gid)
 
 
@@ -55,35 +69,95 @@ def roots_lab(student: Student) -> None:
 
 
 ROWS = [
-    Row("vagrantfile into a missing folder", ("vagrantfile", "-o", "~/nowhere/Vagrantfile"), 2,
-        "the folder ~/nowhere does not exist", ("~/nowhere",)),
-    Row("vagrantfile into a folder not the user's", ("vagrantfile", "-o", "/etc/Vagrantfile"),
-        2, "you may not write in /etc", ("/etc/Vagrantfile",)),
-    Row("grade -o onto a file", ("grade", "~/sub", "-o", "~/notes.txt"), 2,
-        "it is a file, not a folder"),
-    Row("grade -o into a folder not the user's", ("grade", "~/sub", "-o", "/etc/labtool-notes"),
-        2, "you may not write in /etc", ("/etc/labtool-notes",)),
-    Row("report -o into a missing folder", ("report", "-o", "~/no/r.md"), 2,
-        "the folder ~/no does not exist", ("~/no",)),
-    Row("collect -o into a folder not the user's", ("collect", "-o", "/usr/x.tar.gz"), 2,
-        "you may not write in /usr", ("/usr/x.tar.gz",)),
-    Row("up on vagrant without a provider", ("up", "--backend", "vagrant", "--name", "it-v"), 3,
-        "VirtualBox is not installed", ("~/.local/state/labtool/it-v",)),
-    Row("status of a half-made vagrant lab", ("status", "--name", "it-half"), 1,
-        "vagrant cannot say how haproxy1 is", (), half_made_vagrant_lab),
-    Row("status of root's lab", ("status", "--name", ROOT_LAB), 3,
-        f"lab '{ROOT_LAB}' is root's, not yours", (), roots_lab),
-    Row("down of root's lab", ("down", "--name", ROOT_LAB), 3,
-        f"lab '{ROOT_LAB}' is root's, not yours", (), roots_lab),
+    Row(
+        "vagrantfile into a missing folder",
+        ("vagrantfile", "-o", "~/nowhere/Vagrantfile"),
+        2,
+        "the folder ~/nowhere does not exist",
+        ("~/nowhere",),
+    ),
+    Row(
+        "vagrantfile into a folder not the user's",
+        ("vagrantfile", "-o", "/etc/Vagrantfile"),
+        2,
+        "you may not write in /etc",
+        ("/etc/Vagrantfile",),
+    ),
+    Row(
+        "grade -o onto a file",
+        ("grade", "~/sub", "-o", "~/notes.txt"),
+        2,
+        "it is a file, not a folder",
+    ),
+    Row(
+        "grade -o into a folder not the user's",
+        ("grade", "~/sub", "-o", "/etc/labtool-notes"),
+        2,
+        "you may not write in /etc",
+        ("/etc/labtool-notes",),
+    ),
+    Row(
+        "report -o into a missing folder",
+        ("report", "-o", "~/no/r.md"),
+        2,
+        "the folder ~/no does not exist",
+        ("~/no",),
+    ),
+    Row(
+        "collect -o into a folder not the user's",
+        ("collect", "-o", "/usr/x.tar.gz"),
+        2,
+        "you may not write in /usr",
+        ("/usr/x.tar.gz",),
+    ),
+    Row(
+        "up on vagrant without a provider",
+        ("up", "--backend", "vagrant", "--name", "it-v"),
+        3,
+        "VirtualBox is not installed",
+        ("~/.local/state/labtool/it-v",),
+    ),
+    Row(
+        "status of a half-made vagrant lab",
+        ("status", "--name", "it-half"),
+        1,
+        "vagrant cannot say how haproxy1 is",
+        (),
+        half_made_vagrant_lab,
+    ),
+    Row(
+        "status of root's lab",
+        ("status", "--name", ROOT_LAB),
+        3,
+        f"lab '{ROOT_LAB}' is root's, not yours",
+        (),
+        roots_lab,
+    ),
+    Row(
+        "down of root's lab",
+        ("down", "--name", ROOT_LAB),
+        3,
+        f"lab '{ROOT_LAB}' is root's, not yours",
+        (),
+        roots_lab,
+    ),
     Row("an unknown command for help", ("help", "nope"), 1, "no command 'nope'"),
-    Row("a broken lab file", ("up", "--lab", "~/sub/lab.toml", "--name", "it-broken"), 2,
-        "vip: 10.9.9.9 is outside the subnet", ("~/.local/state/labtool/it-broken",)),
+    Row(
+        "a broken lab file",
+        ("up", "--lab", "~/sub/lab.toml", "--name", "it-broken"),
+        2,
+        "vip: 10.9.9.9 is outside the subnet",
+        ("~/.local/state/labtool/it-broken",),
+    ),
 ]
 
 
 def home_listing(student: Student) -> list[str]:
-    return sorted(str(p.relative_to(student.home)) for p in student.home.rglob("*")
-                  if "venv" not in p.parts and "src" not in p.parts)
+    return sorted(
+        str(p.relative_to(student.home))
+        for p in student.home.rglob("*")
+        if "venv" not in p.parts and "src" not in p.parts
+    )
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])

@@ -32,14 +32,16 @@ LAB = "it-vagrant"
 
 
 def owned_by_user_under_run(uid: int) -> list[str]:
-    found = subprocess.run(["find", "/run", "-xdev", "-uid", str(uid)], capture_output=True,
-                           text=True)
+    found = subprocess.run(
+        ["find", "/run", "-xdev", "-uid", str(uid)], capture_output=True, text=True
+    )
     return found.stdout.split()
 
 
 @needs("vagrant")
-def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: LabFactory,
-                                                             student: Student) -> None:
+def test_up_status_exec_scenario_down_on_the_vagrant_backend(
+    lab_factory: LabFactory, student: Student
+) -> None:
     lab_factory(MACHINES, "--bare")
     uid = student.uid
     home = student.home / "vagrant-test"
@@ -50,25 +52,44 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: LabFac
     log.touch()
     subprocess.run(["chown", "-R", f"{uid}:{student.gid}", str(home)], check=True)
     relay_socket = home / "relay.sock"
-    root_env = {**os.environ, "FAKE_VAGRANT_LAB": MACHINES, "FAKE_VAGRANT_LOG": str(log),
-                "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2]),
-                "FAKE_VAGRANT_PYTHON": sys.executable,  # labtool's dependencies
-                "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_KEYS": str(home / "keys"),
-                "FAKE_VAGRANT_UID": str(uid)}
-    env = {**student.env(), "PATH": f"{home / 'stand_in'}:/usr/local/bin:/usr/bin:/bin",
-           "XDG_STATE_HOME": str(home / "state"),
-           "FAKE_VAGRANT_RELAY": str(relay_socket), "FAKE_VAGRANT_LOG": str(log)}
+    root_env = {
+        **os.environ,
+        "FAKE_VAGRANT_LAB": MACHINES,
+        "FAKE_VAGRANT_LOG": str(log),
+        "FAKE_VAGRANT_PYTHONPATH": str(Path(__file__).parents[2]),
+        "FAKE_VAGRANT_PYTHON": sys.executable,  # labtool's dependencies
+        "FAKE_VAGRANT_RELAY": str(relay_socket),
+        "FAKE_VAGRANT_KEYS": str(home / "keys"),
+        "FAKE_VAGRANT_UID": str(uid),
+    }
+    env = {
+        **student.env(),
+        "PATH": f"{home / 'stand_in'}:/usr/local/bin:/usr/bin:/bin",
+        "XDG_STATE_HOME": str(home / "state"),
+        "FAKE_VAGRANT_RELAY": str(relay_socket),
+        "FAKE_VAGRANT_LOG": str(log),
+    }
     state_root = home / "state" / "labtool"
     under_run = owned_by_user_under_run(uid)
     relay = Relay(relay_socket, root_env)
 
     def labtool(*args: str, env: dict[str, str], timeout_s: float = 120) -> Done:
-        return student.run(str(student.labtool_bin), *args, env=env, timeout_s=timeout_s,
-                           cwd=home)
+        return student.run(str(student.labtool_bin), *args, env=env, timeout_s=timeout_s, cwd=home)
 
     try:
-        up = labtool("up", "--backend", "vagrant", "--provider", "vmware_desktop", "--box",
-                     "debian12-lab", "--name", LAB, env=env, timeout_s=300)
+        up = labtool(
+            "up",
+            "--backend",
+            "vagrant",
+            "--provider",
+            "vmware_desktop",
+            "--box",
+            "debian12-lab",
+            "--name",
+            LAB,
+            env=env,
+            timeout_s=300,
+        )
         assert up.returncode == 0, up.stdout + up.stderr
         assert "==> web1: Machine booted and ready!" in up.stderr  # streamed per machine
         assert "haproxy1 (debian):" in up.stderr and "start keepalived" in up.stderr
@@ -95,27 +116,35 @@ def test_up_status_exec_scenario_down_on_the_vagrant_backend(lab_factory: LabFac
 
         # A lost web node: `vagrant halt web1 --force`, HAProxy's view read by an agent on
         # each load balancer (no stats socket reachable from here), `vagrant up web1` back.
-        result = labtool("scenario", "lose-web1", "--json", "--name", LAB, env=env,
-                         timeout_s=300)
+        result = labtool("scenario", "lose-web1", "--json", "--name", LAB, env=env, timeout_s=300)
         assert result.stdout, result.stderr
         data = json.loads(result.stdout)
         assert data["verdict"] == "pass", data["checks"]
         assert set(data["metrics"]["served_after_detect"]) == {"web2"}
         calls = log.read_text().splitlines()
         assert "halt web1 --force" in calls and "up web1 --provider=vmware_desktop" in calls
-        wait_until(lambda: all(n["up"] for n in json.loads(labtool(
-            "status", "--json", "--name", LAB, env=env).stdout)["nodes"]), 10,
-            "the whole cluster back")
+        wait_until(
+            lambda: all(
+                n["up"]
+                for n in json.loads(labtool("status", "--json", "--name", LAB, env=env).stdout)[
+                    "nodes"
+                ]
+            ),
+            10,
+            "the whole cluster back",
+        )
 
         # collect reads each machine's files over SSH, as on any backend; the result grades.
         collected = home / "vms.zip"
         run = labtool("collect", "--name", LAB, "-o", str(collected), env=env)
         assert run.returncode == 0, run.stderr
-        graded = json.loads(labtool("grade", str(collected), "--format", "json",
-                                    env=env).stdout)[0]
+        graded = json.loads(labtool("grade", str(collected), "--format", "json", env=env).stdout)[0]
         assert graded["submission"] == "vms"
-        assert not [f for f in graded["findings"] if f["criterion"] in (
-            "haproxy-backend", "web-pages", "row-web") and f["points_lost"]], graded
+        assert not [
+            f
+            for f in graded["findings"]
+            if f["criterion"] in ("haproxy-backend", "web-pages", "row-web") and f["points_lost"]
+        ], graded
     finally:
         down = labtool("down", "--name", LAB, env=env)
         relay.close()

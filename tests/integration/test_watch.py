@@ -29,8 +29,13 @@ ARTIFACTS = Path(os.environ.get("LABTOOL_ARTIFACTS", REPO / "test-artifacts"))
 class Watch:
     """`labtool watch` as a user starts it, its URL read from what it prints."""
 
-    def __init__(self, name: str, cwd: Path | None = None, command: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        cwd: Path | None = None,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         """`command`: how labtool is run (default: as root, this Python's)."""
         self.cwd = cwd  # (where the page's "export the report" writes it)
         self.proc = subprocess.Popen(
@@ -109,8 +114,9 @@ def holder(page: Browser) -> str:
 
 def server_status(page: Browser, lb: str, server: str) -> str | None:
     found: str | None = page.js(
-        f"(document.querySelector('[data-node=\"{lb}\"] [data-server=\"{server}\"]') || {{}})"
-        ".dataset?.status ?? null")
+        f'(document.querySelector(\'[data-node="{lb}"] [data-server="{server}"]\') || {{}})'
+        ".dataset?.status ?? null"
+    )
     return found
 
 
@@ -118,29 +124,39 @@ def vip_back_on_haproxy1(lab: str) -> None:
     """As the lab's steps: haproxy1's keepalived first, so that it holds the VIP."""
     exec_on(lab, "haproxy2", "systemctl", "stop", "keepalived")
     exec_on(lab, "haproxy1", "systemctl", "start", "keepalived")
-    wait_until(lambda: exec_on(lab, "haproxy1", "ip", "-o", "addr").stdout.count("10.0.0.10")
-               == 1, 15, "the VIP on haproxy1")
+    wait_until(
+        lambda: exec_on(lab, "haproxy1", "ip", "-o", "addr").stdout.count("10.0.0.10") == 1,
+        15,
+        "the VIP on haproxy1",
+    )
     exec_on(lab, "haproxy2", "systemctl", "start", "keepalived")
 
 
 def test_the_page_shows_the_cluster_with_the_vip_on_haproxy1(page: Browser) -> None:
     page.wait_for("document.getElementById('watch').dataset.vipHolder === 'haproxy1'", 10)
-    nodes = page.js("[...document.querySelectorAll('[data-node]')].map(n => "
-                    "[n.dataset.node, n.dataset.up])")
-    assert sorted(nodes) == [[n, "true"] for n in ("client", "haproxy1", "haproxy2", "web1",
-                                                   "web2")]
+    nodes = page.js(
+        "[...document.querySelectorAll('[data-node]')].map(n => [n.dataset.node, n.dataset.up])"
+    )
+    assert sorted(nodes) == [
+        [n, "true"] for n in ("client", "haproxy1", "haproxy2", "web1", "web2")
+    ]
     for lb in ("haproxy1", "haproxy2"):
         for web in ("web1", "web2"):
-            wait_until(lambda lb=lb, web=web: server_status(page, lb, web) == "UP", 10,  # type: ignore[misc]
-                       f"{lb}'s HAProxy shows {web} UP")
+            wait_until(
+                lambda lb=lb, web=web: server_status(page, lb, web) == "UP",
+                10,  # type: ignore[misc]
+                f"{lb}'s HAProxy shows {web} UP",
+            )
     page.wait_for("document.getElementById('counts').textContent.match(/web1 [1-9]/)", 10)
 
 
 def test_stopping_keepalived_moves_the_vip_on_screen_within_2_s(lab: str, page: Browser) -> None:
     page.wait_for("document.getElementById('watch').dataset.vipHolder === 'haproxy1'", 10)
-    page.js("window.__moved = null; new MutationObserver(() => { if (document.getElementById("
-            "'watch').dataset.vipHolder === 'haproxy2' && !window.__moved) window.__moved = "
-            "Date.now(); }).observe(document.getElementById('watch'), {attributes: true})")
+    page.js(
+        "window.__moved = null; new MutationObserver(() => { if (document.getElementById("
+        "'watch').dataset.vipHolder === 'haproxy2' && !window.__moved) window.__moved = "
+        "Date.now(); }).observe(document.getElementById('watch'), {attributes: true})"
+    )
     try:
         stopped = exec_on(lab, "haproxy1", "systemctl", "stop", "keepalived")
         returned = time.time()
@@ -171,55 +187,76 @@ def test_halt_and_start_from_the_page(lab: str, page: Browser) -> None:
     """The buttons of web1's card: HAProxy greys it out, then it serves again."""
     click(page, "web1", "arrêt")
     page.wait_for("document.querySelector('[data-node=\"web1\"]').dataset.state === 'halted'", 20)
-    wait_until(lambda: server_status(page, "haproxy1", "web1") == "DOWN", 30,
-               "haproxy1's HAProxy shows web1 DOWN")
+    wait_until(
+        lambda: server_status(page, "haproxy1", "web1") == "DOWN",
+        30,
+        "haproxy1's HAProxy shows web1 DOWN",
+    )
     click(page, "web1", "démarrer")
     page.wait_for("document.querySelector('[data-node=\"web1\"]').dataset.up === 'true'", 30)
-    wait_until(lambda: server_status(page, "haproxy1", "web1") == "UP", 30,
-               "haproxy1's HAProxy shows web1 UP again")
+    wait_until(
+        lambda: server_status(page, "haproxy1", "web1") == "UP",
+        30,
+        "haproxy1's HAProxy shows web1 UP again",
+    )
     timeline = page.js("document.getElementById('timeline').textContent")
     assert "halt web1" in timeline and "up web1" in timeline
 
 
 def test_a_scenario_run_from_the_page_fills_its_row(lab: str, page: Browser) -> None:
     """lose-haproxy1 with the page open: its takeover still within theory."""
-    page.js("document.getElementById('scenario').value = 'lose-haproxy1'; "
-            "document.getElementById('run').click()")
-    page.wait_for("document.querySelector('tr[data-row=\"haproxy\"]').dataset.state === "
-                  "'running'", 10)
-    page.wait_for("document.querySelector('tr[data-row=\"haproxy\"]').dataset.state === 'done'",
-                  180)
-    observed = page.js("document.querySelector('tr[data-row=\"haproxy\"] td:last-child')"
-                       ".textContent")
+    page.js(
+        "document.getElementById('scenario').value = 'lose-haproxy1'; "
+        "document.getElementById('run').click()"
+    )
+    page.wait_for(
+        "document.querySelector('tr[data-row=\"haproxy\"]').dataset.state === 'running'", 10
+    )
+    page.wait_for(
+        "document.querySelector('tr[data-row=\"haproxy\"]').dataset.state === 'done'", 180
+    )
+    observed = page.js(
+        "document.querySelector('tr[data-row=\"haproxy\"] td:last-child').textContent"
+    )
     assert "haproxy2" in observed, observed
-    said = page.wait_for("document.getElementById('timeline').textContent.match("
-                         "/lose-haproxy1: (pass|fail|error)[^\\n]*/)?.[0]", 30)
+    said = page.wait_for(
+        "document.getElementById('timeline').textContent.match("
+        "/lose-haproxy1: (pass|fail|error)[^\\n]*/)?.[0]",
+        30,
+    )
     assert said.startswith("lose-haproxy1: pass"), said
 
 
 def click(page: Browser, node: str, label: str, after: str = "") -> None:
     """The button `label` of a node's card (after the daemon `after`, for a daemon's)."""
-    page.js(f"[...document.querySelectorAll('[data-node=\"{node}\"] {after} button')]"
-            f".find(b => b.textContent === '{label}').click()")
+    page.js(
+        f"[...document.querySelectorAll('[data-node=\"{node}\"] {after} button')]"
+        f".find(b => b.textContent === '{label}').click()"
+    )
 
 
 def test_a_daemon_stopped_and_started_from_the_page(lab: str, page: Browser) -> None:
-    running = "document.querySelector('[data-node=\"web2\"] [data-daemon=\"apache2\"]')" \
-              ".dataset.running"
+    running = (
+        'document.querySelector(\'[data-node="web2"] [data-daemon="apache2"]\').dataset.running'
+    )
     page.wait_for(f"{running} === 'true'", 10)
     click(page, "web2", "arrêter", ".daemonctl")
     page.wait_for(f"{running} === 'false'", 15)
     assert exec_on(lab, "web2", "systemctl", "is-active", "httpd").stdout.strip() == "inactive"
     click(page, "web2", "démarrer", ".daemonctl")
     page.wait_for(f"{running} === 'true'", 15)
-    page.wait_for("document.getElementById('timeline').textContent.includes("
-                  "'systemctl start httpd on web2: httpd started on web2')", 10)
+    page.wait_for(
+        "document.getElementById('timeline').textContent.includes("
+        "'systemctl start httpd on web2: httpd started on web2')",
+        10,
+    )
 
 
 def test_the_report_exported_from_the_page(watch: Watch, page: Browser) -> None:
     page.js("document.getElementById('report').click()")
-    said = page.wait_for("document.getElementById('said').textContent.match("
-                         "/report written to .*/)?.[0]", 30)
+    said = page.wait_for(
+        "document.getElementById('said').textContent.match(/report written to .*/)?.[0]", 30
+    )
     assert watch.cwd is not None
     written = watch.cwd / f"labtool-{NAME}-report.html"
     assert said == f"report written to {written}"
@@ -231,15 +268,17 @@ def test_screenshots_at_desktop_and_phone_width(page: Browser) -> None:
     for width, height, mobile in ((1280, 800, False), (390, 844, True)):
         page.size(width, height, mobile)
         time.sleep(0.5)
-        boxes = page.js("[...document.querySelectorAll('[data-node]')].map(n => { const r = "
-                        "n.getBoundingClientRect(); return [n.dataset.node, r.left, r.top, "
-                        "r.right, r.bottom]; })")
+        boxes = page.js(
+            "[...document.querySelectorAll('[data-node]')].map(n => { const r = "
+            "n.getBoundingClientRect(); return [n.dataset.node, r.left, r.top, "
+            "r.right, r.bottom]; })"
+        )
         assert len(boxes) == 5
         for name, left, _top, right, bottom in boxes:
             assert left >= 0 and right <= width and right - left > 60, (width, name)
             assert bottom <= height, f"{name} below the fold at {width}x{height}"
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
                 assert apart, f"{a[0]} overlaps {b[0]} at {width}x{height}"
         page.screenshot(ARTIFACTS / f"watch-{width}x{height}.png")
@@ -273,7 +312,7 @@ def test_events_are_json_one_per_event(watch: Watch) -> None:
     with urllib.request.urlopen(request, timeout=10) as stream:
         first = stream.readline().decode()
     assert first.startswith("data: ")
-    event = json.loads(first[len("data: "):])
+    event = json.loads(first[len("data: ") :])
     assert event["kind"] == "state" and event["state"]["lab"] == NAME
 
 
@@ -295,23 +334,36 @@ def descendants(pid: int) -> dict[int, str]:
 def test_ctrl_c_leaves_no_process_and_no_probe(lab: str) -> None:
     watch = Watch(lab)
     with urllib.request.urlopen(f"{watch.base}/events?token={watch.token}", timeout=10):
-        wait_until(lambda: sum("labtool-agent/agent.py" in a
-                               for a in descendants(watch.proc.pid).values()) >= 3, 20,
-                   "the watch's probes (client agent, a watcher per load balancer) running")
+        wait_until(
+            lambda: (
+                sum("labtool-agent/agent.py" in a for a in descendants(watch.proc.pid).values())
+                >= 3
+            ),
+            20,
+            "the watch's probes (client agent, a watcher per load balancer) running",
+        )
         probes = descendants(watch.proc.pid)
     said = watch.stop()
     assert watch.proc.returncode == 0, said
     assert "no probe left running" in said
     # (a probe whose nsenter the Ctrl-C ended first is reaped by its node's init: a moment)
-    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in probes), 5,
-               f"the watch's probes gone: {probes}")
+    wait_until(
+        lambda: not any(Path(f"/proc/{pid}").exists() for pid in probes),
+        5,
+        f"the watch's probes gone: {probes}",
+    )
 
 
 def test_a_port_taken_is_one_message(lab: str, watch: Watch) -> None:
     port = watch.base.rsplit(":", 1)[1]
-    run = subprocess.run([sys.executable, "-m", "labtool", "watch", "--name", lab, "--port",
-                          port, "--no-browser"], capture_output=True, text=True, timeout=30)
+    run = subprocess.run(
+        [sys.executable, "-m", "labtool", "watch", "--name", lab, "--port", port, "--no-browser"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert run.returncode == 1
     assert run.stderr.strip().splitlines()[-1] == (
         f"labtool: error: cannot listen on 127.0.0.1:{port}: Address already in use. Fix: "
-        "another --port (0: any)")
+        "another --port (0: any)"
+    )

@@ -14,9 +14,17 @@ COMMAND_MODULES = ("lab", "scenarios", "grading", "machine")
 def test_no_concrete_backend_is_imported_outside_backends() -> None:
     """grep, as the issue says: generic code reaches backends only through the registry."""
     found = subprocess.run(
-        ["grep", "-rnE", r"labtool\.backends\.(netns|vagrant)|from labtool\.backends import "
-         r"(netns|vagrant)", "--include=*.py", "labtool"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            "grep",
+            "-rnE",
+            r"labtool\.backends\.(netns|vagrant)|from labtool\.backends import "
+            r"(netns|vagrant)",
+            "--include=*.py",
+            "labtool",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     ).stdout.splitlines()
     outside = [line for line in found if not line.startswith("labtool/backends/")]
     assert outside == []

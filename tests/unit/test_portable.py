@@ -12,7 +12,7 @@ from pathlib import Path
 
 CORPUS = Path(__file__).parents[1] / "corpus" / "grading"
 
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     import importlib, json, pkgutil, sys, warnings
     BLOCKED = ("fcntl", "termios", "pty", "resource")
 
@@ -43,17 +43,24 @@ SCRIPT = textwrap.dedent('''
                          if result.exception and not isinstance(result.exception, SystemExit)
                          else None, result.stdout]
     print(json.dumps({"imported": imported, "runs": runs}))
-''')
+""")
 
 
 def test_the_core_without_posix_only_modules(tmp_path: Path) -> None:
     import json
 
     config = CORPUS / "jules-noreport" / "haproxy1" / "etc" / "keepalived" / "keepalived.conf"
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(config),
-                           str(CORPUS / "emma-proxmox")], capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                                            "LABTOOL_STATE_DIR": str(tmp_path / "state")})
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(config), str(CORPUS / "emma-proxmox")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "LABTOOL_STATE_DIR": str(tmp_path / "state"),
+        },
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.splitlines()[-1])
     assert "labtool.cli" in report["imported"] and "labtool.state" in report["imported"]

@@ -13,8 +13,9 @@ import pytest
 from labtool import state
 
 
-def test_the_state_root_follows_who_runs_it(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_the_state_root_follows_who_runs_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("LABTOOL_STATE_DIR", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(sys, "platform", "linux")

@@ -44,20 +44,28 @@ class _Handler(socketserver.StreamRequestHandler):
         if kind == "vagrant":
             done = subprocess.run(
                 [sys.executable, str(STAND_IN), *json.loads(rest)],
-                capture_output=True, text=True, env=self.server.root_env, timeout=600,
+                capture_output=True,
+                text=True,
+                env=self.server.root_env,
+                timeout=600,
             )
             answer = {"stdout": done.stdout, "stderr": done.stderr, "code": done.returncode}
             self.wfile.write((json.dumps(answer) + "\n").encode())
         elif kind == "ssh":
             proxy = subprocess.run(
                 [sys.executable, str(STAND_IN), "proxy-command", rest],
-                capture_output=True, text=True, env=self.server.root_env, timeout=60,
+                capture_output=True,
+                text=True,
+                env=self.server.root_env,
+                timeout=60,
             ).stdout.strip()
-            sshd = subprocess.Popen(proxy, shell=True, stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, bufsize=0)
+            sshd = subprocess.Popen(
+                proxy, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+            )
             assert sshd.stdin is not None and sshd.stdout is not None
-            back = threading.Thread(target=_pump, args=(sshd.stdout.read, self.wfile.write),
-                                    daemon=True)
+            back = threading.Thread(
+                target=_pump, args=(sshd.stdout.read, self.wfile.write), daemon=True
+            )
             back.start()
             _pump(self.rfile.read1, sshd.stdin.write)  # (rfile holds what followed the line)
             sshd.stdin.close()
@@ -85,7 +93,7 @@ def _write_all(fd: int) -> object:
     def write(data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
 
     return write
 

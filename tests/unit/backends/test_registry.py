@@ -44,11 +44,13 @@ def test_a_toy_backend_plugs_in_with_one_line(
     assert report.vip_s is not None and report.first_answer == "test web1"
     assert report.vip_holder == "haproxy1"
     # keepalived on the intended MASTER first, on the others after (the lab's order)
-    assert progress.steps.index("keepalived started on haproxy1, the intended MASTER") < \
-        progress.steps.index("keepalived started on haproxy2")
+    assert progress.steps.index(
+        "keepalived started on haproxy1, the intended MASTER"
+    ) < progress.steps.index("keepalived started on haproxy2")
     root = tmp_path / "seam" / "toy"
-    assert "server  app2 10.0.0.22:80 check" in \
-        (root / "haproxy2/etc/haproxy/haproxy.cfg").read_text()
+    assert (
+        "server  app2 10.0.0.22:80 check" in (root / "haproxy2/etc/haproxy/haproxy.cfg").read_text()
+    )
     assert (root / "web1/var/www/html/index.html").read_text() == "test web1\n"
     assert "net.ipv4.ip_nonlocal_bind=1" in (root / "haproxy1/etc/sysctl.conf").read_text()
 

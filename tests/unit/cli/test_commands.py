@@ -14,8 +14,7 @@ from labtool.errors import ExitCode
 runner = CliRunner()
 
 
-def test_broken_lab_file_is_one_message_and_exit_2(tmp_path: Path,
-                                                   monkeypatch: object) -> None:
+def test_broken_lab_file_is_one_message_and_exit_2(tmp_path: Path, monkeypatch: object) -> None:
     lab = tmp_path / "lab.toml"
     lab.write_text('[nodes.web3]\nrole = "web"\naddress = "10.0.0.21"\n')
     result = runner.invoke(app, ["up", "--lab", str(lab)])
@@ -53,14 +52,22 @@ def test_an_error_quoting_brackets_is_printed_not_parsed(tmp_path: Path) -> None
         fail("haproxy: [/etc/haproxy/haproxy.cfg:29] : 'pidfile' already specified")
 
 
-@pytest.mark.parametrize(("raised", "says"), [
-    (OSError(28, "No space left on device", "/x/report.md"),
-     "cannot use /x/report.md: the disk is full"),
-    (__import__("subprocess").CalledProcessError(
-        1, ["vagrant", "status"], output="1,,error-exit,E,No usable default provider\n"),
-     "'vagrant status' failed (exit 1): 1,,error-exit,E,No usable default provider"),
-    (RuntimeError("boom"), "unexpected RuntimeError: boom. This is a bug in labtool"),
-])
+@pytest.mark.parametrize(
+    ("raised", "says"),
+    [
+        (
+            OSError(28, "No space left on device", "/x/report.md"),
+            "cannot use /x/report.md: the disk is full",
+        ),
+        (
+            __import__("subprocess").CalledProcessError(
+                1, ["vagrant", "status"], output="1,,error-exit,E,No usable default provider\n"
+            ),
+            "'vagrant status' failed (exit 1): 1,,error-exit,E,No usable default provider",
+        ),
+        (RuntimeError("boom"), "unexpected RuntimeError: boom. This is a bug in labtool"),
+    ],
+)
 def test_any_error_a_user_can_cause_is_one_message(
     raised: Exception, says: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,8 +91,9 @@ def test_dash_h_and_help_show_the_help() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output
-    assert "Usage: labtool scenario" in " ".join(runner.invoke(app, ["help", "scenario"])
-                                                 .output.split())
+    assert "Usage: labtool scenario" in " ".join(
+        runner.invoke(app, ["help", "scenario"]).output.split()
+    )
     unknown = runner.invoke(app, ["help", "nope"])
     assert unknown.exit_code == 1 and "no command 'nope'" in unknown.output
 

@@ -56,17 +56,20 @@ def test_keepalived_broken_ones_give_findings() -> None:
 @needs_corpus
 def test_keepalived_layouts() -> None:
     """Blocks on one line, braces on the next line, comments right after '{', CRLF."""
-    text = ('vrrp_script chk {\r\n script "killall -0 haproxy"\r\n interval 2 }\r\n'
-            "vrrp_instance VI_1\r\n{ # comment\r\n  state MASTER ! another\r\n"
-            "  virtual_ipaddress {\r\n 10.0.0.10/32\r\n }\r\n"
-            "  track_script { chk }\r\n}\r\n")
+    text = (
+        'vrrp_script chk {\r\n script "killall -0 haproxy"\r\n interval 2 }\r\n'
+        "vrrp_instance VI_1\r\n{ # comment\r\n  state MASTER ! another\r\n"
+        "  virtual_ipaddress {\r\n 10.0.0.10/32\r\n }\r\n"
+        "  track_script { chk }\r\n}\r\n"
+    )
     config = parse_keepalived(text)
     assert config.findings == []
     instance = config.instances()[0]
     assert instance.name == "VI_1" and instance.line == 4
     assert instance.value("state") == "MASTER"
-    assert [c.keyword for c in instance.all("virtual_ipaddress")[0].children or []] == \
-        ["10.0.0.10/32"]
+    assert [c.keyword for c in instance.all("virtual_ipaddress")[0].children or []] == [
+        "10.0.0.10/32"
+    ]
     assert instance.all("track_script")[0].words() == ["chk"]
     script = config.scripts()["chk"]
     assert script.value("script") == "killall -0 haproxy" and script.value("interval") == "2"
@@ -78,8 +81,11 @@ def test_keepalived_include_reads_through_the_resolver() -> None:
     def resolver(pattern: str, including: str) -> list[tuple[str, str]] | None:
         return [(pattern, files[pattern])] if pattern in files else None
 
-    config = parse_keepalived("include /etc/keepalived/conf.d/vi.conf\ninclude /etc/shadow\n",
-                              "/etc/keepalived/keepalived.conf", resolver)
+    config = parse_keepalived(
+        "include /etc/keepalived/conf.d/vi.conf\ninclude /etc/shadow\n",
+        "/etc/keepalived/keepalived.conf",
+        resolver,
+    )
     assert [i.name for i in config.instances()] == ["VI_2"]
     assert config.instances()[0].file == "/etc/keepalived/conf.d/vi.conf"
     assert [(f.rule, f.line) for f in config.findings] == [("KA-INCLUDE", 2)]
@@ -116,21 +122,26 @@ def test_haproxy_old_syntax_of_the_centos7_file() -> None:
     main = next(s for s in config.frontends() if s.name == "main")
     assert main.args == ["*:5000"]
     assert main.first("default_backend") is not None
-    assert [s.words[1] for s in config.backend("app").servers()] == ["app1", "app2", "app3",
-                                                                       "app4"]
+    assert [s.words[1] for s in config.backend("app").servers()] == ["app1", "app2", "app3", "app4"]
 
 
 def test_haproxy_words_quotes_escapes_comments() -> None:
-    assert words_of('  http-request set-header X "a b" # c')[0] == \
-        ["http-request", "set-header", "X", "a b"]
+    assert words_of('  http-request set-header X "a b" # c')[0] == [
+        "http-request",
+        "set-header",
+        "X",
+        "a b",
+    ]
     assert words_of(r"acl x path_reg ^/a\ b")[0] == ["acl", "x", "path_reg", "^/a b"]
     assert words_of("log 'x y'")[0] == ["log", "x y"]
     assert words_of('bind "*:80')[1] is not None
 
 
 def test_haproxy_conditionals_and_orphans() -> None:
-    config = parse_haproxy("maxconn 10\nglobal\n.if defined(X)\n  nbthread 2\n.endif\n.endif\n"
-                           "backend b\n.if streq(a,b)\n  server s 1.2.3.4:80\n")
+    config = parse_haproxy(
+        "maxconn 10\nglobal\n.if defined(X)\n  nbthread 2\n.endif\n.endif\n"
+        "backend b\n.if streq(a,b)\n  server s 1.2.3.4:80\n"
+    )
     rules = sorted((f.rule, f.line) for f in config.findings)
     assert rules == [("HA-SYNTAX", 1), ("HA-SYNTAX", 6), ("HA-SYNTAX", 8)]
     assert config.backend("b") is not None and config.backend("b").servers()[0].conditional
@@ -140,8 +151,29 @@ def test_haproxy_conditionals_and_orphans() -> None:
 def test_garbage_never_crashes(seed: int) -> None:
     """Random bytes, random mixes of the languages' own tokens: findings, never an exception."""
     rng = random.Random(seed)
-    pieces = ["{", "}", '"', "'", "#", "!", "\\", "\n", "\r\n", " ", "\t", "vrrp_instance",
-              "backend", ".if", ".endif", "include", "server", "@x", "\x00", "é", "\xff"]
+    pieces = [
+        "{",
+        "}",
+        '"',
+        "'",
+        "#",
+        "!",
+        "\\",
+        "\n",
+        "\r\n",
+        " ",
+        "\t",
+        "vrrp_instance",
+        "backend",
+        ".if",
+        ".endif",
+        "include",
+        "server",
+        "@x",
+        "\x00",
+        "é",
+        "\xff",
+    ]
     text = "".join(rng.choice(pieces) for _ in range(400))
     raw = bytes(rng.randrange(256) for _ in range(300))
     for data in (text, raw, text.encode("utf-8", "replace")):

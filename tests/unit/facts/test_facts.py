@@ -15,13 +15,18 @@ DEBIAN12 = Versions(haproxy=(2, 6), keepalived=(2, 2, 7), ipvs=False)
 
 
 def http(sent: float, ok: bool, node: str | None = "web1", latency: float = 0.001) -> Event:
-    return Event(sent + latency, "http", {"sent": sent, "status": 200 if node else 0,
-                                          "node": node, "latency_s": latency, "ok": ok})
+    return Event(
+        sent + latency,
+        "http",
+        {"sent": sent, "status": 200 if node else 0, "node": node, "latency_s": latency, "ok": ok},
+    )
 
 
 def test_theory_from_the_labs_configs() -> None:
-    keepalived = {n.name: render_node_files(SPEC, n, DEBIAN12)["/etc/keepalived/keepalived.conf"]
-                  for n in SPEC.by_role("lb")}
+    keepalived = {
+        n.name: render_node_files(SPEC, n, DEBIAN12)["/etc/keepalived/keepalived.conf"]
+        for n in SPEC.by_role("lb")
+    }
     haproxy = render_node_files(SPEC, SPEC.node("haproxy1"), DEBIAN12)["/etc/haproxy/haproxy.cfg"]
     theory = theory_from_configs(SPEC, keepalived, haproxy).values()
     assert theory["vrrp_master_down_s"] == pytest.approx(3.6094, abs=1e-4)
@@ -33,8 +38,10 @@ def test_theory_from_the_labs_configs() -> None:
 
 
 def test_theory_follows_the_config_in_use() -> None:
-    cfg = "defaults\n    timeout connect 3s\n    timeout check 5s\nbackend app\n" \
-          "    server app1 10.0.0.21:80 check inter 500ms fall 2 rise 1\n"
+    cfg = (
+        "defaults\n    timeout connect 3s\n    timeout check 5s\nbackend app\n"
+        "    server app1 10.0.0.21:80 check inter 500ms fall 2 rise 1\n"
+    )
     theory = theory_from_configs(SPEC, {}, cfg).values()
     assert theory["haproxy_inter_s"] == 0.5
     assert theory["haproxy_check_connect_s"] == 0.5
@@ -45,9 +52,11 @@ def test_outage_is_the_longest_run_of_requests_not_answered_well() -> None:
     events = [Event(-1.0, "vip", {"node": "haproxy1", "action": "added"})]
     events += [http(t / 10, True) for t in range(-5, 0)]
     events += [http(t / 10, False, node=None, latency=2.0) for t in range(0, 32)]
-    events += [Event(3.15, "vip", {"node": "haproxy1", "action": "removed"}),
-               Event(3.2, "vip", {"node": "haproxy2", "action": "added"}),
-               Event(3.21, "vrrp", {"src": "10.0.0.12", "priority": 100, "mac": "x"})]
+    events += [
+        Event(3.15, "vip", {"node": "haproxy1", "action": "removed"}),
+        Event(3.2, "vip", {"node": "haproxy2", "action": "added"}),
+        Event(3.21, "vrrp", {"src": "10.0.0.12", "priority": 100, "mac": "x"}),
+    ]
     events += [http(t / 10, True, node="web2") for t in range(32, 40)]
     facts = compute(sorted(events, key=lambda e: e.t), 0.0, 4.0, SPEC)
     assert facts.outage_s == pytest.approx(3.2)
@@ -69,16 +78,21 @@ def test_an_outage_still_going_at_the_end() -> None:
 
 
 def test_two_nodes_answering_arp_is_a_duplicate_vip() -> None:
-    events = [Event(1.0, "arp", {"node": "haproxy1", "op": "reply", "gratuitous": False}),
-              Event(1.1, "arp", {"node": "haproxy2", "op": "reply", "gratuitous": False})]
+    events = [
+        Event(1.0, "arp", {"node": "haproxy1", "op": "reply", "gratuitous": False}),
+        Event(1.1, "arp", {"node": "haproxy2", "op": "reply", "gratuitous": False}),
+    ]
     facts = compute(events, 0.0, 2.0, SPEC)
     assert facts.duplicate_vip and facts.duplicate_vip_nodes == ["haproxy1", "haproxy2"]
 
 
 def test_detection_time_of_a_lost_web_node() -> None:
-    events = [Event(0.5, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "UP 2/3"}),
-              Event(11.0, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}),
-              http(11.5, True, node="web2"), http(11.6, True, node="web2")]
+    events = [
+        Event(0.5, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "UP 2/3"}),
+        Event(11.0, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}),
+        http(11.5, True, node="web2"),
+        http(11.6, True, node="web2"),
+    ]
     facts = compute(events, 0.0, 12.0, SPEC)
     assert facts.haproxy_detect_s == {"web1": 11.0}
     assert facts.served_after_detect == {"web2": 2}
@@ -126,10 +140,13 @@ def test_a_machine_clock_that_runs_slow_is_followed() -> None:
 def test_served_after_detection_waits_for_every_load_balancer() -> None:
     """haproxy2 (not serving) marks web1 DOWN a check before haproxy1 (serving, the VIP's):
     a request haproxy1 still sends to web1 in between is not 'served after the detection'."""
-    events = [Event(-1.0, "vip", {"node": "haproxy1", "action": "added"}),
-              Event(10.0, "haproxy", {"lb": "haproxy2", "server": "web1", "status": "DOWN"}),
-              Event(10.1, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}),
-              http(10.05, False, node="web1", latency=2.3), http(10.2, True, node="web2")]
+    events = [
+        Event(-1.0, "vip", {"node": "haproxy1", "action": "added"}),
+        Event(10.0, "haproxy", {"lb": "haproxy2", "server": "web1", "status": "DOWN"}),
+        Event(10.1, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}),
+        http(10.05, False, node="web1", latency=2.3),
+        http(10.2, True, node="web2"),
+    ]
     facts = compute(sorted(events, key=lambda e: e.t), 0.0, 13.0, SPEC)
     assert facts.haproxy_detect_s == {"web1": 10.0}
     assert facts.served_after_detect == {"web2": 1}
@@ -149,8 +166,18 @@ def test_a_slow_spell_over_before_the_fault_is_not_its_outage() -> None:
 
 
 def unfinished(sent: float, latency: float) -> Event:
-    return Event(sent + latency, "http", {"sent": sent, "status": 0, "error": "unfinished",
-                                          "node": None, "latency_s": latency, "ok": False})
+    return Event(
+        sent + latency,
+        "http",
+        {
+            "sent": sent,
+            "status": 0,
+            "error": "unfinished",
+            "node": None,
+            "latency_s": latency,
+            "ok": False,
+        },
+    )
 
 
 def test_on_a_slow_backend_slow_and_unfinished_follow_its_usual_answer() -> None:

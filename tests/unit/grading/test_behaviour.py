@@ -20,31 +20,42 @@ from tests.submissions import correct, write
 
 def good() -> Behaviour:
     return Behaviour(
-        vip="10.0.0.10", vip_answers=True, vip_holder="haproxy1", served_by=["web1", "web2"],
-        requests=21, answered=21,
+        vip="10.0.0.10",
+        vip_answers=True,
+        vip_holder="haproxy1",
+        served_by=["web1", "web2"],
+        requests=21,
+        answered=21,
         lose_web1=LoseWeb("web1", 10.2, ["web2"], 0),
         lose_haproxy1=LoseLb("haproxy1", "haproxy2", 3.3, 60),
-        failback=True, stop_haproxy=StopHaproxy("haproxy1", True, 1.2, "haproxy2"))
+        failback=True,
+        stop_haproxy=StopHaproxy("haproxy1", True, 1.2, "haproxy2"),
+    )
 
 
 def test_the_evidence_quotes_what_was_seen() -> None:
     b = good()
     assert all(evidence(b, check)[0] for check in BEHAVIOURS)
     assert evidence(b, "lose_haproxy1")[1] == (
-        "haproxy1 powered off: your VIP moved to haproxy2; the client saw 3.3 s without an answer")
+        "haproxy1 powered off: your VIP moved to haproxy2; the client saw 3.3 s without an answer"
+    )
     b.served_by = ["web1"]
     right, said = evidence(b, "load_balancing")
     assert not right and "web1" in said and "never answered" in said
     b.split_brain, b.split_brain_nodes = True, ["haproxy1", "haproxy2"]
-    assert evidence(b, "no_split_brain") == (False, "haproxy1 and haproxy2 held the VIP at once "
-                                                    "(split brain)")
+    assert evidence(b, "no_split_brain") == (
+        False,
+        "haproxy1 and haproxy2 held the VIP at once (split brain)",
+    )
     b.stop_haproxy = StopHaproxy("haproxy1", False, None, "haproxy1")
     assert "stayed there" in evidence(b, "track_haproxy")[1]
     b.stop_haproxy = StopHaproxy("haproxy1", False, None, None)
     assert "nobody took it" in evidence(b, "track_haproxy")[1]
     b.lose_web1 = LoseWeb("web1", None, ["web2"], 36)
-    assert evidence(b, "lose_web1") == (False, "web1 powered off: 36 requests still failed at "
-                                               "the end")
+    assert evidence(b, "lose_web1") == (
+        False,
+        "web1 powered off: 36 requests still failed at the end",
+    )
     assert "bascul" not in evidence(good(), "lose_haproxy1", "fr")[1]
     assert "passée sur haproxy2" in evidence(good(), "lose_haproxy1", "fr")[1]
 
@@ -52,8 +63,9 @@ def test_the_evidence_quotes_what_was_seen() -> None:
 @pytest.fixture
 def alice(tmp_path: Path):  # type: ignore[no-untyped-def]
     spec = default_spec()
-    return open_submission(write(correct(), tmp_path / "alice"), tmp_path / "w",
-                           {n.name for n in spec.nodes}), spec
+    return open_submission(
+        write(correct(), tmp_path / "alice"), tmp_path / "w", {n.name for n in spec.nodes}
+    ), spec
 
 
 def test_behaviour_criteria_count_only_with_a_run(alice) -> None:  # type: ignore[no-untyped-def]
@@ -71,8 +83,9 @@ def test_behaviour_criteria_count_only_with_a_run(alice) -> None:  # type: ignor
 
 def test_a_cluster_that_does_not_boot_loses_every_behaviour_point(alice) -> None:  # type: ignore[no-untyped-def]
     sub, spec = alice
-    broken = grade_submission(sub, spec, load_rubric(), "en",
-                              behaviour=Behaviour(error="keepalived did not start"))
+    broken = grade_submission(
+        sub, spec, load_rubric(), "en", behaviour=Behaviour(error="keepalived did not start")
+    )
     runs = [c for c in broken.criteria if c.id.startswith("run-")]
     assert runs and all(c.points == 0 for c in runs)
     assert "keepalived did not start" in runs[0].reasons[0].message
@@ -82,8 +95,9 @@ def test_a_refused_submission_keeps_its_static_grade(alice) -> None:  # type: ig
     sub, spec = alice
     rubric = load_rubric()
     static = grade_submission(sub, spec, rubric, "en")
-    refused = grade_submission(sub, spec, rubric, "en",
-                               behaviour=Behaviour(refused="'lua-load': HAProxy would run Lua"))
+    refused = grade_submission(
+        sub, spec, rubric, "en", behaviour=Behaviour(refused="'lua-load': HAProxy would run Lua")
+    )
     assert refused.grade == static.grade and refused.max == static.max
     assert any("behaviour not graded" in n.message for n in refused.notes)
 

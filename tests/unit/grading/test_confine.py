@@ -16,8 +16,12 @@ def which(name: str) -> str | None:
 def test_scripts_run_as_haproxy_with_script_security_whatever_the_submission_says() -> None:
     text, said = confine.confine_keepalived(KA, which)
     head = text.split("\n\n")[0].splitlines()
-    assert head[1:] == ["global_defs {", "    script_user haproxy", "    enable_script_security",
-                        "}"]
+    assert head[1:] == [
+        "global_defs {",
+        "    script_user haproxy",
+        "    enable_script_security",
+        "}",
+    ]
     assert "# (labtool grade --run) script_user root" in text
     assert "# (labtool grade --run) enable_script_security" in text
     live = [line.strip() for line in text.splitlines() if not line.strip().startswith("#")]

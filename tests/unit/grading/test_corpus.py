@@ -73,20 +73,27 @@ def test_the_class_keeps_its_order(graded: dict[str, Grade]) -> None:
 
 
 def test_the_labs_configs_verbatim_score_18_with_a_note_per_lab_choice(
-        graded: dict[str, Grade]) -> None:
+    graded: dict[str, Grade],
+) -> None:
     alice = graded["alice-verbatim"]
     assert alice.grade >= 18
     said = " ".join(f.message for f in alice.findings)
-    for rule in ("KA-EQUAL-PRIORITY", "KA-AUTH-PASS", "KA-SCRIPT-PATH", "KA-LVS-SYNC",
-                 "HA-FRONTEND-ADDRESS"):
+    for rule in (
+        "KA-EQUAL-PRIORITY",
+        "KA-AUTH-PASS",
+        "KA-SCRIPT-PATH",
+        "KA-LVS-SYNC",
+        "HA-FRONTEND-ADDRESS",
+    ):
         assert said.count(rule) == 1, rule  # named once, though in both load balancers' files
     assert "lab's own choice" in said
     assert "no failback" in said and "clear text" in said and "2.x refuses" in said
 
 
 def test_on_a_2x_platform_the_centos7_only_line_is_a_mistake(tmp_path: Path) -> None:
-    rubric = (Path(load_rubric().source).read_text()
-              .replace('platform = "centos7"', 'platform = "el9"'))
+    rubric = (
+        Path(load_rubric().source).read_text().replace('platform = "centos7"', 'platform = "el9"')
+    )
     alice = grade_corpus(tmp_path, rubric)["alice-verbatim"]
     frontend = next(c for c in alice.criteria if c.id == "haproxy-frontend")
     assert frontend.points == 1  # -1: HAProxy 2.x would not start with `frontend main *:80`
@@ -102,9 +109,13 @@ def test_one_mistake_one_deduction(graded: dict[str, Grade]) -> None:
     # nora appended a second `backend app` to CentOS 7's default: that one mistake, not also
     # the default's 127.0.0.1 servers it holds
     nora = graded["nora-two-backends"]
-    config_losses = [f.message.split(":")[0] for f in nora.findings
-                     if f.points_lost and f.criterion.startswith(("haproxy", "vrrp", "web"))
-                     and "lab's own choice" not in f.message]  # (her lab-inherited lines)
+    config_losses = [
+        f.message.split(":")[0]
+        for f in nora.findings
+        if f.points_lost
+        and f.criterion.startswith(("haproxy", "vrrp", "web"))
+        and "lab's own choice" not in f.message
+    ]  # (her lab-inherited lines)
     assert config_losses == ["HA-DUP-SECTION"], config_losses
 
 
@@ -112,14 +123,21 @@ def test_the_students_own_plan(graded: dict[str, Grade]) -> None:
     benoit, emma = graded["benoit-vbox-56"], graded["emma-proxmox"]
     for grade in (benoit, emma):
         assert all(c.points == c.max for c in grade.criteria), feedback(grade, "en")
-        assert [n.points_lost for n in grade.notes if n.criterion == "plan"
-                and n.points_lost] == [1.0]
+        assert [n.points_lost for n in grade.notes if n.criterion == "plan" and n.points_lost] == [
+            1.0
+        ]
     assert any("enp0s8" in n.message for n in benoit.notes)  # a note, not a deduction
 
 
 def test_answers_in_any_shape(graded: dict[str, Grade]) -> None:
-    for name in ("chloe-readme", "david-fragment", "emma-proxmox", "ines-listen-php",
-                 "kevin-shell-line", "mathis-nic-differs"):
+    for name in (
+        "chloe-readme",
+        "david-fragment",
+        "emma-proxmox",
+        "ines-listen-php",
+        "kevin-shell-line",
+        "mathis-nic-differs",
+    ):
         answers = [c for c in graded[name].criteria if c.id.startswith("question-")]
         assert all(not any("no answer" in r.message for r in c.reasons) for c in answers), name
     ines = {c.id: c for c in graded["ines-listen-php"].criteria}

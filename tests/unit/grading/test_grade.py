@@ -34,8 +34,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Grade]:
 
 def test_the_correct_submission_scores_full_marks(graded: dict[str, Grade]) -> None:
     best = graded["correct"]
-    assert best.findings == [] or all(f.points_lost == 0 for f in best.findings), \
-        [f.message for f in best.findings]
+    assert best.findings == [] or all(f.points_lost == 0 for f in best.findings), [
+        f.message for f in best.findings
+    ]
     assert (best.score, best.max, best.grade) == (20, 20, 20)
 
 
@@ -48,13 +49,15 @@ NOTES = ("pass-auth", "both-master", "equal-priorities", "script-no-path")
 
 
 @pytest.mark.parametrize("pitfall", NOTES)
-def test_what_the_lab_allows_is_a_note_that_names_it(graded: dict[str, Grade],
-                                                     pitfall: str) -> None:
+def test_what_the_lab_allows_is_a_note_that_names_it(
+    graded: dict[str, Grade], pitfall: str
+) -> None:
     grade = graded[pitfall]
     assert grade.score == 20
     _, named = PITFALLS[pitfall]
-    assert any(named.lower() in f.message.lower() for f in grade.notes), \
-        [f.message for f in grade.notes]
+    assert any(named.lower() in f.message.lower() for f in grade.notes), [
+        f.message for f in grade.notes
+    ]
 
 
 def test_a_rubric_prices_the_labs_choices(tmp_path: Path) -> None:
@@ -68,21 +71,25 @@ def test_a_rubric_prices_the_labs_choices(tmp_path: Path) -> None:
     rubric = parse_rubric(tomllib.loads(text), "test")
     write(PITFALLS["equal-priorities"][0](correct()), tmp_path / "s")
     spec = default_spec()
-    grade = grade_submission(open_submission(tmp_path / "s", tmp_path, {"haproxy1"}), spec,
-                             rubric, "en")
+    grade = grade_submission(
+        open_submission(tmp_path / "s", tmp_path, {"haproxy1"}), spec, rubric, "en"
+    )
     assert grade.score == 19
     assert any("KA-EQUAL-PRIORITY" in f.message and f.points_lost == 1 for f in grade.findings)
 
 
 @pytest.mark.parametrize("pitfall", sorted(set(PITFALLS) - set(NOTES)))
 def test_each_pitfall_loses_points_with_a_finding_that_names_it(
-        graded: dict[str, Grade], pitfall: str) -> None:
+    graded: dict[str, Grade], pitfall: str
+) -> None:
     grade = graded[pitfall]
     assert grade.score < 20, pitfall
     _, named = PITFALLS[pitfall]
     losing = [f for f in grade.findings if f.points_lost > 0]
-    assert any(named.lower() in f.message.lower() for f in losing), \
-        (named, [f.message for f in losing])
+    assert any(named.lower() in f.message.lower() for f in losing), (
+        named,
+        [f.message for f in losing],
+    )
     assert round(sum(f.points_lost for f in losing), 2) == round(20 - grade.score, 2)
 
 
@@ -110,16 +117,21 @@ def test_the_labs_own_configs_verbatim(tmp_path: Path) -> None:
     cfg = (here / "corpus" / "centos7-default-haproxy.cfg").read_text()
     cfg = cfg.replace("frontend  main *:5000", "frontend  main *:80")
     cfg = cfg.replace("    use_backend static", "#    use_backend static")
-    cfg = re.sub(r"backend app\n(.*\n)*", "backend app\n    balance     roundrobin\n"
-                 "    server  app1 10.0.0.21:80 check\n    server  app2 10.0.0.22:80 check\n",
-                 cfg)
+    cfg = re.sub(
+        r"backend app\n(.*\n)*",
+        "backend app\n    balance     roundrobin\n"
+        "    server  app1 10.0.0.21:80 check\n    server  app2 10.0.0.22:80 check\n",
+        cfg,
+    )
     paths = []
-    for name, text in (("haproxy1-keepalived.conf", blocks[0]),
-                       ("haproxy2-keepalived.conf", blocks[1]), ("haproxy.cfg", cfg)):
+    for name, text in (
+        ("haproxy1-keepalived.conf", blocks[0]),
+        ("haproxy2-keepalived.conf", blocks[1]),
+        ("haproxy.cfg", cfg),
+    ):
         (tmp_path / name).write_text(text)
         paths.append(tmp_path / name)
-    rules = {(f.rule, Path(f.file).name, f.line) for f in lint(from_files(paths),
-                                                                default_spec())}
+    rules = {(f.rule, Path(f.file).name, f.line) for f in lint(from_files(paths), default_spec())}
     assert ("KA-EQUAL-PRIORITY", "haproxy2-keepalived.conf", 9) in rules
     assert ("KA-LVS-SYNC", "haproxy1-keepalived.conf", 13) in rules
     assert ("KA-LVS-SYNC", "haproxy2-keepalived.conf", 13) in rules
@@ -135,8 +147,12 @@ def test_feedback_csv_summary(graded: dict[str, Grade], tmp_path: Path) -> None:
     assert english.startswith("# Grade: no-check: ")
     assert "server app2 10.0.0.22:80 has no 'check'" in english and "Fix: " in english
     write(PITFALLS["no-check"][0](correct()), tmp_path / "no-check")
-    fr = grade_submission(open_submission(tmp_path / "no-check", tmp_path, {"haproxy1"}),
-                          default_spec(), load_rubric(), "fr")
+    fr = grade_submission(
+        open_submission(tmp_path / "no-check", tmp_path, {"haproxy1"}),
+        default_spec(),
+        load_rubric(),
+        "fr",
+    )
     text = feedback(fr, "fr")
     assert text.startswith("# Note : no-check : ")
     assert "le serveur app2 10.0.0.22:80 n'a pas de « check »" in text
@@ -153,8 +169,10 @@ def test_cli_grade_json_shape(tmp_path: Path) -> None:
     broken = correct()
     broken["haproxy1/etc/haproxy/haproxy.cfg"] = "\x00\x01junk"
     write(broken, tmp_path / "bob")
-    result = CliRunner().invoke(app, ["grade", str(tmp_path), "--format", "json",
-                                      "--lang", "en", "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app,
+        ["grade", str(tmp_path), "--format", "json", "--lang", "en", "-o", str(tmp_path / "out")],
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert [p["submission"] for p in payload] == ["alice", "bob"]
@@ -162,8 +180,10 @@ def test_cli_grade_json_shape(tmp_path: Path) -> None:
     assert payload[1]["score"] < 20
     finding = next(f for f in payload[1]["findings"] if f["points_lost"])
     assert set(finding) >= {"criterion", "severity", "message", "points_lost", "file", "line"}
-    assert any("binary" in f["message"] and f["file"] == "haproxy1/etc/haproxy/haproxy.cfg"
-               for f in payload[1]["findings"])
+    assert any(
+        "binary" in f["message"] and f["file"] == "haproxy1/etc/haproxy/haproxy.cfg"
+        for f in payload[1]["findings"]
+    )
     assert (tmp_path / "out" / "grades.csv").is_file()
     assert (tmp_path / "out" / "feedback" / "bob.md").read_text().startswith("# Grade: bob")
 
@@ -172,8 +192,7 @@ def test_cli_grade_refuses_a_broken_rubric(tmp_path: Path) -> None:
     write(correct(), tmp_path / "alice")
     rubric = tmp_path / "rubric.toml"
     rubric.write_text("total = 20\n[[criterion]]\nid = 'x'\nkind = 'lint'\npoints = -1\n")
-    result = CliRunner().invoke(app, ["grade", str(tmp_path / "alice"), "--rubric",
-                                      str(rubric)])
+    result = CliRunner().invoke(app, ["grade", str(tmp_path / "alice"), "--rubric", str(rubric)])
     assert result.exit_code == 2
     assert "'points' must be a positive number" in result.output
     assert not (tmp_path / "out").exists()
@@ -226,8 +245,10 @@ def test_a_live_measure_widens_what_a_row_may_say(tmp_path: Path) -> None:
 
     rubric = load_rubric()
     offline = grade_submission(submission, spec, rubric, "en")
-    live = {"lose-haproxy1": {"verdict": "pass", "metrics": {"outage_s": 40.0}},
-            "lose-web1": {"verdict": "pass", "metrics": {"haproxy_detect_s": {"web1": 11.0}}}}
+    live = {
+        "lose-haproxy1": {"verdict": "pass", "metrics": {"outage_s": 40.0}},
+        "lose-web1": {"verdict": "pass", "metrics": {"haproxy_detect_s": {"web1": 11.0}}},
+    }
     measured = grade_submission(submission, spec, rubric, "en", live)
     row = {c.id: c for c in offline.criteria}["row-haproxy"]
     assert row.points < row.max and "45 s" in row.reasons[0].message
@@ -243,24 +264,37 @@ def test_grades_for_moodle_and_canvas_with_a_roster(tmp_path: Path) -> None:
     write(PITFALLS["no-check"][0](correct()), tmp_path / "class" / "bob")
     roster = tmp_path / "roster.csv"
     roster.write_text("submission;email;name;section\nalice;alice@example.edu;Alice Martin;B2\n")
-    result = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "moodle",
-                                      "--roster", str(roster), "--lang", "en"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "grade",
+            str(tmp_path / "class"),
+            "--format",
+            "moodle",
+            "--roster",
+            str(roster),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["Identifier", "Grade", "Feedback"]
     assert rows[1][:2] == ["alice@example.edu", "20"]
     assert rows[2][0] == "bob" and float(rows[2][1]) < 20 and "check" in rows[2][2]
     assert "1 submission(s) not in the roster" in result.stderr
-    canvas = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "canvas",
-                                      "--roster", str(roster)])
+    canvas = CliRunner().invoke(
+        app, ["grade", str(tmp_path / "class"), "--format", "canvas", "--roster", str(roster)]
+    )
     rows = list(csv.reader(io.StringIO(canvas.stdout)))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Cluster web"]
     assert rows[1][0] == "Points Possible" and rows[1][5] == "20"
     assert rows[2] == ["Alice Martin", "", "", "alice@example.edu", "B2", "20"]
     bad = tmp_path / "bad.csv"
     bad.write_text("who,what\nx,y\n")
-    broken = CliRunner().invoke(app, ["grade", str(tmp_path / "class"), "--format", "moodle",
-                                      "--roster", str(bad)])
+    broken = CliRunner().invoke(
+        app, ["grade", str(tmp_path / "class"), "--format", "moodle", "--roster", str(bad)]
+    )
     assert broken.exit_code == 2 and "needs a header with 'submission'" in broken.output
 
 
@@ -273,21 +307,31 @@ def test_feedback_in_french_throughout(tmp_path: Path) -> None:
     from labtool.grading.plan import read_submission
 
     spec = default_spec()
-    folders = [write(plant(correct()), tmp_path / name) for name, (plant, _) in
-               PITFALLS.items()]
-    folders += sorted(p for p in (Path(__file__).parents[2] / "corpus" / "grading").iterdir()
-                      if p.is_dir())
-    config = ("server ", "script ", "frontend ", "balance ", "virtual_router_id", "interface ",
-              "auth_type ", "bind ", "global_defs ")  # a config line reads the same in both
+    folders = [write(plant(correct()), tmp_path / name) for name, (plant, _) in PITFALLS.items()]
+    folders += sorted(
+        p for p in (Path(__file__).parents[2] / "corpus" / "grading").iterdir() if p.is_dir()
+    )
+    config = (
+        "server ",
+        "script ",
+        "frontend ",
+        "balance ",
+        "virtual_router_id",
+        "interface ",
+        "auth_type ",
+        "bind ",
+        "global_defs ",
+    )  # a config line reads the same in both
     untranslated = set()
     for folder in folders:
         configs, plan = read_submission(folder, spec)
         for found in lint(configs, spec, plan_target(plan, spec)):
-            for text, translate in ((found.message, french.message),
-                                    (found.explanation, french.phrase),
-                                    (found.fix, french.phrase)):
-                if text and " " in text and translate(text) == text and \
-                        not text.startswith(config):
+            for text, translate in (
+                (found.message, french.message),
+                (found.explanation, french.phrase),
+                (found.fix, french.phrase),
+            ):
+                if text and " " in text and translate(text) == text and not text.startswith(config):
                     untranslated.add(text)
     assert not untranslated, sorted(untranslated)
 
@@ -330,11 +374,16 @@ def test_the_nic_a_pasted_ip_a_shows(tmp_path: Path) -> None:
     from tests.submissions import IP_A, KA1, KA2
 
     files = correct()
-    files = {**files, "report.md": files["report.md"] + IP_A,
-             KA1: files[KA1].replace("eth1", "enp0s8"), KA2: files[KA2].replace("eth1", "enp0s8")}
+    files = {
+        **files,
+        "report.md": files["report.md"] + IP_A,
+        KA1: files[KA1].replace("eth1", "enp0s8"),
+        KA2: files[KA2].replace("eth1", "enp0s8"),
+    }
     write(files, tmp_path / "s")
-    grade = grade_submission(open_submission(tmp_path / "s", tmp_path, {"haproxy1"}),
-                             default_spec(), load_rubric(), "en")
+    grade = grade_submission(
+        open_submission(tmp_path / "s", tmp_path, {"haproxy1"}), default_spec(), load_rubric(), "en"
+    )
     assert grade.score == 20
     assert any("interface enp0s8, not the lab's" in n.message for n in grade.notes)
 

@@ -25,13 +25,18 @@ def test_the_labs_own_configs_can_run(tmp_path: Path) -> None:
     assert refused(correct(), tmp_path) == []
 
 
-@pytest.mark.parametrize(("added", "said"), [
-    ("global\n    lua-load /tmp/x.lua\n", "'lua-load': HAProxy would run the submission's Lua"),
-    ("global\n    lua-prepend-path /tmp/?.lua\n", "'lua-prepend-path'"),
-    ("backend app\n    option external-check\n    external-check command /tmp/x\n",
-     "'option external-check': HAProxy would run a health-check program"),
-    ("program evil\n    command /bin/sh -c id\n", "'program evil': HAProxy would start"),
-])
+@pytest.mark.parametrize(
+    ("added", "said"),
+    [
+        ("global\n    lua-load /tmp/x.lua\n", "'lua-load': HAProxy would run the submission's Lua"),
+        ("global\n    lua-prepend-path /tmp/?.lua\n", "'lua-prepend-path'"),
+        (
+            "backend app\n    option external-check\n    external-check command /tmp/x\n",
+            "'option external-check': HAProxy would run a health-check program",
+        ),
+        ("program evil\n    command /bin/sh -c id\n", "'program evil': HAProxy would start"),
+    ],
+)
 def test_haproxy_code_is_refused_where_it_is(tmp_path: Path, added: str, said: str) -> None:
     files = correct()
     files[HA1] = HAPROXY + added
@@ -41,15 +46,22 @@ def test_haproxy_code_is_refused_where_it_is(tmp_path: Path, added: str, said: s
     assert message.startswith(said)
     assert name == "haproxy.cfg" and line is not None
     assert (files[HA1].splitlines()[line - 1].split() or [""])[0] in (
-        added.splitlines()[1].split()[0], "program")
+        added.splitlines()[1].split()[0],
+        "program",
+    )
 
 
 def test_an_include_of_a_file_not_handed_in_is_refused(tmp_path: Path) -> None:
     files = correct()
     files[KA2] = "include /etc/shadow\n" + files[KA2]
-    assert refused(files, tmp_path) == [(
-        "'include /etc/shadow' names a file the submission does not hold: keepalived would "
-        "read the grader's", "keepalived.conf", 1)]
+    assert refused(files, tmp_path) == [
+        (
+            "'include /etc/shadow' names a file the submission does not hold: keepalived would "
+            "read the grader's",
+            "keepalived.conf",
+            1,
+        )
+    ]
 
 
 def test_an_include_the_submission_holds_can_run(tmp_path: Path) -> None:

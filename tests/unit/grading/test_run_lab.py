@@ -30,10 +30,14 @@ def test_the_lab_s_own_plan_is_built_as_handed_in(tmp_path: Path) -> None:
     run = run_of(write(correct(), tmp_path / "s"))
     assert run.refused is None and run.spec is not None
     validate(run.spec, "test")
-    assert run.spec.describe() == ("haproxy1 10.0.0.11, haproxy2 10.0.0.12, web1 10.0.0.21, "
-                                   "web2 10.0.0.22, client 10.0.0.100, VIP 10.0.0.10")
-    assert [(n.state, n.priority) for n in run.spec.by_role("lb")] == [("MASTER", 101),
-                                                                        ("BACKUP", 100)]
+    assert run.spec.describe() == (
+        "haproxy1 10.0.0.11, haproxy2 10.0.0.12, web1 10.0.0.21, "
+        "web2 10.0.0.22, client 10.0.0.100, VIP 10.0.0.10"
+    )
+    assert [(n.state, n.priority) for n in run.spec.by_role("lb")] == [
+        ("MASTER", 101),
+        ("BACKUP", 100),
+    ]
     ka = run.files["haproxy1"]["/etc/keepalived/keepalived.conf"]
     assert "script_user haproxy" in ka and "state MASTER" in ka
     assert run.files["web2"] == {"/var/www/html/index.html": "test web2\n"}
@@ -73,8 +77,9 @@ def test_one_server_still_builds_both_web_nodes(tmp_path: Path) -> None:
 def test_a_fragment_gets_the_lab_s_global_and_defaults() -> None:
     run = run_of(CORPUS / "david-fragment")
     assert run.spec is not None, run.refused
-    cfg = next(f["/etc/haproxy/haproxy.cfg"] for f in run.files.values()
-               if "/etc/haproxy/haproxy.cfg" in f)
+    cfg = next(
+        f["/etc/haproxy/haproxy.cfg"] for f in run.files.values() if "/etc/haproxy/haproxy.cfg" in f
+    )
     assert cfg.lstrip().startswith(("#", "global"))
     assert "\ndefaults" in cfg
     assert any("global and defaults" in a for a in run.adaptations)
@@ -93,8 +98,10 @@ def test_what_keeps_a_submission_from_running_is_said(tmp_path: Path) -> None:
 
 
 def test_node_names_are_made_safe_and_kept_for_the_feedback(tmp_path: Path) -> None:
-    files = {p.replace("haproxy1/", "LB_Master/").replace("web2/", "client/"): t
-             for p, t in correct().items()}
+    files = {
+        p.replace("haproxy1/", "LB_Master/").replace("web2/", "client/"): t
+        for p, t in correct().items()
+    }
     run = run_of(write(files, tmp_path / "s"))
     assert run.spec is not None, run.refused
     names = [n.name for n in run.spec.nodes]

@@ -23,8 +23,10 @@ def loaded(events: list[dict[str, Any]]) -> run_probes.Load:
 
 def test_settled_is_the_first_success_that_no_failure_follows() -> None:
     now = time.monotonic() - 5  # every request old enough to have its answer
-    events = [{"sent": now + i * 0.1, "status": s} for i, s in
-              enumerate([200, 0, 0, 503, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])]
+    events = [
+        {"sent": now + i * 0.1, "status": s}
+        for i, s in enumerate([200, 0, 0, 503, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+    ]
     load = loaded(events)
     assert load.settled(now, 0.5) == now + 0.4
     assert load.settled(now, 5.0) is None  # not that long yet
@@ -43,16 +45,20 @@ class FakeTransport:
 def test_a_node_with_only_its_lab_nic_has_no_way_off() -> None:
     spec = default_spec()
     links = "1: lo: <LOOPBACK,UP> mtu 65536\n2: eth1@if7: <BROADCAST,UP> mtu 1500\n"
-    routes = ("10.0.0.0/24 dev eth1 proto kernel scope link src 10.0.0.11\n"
-              "local 10.0.0.11 dev eth1 table local proto kernel scope host\n"
-              "local 127.0.0.1 dev lo table local proto kernel scope host\n")
-    backend = SimpleNamespace(is_up=lambda n: True,
-                              transport=lambda n: FakeTransport(links, routes))
+    routes = (
+        "10.0.0.0/24 dev eth1 proto kernel scope link src 10.0.0.11\n"
+        "local 10.0.0.11 dev eth1 table local proto kernel scope host\n"
+        "local 127.0.0.1 dev lo table local proto kernel scope host\n"
+    )
+    backend = SimpleNamespace(
+        is_up=lambda n: True, transport=lambda n: FakeTransport(links, routes)
+    )
     assert run_probes.routes_off_lab(spec, backend) == {}  # type: ignore[arg-type]
     links += "3: eth0: <BROADCAST,UP> mtu 1500\n"
     routes += "default via 192.168.1.1 dev eth0\n"
-    backend = SimpleNamespace(is_up=lambda n: n == "web1",
-                              transport=lambda n: FakeTransport(links, routes))
+    backend = SimpleNamespace(
+        is_up=lambda n: n == "web1", transport=lambda n: FakeTransport(links, routes)
+    )
     found = run_probes.routes_off_lab(spec, backend)  # type: ignore[arg-type]
     assert list(found) == ["web1"]
     assert found["web1"] == ["link eth0", "route default via 192.168.1.1 dev eth0"]

@@ -31,8 +31,9 @@ def tar_with(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) ->
     return path
 
 
-def member(name: str, data: bytes = b"owned\n", kind: bytes = tarfile.REGTYPE,
-           target: str = "") -> tuple[tarfile.TarInfo, bytes | None]:
+def member(
+    name: str, data: bytes = b"owned\n", kind: bytes = tarfile.REGTYPE, target: str = ""
+) -> tuple[tarfile.TarInfo, bytes | None]:
     info = tarfile.TarInfo(name)
     info.type = kind
     info.linkname = target
@@ -64,14 +65,22 @@ def all_files(folder: Path) -> list[str]:
 def test_hostile_archives(sandbox: Path) -> None:
     outside = sandbox / "outside"
     depth = "../" * 12
-    tar_with(sandbox / "class" / "traversal.tar.gz",
-             [member(f"{depth}{outside.relative_to('/')}/evil.txt"),
-              member("haproxy1/../../../outside/evil2.txt")])
+    tar_with(
+        sandbox / "class" / "traversal.tar.gz",
+        [
+            member(f"{depth}{outside.relative_to('/')}/evil.txt"),
+            member("haproxy1/../../../outside/evil2.txt"),
+        ],
+    )
     tar_with(sandbox / "class" / "absolute.tar.gz", [member(str(outside / "abs.txt"))])
-    tar_with(sandbox / "class" / "symlink.tar.gz", [
-        member("web1/var/www/html/link", kind=tarfile.SYMTYPE, target=str(outside)),
-        member("web1/var/www/html/link/evil3.txt"),
-        member("hard", kind=tarfile.LNKTYPE, target="/etc/passwd")])
+    tar_with(
+        sandbox / "class" / "symlink.tar.gz",
+        [
+            member("web1/var/www/html/link", kind=tarfile.SYMTYPE, target=str(outside)),
+            member("web1/var/www/html/link/evil3.txt"),
+            member("hard", kind=tarfile.LNKTYPE, target="/etc/passwd"),
+        ],
+    )
     tar_with(sandbox / "class" / "huge.tar.gz", [member("big.bin", b"\0" * (MAX_FILE_BYTES + 1))])
     (sandbox / "class" / "junk.tar.gz").write_bytes(os.urandom(5000))
     (sandbox / "class" / "junkzip.zip").write_bytes(b"PK\x03\x04" + os.urandom(3000))
@@ -81,7 +90,7 @@ def test_hostile_archives(sandbox: Path) -> None:
         zipped.writestr("../../outside/zip-evil.txt", "owned")
         zipped.writestr("/" + str(outside / "zip-abs.txt").lstrip("/"), "owned")
         link = zipfile.ZipInfo("web2/var/www/html/ln")
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         zipped.writestr(link, str(outside))
 
     grades = grade_class(sandbox)

@@ -29,9 +29,11 @@ def test_version_parsing() -> None:
 def test_keepalived_conf_is_the_labs_for_each_load_balancer() -> None:
     spec = default_spec()
     conf1 = render_node_files(spec, spec.node("haproxy1"), DEBIAN12)[
-        "/etc/keepalived/keepalived.conf"]
+        "/etc/keepalived/keepalived.conf"
+    ]
     conf2 = render_node_files(spec, spec.node("haproxy2"), DEBIAN12)[
-        "/etc/keepalived/keepalived.conf"]
+        "/etc/keepalived/keepalived.conf"
+    ]
     for conf in (conf1, conf2):
         assert 'script "killall -0 haproxy"' in conf
         assert "virtual_router_id 100" in conf
@@ -70,8 +72,10 @@ def test_haproxy_cfg_frontend_by_version() -> None:
 
 def test_adaptations_say_what_and_why() -> None:
     changes = adaptations(default_spec(), DEBIAN12)
-    assert [c.file for c in changes] == ["/etc/haproxy/haproxy.cfg",
-                                         "/etc/keepalived/keepalived.conf"]
+    assert [c.file for c in changes] == [
+        "/etc/haproxy/haproxy.cfg",
+        "/etc/keepalived/keepalived.conf",
+    ]
     assert "HAProxy 2.6 refuses" in changes[0].reason
     assert "IPVS" in changes[1].reason
     assert adaptations(default_spec(), CENTOS7) == []
@@ -94,7 +98,8 @@ def test_track_script_can_be_removed(tmp_path: Path) -> None:
     lab.write_text("[vrrp]\ntrack_haproxy = false\n")
     spec = load_lab(lab)
     conf = render_node_files(spec, spec.node("haproxy1"), DEBIAN12)[
-        "/etc/keepalived/keepalived.conf"]
+        "/etc/keepalived/keepalived.conf"
+    ]
     assert "track_script" not in conf
 
 
@@ -108,14 +113,15 @@ def test_rendered_haproxy_cfg_passes_the_real_haproxy_check(tmp_path: Path) -> N
     versions = Versions(haproxy=found, keepalived=(2, 2, 7), ipvs=False)
     spec = default_spec()
     cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(render_node_files(spec, spec.node("haproxy1"), versions)[
-        "/etc/haproxy/haproxy.cfg"])
+    cfg.write_text(
+        render_node_files(spec, spec.node("haproxy1"), versions)["/etc/haproxy/haproxy.cfg"]
+    )
     ok = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     if found >= (2, 0):
-        cfg.write_text(render_node_files(spec, spec.node("haproxy1"), CENTOS7)[
-            "/etc/haproxy/haproxy.cfg"])
-        refused = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True,
-                                 text=True)
+        cfg.write_text(
+            render_node_files(spec, spec.node("haproxy1"), CENTOS7)["/etc/haproxy/haproxy.cfg"]
+        )
+        refused = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True, text=True)
         assert refused.returncode != 0
         assert "bind" in refused.stdout + refused.stderr

@@ -12,16 +12,21 @@ from labtool.spec.load import default_spec
 VIP = "10.0.0.10"
 
 
-def backend_with(down: set[str] = frozenset(), dead: set[str] = frozenset(),  # type: ignore[assignment]
-                 holders: set[str] = frozenset({"haproxy1"})):  # type: ignore[assignment]
+def backend_with(
+    down: set[str] = frozenset(),
+    dead: set[str] = frozenset(),  # type: ignore[assignment]
+    holders: set[str] = frozenset({"haproxy1"}),
+):  # type: ignore[assignment]
     spec = default_spec()
     asked: list[tuple[str, bool]] = []
 
     def node_status(name: str, addresses: bool = True) -> NodeStatus:
         asked.append((name, addresses))
         node = spec.node(name)
-        daemons = {d: d not in dead for d in (["keepalived", "haproxy"]
-                                             if node.role == "lb" else ["httpd"])}
+        daemons = {
+            d: d not in dead
+            for d in (["keepalived", "haproxy"] if node.role == "lb" else ["httpd"])
+        }
         addrs = [str(node.address)] + ([VIP] if name in holders and addresses else [])
         return NodeStatus(name, node.role, str(node.address), name not in down, daemons, addrs)
 

@@ -20,12 +20,18 @@ def test_bash_reads_every_recipe(recipe: str) -> None:
     subprocess.run(["bash", "-n", str(PROVISION / recipe)], check=True)
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None and not os.environ.get("CI"),
-                    reason="shellcheck is not installed (setup.sh installs it)")
+@pytest.mark.skipif(
+    shutil.which("shellcheck") is None and not os.environ.get("CI"),
+    reason="shellcheck is not installed (setup.sh installs it)",
+)
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_shellcheck_is_clean(recipe: str) -> None:
-    result = subprocess.run(["shellcheck", "-x", f"provision/{recipe}"], cwd=PROVISION.parent,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["shellcheck", "-x", f"provision/{recipe}"],
+        cwd=PROVISION.parent,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -33,8 +39,11 @@ def test_centos7_switches_to_the_vault_before_the_first_yum_install() -> None:
     lines = (PROVISION / "centos7.sh").read_text().splitlines()
     code = [line for line in lines if not line.lstrip().startswith("#")]
     vault = next(i for i, line in enumerate(code) if "vault.centos.org" in line)
-    first_install = next(i for i, line in enumerate(code)
-                         if re.search(r"\byum install\b|\brpm_install_missing yum\b", line))
+    first_install = next(
+        i
+        for i, line in enumerate(code)
+        if re.search(r"\byum install\b|\brpm_install_missing yum\b", line)
+    )
     assert vault < first_install
     assert "sed -i" in code[vault - 1] or "sed -i" in code[vault]
 

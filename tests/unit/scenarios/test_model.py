@@ -17,9 +17,17 @@ THEORY = {"vrrp_master_down_s": 3.6094, "vrrp_skew_s": 0.6094}
 
 
 def test_the_seven_scenarios_ship_and_parse() -> None:
-    assert list_scenarios() == sorted([
-        "lose-web1", "lose-haproxy1", "stop-keepalived-haproxy1", "stop-haproxy-haproxy1",
-        "restore-haproxy1", "split-brain", "lose-both-web"])
+    assert list_scenarios() == sorted(
+        [
+            "lose-web1",
+            "lose-haproxy1",
+            "stop-keepalived-haproxy1",
+            "stop-haproxy-haproxy1",
+            "restore-haproxy1",
+            "split-brain",
+            "lose-both-web",
+        ]
+    )
     for name in list_scenarios():
         scenario = load_scenario(name)
         assert scenario.fault and scenario.expect
@@ -37,16 +45,28 @@ def test_bounds_name_theory_values() -> None:
 
 def test_unknown_action_is_refused() -> None:
     with pytest.raises(LabFileError, match=r"x.toml: \[fault\]: unknown action 'explode'"):
-        parse_scenario({"name": "x", "title": {"fr": "x", "en": "x"},
-                        "fault": {"action": "explode", "node": "web1"},
-                        "observe": {"for_s": 1}}, "x.toml")
+        parse_scenario(
+            {
+                "name": "x",
+                "title": {"fr": "x", "en": "x"},
+                "fault": {"action": "explode", "node": "web1"},
+                "observe": {"for_s": 1},
+            },
+            "x.toml",
+        )
 
 
 def test_unknown_condition_is_refused() -> None:
     with pytest.raises(LabFileError, match="unknown key 'vip_holdr'"):
-        parse_scenario({"name": "x", "title": {"fr": "x", "en": "x"},
-                        "fault": {"action": "power_off", "node": "web1"},
-                        "observe": {"until": {"vip_holdr": "haproxy2"}}}, "x.toml")
+        parse_scenario(
+            {
+                "name": "x",
+                "title": {"fr": "x", "en": "x"},
+                "fault": {"action": "power_off", "node": "web1"},
+                "observe": {"until": {"vip_holdr": "haproxy2"}},
+            },
+            "x.toml",
+        )
 
 
 def test_no_track_variant_changes_expectations() -> None:
@@ -73,8 +93,12 @@ def test_a_backends_timing_margin_widens_upper_time_bounds_only() -> None:
     from labtool.scenarios.result import judge
     from labtool.spec.load import default_spec
 
-    facts = replace(compute([], 0.0, 1.0, default_spec()), outage_s=4.03,
-                    takeover_s=3.28, vip_holder_after="haproxy2")
+    facts = replace(
+        compute([], 0.0, 1.0, default_spec()),
+        outage_s=4.03,
+        takeover_s=3.28,
+        vip_holder_after="haproxy2",
+    )
     scenario = load_scenario("lose-haproxy1")
     theory = {**THEORY, "vrrp_master_down_min_s": 2.6094}
     strict = {c.fact: c.ok for c in judge(scenario, facts, theory)}

@@ -17,14 +17,22 @@ from labtool.spec.load import default_spec, load_lab
 from labtool.spec.vagrantfile import PROVIDERS, VagrantOptions, render
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
-needs_vagrant = pytest.mark.skipif(shutil.which("vagrant") is None and not os.environ.get("CI"),
-                                   reason="vagrant is not installed (setup.sh installs it)")
+needs_vagrant = pytest.mark.skipif(
+    shutil.which("vagrant") is None and not os.environ.get("CI"),
+    reason="vagrant is not installed (setup.sh installs it)",
+)
 
 
 def validate(folder: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VAGRANT_CHECKPOINT_DISABLE": "1", "VAGRANT_HOME": str(folder / ".vh")}
-    return subprocess.run(["vagrant", "validate", "--ignore-provider"], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["vagrant", "validate", "--ignore-provider"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @needs_vagrant
@@ -35,11 +43,18 @@ def test_default_lab_vagrantfile_passes_vagrant_validate(tmp_path: Path) -> None
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Vagrantfile validated successfully" in done.stdout
     text = (tmp_path / "Vagrantfile").read_text()
-    machines = re.findall(r'config\.vm\.define "(\w+)" do \|\w+\|\n\s+\w+\.vm\.network '
-                          r'"private_network", ip: "([\d.]+)"\n\s+\w+\.vm\.provision "shell",\n'
-                          r'\s+inline: "sudo hostnamectl set-hostname (\w+)"', text)
-    assert machines == [("haproxy1", "10.0.0.11", "haproxy1"), ("haproxy2", "10.0.0.12",
-                         "haproxy2"), ("web1", "10.0.0.21", "web1"), ("web2", "10.0.0.22", "web2")]
+    machines = re.findall(
+        r'config\.vm\.define "(\w+)" do \|\w+\|\n\s+\w+\.vm\.network '
+        r'"private_network", ip: "([\d.]+)"\n\s+\w+\.vm\.provision "shell",\n'
+        r'\s+inline: "sudo hostnamectl set-hostname (\w+)"',
+        text,
+    )
+    assert machines == [
+        ("haproxy1", "10.0.0.11", "haproxy1"),
+        ("haproxy2", "10.0.0.12", "haproxy2"),
+        ("web1", "10.0.0.21", "web1"),
+        ("web2", "10.0.0.22", "web2"),
+    ]
     assert 'config.vm.box = "centos7-custom"' in text
     assert "config.vm.box_check_update = false" in text
     assert 'config.vm.synced_folder ".", "/vagrant", disabled: true' in text
@@ -49,8 +64,9 @@ def test_default_lab_vagrantfile_passes_vagrant_validate(tmp_path: Path) -> None
 
 @needs_vagrant
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_three_web_lab_for_every_provider_passes_vagrant_validate(tmp_path: Path,
-                                                                   provider: str) -> None:
+def test_three_web_lab_for_every_provider_passes_vagrant_validate(
+    tmp_path: Path, provider: str
+) -> None:
     spec = load_lab(EXAMPLES / "three-webs.toml")
     text = render(spec, VagrantOptions(box="debian/bookworm64", provider=provider, gui=True))
     (tmp_path / "Vagrantfile").write_text(text)
@@ -64,8 +80,9 @@ def test_three_web_lab_for_every_provider_passes_vagrant_validate(tmp_path: Path
 def test_vagrant_validate_does_catch_a_broken_vagrantfile(tmp_path: Path) -> None:
     """The check above means something: the same validate refuses a broken file."""
     text = render(default_spec(), VagrantOptions())
-    (tmp_path / "Vagrantfile").write_text(text.replace('ip: "10.0.0.11"\n',
-                                                       'ip: "10.0.0.11" haproxy1 = \n'))
+    (tmp_path / "Vagrantfile").write_text(
+        text.replace('ip: "10.0.0.11"\n', 'ip: "10.0.0.11" haproxy1 = \n')
+    )
     assert validate(tmp_path).returncode != 0
 
 

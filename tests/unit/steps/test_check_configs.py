@@ -57,7 +57,8 @@ def lab_edits(text: str) -> str:
     text = re.sub(r"^(    use_backend static.*)$", r"#\1", text, flags=re.M)
     return text[: text.index("backend app")] + (
         "backend app\n    balance     roundrobin\n    server  app1 10.0.0.21:80 check\n"
-        "    server  app2 10.0.0.22:80 check\n")
+        "    server  app2 10.0.0.22:80 check\n"
+    )
 
 
 def test_centos7_s_haproxy_cfg_misses_the_lab_s_three_edits() -> None:
@@ -73,11 +74,14 @@ def test_centos7_s_haproxy_cfg_misses_the_lab_s_three_edits() -> None:
 
 def test_the_lab_s_lines_appended_instead_of_edited_are_explained() -> None:
     h1 = default_spec().node("haproxy1")
-    appended = CENTOS7 + ("\nbackend app\n    balance     roundrobin\n"
-                          "    server  app1 10.0.0.21:80 check\n    server  app2 10.0.0.22:80\n")
+    appended = CENTOS7 + (
+        "\nbackend app\n    balance     roundrobin\n"
+        "    server  app1 10.0.0.21:80 check\n    server  app2 10.0.0.22:80\n"
+    )
     missing = haproxy_missing(Files({("haproxy1", HA): appended}), h1)
-    assert any(m.startswith("2 'backend app' sections: the lab's lines were added")
-               for m in missing)
+    assert any(
+        m.startswith("2 'backend app' sections: the lab's lines were added") for m in missing
+    )
     assert "server 10.0.0.22 has no 'check'" in missing
 
 

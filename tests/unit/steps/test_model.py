@@ -15,9 +15,21 @@ from labtool.steps.model import KINDS, load_steps
 def test_the_shipped_steps_follow_the_lab() -> None:
     steps = load_steps()
     assert [s.id for s in steps] == [
-        "packages", "enabled", "sysctl", "keepalived-saved", "vrrp-master", "vrrp-backup",
-        "keepalived-running", "vip-on-master", "failover-tested", "haproxy-config",
-        "haproxy-running", "httpd", "pages", "balanced"]
+        "packages",
+        "enabled",
+        "sysctl",
+        "keepalived-saved",
+        "vrrp-master",
+        "vrrp-backup",
+        "keepalived-running",
+        "vip-on-master",
+        "failover-tested",
+        "haproxy-config",
+        "haproxy-running",
+        "httpd",
+        "pages",
+        "balanced",
+    ]
     assert all(s.kind in KINDS and s.title["fr"] and s.hint["en"] for s in steps)
     spec = default_spec()
     targets = {s.id: [n.name for n in s.targets(spec)] for s in steps}

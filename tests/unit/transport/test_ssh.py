@@ -26,7 +26,8 @@ def test_both_identity_files_are_kept() -> None:
     assert target.host == "192.168.121.45" and target.user == "vagrant" and target.port == 22
     assert target.identity_files == (
         "/home/u/lab/.vagrant/machines/web1/libvirt/private_key",
-        "/home/u/.vagrant.d/insecure_private_keys/vagrant.key.ed25519")
+        "/home/u/.vagrant.d/insecure_private_keys/vagrant.key.ed25519",
+    )
     argv = target.ssh_argv()
     assert argv.count("-i") == 2 and argv[-1] == "vagrant@192.168.121.45"
 
@@ -60,7 +61,8 @@ def test_vagrant_ssh_config_with_windows_paths() -> None:
     lb = SshTarget.from_ssh_config(blocks["haproxy1"], "haproxy1")
     assert lb.port == 2222 and lb.identity_files == (
         "C:/Users/Jane Doe/tp web/.vagrant/machines/haproxy1/virtualbox/private_key",
-        "C:/Users/jane/.vagrant.d/insecure_private_key")
+        "C:/Users/jane/.vagrant.d/insecure_private_key",
+    )
     web = SshTarget.from_ssh_config(blocks["web1"], "web1")
     assert web.identity_files == ("D:\\My Labs\\tp\\.vagrant\\machines\\web1\\hyperv\\private_key",)
     argv = web.ssh_argv()

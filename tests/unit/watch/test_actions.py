@@ -20,29 +20,39 @@ def actions() -> Actions:
     return Actions(spec, SimpleNamespace(), hub, SimpleNamespace(), "en")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("request_, what", [
-    ({"action": "scenario", "name": "lose-web1"}, "scenario lose-web1"),
-    ({"action": "halt", "node": "web1"}, "halt web1"),
-    ({"action": "halt", "node": "haproxy1", "force": True}, "halt --force haproxy1"),
-    ({"action": "up", "node": "web1"}, "up web1"),
-    ({"action": "daemon", "node": "haproxy1", "unit": "keepalived", "op": "stop"},
-     "systemctl stop keepalived on haproxy1"),
-    ({"action": "daemon", "node": "web2", "unit": "httpd", "op": "start"},
-     "systemctl start httpd on web2"),
-    ({"action": "report"}, "report"),
-])
+@pytest.mark.parametrize(
+    "request_, what",
+    [
+        ({"action": "scenario", "name": "lose-web1"}, "scenario lose-web1"),
+        ({"action": "halt", "node": "web1"}, "halt web1"),
+        ({"action": "halt", "node": "haproxy1", "force": True}, "halt --force haproxy1"),
+        ({"action": "up", "node": "web1"}, "up web1"),
+        (
+            {"action": "daemon", "node": "haproxy1", "unit": "keepalived", "op": "stop"},
+            "systemctl stop keepalived on haproxy1",
+        ),
+        (
+            {"action": "daemon", "node": "web2", "unit": "httpd", "op": "start"},
+            "systemctl start httpd on web2",
+        ),
+        ({"action": "report"}, "report"),
+    ],
+)
 def test_what_the_page_may_ask(request_: dict[str, Any], what: str) -> None:
     assert actions()._parse(request_)[0] == what
 
 
-@pytest.mark.parametrize("request_", [
-    {"action": "scenario", "name": "../../etc/passwd"},
-    {"action": "halt", "node": "web9"},
-    {"action": "daemon", "node": "web1", "unit": "keepalived", "op": "stop"},  # not web1's
-    {"action": "daemon", "node": "haproxy1", "unit": "haproxy", "op": "reload; rm -rf /"},
-    {"action": "shell", "node": "web1"},
-    {},
-])
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"action": "scenario", "name": "../../etc/passwd"},
+        {"action": "halt", "node": "web9"},
+        {"action": "daemon", "node": "web1", "unit": "keepalived", "op": "stop"},  # not web1's
+        {"action": "daemon", "node": "haproxy1", "unit": "haproxy", "op": "reload; rm -rf /"},
+        {"action": "shell", "node": "web1"},
+        {},
+    ],
+)
 def test_anything_else_is_refused_before_it_runs(request_: dict[str, Any]) -> None:
     with pytest.raises(UsageError):
         actions()._parse(request_)

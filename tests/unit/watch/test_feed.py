@@ -23,8 +23,20 @@ def test_probe_events_become_the_page_s() -> None:
     now = time.monotonic()
     f.on_event(Event(now, "vip", {"node": "haproxy1", "action": "added"}))
     f.on_event(Event(now, "haproxy", {"lb": "haproxy1", "server": "web1", "status": "DOWN"}))
-    f.on_event(Event(now, "http", {"sent": now - 0.01, "status": 200, "node": "web2", "ok": True,
-                                   "latency_s": 0.0042123, "body": "test web2"}))
+    f.on_event(
+        Event(
+            now,
+            "http",
+            {
+                "sent": now - 0.01,
+                "status": 200,
+                "node": "web2",
+                "ok": True,
+                "latency_s": 0.0042123,
+                "body": "test web2",
+            },
+        )
+    )
     f.on_event(Event(now, "vrrp", {"node": "haproxy1", "priority": 100, "mac": "02:00"}))
     f.on_event(Event(now, "arp", {"node": "haproxy1"}))  # (not shown)
     assert [e["kind"] for e in hub.backlog] == ["vip", "haproxy", "vrrp"]

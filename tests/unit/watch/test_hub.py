@@ -20,9 +20,13 @@ def test_a_page_starts_from_the_state_then_gets_each_change_once() -> None:
         subscriber, start = h.subscribe(asyncio.get_running_loop())
         assert start["kind"] == "state"
         assert start["state"]["vip_holder"] == "haproxy1"  # type: ignore[index]
-        thread = threading.Thread(target=lambda: (h.set_vip("haproxy2", True),
-                                                  h.set_vip("haproxy2", True),  # no change
-                                                  h.set_server("haproxy1", "web1", "DOWN")))
+        thread = threading.Thread(
+            target=lambda: (
+                h.set_vip("haproxy2", True),
+                h.set_vip("haproxy2", True),  # no change
+                h.set_server("haproxy1", "web1", "DOWN"),
+            )
+        )
         thread.start()
         thread.join()
         got = [await asyncio.wait_for(subscriber.queue.get(), 2) for _ in range(3)]
@@ -68,8 +72,10 @@ def test_a_flood_of_requests_keeps_the_timeline_s_events() -> None:
         for i in range(3000):
             h.publish("http", sent=i)
         subscriber, _ = h.subscribe(asyncio.get_running_loop())
-        return [subscriber.queue.get_nowait()["kind"]  # type: ignore[index]
-                for _ in range(subscriber.queue.qsize())]
+        return [
+            subscriber.queue.get_nowait()["kind"]  # type: ignore[index]
+            for _ in range(subscriber.queue.qsize())
+        ]
 
     kinds = asyncio.run(scenario())
     assert kinds[0] == "vip" and kinds.count("http") == 1600

@@ -22,8 +22,11 @@ def test_with_cgroups_a_process_joins_each_then_runs_the_command(tmp_path: Path)
 
 
 def test_a_join_that_fails_does_not_run_the_command(tmp_path: Path) -> None:
-    argv = bounds.join_argv([str(tmp_path / "missing" / "cgroup.procs")], bounds.Bounds(),
-                            ["touch", str(tmp_path / "ran")])
+    argv = bounds.join_argv(
+        [str(tmp_path / "missing" / "cgroup.procs")],
+        bounds.Bounds(),
+        ["touch", str(tmp_path / "ran")],
+    )
     assert subprocess.run(argv, capture_output=True, timeout=10).returncode != 0
     assert not (tmp_path / "ran").exists()
 
@@ -31,8 +34,9 @@ def test_a_join_that_fails_does_not_run_the_command(tmp_path: Path) -> None:
 def test_without_cgroups_rlimits_bound_it() -> None:
     argv = bounds.join_argv([], bounds.Bounds(nproc=77, address_space_mib=512), ["true"])
     assert argv == ["prlimit", "--nproc=77", f"--as={512 * 1024 * 1024}", "--", "true"]
-    done = subprocess.run([*argv[:-1], "cat", "/proc/self/limits"], capture_output=True,
-                          text=True, timeout=10)
+    done = subprocess.run(
+        [*argv[:-1], "cat", "/proc/self/limits"], capture_output=True, text=True, timeout=10
+    )
     processes = next(line for line in done.stdout.splitlines() if "Max processes" in line)
     assert processes.split()[2:4] == ["77", "77"], processes
 
@@ -48,8 +52,10 @@ def v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_v1_cgroups_get_the_limits_and_are_found_and_removed(v1: Path) -> None:
     files = bounds.make("grade-1-0", bounds.Bounds(pids=99, memory_mib=3))
-    assert files == [str(v1 / "pids/labtool-grade-1-0/cgroup.procs"),
-                     str(v1 / "memory/labtool-grade-1-0/cgroup.procs")]
+    assert files == [
+        str(v1 / "pids/labtool-grade-1-0/cgroup.procs"),
+        str(v1 / "memory/labtool-grade-1-0/cgroup.procs"),
+    ]
     assert (v1 / "pids/labtool-grade-1-0/pids.max").read_text() == "99"
     assert (v1 / "memory/labtool-grade-1-0/memory.limit_in_bytes").read_text() == str(3 << 20)
     assert bounds.exists("grade-1-0")
@@ -66,8 +72,9 @@ def test_v1_cgroups_get_the_limits_and_are_found_and_removed(v1: Path) -> None:
     assert not bounds.exists("grade-1-0")
 
 
-def test_v2_is_preferred_where_it_has_the_controllers(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_v2_is_preferred_where_it_has_the_controllers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
     (tmp_path / "cgroup.subtree_control").write_text("")
     monkeypatch.setattr(bounds, "CGROUP_ROOT", tmp_path)
@@ -75,8 +82,9 @@ def test_v2_is_preferred_where_it_has_the_controllers(tmp_path: Path,
     assert (tmp_path / "labtool-x/pids.max").read_text() == "5"
 
 
-def test_no_cgroup_hierarchy_means_rlimits_only(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_cgroup_hierarchy_means_rlimits_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bounds, "CGROUP_ROOT", tmp_path)
     assert bounds.make("x", bounds.Bounds()) == []
     assert bounds.hit_limits("x") == []

@@ -13,8 +13,21 @@ from labtool.transport.nsenter import node_env, nsenter_argv
 
 def test_holder_argv_lays_mounts_inside_the_labs_user_namespace() -> None:
     argv = commands.holder_argv("echo ready", 9)
-    assert argv == ["nsenter", "-t", "9", "-U", "--", "unshare", "--mount", "--propagation",
-                    "private", "--", "/bin/sh", "-c", "echo ready"]
+    assert argv == [
+        "nsenter",
+        "-t",
+        "9",
+        "-U",
+        "--",
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo ready",
+    ]
     lan = commands.holder_argv("echo ready", 9, node_namespaces=False)
     assert lan[:5] == ["nsenter", "-t", "9", "-U", "--"] and "--uts" not in lan
     assert "--net" in lan
@@ -27,20 +40,32 @@ def test_holder_script_mounts_then_goes_on_in_a_user_namespace_of_its_own() -> N
     lines = script.splitlines()
     assert lines[0] == "set -e"
     binds = lines.index("mount --bind /x/run /run")
-    assert lines[binds:binds + 4] == ["mount --bind /x/run /run", "remount rw /run",
-                                      "mount --bind /x/log /var/log", "remount rw /var/log"]
+    assert lines[binds : binds + 4] == [
+        "mount --bind /x/run /run",
+        "remount rw /run",
+        "mount --bind /x/log /var/log",
+        "remount rw /var/log",
+    ]
     stage2 = lines[binds + 4]
-    assert stage2.startswith("exec unshare --user -- /bin/sh -c 'read -r go && exec unshare "
-                             "--mount --net --pid --uts --ipc --mount-proc --fork --kill-child")
-    assert lines[-3:] == ["hostname web1", "echo ready",
-                          "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1'"]
+    assert stage2.startswith(
+        "exec unshare --user -- /bin/sh -c 'read -r go && exec unshare "
+        "--mount --net --pid --uts --ipc --mount-proc --fork --kill-child"
+    )
+    assert lines[-3:] == [
+        "hostname web1",
+        "echo ready",
+        "exec tini -s -- sleep infinity </dev/null >/dev/null 2>&1'",
+    ]
 
 
 def test_a_nodes_ids_map_onto_the_labs_range_by_range() -> None:
-    script = commands.node_userns_map([7], ((0, 1001, 1), (1, 100000, 65536)),
-                                      ((0, 1001, 1), (1, 100000, 65536)))
-    assert script == ("printf '0 0 1\\n1 1 65536\\n' > /proc/7/uid_map && "
-                      "printf '0 0 1\\n1 1 65536\\n' > /proc/7/gid_map\n")
+    script = commands.node_userns_map(
+        [7], ((0, 1001, 1), (1, 100000, 65536)), ((0, 1001, 1), (1, 100000, 65536))
+    )
+    assert script == (
+        "printf '0 0 1\\n1 1 65536\\n' > /proc/7/uid_map && "
+        "printf '0 0 1\\n1 1 65536\\n' > /proc/7/gid_map\n"
+    )
 
 
 def test_lan_batch_creates_node_ends_inside_the_nodes() -> None:
@@ -54,22 +79,24 @@ def test_lan_batch_creates_node_ends_inside_the_nodes() -> None:
 
 
 def test_lan_argv_enters_only_the_network_namespace() -> None:
-    assert commands.lan_argv(42) == ["nsenter", "-t", "42", "-U", "-n", "--", "ip", "-batch",
-                                     "-"]
+    assert commands.lan_argv(42) == ["nsenter", "-t", "42", "-U", "-n", "--", "ip", "-batch", "-"]
 
 
 def test_node_net_script(tmp_path: Path) -> None:
     spec = default_spec()
     script = commands.node_net_script(spec, spec.node("haproxy1"))
     lines = script.splitlines()
-    assert "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1" \
-        in lines
+    assert (
+        "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1" in lines
+    )
     assert lines[-2:] == ["ip addr add 10.0.0.11/24 brd + dev eth1", "ip link set eth1 up"]
     # At a boot, the node applies the net.* lines of its own /etc/sysctl.conf, nothing else
     # (a kernel.* or vm.* line would change this machine's kernel from inside the node).
     conf = tmp_path / "sysctl.conf"
-    conf.write_text("# comment\nnet.ipv4.ip_forward=1\n  net.ipv4.ip_nonlocal_bind = 1 # lab\n"
-                    "vm.swappiness=10\nkernel.panic=1\n#net.ipv4.conf.all.rp_filter=0\n")
+    conf.write_text(
+        "# comment\nnet.ipv4.ip_forward=1\n  net.ipv4.ip_nonlocal_bind = 1 # lab\n"
+        "vm.swappiness=10\nkernel.panic=1\n#net.ipv4.conf.all.rp_filter=0\n"
+    )
     boot = next(line for line in lines if "/etc/sysctl.conf" in line)
     boot = boot.replace("/etc/sysctl.conf", str(conf)).replace("sysctl -qw", "echo")
     ran = subprocess.run(["sh", "-c", boot], capture_output=True, text=True, check=True)
@@ -78,12 +105,29 @@ def test_node_net_script(tmp_path: Path) -> None:
 
 def test_nsenter_argv_uses_the_holders_pid_for_children() -> None:
     assert nsenter_argv(77, ["ip", "a"]) == [
-        "nsenter", "-t", "77", "-U", "-n", "-m", "-u", "-i",
-        "--pid=/proc/77/ns/pid_for_children", "--", "ip", "a"]
+        "nsenter",
+        "-t",
+        "77",
+        "-U",
+        "-n",
+        "-m",
+        "-u",
+        "-i",
+        "--pid=/proc/77/ns/pid_for_children",
+        "--",
+        "ip",
+        "a",
+    ]
     # Another working folder is the node's, reached from its own "/" (nsenter's --wd would
     # open it on this machine: the command's folder outside the node's read-only view).
     assert nsenter_argv(77, ["bash"], workdir="/root")[-6:] == [
-        "--", "/bin/sh", "-c", 'cd "$0" && exec "$@"', "/root", "bash"]
+        "--",
+        "/bin/sh",
+        "-c",
+        'cd "$0" && exec "$@"',
+        "/root",
+        "bash",
+    ]
     assert not [a for a in nsenter_argv(77, ["bash"], workdir="/root") if a.startswith("--wd")]
 
 
@@ -117,12 +161,21 @@ def test_the_read_only_pass_keeps_each_mounts_own_flags(tmp_path: Path) -> None:
     (tmp_path / "unshare").write_text("#!/bin/sh\nexit 0\n")  # (stage 2: not here)
     (tmp_path / "unshare").chmod(0o755)
     script = commands.holder_script(None, [])
-    done = subprocess.run(["sh", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=10)
+    done = subprocess.run(
+        ["sh", "-c", script],
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     assert done.returncode == 0, done.stderr
     calls = record.read_text().splitlines()
-    mounts = {line.split()[4]: line.split()[5] for line in  # (the topmost of each point)
-              Path("/proc/self/mountinfo").read_text().splitlines()}
+    mounts = {
+        line.split()[4]: line.split()[5]
+        for line in Path("/proc/self/mountinfo")  # (the topmost of each point)
+        .read_text()
+        .splitlines()
+    }
     for point, opts in mounts.items():
         if point.startswith("/proc"):
             continue
@@ -137,8 +190,13 @@ def test_a_holder_fails_rather_than_leave_a_mount_writable(tmp_path: Path) -> No
     fake.write_text("#!/bin/sh\nexit 32\n")
     fake.chmod(0o755)
     script = commands.holder_script(None, [])
-    done = subprocess.run(["sh", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=10)
+    done = subprocess.run(
+        ["sh", "-c", script],
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     assert done.returncode != 0
     assert "cannot make / read-only" in done.stderr or "read-only" in done.stderr
     assert "ready" not in done.stdout

@@ -21,14 +21,16 @@ def test_the_lab_s_commands_are_there() -> None:
 @needs("shellcheck")
 @pytest.mark.parametrize("tool", TOOLS)
 def test_each_is_shellcheck_clean(tool: str) -> None:
-    done = subprocess.run(["shellcheck", "-s", "sh", str(BIN / tool)], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        ["shellcheck", "-s", "sh", str(BIN / tool)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["sh", str(BIN / tool), *args], capture_output=True, text=True,
-                          timeout=10)
+    return subprocess.run(
+        ["sh", str(BIN / tool), *args], capture_output=True, text=True, timeout=10
+    )
 
 
 def test_sudo_runs_the_command_as_it_is() -> None:

@@ -45,8 +45,9 @@ def test_a_command_left_by_a_killed_labtool_is_found(tmp_path: Path) -> None:
         assert procs.commands_left("unit-left") == {}
         # its labtool killed: the command is another's child now, still running
         script = f"setsid {nsenter} 30 -- >/dev/null 2>&1 & echo $!"
-        orphan = subprocess.run(["sh", "-c", script], env=env, capture_output=True,
-                                text=True).stdout.strip()
+        orphan = subprocess.run(
+            ["sh", "-c", script], env=env, capture_output=True, text=True
+        ).stdout.strip()
         wait_for(lambda: int(orphan) in procs.commands_left("unit-left"))
         assert list(procs.commands_left("unit-left")) == [int(orphan)]
         assert procs.commands_left("unit-left")[int(orphan)].startswith("haproxy2: ")

@@ -16,14 +16,12 @@ def test_shim_parses_as_sh() -> None:
 
 @needs("shellcheck")
 def test_shim_is_shellcheck_clean() -> None:
-    result = subprocess.run(["shellcheck", "-s", "sh", str(SHIM)], capture_output=True,
-                            text=True)
+    result = subprocess.run(["shellcheck", "-s", "sh", str(SHIM)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 
 def test_unknown_unit_and_usage() -> None:
-    result = subprocess.run(["sh", str(SHIM), "start", "nginx"], capture_output=True,
-                            text=True)
+    result = subprocess.run(["sh", str(SHIM), "start", "nginx"], capture_output=True, text=True)
     assert result.returncode == 5
     assert "Unit nginx not found" in result.stderr
     assert subprocess.run(["sh", str(SHIM)], capture_output=True).returncode == 2
@@ -35,15 +33,17 @@ def test_enable_is_real_state_as_systemd_keeps_it(tmp_path) -> None:  # type: ig
     env = {"PATH": "/usr/bin:/bin", "LABTOOL_SYSTEMD_DIR": str(tmp_path)}
 
     def shim(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["sh", str(SHIM), *args], capture_output=True, text=True,
-                              env=env, timeout=10)
+        return subprocess.run(
+            ["sh", str(SHIM), *args], capture_output=True, text=True, env=env, timeout=10
+        )
 
     assert shim("is-enabled", "httpd").stdout == "disabled\n"
     assert shim("is-enabled", "httpd").returncode == 1
     done = shim("enable", "httpd")
     link = tmp_path / "multi-user.target.wants" / "httpd.service"
-    assert done.stdout == (f"Created symlink from {link} to "
-                           "/usr/lib/systemd/system/httpd.service.\n")
+    assert done.stdout == (
+        f"Created symlink from {link} to /usr/lib/systemd/system/httpd.service.\n"
+    )
     assert link.is_symlink()
     assert shim("is-enabled", "apache2").stdout == "enabled\n"
     assert shim("enable", "httpd").stdout == ""  # already: nothing said, as systemd

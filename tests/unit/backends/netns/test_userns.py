@@ -14,8 +14,16 @@ from labtool.ids import ROOT_ID_BASE, IdMap
 
 def test_the_holder_is_made_before_its_ids_and_entered_as_its_root() -> None:
     assert userns.holder_argv() == ["unshare", "--user", "--", "sleep", "infinity"]
-    assert userns.enter_argv(42, ["rm", "-rf", "x"]) == ["nsenter", "-t", "42", "-U", "--",
-                                                          "rm", "-rf", "x"]
+    assert userns.enter_argv(42, ["rm", "-rf", "x"]) == [
+        "nsenter",
+        "-t",
+        "42",
+        "-U",
+        "--",
+        "rm",
+        "-rf",
+        "x",
+    ]
 
 
 def test_a_users_ids_are_written_by_the_setuid_helpers() -> None:

@@ -38,8 +38,12 @@ def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def backend(provider: str) -> VagrantBackend:
     spec = default_spec()
-    state = LabState(name=spec.name, backend="vagrant", lab=spec_to_dict(spec),
-                     options={"provider": provider, "box": "b"})
+    state = LabState(
+        name=spec.name,
+        backend="vagrant",
+        lab=spec_to_dict(spec),
+        options={"provider": provider, "box": "b"},
+    )
     return VagrantBackend(spec, state)
 
 
@@ -52,7 +56,8 @@ def test_libvirt_power_off_destroys_the_domain(tools: Path) -> None:
     (machine / "id").write_text("6d2c1f0e-2f7a-4a55-9d57-3f3c9f0e1a11\n")
     vms.power_off("haproxy1")
     assert tools.read_text().splitlines() == [
-        "virsh -c qemu:///system destroy 6d2c1f0e-2f7a-4a55-9d57-3f3c9f0e1a11"]
+        "virsh -c qemu:///system destroy 6d2c1f0e-2f7a-4a55-9d57-3f3c9f0e1a11"
+    ]
 
 
 @pytest.mark.parametrize("provider", ["virtualbox", "libvirt"])
@@ -67,8 +72,7 @@ def test_otherwise_vagrant_halt_force(tools: Path, provider: str) -> None:
 
 
 @pytest.mark.parametrize(("said", "state"), [("running", "running"), ("shut off", "shutoff")])
-def test_a_libvirt_machines_state_comes_from_virsh(tools: Path, said: str,
-                                                   state: str) -> None:
+def test_a_libvirt_machines_state_comes_from_virsh(tools: Path, said: str, state: str) -> None:
     """`virsh domstate` answers in milliseconds where `vagrant status` starts Ruby."""
     bin_dir = tools.parent / "bin"
     (bin_dir / "virsh").write_text(f'#!/bin/sh\necho "virsh $*" >> {tools}\necho "{said}"\n')
