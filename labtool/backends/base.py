@@ -5,13 +5,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from labtool.backends.base_types import NodeStatus
 from labtool.parallel import for_each_node
 from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
 from labtool.transport.base import Transport
+
+if TYPE_CHECKING:
+    from labtool.doctor import Check
 
 __all__ = ["Backend", "NodeStatus"]
 
@@ -34,6 +37,9 @@ class Backend(ABC):
     installs_packages: ClassVar[bool] = True
     # What `up` says while create() runs.
     create_label: ClassVar[str] = "creating"
+    # How often the live view (`labtool watch`) looks at each node's power and daemons:
+    # namespaces, a look at /proc; machines, an SSH round trip each.
+    poll_s: ClassVar[float] = 0.5
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
         self.spec = spec
@@ -47,6 +53,12 @@ class Backend(ABC):
         provider, not root where root is needed) with these options (a provider). Called
         before anything is created or changed."""
         return None
+
+    @classmethod
+    def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
+        """Every check of this machine for the backend (`labtool doctor --backend NAME`),
+        each with its fix."""
+        return []
 
     @classmethod
     def running_labs(cls) -> set[str]:

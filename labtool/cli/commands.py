@@ -7,6 +7,7 @@ thin function in this package; what it does is in the library.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -17,8 +18,10 @@ import typer
 from typer.core import TyperGroup
 
 from labtool import __version__
+from labtool.backends import BACKENDS, backend_cli
 from labtool.cli import grading, lab, machine, scenarios
 from labtool.cli.console import err, fail, out
+from labtool.cli.options import add_backend_options
 from labtool.errors import ExitCode, LabtoolError
 
 
@@ -26,6 +29,15 @@ class LabtoolGroup(TyperGroup):
     """The one error boundary: a LabtoolError becomes one message and its exit code; so does
     anything else a user can cause (a full disk, a path, a tool's own failure): never a
     traceback, unless LABTOOL_DEBUG asks for one."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_backend_commands()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name) or _backend_commands().get(cmd_name)
+        if command is not None:
+            add_backend_options(command)
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -95,6 +107,21 @@ def main_callback(
 
 for module in (lab, scenarios, grading, machine):
     module.register(app)
+
+
+@functools.cache
+def _backend_commands() -> dict[str, click.Command]:
+    """The commands of the backends' own (`labtool vagrantfile`), looked up only when a
+    command is not one of labtool's (their modules are imported then, not at each start)."""
+    found: dict[str, click.Command] = {}
+    for name in BACKENDS:
+        cli = backend_cli(name)
+        if cli is not None and hasattr(cli, "register"):
+            sub = typer.Typer(cls=LabtoolGroup, pretty_exceptions_enable=False)
+            cli.register(sub)
+            group = typer.main.get_group(sub)
+            found.update(group.commands)
+    return found
 
 
 @app.command("help")

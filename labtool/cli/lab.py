@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from labtool.backends import DEFAULT_BACKEND
 from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, fail, out
 from labtool.cli.options import (
-    BackendName,
+    BackendOption,
     JsonOption,
     LabOption,
     Lang,
     NameOption,
-    Provider,
     Via,
+    given_backend_options,
 )
 from labtool.errors import ExitCode
 
@@ -44,28 +45,22 @@ def up(
         bool, typer.Option(help="Nodes with the distribution's default configs only, no daemon.")
     ] = False,
     wait: Annotated[bool, typer.Option(help="Wait until the VIP answers HTTP.")] = True,
-    backend: Annotated[
-        BackendName, typer.Option(help="netns (namespaces here) or vagrant (the lab's VMs).")
-    ] = BackendName.netns,
-    provider: Annotated[Provider, typer.Option(help="With vagrant.")] = Provider.virtualbox,
-    box: Annotated[
-        str | None, typer.Option(help="With vagrant: the box (default: the lab's).")
-    ] = None,
+    backend: BackendOption = DEFAULT_BACKEND,
 ) -> None:
     """Build the lab's cluster and start its daemons; a lab up but not whole is repaired, its
     files kept (idempotent). With NODE: that node's power back on."""
+    from labtool.backends import backend_options
     from labtool.provision import lab as labmod
     from labtool.spec.load import load_lab
 
     if node is not None:
         return _node_up(node, name)
     spec = load_lab(lab, name)
-    vagrant = backend is BackendName.vagrant
-    options = {"provider": provider.value, "box": box or spec.box} if vagrant else {}
-    labmod.check_machine(spec.name, backend.value, options)
-    err.print(f"labtool: lab '{spec.name}' on {backend.value}: {spec.describe()}")
+    options = backend_options(backend, spec, given_backend_options())
+    labmod.check_machine(spec.name, backend, options)
+    err.print(f"labtool: lab '{spec.name}' on {backend}: {spec.describe()}")
     with ConsoleProgress() as progress:
-        report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend.value,
+        report = labmod.up(spec, progress, bare=bare, wait_vip=wait, backend_name=backend,
                            options=options, repair=_repair, checked=True)  # fmt: skip
     views.up(spec, report, bare)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from labtool.backends import backend_class
+from labtool.backends import confining_backend
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.grading.behaviour import Behaviour
@@ -53,21 +53,13 @@ class _Quiet:
         pass
 
 
-def _backend() -> type[Backend]:
-    """The backend grading labs run on: namespaces of this machine, confined."""
-    cls = backend_class("netns")
-    if not cls.can_confine:
-        raise LabtoolError("no backend here can run a submission confined")
-    return cls
-
-
 def lab_name(index: int) -> str:
     return f"{PREFIX}{os.getpid()}-{index}"
 
 
 def leftover_labs() -> list[str]:
     """Grading labs whose grader is gone (killed): theirs to remove."""
-    names = set(known_labs()) | _backend().running_labs()
+    names = set(known_labs()) | confining_backend().running_labs()
     gone = []
     for name in sorted(names):
         if not name.startswith(PREFIX):
@@ -87,7 +79,7 @@ def leftover_labs() -> list[str]:
 def remove_leftovers() -> list[str]:
     removed = leftover_labs()
     for name in removed:
-        _backend().destroy(name)
+        confining_backend().destroy(name)
     return removed
 
 
@@ -112,7 +104,7 @@ def run_one(
     def expire() -> None:
         expired.set()
         with removing, contextlib.suppress(LabtoolError, OSError):
-            _backend().destroy(name)
+            confining_backend().destroy(name)
 
     def checked() -> None:
         if stop.is_set():
@@ -131,13 +123,13 @@ def run_one(
     try:
         state = LabState(
             name=name,
-            backend="netns",
+            backend=confining_backend().name,
             lab=spec_to_dict(spec),
             created_at=time.time(),
             options={"confined": "1"},
         )
         state.save()
-        backend = _backend()(spec, state)
+        backend = confining_backend()(spec, state)
         say("booting")
         build(spec, backend, _Quiet(say), bare=False, render=run.render)
         state.phase = "up"
@@ -154,7 +146,7 @@ def run_one(
     finally:
         watchdog.cancel()
         with removing:
-            _backend().destroy(name)
+            confining_backend().destroy(name)
     behaviour.seconds = round(time.monotonic() - started, 1)
     return behaviour
 
@@ -196,7 +188,7 @@ def run_class(runs: list[tuple[str, RunLab]], jobs: int, say: Say) -> dict[str, 
         if stop.is_set():  # interrupted: what the runs had made, removed
             for name in names.values():
                 with contextlib.suppress(LabtoolError, OSError):
-                    _backend().destroy(name)
+                    confining_backend().destroy(name)
     return results
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from labtool.backends import backend_class
+from labtool.backends import DEFAULT_BACKEND, backend_class
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.parallel import for_each_node
@@ -97,7 +97,7 @@ def up(
     spec: LabSpec,
     progress: Progress,
     *,
-    backend_name: str = "netns",
+    backend_name: str = DEFAULT_BACKEND,
     bare: bool = False,
     wait_vip: bool = True,
     options: dict[str, str] | None = None,
@@ -288,7 +288,7 @@ def down(name: str) -> int | None:
         state = LabState.load(name)
     except LabtoolError:
         state = None  # unreadable state: what is on this machine is still removed
-    cls = backend_class(state.backend if state else "netns")
+    cls = backend_class(state.backend if state else DEFAULT_BACKEND)
     if cls.needs_root:
         from labtool import doctor
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labtool.backends import backend_class
+from labtool.backends import DEFAULT_BACKEND, backend_class
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.provision import lab as labmod
@@ -103,7 +103,7 @@ def run_tp(
 ) -> TpRun:
     """Everything the lab asks, in order, on a fresh cluster."""
     spec = load_lab(lab, name)
-    backend_class("netns").check_machine()
+    backend_class(DEFAULT_BACKEND).check_machine()
     if LabState.load(spec.name) is not None:
         raise LabtoolError(
             f"lab '{spec.name}' is already up; labtool tp runs on a fresh cluster. Fix: "

@@ -21,21 +21,22 @@ from labtool.transport.base import Transport
 @dataclass(frozen=True)
 class SshTarget:
     host: str
-    user: str = "vagrant"
+    user: str
     port: int = 22
     identity_files: tuple[str, ...] = ()
     proxy_command: str | None = None
     options: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_ssh_config(cls, text: str, alias: str) -> SshTarget:
-        """One host of an OpenSSH config text (e.g. `vagrant ssh-config NODE`)."""
+    def from_ssh_config(cls, text: str, alias: str, user: str = "root") -> SshTarget:
+        """One host of an OpenSSH config text (e.g. `vagrant ssh-config NODE`); `user` where
+        the text names none."""
         from paramiko import SSHConfig
 
         entry = SSHConfig.from_text(text).lookup(alias)
         return cls(
             host=entry.get("hostname", alias),
-            user=entry.get("user", "vagrant"),
+            user=entry.get("user", user),
             port=int(entry.get("port", 22)),
             identity_files=tuple(entry.get("identityfile", [])),
             proxy_command=entry.get("proxycommand"),

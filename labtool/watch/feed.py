@@ -22,8 +22,6 @@ from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
 from labtool.watch.hub import Hub
 
-POLL_S = 0.5  # each node's power and daemons (netns: /proc only); machines: POLL_SLOW_S
-POLL_SLOW_S = 5.0  # (an SSH round trip a node: each one loads a VM under emulation)
 STREAM_S = 300.0  # one run of the client's requests (it stops by itself); then a new one
 RETRY_S = 5.0  # after probes that could not start
 
@@ -31,7 +29,7 @@ RETRY_S = 5.0  # after probes that could not start
 class Feed:
     def __init__(self, spec: LabSpec, backend: Backend, hub: Hub) -> None:
         self.spec, self.backend, self.hub = spec, backend, hub
-        self.poll_s = POLL_S if backend.shares_clock else POLL_SLOW_S
+        self.poll_s = backend.poll_s  # each node's power and daemons: as its backend says
         self.probes: Probes | None = None
         self.paused = threading.Event()
         self.stopping = threading.Event()

@@ -12,9 +12,10 @@ from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.netns import backend as impl
 from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
+from labtool.doctor import Check
 from labtool.errors import LabtoolError
 from labtool.ids import IdMap
-from labtool.spec.model import Node
+from labtool.spec.model import LabSpec, Node
 from labtool.state import id_lock, known_labs, load_quietly
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
@@ -32,6 +33,10 @@ class NetnsBackend(Backend):
     @classmethod
     def check_machine(cls, options: Mapping[str, str] | None = None) -> None:
         doctor.require()
+
+    @classmethod
+    def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
+        return doctor.all_checks()
 
     can_confine = True
 

@@ -1,6 +1,6 @@
 """The Vagrant backend: the lab as the seed describes it, VMs from the lab's Vagrantfile.
 
-Who does what: Vagrantfile.j2 (labtool.spec.vagrantfile) says what the machines are;
+Who does what: Vagrantfile.j2 (vagrantfile.py beside this one) says what the machines are;
 python-vagrant runs `vagrant validate/up/status/halt/destroy/ssh-config` in the lab's folder;
 each machine is reached with the SSH transport, from its own `vagrant ssh-config`.
 Provisioning is not here (labtool.provision.converge does it through those transports). The
@@ -31,10 +31,11 @@ from labtool.backends.vagrant.tools import (
     vagrant_env,
     vagrant_said,
 )
+from labtool.backends.vagrant.vagrantfile import VagrantOptions, render
+from labtool.doctor import Check
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
-from labtool.spec.vagrantfile import VagrantOptions, render
 from labtool.state import LabState, lab_dir
 from labtool.transport.ssh import SshTarget, SshTransport
 
@@ -46,6 +47,7 @@ class VagrantBackend(Backend):
     timing_margin_s = 1.0
     shares_clock = False
     create_label = "vagrant up:"
+    poll_s = 5.0  # an SSH round trip a node: each one loads a VM under emulation
     AGENT_DIR = "/var/tmp/labtool-agent"
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
@@ -65,9 +67,16 @@ class VagrantBackend(Backend):
     @classmethod
     def check_machine(cls, options: Mapping[str, str] | None = None) -> None:
         """vagrant and the provider, as `labtool doctor --backend vagrant` checks them."""
-        from labtool.doctor.vagrant import require
+        from labtool.backends.vagrant.doctor import require
 
         require((options or {}).get("provider", "virtualbox"))
+
+    @classmethod
+    def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
+        """vagrant, the provider, the student's own machine, the lab's host-only range."""
+        from labtool.backends.vagrant.doctor import vagrant_checks
+
+        return vagrant_checks(spec, options.get("provider", "virtualbox"))
 
     # --- vagrant itself ------------------------------------------------------------------
 
@@ -135,7 +144,7 @@ class VagrantBackend(Backend):
                     self._ssh_configs.update(split_ssh_config(self._vagrant().ssh_config()))
         if node not in self._ssh_configs:
             self._ssh_configs[node] = self._vagrant().ssh_config(vm_name=node)
-        return SshTarget.from_ssh_config(self._ssh_configs[node], node)
+        return SshTarget.from_ssh_config(self._ssh_configs[node], node, user="vagrant")
 
     def transport(self, node: str) -> SshTransport:
         self.spec.node(node)

@@ -82,3 +82,47 @@ def test_callers_do_not_probe_backends_for_attributes() -> None:
         if pattern.search(line)
     ]
     assert hits == []
+
+
+def test_a_toy_backend_is_chosen_on_the_command_line_with_that_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The CLI's choices, `doctor` and `up` of a backend come from the registry alone."""
+    from typer.testing import CliRunner
+
+    from labtool.cli import app
+
+    monkeypatch.setenv("LABTOOL_STATE_DIR", str(tmp_path))
+    monkeypatch.setitem(BACKENDS, "toy", "tests.toy_backend.ToyBackend")  # the one line
+    runner = CliRunner()
+    assert "toy" in runner.invoke(app, ["up", "-h"], terminal_width=200).output
+    doctor = runner.invoke(app, ["doctor", "--backend", "toy"])
+    assert doctor.exit_code == 0 and "this machine can run the lab on toy" in doctor.output
+    up = runner.invoke(app, ["up", "--backend", "toy", "--name", "seam2"])
+    assert up.exit_code == 0, up.output
+    assert lab.status("seam2").as_dict()["backend"] == "toy"
+    assert lab.down("seam2") == 5
+
+
+def test_no_backend_is_named_outside_backends() -> None:
+    """No code outside labtool/backends/ asks for a backend by its name (a string "netns",
+    "vagrant", or their modules): what a backend does is declared on its class, its own
+    options and commands are in its package. Text for a person may name them (sentences)."""
+    import ast
+
+    from labtool.backends import BACKENDS as REGISTRY
+
+    names = set(REGISTRY)
+    hits = []
+    for path in (REPO / "labtool").rglob("*.py"):
+        if "backends" in path.relative_to(REPO / "labtool").parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                if text in names or any(f"backends.{n}" in text for n in names):
+                    hits.append(f"{path.relative_to(REPO)}:{node.lineno}: {text!r}")
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and any(module.startswith(f"labtool.backends.{n}") for n in names):
+                hits.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.module}")
+    assert hits == []

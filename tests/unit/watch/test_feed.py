@@ -6,16 +6,19 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
+from labtool.backends.netns import NetnsBackend
+from labtool.backends.vagrant import VagrantBackend
 from labtool.probes.events import Event
 from labtool.spec.load import default_spec
-from labtool.watch.feed import POLL_S, POLL_SLOW_S, Feed
+from labtool.watch.feed import Feed
 from labtool.watch.hub import Hub
 
 
-def feed(shares_clock: bool = True) -> tuple[Feed, Hub]:
+def feed(poll_s: float = NetnsBackend.poll_s) -> tuple[Feed, Hub]:
     spec = default_spec()
     hub = Hub(spec.name, "netns", str(spec.vip), "fr")
-    return Feed(spec, SimpleNamespace(shares_clock=shares_clock), hub), hub  # type: ignore[arg-type]
+    backend = SimpleNamespace(shares_clock=True, poll_s=poll_s)
+    return Feed(spec, backend, hub), hub  # type: ignore[arg-type]
 
 
 def test_probe_events_become_the_page_s() -> None:
@@ -48,4 +51,5 @@ def test_probe_events_become_the_page_s() -> None:
 
 
 def test_machines_of_their_own_are_polled_less_often() -> None:
-    assert feed(True)[0].poll_s == POLL_S < feed(False)[0].poll_s == POLL_SLOW_S
+    netns, vagrant = NetnsBackend.poll_s, VagrantBackend.poll_s
+    assert feed(netns)[0].poll_s == netns < feed(vagrant)[0].poll_s == vagrant

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 from labtool import runner
+from labtool.backends.vagrant.host import Host, host_checks
 from labtool.doctor import Check
-from labtool.doctor.host import Host, host_checks
 from labtool.errors import EnvironmentProblem
 from labtool.spec.model import LabSpec
 

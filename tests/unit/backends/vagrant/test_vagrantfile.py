@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from labtool.backends.vagrant.vagrantfile import PROVIDERS, VagrantOptions, render
 from labtool.cli import app
 from labtool.spec.load import default_spec, load_lab
-from labtool.spec.vagrantfile import PROVIDERS, VagrantOptions, render
 
-EXAMPLES = Path(__file__).parents[3] / "examples"
+EXAMPLES = Path(__file__).parents[4] / "examples"
 needs_vagrant = pytest.mark.skipif(
     shutil.which("vagrant") is None and not os.environ.get("CI"),
     reason="vagrant is not installed (setup.sh installs it)",

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from labtool.backends.vagrant import doctor as doctor_vagrant
 from labtool.cli import app
-from labtool.doctor import vagrant as doctor_vagrant
 from labtool.spec.load import default_spec, load_lab
 
-EXAMPLES = Path(__file__).parents[3] / "examples"
+EXAMPLES = Path(__file__).parents[4] / "examples"
 
 
 @pytest.mark.skipif(shutil.which("VBoxManage") is not None, reason="VirtualBox is installed")

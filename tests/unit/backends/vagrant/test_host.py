@@ -4,8 +4,8 @@ are given as the facts `Host.here` reads there (kernel release, platform, Hyperv
 
 from __future__ import annotations
 
-from labtool.doctor.host import RANGE_LAB, Host, host_checks
-from labtool.doctor.vagrant import vagrant_checks
+from labtool.backends.vagrant.doctor import vagrant_checks
+from labtool.backends.vagrant.host import RANGE_LAB, Host, host_checks
 from labtool.spec.load import default_spec
 
 
