@@ -16,7 +16,7 @@ from labtool.grading import RUN_JOBS
 
 if TYPE_CHECKING:
     from labtool.cli import views
-    from labtool.grading.grade_model import Grade
+    from labtool.grading.score.model import Grade
 else:
     views = LazyModule(VIEWS)
 
@@ -53,7 +53,7 @@ def lint(
 ) -> None:
     """Check keepalived and HAProxy configs: findings with file:line, rule, why and the fix.
     Exits 1 when a finding is an error."""
-    from labtool.grading.run import lint_all
+    from labtool.grading.commands import lint_all
 
     results = lint_all(paths or [], lab, name, daemons)
     views.findings(results, fmt is LintFormat.json)
@@ -76,7 +76,7 @@ def collect(
     ] = Lang.fr,
 ) -> None:
     """Write the running lab as a submission: each node's lab files and the report."""
-    from labtool.grading.run import collect_lab
+    from labtool.grading.commands import collect_lab
     from labtool.paths import output_file
 
     output_file(output, folder_ok=True)
@@ -146,7 +146,7 @@ def grade(
     ] = RUN_JOBS,
 ) -> None:
     """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
-    from labtool.grading import run
+    from labtool.grading import commands as run
 
     students = _before_grading(roster, output)
     runs = (jobs, _said) if behave else None
@@ -164,7 +164,7 @@ def grade(
 
 def _before_grading(roster: Path | None, output: Path | None) -> dict[str, Any]:
     """The roster read and the output folder checked, before minutes of grading."""
-    from labtool.grading import run
+    from labtool.grading import commands as run
     from labtool.paths import output_folder
 
     output_folder(output)
@@ -172,7 +172,7 @@ def _before_grading(roster: Path | None, output: Path | None) -> dict[str, Any]:
 
 
 def _write_class(grades: list[Grade], output: Path | None, lang: str) -> None:
-    from labtool.grading import run
+    from labtool.grading import commands as run
 
     if output is not None:
         run.write_class(grades, output, lang)

@@ -9,14 +9,14 @@ import posixpath
 
 from labtool.configs.common import Resolver, decode, is_binary
 from labtool.configs.keepalived_model import KeepalivedConfig
-from labtool.configs.keepalived_reader import _Reader
+from labtool.configs.keepalived_reader import KeepalivedReader
 
 
 def parse_keepalived(
     data: bytes | str, path: str = "keepalived.conf", resolver: Resolver | None = None
 ) -> KeepalivedConfig:
     """Parse keepalived.conf; never raises on its content."""
-    reader = _Reader(path, resolver)
+    reader = KeepalivedReader(path, resolver)
     if isinstance(data, bytes):
         if is_binary(data):
             reader.find(

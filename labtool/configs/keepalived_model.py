@@ -75,7 +75,7 @@ class KeepalivedConfig:
         return any(block.first(keyword) is not None for block in self.all("global_defs"))
 
 
-def _tokens(line: str) -> tuple[list[str], bool]:
+def split_tokens(line: str) -> tuple[list[str], bool]:
     """The words of one line; the bool says a quoted string was left open."""
     words: list[str] = []
     i, n = 0, len(line)

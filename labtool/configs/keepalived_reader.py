@@ -13,13 +13,13 @@ from labtool.configs.keepalived_model import (
     OPEN,
     KeepalivedConfig,
     Statement,
-    _tokens,
+    split_tokens,
     walk,
 )
 from labtool.configs.keepalived_words import INSTANCE, MAX_INCLUDE_DEPTH, SCRIPT, TOP_LEVEL
 
 
-class _Reader:
+class KeepalivedReader:
     def __init__(self, path: str, resolver: Resolver | None) -> None:
         self.config = KeepalivedConfig(path)
         self.resolver = resolver
@@ -42,7 +42,7 @@ class _Reader:
         """(file, line, words, condition) per line, includes read in place."""
         self.config.files.append(path)
         for number, raw in enumerate(text.splitlines(), 1):
-            words, open_quote = _tokens(raw)
+            words, open_quote = split_tokens(raw)
             if open_quote:
                 self.find(
                     "KA-SYNTAX",

@@ -97,7 +97,7 @@ class Theory:
         return {name: round(float(getattr(self, name)), 4) for name in names}
 
 
-def _duration_s(text: str) -> float:
+def duration_of(text: str) -> float:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)(us|ms|s|m|h|d)?", text.strip())
     if not match:
         raise ValueError(text)
@@ -128,7 +128,7 @@ def theory_from_configs(spec: LabSpec, keepalived: dict[str, str], haproxy_cfg: 
         if len(words) >= 3 and words[0] == "server" and "check" in words:
             for key, value in itertools.pairwise(words):
                 if key == "inter":
-                    inter = _duration_s(value)
+                    inter = duration_of(value)
                 elif key == "fall":
                     fall = int(value)
                 elif key == "rise":
@@ -143,6 +143,6 @@ def theory_from_configs(spec: LabSpec, keepalived: dict[str, str], haproxy_cfg: 
         inter,
         fall,
         rise,
-        _duration_s(timeouts.get("connect", "5s")),
-        _duration_s(timeouts["check"]) if "check" in timeouts else None,
+        duration_of(timeouts.get("connect", "5s")),
+        duration_of(timeouts["check"]) if "check" in timeouts else None,
     )

@@ -23,11 +23,11 @@ from labtool.scenarios.conditions import servers_seen_up
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
 from labtool.scenarios.pace import BASELINE_S, PACE_ANSWERS, Pace
 from labtool.scenarios.phases import (
-    _baseline_detail,
-    _fault_and_observe,
-    _preconditions,
-    _restore,
-    _Run,
+    Run,
+    baseline_detail,
+    fault_and_observe,
+    preconditions,
+    restore,
 )
 from labtool.scenarios.probes import AGENT_DURATION_S, Probes
 from labtool.scenarios.result import (
@@ -84,7 +84,7 @@ def run(
     recorder = Recorder(spec, slow_s=SLOW_S)
     if listen is not None:
         recorder.listeners.append(listen)
-    run = _Run(scenario, recorder, view)  # phase "theory": the configs in use, read
+    run = Run(scenario, recorder, view)  # phase "theory": the configs in use, read
     theory = cluster.theory()
     values = theory.values()
     within = (
@@ -102,7 +102,7 @@ def run(
     try:
         run.enter("preconditions")
         cluster.make_whole(values["vrrp_master_down_s"] + 10)
-        run.waits_s += _preconditions(cluster, scenario, values, probes.node_lost)
+        run.waits_s += preconditions(cluster, scenario, values, probes.node_lost)
         recorder.learn_macs(backend.node_macs())
         probes.watch_all()  # the load balancers the preconditions brought up
         run.enter("probes ready")
@@ -125,9 +125,9 @@ def run(
             f"{scenario.before_requests} good answers through the VIP from the client node, "
             f"the VIP on one node for {steady_s:g} s (VRRP's master-down time)",
             run.tick,
-            detail=lambda: _baseline_detail(recorder, baseline_t, pace, probes),
+            detail=lambda: baseline_detail(recorder, baseline_t, pace, probes),
         )
-        met = _fault_and_observe(cluster, scenario, probes, run, pace, within)
+        met = fault_and_observe(cluster, scenario, probes, run, pace, within)
     except LabtoolError as exc:
         error = str(exc)
     finally:
@@ -135,7 +135,7 @@ def run(
         with sigint_deferred():
             probes.request_stop()  # the agent winds down while the restore runs
             try:
-                run.waits_s += _restore(
+                run.waits_s += restore(
                     cluster, scenario, values, run, pace, faulted=run.fault_t is not None
                 )
             except LabtoolError as exc:  # the result still says what was measured

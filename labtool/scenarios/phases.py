@@ -19,7 +19,7 @@ from labtool.scenarios.result import (
 )
 
 
-class _Run:
+class Run:
     """A scenario's moments and waits so far, and its live view."""
 
     def __init__(
@@ -61,7 +61,7 @@ class _Run:
         )
 
 
-def _baseline_detail(recorder: Recorder, since: float, pace: Pace, probes: Probes) -> str:
+def baseline_detail(recorder: Recorder, since: float, pace: Pace, probes: Probes) -> str:
     counts = recorder.answer_counts(since)
     holders = sorted(recorder.live.vip_nodes) or "no node"
     ended = "" if probes.agent.alive else f"; the agent ended (exit {probes.agent.proc.returncode})"
@@ -73,8 +73,8 @@ def _baseline_detail(recorder: Recorder, since: float, pace: Pace, probes: Probe
     )
 
 
-def _fault_and_observe(
-    cluster: Cluster, scenario: Scenario, probes: Probes, run: _Run, pace: Pace, within: float
+def fault_and_observe(
+    cluster: Cluster, scenario: Scenario, probes: Probes, run: Run, pace: Pace, within: float
 ) -> bool:
     """The fault, then the wait for the scenario's condition, then the settle; whether the
     condition held."""
@@ -133,7 +133,7 @@ def _fault_and_observe(
     return met
 
 
-def _preconditions(
+def preconditions(
     cluster: Cluster, scenario: Scenario, theory: dict[str, float], node_lost: Callable[[str], None]
 ) -> float:
     """Put the cluster in the scenario's starting state; returns the protocol waits."""
@@ -161,11 +161,11 @@ def _preconditions(
     return waited
 
 
-def _restore(
+def restore(
     cluster: Cluster,
     scenario: Scenario,
     theory: dict[str, float],
-    run: _Run,
+    run: Run,
     pace: Pace | None,
     faulted: bool,
 ) -> float:

@@ -19,9 +19,9 @@ from types import SimpleNamespace
 import pytest
 
 from labtool.backends.netns.teardown import KILL_TIMEOUT_S
-from labtool.grading import run_class
-from labtool.grading.behaviour import Behaviour, evidence
-from labtool.grading.submission import open_submission
+from labtool.grading.run import labs as run_class
+from labtool.grading.run.behaviour import Behaviour, evidence
+from labtool.grading.submission.archives import open_submission
 from labtool.spec.load import default_spec
 from tests.integration.conftest import STATE_ROOT, Baseline, labtool
 from tests.submissions import BOTH_HA, HA, KA1, PITFALLS, correct, edit, write
@@ -88,7 +88,7 @@ PLANTED = {
 
 
 def _routes(lab: str) -> dict[str, list[str]]:
-    from labtool.grading.run_probes import routes_off_lab
+    from labtool.grading.run.probes import routes_off_lab
     from labtool.spec.load import parse_lab
     from labtool.state import LabState
     from labtool.transport.nsenter import NsenterTransport

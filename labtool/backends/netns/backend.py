@@ -22,7 +22,7 @@ from labtool import runner
 from labtool.backends.base_types import NodeStatus
 from labtool.backends.netns import commands, procs, userns
 from labtool.backends.netns.layout import node_binds, node_hostname
-from labtool.backends.netns.teardown import KILL_TIMEOUT_S, _reap_if_own_children, lab_pids
+from labtool.backends.netns.teardown import KILL_TIMEOUT_S, lab_pids, reap_if_own_children
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.ids import IdMap
 from labtool.parallel import for_each_node
@@ -212,7 +212,7 @@ def power_off(lab: str, node: str, holder: Holder) -> None:
         os.kill(holder.pid, signal.SIGKILL)
     deadline = time.monotonic() + KILL_TIMEOUT_S
     while time.monotonic() < deadline:
-        _reap_if_own_children([holder.pid])
+        reap_if_own_children([holder.pid])
         inside = procs.processes_in_pidns(pidns) if pidns else {}
         if not procs.alive(holder.pid, holder.start_ticks) and not inside:
             return

@@ -42,7 +42,7 @@ def destroy(lab: str) -> int:
             except ProcessLookupError:
                 pass
         time.sleep(0.01)
-        _reap_if_own_children(pids)
+        reap_if_own_children(pids)
     if os.geteuid() == 0:
         bounds.remove(lab)
     folder = lab_dir(lab)
@@ -68,7 +68,7 @@ def _remove_folder(folder: Path) -> None:
     userns.remove_tree(folder, id_map)
 
 
-def _reap_if_own_children(pids: list[int]) -> None:
+def reap_if_own_children(pids: list[int]) -> None:
     """Holders started by this very process would linger as zombies; collect those."""
     for pid in pids:
         with contextlib.suppress(ChildProcessError):

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from labtool.grading.exports import feedback
-from labtool.grading.grade import grade_all
-from labtool.grading.grade_model import Grade
-from labtool.grading.rubric import load_rubric, parse_rubric
-from labtool.grading.submission import discover
+from labtool.grading.score.exports import feedback
+from labtool.grading.score.grade import grade_all
+from labtool.grading.score.model import Grade
+from labtool.grading.score.rubric import load_rubric, parse_rubric
+from labtool.grading.submission.archives import discover
 from labtool.spec.load import default_spec
 
 CORPUS = Path(__file__).parents[2] / "corpus" / "grading"
@@ -146,7 +146,7 @@ def test_answers_in_any_shape(graded: dict[str, Grade]) -> None:
 
 
 def test_the_class_summary_counts_students_per_mistake(graded: dict[str, Grade]) -> None:
-    from labtool.grading.exports import summary
+    from labtool.grading.score.exports import summary
 
     text = summary(list(graded.values()), "en")
     # chloe and lea: two servers without `check` each, two students

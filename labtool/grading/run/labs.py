@@ -1,0 +1,225 @@
+"""`labtool grade --run`: each submission's own cluster built as a throwaway, confined netns lab
+(the one provisioning path, the submission's files), broken in the lab's ways, and removed;
+several at once, each in its own namespaces with the same lab addresses.
+
+Every lab is bounded: in time (LAB_TIME_S, then it is removed whatever it does), in processes
+and memory (netns/bounds.py). It is removed when its run ends, fails, or the grader is
+interrupted; labs left by a grader that was killed are removed by the next run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from labtool.backends import confining_backend
+from labtool.backends.base import Backend
+from labtool.errors import LabtoolError
+from labtool.grading.run.behaviour import Behaviour
+from labtool.grading.run.lab import RunLab
+from labtool.grading.run.observe import observe
+from labtool.grading.run.probes import routes_off_lab
+from labtool.grading.submission.archives import Submission
+from labtool.provision.converge import build
+from labtool.provision.files import Adaptation
+from labtool.spec.check import spec_to_dict, validate
+from labtool.spec.model import LabSpec
+from labtool.state import LabState, known_labs
+
+LAB_TIME_S = 150.0  # one submission's whole run, boot to removal
+PREFIX = "grade-"
+
+Say = Callable[[str, str], None]  # (submission, what it is doing)
+
+
+class _Quiet:
+    """The build's progress, kept to the submission's line."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+
+    def step(self, text: str) -> None:
+        self.say(text)
+
+    def adaptation(self, change: Adaptation) -> None:
+        pass
+
+    def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None:
+        pass
+
+
+def lab_name(index: int) -> str:
+    return f"{PREFIX}{os.getpid()}-{index}"
+
+
+def leftover_labs() -> list[str]:
+    """Grading labs whose grader is gone (killed): theirs to remove."""
+    names = set(known_labs()) | confining_backend().running_labs()
+    gone = []
+    for name in sorted(names):
+        if not name.startswith(PREFIX):
+            continue
+        pid = name[len(PREFIX) :].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # its grader is alive: another class run, not ours to touch
+        except ProcessLookupError:
+            gone.append(name)
+        except PermissionError:
+            pass
+    return gone
+
+
+def remove_leftovers() -> list[str]:
+    removed = leftover_labs()
+    for name in removed:
+        confining_backend().destroy(name)
+    return removed
+
+
+def run_one(
+    run: RunLab, name: str, say: Callable[[str], None], stop: threading.Event | None = None
+) -> Behaviour:
+    """Build, observe and remove one submission's lab (`stop`: the class was interrupted)."""
+    stop = stop or threading.Event()
+    if stop.is_set():
+        return Behaviour(error="the class run was interrupted")
+    if run.refused is not None or run.spec is None:
+        return Behaviour(refused=run.refused or "nothing to run", adaptations=run.adaptations)
+    started = time.monotonic()
+    spec = replace(run.spec, name=name)
+    try:
+        validate(spec, "the submission's plan")
+    except LabtoolError as exc:
+        return Behaviour(refused=f"its plan cannot be built: {exc}")
+    expired = threading.Event()
+    removing = threading.Lock()  # the watchdog's removal and the run's own, one at a time
+
+    def expire() -> None:
+        expired.set()
+        with removing, contextlib.suppress(LabtoolError, OSError):
+            confining_backend().destroy(name)
+
+    def checked() -> None:
+        if stop.is_set():
+            raise LabtoolError("the class run was interrupted")
+        if expired.is_set():
+            raise LabtoolError(f"stopped at its time bound ({LAB_TIME_S:.0f} s)")
+        hit = backend.limits_hit() if backend is not None else []
+        if hit:
+            raise LabtoolError(f"stopped at its bound on {' and '.join(hit)}")
+
+    backend: Backend | None = None
+    watchdog = threading.Timer(LAB_TIME_S, expire)
+    watchdog.daemon = True
+    watchdog.start()
+    behaviour = Behaviour(vip=str(spec.vip), adaptations=list(run.adaptations))
+    try:
+        state = LabState(
+            name=name,
+            backend=confining_backend().name,
+            lab=spec_to_dict(spec),
+            created_at=time.time(),
+            options={"confined": "1"},
+        )
+        state.save()
+        backend = confining_backend()(spec, state)
+        say("booting")
+        build(spec, backend, _Quiet(say), bare=False, render=run.render)
+        state.phase = "up"
+        state.save()
+        off = routes_off_lab(spec, backend)
+        if off:
+            raise LabtoolError(f"a node has a way off the lab ({off}); not run")
+        behaviour = observe(spec, backend, run, say, checked)
+        behaviour.memory_kib = backend.peak_memory_kib() or backend.memory_kib()
+        checked()
+    except LabtoolError as exc:
+        hit = backend.limits_hit() if backend is not None else []
+        behaviour.error = _why(str(exc), expired.is_set(), hit)
+    finally:
+        watchdog.cancel()
+        with removing:
+            confining_backend().destroy(name)
+    behaviour.seconds = round(time.monotonic() - started, 1)
+    return behaviour
+
+
+def _why(text: str, expired: bool, hit: list[str]) -> str:
+    if expired:
+        return f"stopped at its time bound ({LAB_TIME_S:.0f} s)"
+    if hit:
+        return f"stopped at its bound on {' and '.join(hit)}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return "it could not boot"
+    first = re.split(r"\s*\[(?:NOTICE|WARNING)\]", lines[0])[0].rstrip(": ")
+    alerts = [re.sub(r"^\[ALERT\]\s*(\(\d+\))?\s*:\s*", "", x) for x in lines if "[ALERT]" in x]
+    return (first + (f": {alerts[0]}" if alerts and alerts[0] not in first else ""))[:300]
+
+
+def run_class(runs: list[tuple[str, RunLab]], jobs: int, say: Say) -> dict[str, Behaviour]:
+    """Every submission's run, at most `jobs` labs at once; an interrupted class removes its
+    labs before it stops."""
+    remove_leftovers()
+    names = {submission: lab_name(i) for i, (submission, _) in enumerate(runs)}
+    stop = threading.Event()
+    results: dict[str, Behaviour] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = {
+            submission: pool.submit(run_one, run, names[submission], _teller(say, submission), stop)
+            for submission, run in runs
+        }
+        for submission, future in futures.items():
+            results[submission] = future.result()
+            say(submission, _done(results[submission]))
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if stop.is_set():  # interrupted: what the runs had made, removed
+            for name in names.values():
+                with contextlib.suppress(LabtoolError, OSError):
+                    confining_backend().destroy(name)
+    return results
+
+
+def _teller(say: Say, submission: str) -> Callable[[str], None]:
+    return lambda text: say(submission, text)
+
+
+def _done(b: Behaviour) -> str:
+    if b.refused:
+        return f"not run: {b.refused}"
+    if b.error:
+        return f"done in {b.seconds:.0f} s: {b.error}"
+    return f"done in {b.seconds:.0f} s"
+
+
+def run_submissions(
+    submissions: list[Submission],
+    spec: LabSpec,
+    jobs: int,
+    say: Callable[[str, str], None] | None,
+) -> dict[str, Behaviour]:
+    """Each readable submission's cluster, run from its own plan and files."""
+    from labtool.grading.run.lab import prepare
+    from labtool.grading.submission.plan import read_submission
+    from labtool.provision.node import local_versions
+
+    versions = local_versions()
+    runs = []
+    for submission in submissions:
+        if submission.root is None:
+            continue
+        configs, plan = read_submission(submission.root, spec)
+        runs.append((submission.name, prepare(configs, plan, spec, versions, submission.root)))
+    return run_class(runs, jobs, say or (lambda _s, _t: None))

@@ -1,0 +1,241 @@
+"""A class's grades as files: feedback per student, the class summary, CSV, JSON, and the gradebook
+imports of Moodle and Canvas (with a roster)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from labtool.grading.score.model import Grade, T
+
+
+def feedback(grade: Grade, lang: str = "fr") -> str:
+    """The text to hand back to the student, Markdown."""
+    t = T[lang]
+    lines = [
+        f"# {t['grade']} : {grade.submission} : {grade.grade:g}/{grade.total:g}"
+        if lang == "fr"
+        else f"# {t['grade']}: {grade.submission}: {grade.grade:g}/{grade.total:g}",
+        "",
+    ]
+    if grade.error:
+        lines += [t["refused"].format(why=grade.error), ""]
+    for score in grade.criteria:
+        mark = "✔" if score.points == score.max else "✘"
+        lines.append(
+            f"- {mark} {score.title} : {score.points:g}/{score.max:g}"
+            if lang == "fr"
+            else f"- {mark} {score.title}: {score.points:g}/{score.max:g}"
+        )
+        for reason in score.reasons:
+            where = (
+                f"{reason.file}:{reason.line} "
+                if reason.file and reason.line
+                else f"{reason.file} "
+                if reason.file
+                else ""
+            )
+            lines.append(f"  - {where}{reason.message} (-{reason.points_lost:g})")
+            if reason.fix:
+                lines.append(
+                    f"    {t['fix']} : {reason.fix}"
+                    if lang == "fr"
+                    else f"    {t['fix']}: {reason.fix}"
+                )
+    if grade.notes:
+        lines += ["", f"## {t['notes']}", ""]
+        lines += [
+            f"- {n.file + ': ' if n.file else ''}{n.message}"
+            f"{f' (-{n.points_lost:g})' if n.points_lost else ''}"
+            for n in grade.notes
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(grades: Iterable[Grade]) -> str:
+    grades = list(grades)
+    ids = list(dict.fromkeys(c.id for g in grades for c in g.criteria))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["submission", "score", "max", "grade", "total", *ids, "error"])
+    for grade in grades:
+        points = {c.id: c.points for c in grade.criteria}
+        writer.writerow(
+            [
+                _safe_cell(grade.submission),
+                grade.score,
+                grade.max,
+                grade.grade,
+                grade.total,
+                *[points.get(i, "") for i in ids],
+                _safe_cell(grade.error or ""),
+            ]
+        )
+    return out.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    """A spreadsheet runs a cell starting with = + - @ as a formula: not a student's text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def summary(grades: list[Grade], lang: str = "fr") -> str:
+    t = T[lang]
+    marks = [g.grade for g in grades]
+    lines = [f"# {t['summary']}", ""]
+    if marks:
+        lines += [
+            f"{len(marks)} {t['students']} ; {t['mean']} {statistics.mean(marks):.2f}, "
+            f"{t['median']} {statistics.median(marks):.2f}, min {min(marks):g}, "
+            f"max {max(marks):g} (/{grades[0].total:g})",
+            "",
+        ]
+    lines += [
+        "| submission | score | /20 |"
+        if grades and grades[0].total == 20
+        else "| submission | score | grade |",
+        "| --- | --- | --- |",
+    ]
+    lines += [
+        f"| {g.submission.replace('|', '/')} | {g.score:g}/{g.max:g} | {g.grade:g}"
+        f"{' (' + (g.error or '')[:60].replace('|', '/') + ')' if g.error else ''} |"
+        for g in grades
+    ]
+    common: Counter[str] = Counter()  # students per mistake (a student's repeats count once)
+    for g in grades:
+        common.update(
+            {
+                r.message.split(":", 1)[0]
+                if r.message[:3] in ("KA-", "HA-", "WEB")
+                else r.criterion
+                for c in g.criteria
+                for r in c.reasons
+                if r.points_lost > 0
+            }
+        )
+    if common:
+        lines += ["", f"## {t['common']}", ""]
+        lines += [f"- {name}: {count} {t['students']}" for name, count in common.most_common(10)]
+    return "\n".join(lines) + "\n"
+
+
+ROSTER_IDS = (
+    "email",
+    "e-mail",
+    "mail",
+    "student_id",
+    "id",
+    "sis_user_id",
+    "login",
+    "username",
+    "id number",
+    "idnumber",
+)
+
+
+@dataclass
+class Student:
+    identifier: str  # email or student id, as the roster gives it
+    name: str = ""
+    section: str = ""
+
+
+def read_roster(path: Path) -> dict[str, Student]:
+    """A class roster (CSV with a header): `submission` (the folder or archive name, as
+    `labtool grade` names it), then an email or student id, optionally name and section."""
+    from labtool.errors import LabFileError
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabFileError(f"cannot read the roster {path}: {exc}") from None
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", ",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    fields = {f.strip().lower(): f for f in (rows[0].keys() if rows else [])}
+    key = fields.get("submission") or fields.get("folder") or fields.get("archive")
+    ident = next((fields[f] for f in ROSTER_IDS if f in fields), None)
+    if key is None or ident is None:
+        raise LabFileError(
+            f"the roster {path} needs a header with 'submission' and one of "
+            f"{', '.join(ROSTER_IDS[:4])} (found: "
+            f"{', '.join(fields) or 'nothing'})"
+        )
+    name = fields.get("name") or fields.get("student")
+    section = fields.get("section") or fields.get("group")
+    roster = {}
+    for row in rows:
+        if (row.get(key) or "").strip():
+            roster[row[key].strip()] = Student(
+                (row.get(ident) or "").strip(),
+                (row.get(name) or "").strip() if name else "",
+                (row.get(section) or "").strip() if section else "",
+            )
+    return roster
+
+
+def _student(grade: Grade, roster: dict[str, Student]) -> Student:
+    return roster.get(grade.submission) or Student(grade.submission)
+
+
+def unmatched(grades: list[Grade], roster: dict[str, Student]) -> list[str]:
+    """Submissions the roster does not name (their identifier is the submission's name)."""
+    return [g.submission for g in grades if g.submission not in roster]
+
+
+def to_moodle(grades: list[Grade], roster: dict[str, Student], lang: str) -> str:
+    """Moodle's grade import (Grades > Import > CSV file): an identifier column (map it to
+    'Email address' or 'ID number'), the grade, and the feedback text (map it to the grade
+    item's feedback)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Identifier", "Grade", "Feedback"])
+    for grade in grades:
+        writer.writerow(
+            [
+                _safe_cell(_student(grade, roster).identifier),
+                f"{grade.grade:g}",
+                _safe_cell(feedback(grade, lang)),
+            ]
+        )
+    return out.getvalue()
+
+
+def to_canvas(
+    grades: list[Grade], roster: dict[str, Student], assignment: str = "Cluster web"
+) -> str:
+    """Canvas's gradebook import (Grades > Import): Student, ID, SIS User ID, SIS Login ID,
+    Section, then the assignment's column with its points. Canvas's gradebook CSV carries no
+    comments: hand the feedback files back separately (-o writes them)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
+    total = grades[0].total if grades else 20
+    writer.writerow(["Points Possible", "", "", "", "", f"{total:g}"])
+    for grade in grades:
+        student = _student(grade, roster)
+        login = student.identifier if "@" in student.identifier else ""
+        sis = "" if login else student.identifier
+        writer.writerow(
+            [
+                _safe_cell(student.name or grade.submission),
+                "",
+                _safe_cell(sis),
+                _safe_cell(login),
+                _safe_cell(student.section),
+                f"{grade.grade:g}",
+            ]
+        )
+    return out.getvalue()
+
+
+def to_json(grades: list[Grade]) -> str:
+    return json.dumps([g.as_json() for g in grades], indent=1, ensure_ascii=False)
