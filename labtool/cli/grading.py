@@ -151,7 +151,7 @@ def grade(
     students = _before_grading(roster, output)
     runs = (jobs, _said) if behave else None
     grades = run.grade_paths(
-        paths or [], rubric, lab, name, lang.value, live, daemons, _progress(), runs
+        paths or [], rubric, lab, name, lang.value, live, daemons, _progress(), runs, _warn
     )
     _write_class(grades, output, lang.value)
     text, missing = run.formatted(grades, fmt.value, students, lang.value)
@@ -160,6 +160,10 @@ def grade(
         views.grades(grades, lang.value)
     else:
         sys.stdout.write(text)
+
+
+def _warn(text: str) -> None:
+    err.print(f"labtool: warning: {text}")
 
 
 def _before_grading(roster: Path | None, output: Path | None) -> dict[str, Any]:

@@ -147,9 +147,11 @@ def grade_paths(
     daemons: bool,
     progress: Progress,
     runs: tuple[int, Callable[[str, str], None]] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Grade]:
     """Grade each submission found under the paths (or the running lab, with live); with
-    `runs` (jobs, what to say), each one's own cluster is run too (grade --run)."""
+    `runs` (jobs, what to say), each one's own cluster is run too (grade --run). `warn` hears
+    what the rubric leaves unsaid (rules neither graded nor named as notes)."""
     from labtool.grading.score.rubric import load_rubric
     from labtool.grading.submission.archives import discover
 
@@ -167,6 +169,13 @@ def grade_paths(
         doctor.require_root()  # (the cgroups that bound each lab)
         doctor.require()  # the daemons the labs run
     loaded = load_rubric(rubric)
+    if loaded.unnamed and warn is not None:
+        warn(
+            f"the rubric {loaded.source} grades no criterion with the rule(s) "
+            f"{', '.join(loaded.unnamed)} and does not name them as notes: their findings "
+            "are notes in the feedback, worth no points. Fix: add them to a criterion's "
+            "'rules', or to 'notes'"
+        )
     spec = lab_spec(lab)
     results: LiveResults | None = None
     with tempfile.TemporaryDirectory(prefix="labtool-grade-") as tmp:

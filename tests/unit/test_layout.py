@@ -1,5 +1,6 @@
 """The code's layout, as the seam issue asks: backends reached only through the registry, no
-module over 300 lines, the CLI a package of thin commands."""
+module over 300 lines, the CLI a package of thin commands; no module takes another's private
+name."""
 
 from __future__ import annotations
 
@@ -67,3 +68,18 @@ def test_unit_tests_mirror_the_package() -> None:
         if not (REPO / "labtool" / p.parent.relative_to(unit)).is_dir()
     ]
     assert strays == []
+
+
+def test_no_module_imports_another_s_private_name() -> None:
+    """A name that starts with "_" is its module's own: a name two modules share is public.
+    (`from x import y as _y`, a public name kept private here, is allowed.)"""
+    hits = []
+    for path in sorted((REPO / "labtool").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                hits += [
+                    f"{path.relative_to(REPO)}:{node.lineno}: {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert hits == []

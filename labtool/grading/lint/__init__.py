@@ -1,24 +1,39 @@
-"""The lint rules: what goes wrong in this lab's configs, each finding with file:line, a
-severity, a rule id, why it matters and how to fix it. Pure functions over a ConfigSet."""
+"""Lint: what goes wrong in this lab's configs, each finding with file:line, a severity, a rule
+code, why it matters and how to fix it. Pure functions over a ConfigSet.
+
+A rule is one small function registered with its code (labtool.grading.lint.registry), in the
+module of its subject: `vrrp` (each keepalived.conf and its instances), `vrrp_pair` (the two
+load balancers' instances together, and the track scripts), `haproxy` (each haproxy.cfg, and
+the load balancers together), `servers` (a backend's servers, the web nodes' pages). `lint`
+walks the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from labtool.configs.common import Finding
+from labtool.grading.lint import elsewhere as _elsewhere  # noqa: F401  (registers its codes)
 from labtool.grading.lint.base import SEVERITY_ORDER, Target
-from labtool.grading.lint.haproxy import haproxy_rules
-from labtool.grading.lint.servers import web_rules
-from labtool.grading.lint.vrrp import keepalived_rules
+from labtool.grading.lint.haproxy import HaproxyAt
+from labtool.grading.lint.registry import RULES, of_subject
+from labtool.grading.lint.vrrp import InstanceAt, matched
+from labtool.grading.lint.vrrp_pair import Pair
 from labtool.grading.submission.configset import ConfigSet
 from labtool.spec.model import LabSpec
+
+__all__ = ["RULES", "lint"]
+
+# (the modules of rules register them when imported)
+from labtool.grading.lint import servers as _servers  # noqa: F401  isort: skip
 
 
 def lint(configs: ConfigSet, spec: LabSpec, target: Target | None = None) -> list[Finding]:
     """Every finding: the parsers', the missing files', then the rules'."""
     aim = target or Target.of_spec(spec)
     found = configs.findings()
-    found += list(keepalived_rules(configs, aim))
-    found += list(haproxy_rules(configs, aim))
-    found += list(web_rules(configs))
+    found += list(_keepalived(configs, aim))
+    found += list(_haproxy(configs, aim))
+    found += [f for r in of_subject("webs") for f in r.findings("", configs)]
     unique = {(f.rule, f.file, f.line, f.message): f for f in found}
     return sorted(
         unique.values(),
@@ -26,10 +41,41 @@ def lint(configs: ConfigSet, spec: LabSpec, target: Target | None = None) -> lis
     )
 
 
-# --- keepalived ---------------------------------------------------------------------------
+def _keepalived(configs: ConfigSet, target: Target) -> Iterator[Finding]:
+    instances = {}
+    for label, config in configs.keepalived.items():
+        found = config.instances()
+        for r in of_subject("keepalived_file"):
+            yield from r.findings(config.file, config, found)
+        if not found:
+            continue
+        instances[label] = found
+        for position, instance in enumerate(found):
+            at = InstanceAt(config.file, label, position == 0, target)
+            for r in of_subject("instance"):
+                yield from r.findings(config.file, instance, at)
+        for r in of_subject("keepalived"):
+            yield from r.findings(config.file, config, found)
+    for group in matched(instances):
+        if len(group) > 1:
+            pair = Pair.of(group, configs, target)
+            for r in of_subject("pair"):
+                yield from r.findings("", pair)
 
 
-# --- HAProxy -----------------------------------------------------------------------------
-
-
-# --- web nodes ---------------------------------------------------------------------------
+def _haproxy(configs: ConfigSet, target: Target) -> Iterator[Finding]:
+    served: dict[str, set[str]] = {}
+    for label, config in configs.haproxy.items():
+        at = HaproxyAt.of(config, target)
+        for r in of_subject("haproxy_file"):
+            yield from r.findings(config.file, config, at)
+        if not at.checked:
+            continue
+        for backend in at.backends:
+            for r in of_subject("backend"):
+                yield from r.findings(config.file, config, backend, target)
+        for r in of_subject("haproxy"):
+            yield from r.findings(config.file, config, at)
+        served[label] = at.addresses
+    for r in of_subject("haproxies"):
+        yield from r.findings("", configs, served)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from labtool.configs.common import Finding
-from labtool.configs.haproxy import Line, Section
 from labtool.configs.keepalived_model import Statement
 from labtool.spec.model import LabSpec
 
@@ -66,26 +64,6 @@ class Target:
             len(spec.by_role("web")),
             {n.name: str(n.address) for n in spec.by_role("lb")},
         )
-
-
-def at(
-    rule: str,
-    severity: str,
-    message: str,
-    where: Statement | Line | Section | None,
-    file: str,
-    explanation: str = "",
-    fix: str = "",
-) -> Finding:
-    return Finding(
-        rule,
-        severity,
-        message,
-        where.file if where else file,
-        where.line if where else None,
-        explanation,
-        fix,
-    )
 
 
 def int_value(statement: Statement | None, low: int, high: int) -> int | None:

@@ -1,62 +1,68 @@
-"""Lint rules for HAProxy's backends (both web nodes, health checks, how fast a dead one is seen)
-and for the web nodes' pages."""
+"""Lint rules for HAProxy's backends (servers, health checks, how fast a dead one is seen) and
+for the web nodes' pages."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from labtool.configs.common import Finding
 from labtool.configs.haproxy import HaproxyConfig, Section
 from labtool.facts.theory import Theory, duration_of
-from labtool.grading.lint.base import SLOW_DETECT_S, Target, at, is_dynamic
+from labtool.grading.lint.base import SLOW_DETECT_S, Target, is_dynamic
+from labtool.grading.lint.registry import Say, rule
 from labtool.grading.submission.configset import ConfigSet
 
 
-def backend_rules(config: HaproxyConfig, backend: Section, target: Target) -> Iterator[Finding]:
-    defaults = config.defaults_for(backend)
-    servers = backend.servers()
-    if not servers:
-        yield at(
-            "HA-NO-SERVER",
-            "error",
-            f"backend {backend.name} has no server",
-            backend,
-            config.file,
+@rule("HA-NO-SERVER", subject="backend", severity="error", title="a backend without server")
+def no_server(config: HaproxyConfig, backend: Section, target: Target) -> Iterator[Say]:
+    if not backend.servers():
+        yield Say(
+            message=f"backend {backend.name} has no server",
+            where=backend,
             fix="server web1 10.0.0.21:80 check",
         )
-    for server in servers:
+
+
+@rule("HA-NO-CHECK", subject="backend", severity="error", title="a server without health check")
+def no_check(config: HaproxyConfig, backend: Section, target: Target) -> Iterator[Say]:
+    for server in backend.servers():
         if "check" not in server.words[3:]:
-            yield at(
-                "HA-NO-CHECK",
-                "error",
-                f"server {server.words[1]} {server.words[2]} has no 'check'",
-                server,
-                config.file,
-                "HAProxy never notices the server is gone and keeps sending it requests",
-                f"{' '.join(server.words)} check",
+            yield Say(
+                message=f"server {server.words[1]} {server.words[2]} has no 'check'",
+                where=server,
+                why="HAProxy never notices the server is gone and keeps sending it requests",
+                fix=f"{' '.join(server.words)} check",
             )
-    balance = backend.first("balance") or (defaults.first("balance") if defaults else None)
-    if balance is not None and balance.words[1:2] != ["roundrobin"]:
-        yield at(
-            "HA-BALANCE",
-            "warning",
-            f"balance {' '.join(balance.words[1:])}",
-            balance,
-            config.file,
-            "the lab expects requests to alternate between the web nodes (round robin)",
-            "balance roundrobin",
+
+
+@rule("HA-BALANCE", subject="backend", severity="warning", title="not round robin")
+def balance(config: HaproxyConfig, backend: Section, target: Target) -> Iterator[Say]:
+    defaults = config.defaults_for(backend)
+    found = backend.first("balance") or (defaults.first("balance") if defaults else None)
+    if found is not None and found.words[1:2] != ["roundrobin"]:
+        yield Say(
+            message=f"balance {' '.join(found.words[1:])}",
+            where=found,
+            why="the lab expects requests to alternate between the web nodes (round robin)",
+            fix="balance roundrobin",
         )
-    detect = _detect_max_s(backend, defaults)
+
+
+@rule(
+    "HA-SLOW-DETECT",
+    subject="backend",
+    severity="warning",
+    title="a lost web node seen late",
+)
+def slow_detect(config: HaproxyConfig, backend: Section, target: Target) -> Iterator[Say]:
+    servers = backend.servers()
+    detect = _detect_max_s(backend, config.defaults_for(backend))
     if detect is not None and detect > SLOW_DETECT_S:
-        yield at(
-            "HA-SLOW-DETECT",
-            "warning",
-            f"a lost web node is marked DOWN only after up to {detect:g} s",
-            servers[0] if servers else backend,
-            config.file,
-            "until then HAProxy keeps sending it requests, which wait and fail",
-            "default-server inter 2s fall 3, and timeout connect 2s",
+        yield Say(
+            message=f"a lost web node is marked DOWN only after up to {detect:g} s",
+            where=servers[0] if servers else backend,
+            why="until then HAProxy keeps sending it requests, which wait and fail",
+            fix="default-server inter 2s fall 3, and timeout connect 2s",
         )
 
 
@@ -102,7 +108,8 @@ def _detect_max_s(backend: Section, defaults: Section | None) -> float | None:
     return round(theory.haproxy_detect_max_s, 3)
 
 
-def web_rules(configs: ConfigSet) -> Iterator[Finding]:
+@rule("WEB-PAGE-SAME", subject="webs", severity="warning", title="the same page on every web node")
+def same_page(configs: ConfigSet) -> Iterator[Say]:
     pages = {
         node: re.sub(r"\s+", " ", text).strip()
         for node, text in configs.pages.items()
@@ -111,13 +118,10 @@ def web_rules(configs: ConfigSet) -> Iterator[Finding]:
     if len(pages) > 1 and len(set(pages.values())) == 1:
         nodes = list(pages)
         files = [configs.page_files.get(n, n) for n in nodes]
-        yield Finding(
-            "WEB-PAGE-SAME",
-            "warning",
-            f"the web nodes {', '.join(nodes)} serve the "
+        yield Say(
+            message=f"the web nodes {', '.join(nodes)} serve the "
             f"same page '{next(iter(pages.values()))[:40]}' ({', '.join(files)})",
-            files[-1],
-            None,
-            "nobody can tell which server answered a request",
-            f'echo "test {nodes[0]}" > /var/www/html/index.html ({nodes[-1]} on {nodes[-1]})',
+            file=files[-1],
+            why="nobody can tell which server answered a request",
+            fix=f'echo "test {nodes[0]}" > /var/www/html/index.html ({nodes[-1]} on {nodes[-1]})',
         )

@@ -1,42 +1,29 @@
-"""Lint rules for keepalived.conf: each VRRP instance's values against the lab's plan, then the
-pair's rules."""
+"""Lint rules for keepalived.conf: each VRRP instance's values against the lab's plan, and each
+file's own (an instance at all, its sync groups). The pair's rules are in vrrp_pair."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from labtool.configs.common import Finding
 from labtool.configs.keepalived_model import KeepalivedConfig, Statement
-from labtool.grading.lint.base import Target, at, int_value, vips_of
-from labtool.grading.lint.vrrp_pair import pair_rules, script_rules
-from labtool.grading.submission.configset import ConfigSet
+from labtool.grading.lint.base import Target, int_value, vips_of
+from labtool.grading.lint.registry import Say, rule
 from labtool.grading.submission.plan_base import same_net
 
 
-def keepalived_rules(configs: ConfigSet, target: Target) -> Iterator[Finding]:
-    instances: dict[str, list[Statement]] = {}
-    for label, config in configs.keepalived.items():
-        found = config.instances()
-        if not found:
-            yield at(
-                "KA-NO-INSTANCE",
-                "error",
-                "no vrrp_instance: keepalived holds no VIP",
-                None,
-                config.file,
-                fix="add the lab's vrrp_instance VI_1 { ... }",
-            )
-            continue
-        instances[label] = found
-        for position, instance in enumerate(found):
-            yield from _instance_values(instance, config.file, target, label, main=position == 0)
-        yield from script_rules(config, found)
-        yield from _sync_groups(config, found)
-    for group in _matched(instances):
-        yield from pair_rules(group, target, configs)
+@dataclass(frozen=True)
+class InstanceAt:
+    """Where an instance is: its file, its load balancer, whether it is the file's first (the
+    lab's VI_1, held to the lab's VIP), and what it is checked against."""
+
+    file: str
+    label: str
+    main: bool
+    target: Target
 
 
-def _matched(instances: dict[str, list[Statement]]) -> list[dict[str, Statement]]:
+def matched(instances: dict[str, list[Statement]]) -> list[dict[str, Statement]]:
     """Each VRRP instance with its peers on the other load balancers: by name, else by VRID,
     else by position."""
     labels = list(instances)
@@ -66,185 +53,206 @@ def _matched(instances: dict[str, list[Statement]]) -> list[dict[str, Statement]
     return groups
 
 
-def _sync_groups(config: KeepalivedConfig, instances: list[Statement]) -> Iterator[Finding]:
+@rule(
+    "KA-NO-INSTANCE",
+    subject="keepalived_file",
+    severity="error",
+    title="a keepalived.conf without vrrp_instance",
+)
+def no_instance(config: KeepalivedConfig, instances: list[Statement]) -> Iterator[Say]:
+    if not instances:
+        yield Say(
+            message="no vrrp_instance: keepalived holds no VIP",
+            fix="add the lab's vrrp_instance VI_1 { ... }",
+        )
+
+
+@rule(
+    "KA-SYNC-UNDEFINED",
+    subject="keepalived",
+    severity="error",
+    title="a vrrp_sync_group member no instance defines",
+)
+def sync_undefined(config: KeepalivedConfig, instances: list[Statement]) -> Iterator[Say]:
     names = {i.name for i in instances}
     for sync in config.all("vrrp_sync_group"):
-        members = [w for g in sync.all("group") for w in g.words()]
-        for member in members:
+        for member in [w for g in sync.all("group") for w in g.words()]:
             if member not in names:
-                yield at(
-                    "KA-SYNC-UNDEFINED",
-                    "error",
-                    f"vrrp_sync_group {sync.name} names '{member}', which no vrrp_instance defines",
-                    sync,
-                    config.file,
-                    "keepalived drops the whole sync group",
-                    f"one of: {', '.join(sorted(names))}",
+                yield Say(
+                    message=f"vrrp_sync_group {sync.name} names '{member}', which no "
+                    "vrrp_instance defines",
+                    where=sync,
+                    why="keepalived drops the whole sync group",
+                    fix=f"one of: {', '.join(sorted(names))}",
                 )
 
 
-def _instance_values(
-    instance: Statement, file: str, target: Target, label: str, main: bool
-) -> Iterator[Finding]:
-    name = f"vrrp_instance {instance.name}"
+@rule("KA-VALUE", subject="instance", severity="error", title="a value keepalived rejects")
+def bad_numbers(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     for keyword, low, high in (("priority", 1, 255), ("virtual_router_id", 1, 255)):
         found = instance.first(keyword)
-        if found is None:
-            if keyword == "virtual_router_id":
-                yield at(
-                    "KA-VALUE",
-                    "error",
-                    f"{name} has no virtual_router_id",
-                    instance,
-                    file,
-                    "keepalived refuses an instance without one",
-                    "virtual_router_id 100",
-                )
-        elif int_value(found, low, high) is None:
-            yield at(
-                "KA-VALUE",
-                "error",
-                f"{keyword} '{' '.join(found.args)[:40]}' is not a number from {low} to {high}",
-                found,
-                file,
-                "keepalived rejects the value and uses its default",
-                f"{keyword} 100",
+        if found is None and keyword == "virtual_router_id":
+            yield Say(
+                message=f"vrrp_instance {instance.name} has no virtual_router_id",
+                where=instance,
+                why="keepalived refuses an instance without one",
+                fix="virtual_router_id 100",
             )
+        elif found is not None and int_value(found, low, high) is None:
+            yield Say(
+                message=f"{keyword} '{' '.join(found.args)[:40]}' is not a number from "
+                f"{low} to {high}",
+                where=found,
+                why="keepalived rejects the value and uses its default",
+                fix=f"{keyword} 100",
+            )
+
+
+@rule("KA-VALUE", subject="instance", severity="error", title="a value keepalived rejects")
+def bad_state_or_advert(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     state = instance.first("state")
     if state is not None and (len(state.args) != 1 or state.args[0] not in ("MASTER", "BACKUP")):
-        yield at(
-            "KA-VALUE",
-            "error",
-            f"state '{' '.join(state.args)[:40]}' is neither MASTER nor BACKUP",
-            state,
-            file,
-            "keepalived ignores it",
-            "state MASTER or BACKUP",
+        yield Say(
+            message=f"state '{' '.join(state.args)[:40]}' is neither MASTER nor BACKUP",
+            where=state,
+            why="keepalived ignores it",
+            fix="state MASTER or BACKUP",
         )
     advert = instance.first("advert_int")
-    if advert is not None:
-        try:
-            if not 0 < float(advert.args[0]) <= 255:
-                raise ValueError
-        except (ValueError, IndexError):
-            yield at(
-                "KA-VALUE",
-                "error",
-                f"advert_int '{' '.join(advert.args)}' is not a number of seconds",
-                advert,
-                file,
-                fix="advert_int 1",
-            )
-    nic = instance.first("interface")
-    if nic is None:
-        yield at(
-            "KA-NIC",
-            "error",
-            f"{name} has no 'interface'",
-            instance,
-            file,
-            "keepalived needs the NIC to send its adverts on",
-            f"interface {target.nic or 'eth1'}",
+    if advert is None:
+        return
+    try:
+        if not 0 < float(advert.args[0]) <= 255:
+            raise ValueError
+    except (ValueError, IndexError):
+        yield Say(
+            message=f"advert_int '{' '.join(advert.args)}' is not a number of seconds",
+            where=advert,
+            fix="advert_int 1",
         )
-    elif target.real_nics and nic.args[:1] and nic.args[0] not in target.real_nics:
+
+
+@rule("KA-NIC", subject="instance", severity="error", title="no NIC, or not the lab's")
+def nic(instance: Statement, at: InstanceAt) -> Iterator[Say]:
+    found, target = instance.first("interface"), at.target
+    if found is None:
+        yield Say(
+            message=f"vrrp_instance {instance.name} has no 'interface'",
+            where=instance,
+            why="keepalived needs the NIC to send its adverts on",
+            fix=f"interface {target.nic or 'eth1'}",
+        )
+    elif target.real_nics and found.args[:1] and found.args[0] not in target.real_nics:
         shown = ", ".join(sorted(target.real_nics))
-        yield at(
-            "KA-NIC",
-            "error",
-            f"interface '{nic.args[0]}', but the `ip a` you handed in "
+        yield Say(
+            message=f"interface '{found.args[0]}', but the `ip a` you handed in "
             f"shows the lab's network on {shown}",
-            nic,
-            file,
-            "keepalived will not start on a NIC the machine does not have",
-            f"interface {sorted(target.real_nics)[0]}",
+            where=found,
+            why="keepalived will not start on a NIC the machine does not have",
+            fix=f"interface {sorted(target.real_nics)[0]}",
         )
-    elif target.nic is not None and nic.args[:1] != [target.nic]:
-        yield at(
-            "KA-NIC",
-            "error",
-            f"interface '{' '.join(nic.args)}' is not the lab's NIC '{target.nic}'",
-            nic,
-            file,
-            "on the lab's machines the private network is on "
+    elif target.nic is not None and found.args[:1] != [target.nic]:
+        yield Say(
+            message=f"interface '{' '.join(found.args)}' is not the lab's NIC '{target.nic}'",
+            where=found,
+            why="on the lab's machines the private network is on "
             f"{target.nic}; keepalived will not start on a NIC that does not exist",
-            f"interface {target.nic} (check with: ip a)",
+            fix=f"interface {target.nic} (check with: ip a)",
         )
+
+
+@rule(
+    "KA-LVS-SYNC",
+    subject="instance",
+    severity="warning",
+    title="lvs_sync_daemon_interface, deprecated",
+)
+def lvs_sync(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     lvs = instance.first("lvs_sync_daemon_interface")
     if lvs is not None:
-        yield at(
-            "KA-LVS-SYNC",
-            "warning",
-            f"lvs_sync_daemon_interface {' '.join(lvs.args)} is deprecated",
-            lvs,
-            file,
-            "keepalived 2.x moved it to global_defs as lvs_sync_daemon, and it syncs IPVS "
+        yield Say(
+            message=f"lvs_sync_daemon_interface {' '.join(lvs.args)} is deprecated",
+            where=lvs,
+            why="keepalived 2.x moved it to global_defs as lvs_sync_daemon, and it syncs IPVS "
             "connections, which HAProxy does not use",
-            "remove the line",
+            fix="remove the line",
         )
+
+
+@rule("KA-AUTH-AH", subject="instance", severity="warning", title="auth_type AH")
+def auth_ah(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     auth = instance.first("authentication")
     if auth is not None and auth.value("auth_type") == "AH":
-        yield at(
-            "KA-AUTH-AH",
-            "warning",
-            "auth_type AH",
-            auth.first("auth_type"),
-            file,
-            "keepalived's AH authentication is deprecated and not in VRRPv3; peers that "
+        yield Say(
+            message="auth_type AH",
+            where=auth.first("auth_type"),
+            why="keepalived's AH authentication is deprecated and not in VRRPv3; peers that "
             "disagree on it, or a NAT between them, drop each other's adverts (both "
             "MASTER)",
-            "remove the authentication block",
+            fix="remove the authentication block",
         )
-    if auth is not None and auth.value("auth_type") == "PASS":
-        where = auth.first("auth_type")
-        yield at(
-            "KA-AUTH-PASS",
-            "warning",
-            "auth_type PASS sends the password in clear text",
-            where,
-            file,
-            "anyone on the LAN reads it in the adverts, and VRRPv3 ignores "
-            "authentication altogether",
-            "remove the authentication block (or use a separate, trusted network)",
+
+
+@rule(
+    "KA-AUTH-PASS",
+    subject="instance",
+    severity="warning",
+    title="auth_type PASS: the password in clear text",
+)
+def auth_pass(instance: Statement, at: InstanceAt) -> Iterator[Say]:
+    auth = instance.first("authentication")
+    if auth is None or auth.value("auth_type") != "PASS":
+        return
+    yield Say(
+        message="auth_type PASS sends the password in clear text",
+        where=auth.first("auth_type"),
+        file=at.file,
+        why="anyone on the LAN reads it in the adverts, and VRRPv3 ignores "
+        "authentication altogether",
+        fix="remove the authentication block (or use a separate, trusted network)",
+    )
+    password = auth.value("auth_pass") or ""
+    if len(password) > 8:
+        yield Say(
+            message=f"auth_pass '{password}' is longer than 8 "
+            "characters: keepalived keeps only the first 8",
+            where=auth.first("auth_pass"),
+            file=at.file,
+            severity="info",
+            fix="use at most 8 characters",
         )
-        password = auth.value("auth_pass") or ""
-        if len(password) > 8:
-            yield at(
-                "KA-AUTH-PASS",
-                "info",
-                f"auth_pass '{password}' is longer than 8 "
-                "characters: keepalived keeps only the first 8",
-                auth.first("auth_pass"),
-                file,
-                fix="use at most 8 characters",
-            )
-    vips = vips_of(instance)
+
+
+@rule("KA-VIP", subject="instance", severity="error", title="no VIP, or not the lab's")
+def vip(instance: Statement, at: InstanceAt) -> Iterator[Say]:
+    vips, target = vips_of(instance), at.target
     if not vips:
-        yield at(
-            "KA-VIP",
-            "error",
-            f"{name} has no virtual_ipaddress",
-            instance,
-            file,
-            "there is no VIP for the clients to use",
-            f"virtual_ipaddress {{ {target.vip or '10.0.0.10'}/32 }}",
+        yield Say(
+            message=f"vrrp_instance {instance.name} has no virtual_ipaddress",
+            where=instance,
+            why="there is no VIP for the clients to use",
+            fix=f"virtual_ipaddress {{ {target.vip or '10.0.0.10'}/32 }}",
         )
-    elif main and target.vip is not None and target.vip not in vips:
-        yield at(
-            "KA-VIP",
-            "error",
-            f"the VIP {', '.join(vips)} is not the lab's {target.vip}",
-            instance.first("virtual_ipaddress"),
-            file,
+    elif at.main and target.vip is not None and target.vip not in vips:
+        yield Say(
+            message=f"the VIP {', '.join(vips)} is not the lab's {target.vip}",
+            where=instance.first("virtual_ipaddress"),
             fix=f"{target.vip}/32",
         )
-    own = target.lb_addresses.get(label)
-    if main and vips and own and same_net(vips[0], own) is False:
-        yield at(
-            "KA-VIP-SUBNET",
-            "error",
-            f"the VIP {vips[0]} is not in {label}'s network ({own})",
-            instance.first("virtual_ipaddress"),
-            file,
-            "the clients on that network cannot reach it, and the gratuitous ARP goes nowhere",
-            f"a free address of {own}'s network",
+
+
+@rule(
+    "KA-VIP-SUBNET",
+    subject="instance",
+    severity="error",
+    title="a VIP outside its load balancer's network",
+)
+def vip_subnet(instance: Statement, at: InstanceAt) -> Iterator[Say]:
+    vips, own = vips_of(instance), at.target.lb_addresses.get(at.label)
+    if at.main and vips and own and same_net(vips[0], own) is False:
+        yield Say(
+            message=f"the VIP {vips[0]} is not in {at.label}'s network ({own})",
+            where=instance.first("virtual_ipaddress"),
+            why="the clients on that network cannot reach it, and the gratuitous ARP goes nowhere",
+            fix=f"a free address of {own}'s network",
         )

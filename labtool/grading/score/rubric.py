@@ -72,6 +72,16 @@ class Rubric:
     other_plan: float = 1.0  # points for not using the lab's address plan
     log_share: float = 0.8  # a row read from a test log or prose, instead of the lab's table
     lab_choices: dict[str, float] = field(default_factory=lambda: dict(LAB_CHOICES))
+    notes: tuple[str, ...] = ()  # rules whose findings are notes in the feedback, no points
+
+    @property
+    def unnamed(self) -> list[str]:
+        """The lint rules this rubric neither grades nor names as notes: their findings
+        would be notes without anyone having said so (`labtool grade` reports them)."""
+        from labtool.grading.lint import RULES
+
+        named = {r for c in self.criteria for r in c.rules} | set(self.notes)
+        return sorted(set(RULES) - named)
 
     def applicable(self, live: bool, run: bool = False) -> tuple[Criterion, ...]:
         """The criteria a grading judges: scenarios with --live, behaviours with --run."""
@@ -107,7 +117,15 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     def fail(message: str) -> LabFileError:
         return LabFileError(f"rubric {source}: {message}")
 
-    known_keys = ("total", "criterion", "platform", "other_plan", "log_share", "lab_choices")
+    known_keys = (
+        "total",
+        "criterion",
+        "platform",
+        "other_plan",
+        "log_share",
+        "lab_choices",
+        "notes",
+    )
     unknown = set(data) - set(known_keys)
     if unknown:
         raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(known_keys)})")
@@ -127,92 +145,123 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     lab_choices = dict(LAB_CHOICES)
     for rule, points in choices.items():
         lab_choices[rule] = _number(points, f"lab_choices.{rule}", fail)
+    notes = data.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(r, str) for r in notes):
+        raise fail("'notes' must be a list of rule codes")
     raw = data.get("criterion", [])
     if not isinstance(raw, list) or not raw:
         raise fail("no [[criterion]]")
-    criteria = []
     seen: set[str] = set()
-    for index, item in enumerate(raw, 1):
-        if not isinstance(item, dict):
-            raise fail(f"criterion {index} is not a table")
-        known = {
-            "id",
-            "title",
-            "kind",
-            "points",
-            "rules",
-            "per_finding",
-            "row",
-            "question",
-            "ideas",
-            "scenario",
-            "costs",
-            "behaviour",
-        }
-        if extra := set(item) - known:
-            raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
-        cid = item.get("id")
-        if not isinstance(cid, str) or not cid or cid in seen:
-            raise fail(f"criterion {index}: 'id' must be a unique, non-empty string")
-        seen.add(cid)
-        kind = item.get("kind")
-        if kind not in KINDS:
-            raise fail(f"criterion {cid}: 'kind' must be one of {', '.join(KINDS)}")
-        points = item.get("points")
-        if not isinstance(points, int | float) or isinstance(points, bool) or points <= 0:
-            raise fail(f"criterion {cid}: 'points' must be a positive number")
-        title = item.get("title", {})
-        if isinstance(title, str):
-            title = {"fr": title, "en": title}
-        if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
-            raise fail(f"criterion {cid}: 'title' must be a string or {{ fr = ..., en = ... }}")
-        rules = item.get("rules", [])
-        ideas = item.get("ideas", [])
-        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
-            raise fail(f"criterion {cid}: 'rules' must be a list of rule ids")
-        if not isinstance(ideas, list) or not all(
-            isinstance(g, list) and g and all(isinstance(w, str) for w in g) for g in ideas
-        ):
-            raise fail(f"criterion {cid}: 'ideas' must be a list of lists of words")
-        per = item.get("per_finding")
-        if per is not None and (not isinstance(per, int | float) or per <= 0):
-            raise fail(f"criterion {cid}: 'per_finding' must be a positive number")
-        if kind == "lint" and not rules:
-            raise fail(f"criterion {cid}: a lint criterion needs 'rules'")
-        if kind == "row" and item.get("row") not in ("web", "haproxy"):
-            raise fail(f'criterion {cid}: \'row\' must be "web" or "haproxy"')
-        if kind == "answer" and item.get("question") not in (1, 2, 3):
-            raise fail(f"criterion {cid}: 'question' must be 1, 2 or 3")
-        if kind == "answer" and not ideas:
-            raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
-        if kind == "scenario" and not isinstance(item.get("scenario"), str):
-            raise fail(f"criterion {cid}: 'scenario' must name a scenario")
-        if kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
-            raise fail(f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)}")
-        costs = item.get("costs", {})
-        if not isinstance(costs, dict):
-            raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
-        costs = {
-            rule: _number(v, f"criterion {cid}: costs.{rule}", fail) for rule, v in costs.items()
-        }
-        criteria.append(
-            Criterion(
-                cid,
-                dict(title),
-                kind,
-                float(points),
-                tuple(rules),
-                float(per) if per is not None else None,
-                item.get("row"),
-                item.get("question"),
-                tuple(tuple(g) for g in ideas),
-                item.get("scenario"),
-                costs,
-                item.get("behaviour"),
-            )
-        )
+    criteria = [_criterion(item, index, seen, fail) for index, item in enumerate(raw, 1)]
+    _known_codes(
+        [
+            *((r, f"criterion {c.id}") for c in criteria for r in (*c.rules, *c.costs)),
+            *((r, "lab_choices") for r in choices),
+            *((r, "notes") for r in notes),
+        ],
+        fail,
+    )
     return Rubric(
-        float(total), tuple(criteria), source, platform, other_plan, log_share, lab_choices
+        float(total),
+        tuple(criteria),
+        source,
+        platform,
+        other_plan,
+        log_share,
+        lab_choices,
+        tuple(notes),
+    )
+
+
+def _known_codes(named: list[tuple[str, str]], fail: Callable[[str], LabFileError]) -> None:
+    """Every rule code a rubric names is one lint has (a typo would grade nothing)."""
+    from labtool.grading.lint import RULES
+
+    for code, where in named:
+        if code not in RULES:
+            close = [c for c in RULES if c.split("-")[0] == code.split("-")[0]]
+            raise fail(
+                f"{where} names the rule '{code}', which lint does not have. Fix: one of "
+                f"{', '.join(sorted(close or RULES))}"
+            )
+
+
+def _criterion(
+    item: object, index: int, seen: set[str], fail: Callable[[str], LabFileError]
+) -> Criterion:
+    if not isinstance(item, dict):
+        raise fail(f"criterion {index} is not a table")
+    known = {
+        "id",
+        "title",
+        "kind",
+        "points",
+        "rules",
+        "per_finding",
+        "row",
+        "question",
+        "ideas",
+        "scenario",
+        "costs",
+        "behaviour",
+    }
+    if extra := set(item) - known:
+        raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
+    cid = item.get("id")
+    if not isinstance(cid, str) or not cid or cid in seen:
+        raise fail(f"criterion {index}: 'id' must be a unique, non-empty string")
+    seen.add(cid)
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise fail(f"criterion {cid}: 'kind' must be one of {', '.join(KINDS)}")
+    points = item.get("points")
+    if not isinstance(points, int | float) or isinstance(points, bool) or points <= 0:
+        raise fail(f"criterion {cid}: 'points' must be a positive number")
+    title = item.get("title", {})
+    if isinstance(title, str):
+        title = {"fr": title, "en": title}
+    if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
+        raise fail(f"criterion {cid}: 'title' must be a string or {{ fr = ..., en = ... }}")
+    rules = item.get("rules", [])
+    ideas = item.get("ideas", [])
+    if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+        raise fail(f"criterion {cid}: 'rules' must be a list of rule ids")
+    if not isinstance(ideas, list) or not all(
+        isinstance(g, list) and g and all(isinstance(w, str) for w in g) for g in ideas
+    ):
+        raise fail(f"criterion {cid}: 'ideas' must be a list of lists of words")
+    per = item.get("per_finding")
+    if per is not None and (not isinstance(per, int | float) or per <= 0):
+        raise fail(f"criterion {cid}: 'per_finding' must be a positive number")
+    if kind == "lint" and not rules:
+        raise fail(f"criterion {cid}: a lint criterion needs 'rules'")
+    if kind == "row" and item.get("row") not in ("web", "haproxy"):
+        raise fail(f'criterion {cid}: \'row\' must be "web" or "haproxy"')
+    if kind == "answer" and item.get("question") not in (1, 2, 3):
+        raise fail(f"criterion {cid}: 'question' must be 1, 2 or 3")
+    if kind == "answer" and not ideas:
+        raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
+    if kind == "scenario" and not isinstance(item.get("scenario"), str):
+        raise fail(f"criterion {cid}: 'scenario' must name a scenario")
+    if kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
+        raise fail(f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)}")
+    costs = item.get("costs", {})
+    if not isinstance(costs, dict):
+        raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
+    costs = {rule: _number(v, f"criterion {cid}: costs.{rule}", fail) for rule, v in costs.items()}
+    return Criterion(
+        cid,
+        dict(title),
+        kind,
+        float(points),
+        tuple(rules),
+        float(per) if per is not None else None,
+        item.get("row"),
+        item.get("question"),
+        tuple(tuple(g) for g in ideas),
+        item.get("scenario"),
+        costs,
+        item.get("behaviour"),
     )
 
 
