@@ -14,7 +14,6 @@ from labtool.parallel import for_each_node
 from labtool.provision.lab_status import await_commands_left, lab_missing
 from labtool.provision.node import systemctl
 from labtool.provision.power import power_up
-from labtool.scenarios.model import Action
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
@@ -47,23 +46,6 @@ class Cluster:
         self.backend.power_on(node)
         for service in roles.services(target.role):
             self.systemctl(node, "start", service.unit)
-
-    def apply(self, action: Action) -> None:
-        for node in action.nodes:
-            if action.kind == "power_off":
-                self.backend.power_off(node)
-            elif action.kind == "power_on":
-                self.boot(node)
-            elif action.kind in ("link_down", "link_up"):
-                self.backend.set_link(node, action.kind == "link_up")
-            elif action.kind in ("stop_service", "start_service"):
-                assert action.service
-                self.systemctl(node, action.kind.split("_")[0], action.service)
-            elif action.kind == "kill_service":
-                assert action.service
-                self.backend.transport(node).run(["killall", "-9", action.service])
-        if action.kind in ("cut_vrrp", "uncut_vrrp"):
-            self.backend.cut_vrrp(list(action.nodes), action.kind == "cut_vrrp")
 
     def node_ready(self, node: str) -> bool:
         status = self.backend.node_status(node, addresses=False)

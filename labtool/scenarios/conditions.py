@@ -1,9 +1,13 @@
 """A scenario's conditions read from the probes' evidence (who holds the VIP, which servers HAProxy
-sees UP), and where each load balancer's stats socket is."""
+sees UP), as a registry: each kind one small function, registered with `@condition(name)`
+under the names a scenario file writes it with (`until = { vip_holder = "haproxy2" }`)."""
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from labtool.probes.recorder import Recorder
@@ -11,43 +15,95 @@ from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.probes import Probes
 
 
+@dataclass
+class Look:
+    """What a condition reads: the probes' evidence, the cluster, and since when."""
+
+    recorder: Recorder
+    cluster: Cluster
+    probes: Probes | None  # None: no probes (the restore's condition), the cluster is asked
+    since: float
+    now: float = field(default_factory=time.monotonic)
+
+    @functools.cached_property
+    def after(self) -> list[dict[str, Any]]:
+        """The newest answers by the time they were sent (answers arrive out of order: a
+        request stalled on a dead server may come back long after newer ones); "after" is
+        by arrival here, which needs no mapping of the client machine's clock."""
+        return self.recorder.requests_since(self.since)
+
+
+Condition = Callable[[Any, Look], bool]
+CONDITIONS: dict[str, Condition] = {}
+
+
+def condition(*names: str) -> Callable[[Condition], Condition]:
+    """Register a kind of condition under the names a scenario file writes it with."""
+
+    def register(check: Condition) -> Condition:
+        for name in names:
+            CONDITIONS[name] = check
+        return check
+
+    return register
+
+
 def holds(
-    condition: dict[str, Any],
+    wanted: dict[str, Any],
     recorder: Recorder,
     cluster: Cluster,
     probes: Probes | None,
     since: float,
 ) -> bool:
     """Every part of a scenario's condition holds now."""
-    now = time.monotonic()
-    # The newest answers by the time they were sent (answers arrive out of order: a request
-    # stalled on a dead server may come back long after newer ones); "after" is by arrival
-    # here, which needs no mapping of the client machine's clock.
-    after = recorder.requests_since(since)
-    for key, value in condition.items():
-        if key in ("vip_holder", "vip_holders"):
-            wanted = sorted([value] if isinstance(value, str) else value)
-            if sorted(recorder.live.vip_nodes if probes else cluster.vip_nodes()) != wanted:
-                return False
-        elif key == "http_ok":
-            if len(after) < 3 or all(e["ok"] for e in after[-3:]) != value:
-                return False
-        elif key == "http_status":
-            if len(after) < 3 or any(e["status"] != value for e in after[-3:]):
-                return False
-        elif key in ("server_down", "servers_up"):
-            if not servers_hold(key, value, recorder, cluster):
-                return False
-        elif key == "duplicate_vip":
-            both = len(recorder.arp_nodes(now)) > 1 or len(recorder.live.vip_nodes) > 1
-            if both != value:
-                return False
-        elif key == "node_ready":
-            if not cluster.node_ready(value):
-                return False
-        elif key == "all_ready" and not cluster.all_ready():
-            return False
-    return True
+    look = Look(recorder, cluster, probes, since)
+    return all(CONDITIONS[key](value, look) for key, value in wanted.items())
+
+
+@condition("vip_holder", "vip_holders")
+def vip_holders(value: str | list[str], look: Look) -> bool:
+    wanted = sorted([value] if isinstance(value, str) else value)
+    held = look.recorder.live.vip_nodes if look.probes else look.cluster.vip_nodes()
+    return sorted(held) == wanted
+
+
+@condition("http_ok")
+def http_ok(value: bool, look: Look) -> bool:
+    after = look.after
+    return len(after) >= 3 and all(e["ok"] for e in after[-3:]) == value
+
+
+@condition("http_status")
+def http_status(value: int, look: Look) -> bool:
+    after = look.after
+    return len(after) >= 3 and all(e["status"] == value for e in after[-3:])
+
+
+@condition("server_down")
+def server_down(value: str, look: Look) -> bool:
+    return servers_hold("server_down", value, look.recorder, look.cluster)
+
+
+@condition("servers_up")
+def servers_up(value: bool, look: Look) -> bool:
+    return servers_hold("servers_up", value, look.recorder, look.cluster)
+
+
+@condition("duplicate_vip")
+def duplicate_vip(value: bool, look: Look) -> bool:
+    recorder = look.recorder
+    both = len(recorder.arp_nodes(look.now)) > 1 or len(recorder.live.vip_nodes) > 1
+    return both == value
+
+
+@condition("node_ready")
+def node_ready(value: str, look: Look) -> bool:
+    return look.cluster.node_ready(value)
+
+
+@condition("all_ready")
+def all_ready(value: bool, look: Look) -> bool:
+    return look.cluster.all_ready()  # (whatever the value: the file says `all_ready = true`)
 
 
 def servers_hold(key: str, value: Any, recorder: Recorder, cluster: Cluster) -> bool:

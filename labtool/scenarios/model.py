@@ -13,35 +13,28 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labtool.errors import LabFileError
 from labtool.resources import data_dir
 from labtool.spec.load import FieldReader
 
-ACTIONS = (
-    "power_off",
-    "power_on",
-    "link_down",
-    "link_up",
-    "stop_service",
-    "start_service",
-    "kill_service",
-    "cut_vrrp",
-    "uncut_vrrp",
-)
-CONDITIONS = (
-    "vip_holder",
-    "vip_holders",
-    "http_ok",
-    "http_status",
-    "server_down",
-    "servers_up",
-    "duplicate_vip",
-    "node_ready",
-    "all_ready",
-)
+if TYPE_CHECKING:
+    from labtool.scenarios.actions import ActionKind
+
 PRECONDITIONS = ("vip_holder", "node_down")
+TOP_KEYS = (
+    "name",
+    "title",
+    "summary",
+    "row",
+    "precondition",
+    "fault",
+    "observe",
+    "expect",
+    "restore",
+    "variants",
+)
 VARIANTS = ("no_track_script",)
 _EXPR = re.compile(r"^\s*([a-z_]+)\s*(?:([-+*])\s*([0-9.]+))?\s*$")
 
@@ -128,41 +121,47 @@ class _Reader(FieldReader):
                 raise self.fail(where, "an action must be a table", "write [fault] action = ...")
             self.check_keys(item, ("action", "node", "nodes", "service"), where)
             kind = item.get("action")
-            if kind not in ACTIONS:
+            actions = _actions()
+            if kind not in actions:
                 raise self.fail(
-                    where, f"unknown action {kind!r}", f"use one of {', '.join(ACTIONS)}"
+                    where, f"unknown action {kind!r}", f"use one of {', '.join(actions)}"
                 )
             nodes = item.get("nodes", [item["node"]] if "node" in item else [])
             if not nodes or not all(isinstance(n, str) for n in nodes):
                 raise self.fail(where, "no node given", 'add node = "haproxy1"')
-            if kind.endswith("_service") and not item.get("service"):
+            if actions[kind].needs_service and not item.get("service"):
                 raise self.fail(where, f"{kind} needs a service", 'add service = "haproxy"')
             found.append(Action(kind, tuple(nodes), item.get("service")))
         return tuple(found)
 
     def conditions(self, raw: Mapping[str, Any], where: str) -> dict[str, Any]:
-        self.check_keys(raw, CONDITIONS, where)
+        from labtool.scenarios.conditions import CONDITIONS
+
+        self.check_keys(raw, tuple(CONDITIONS), where)
         return dict(raw)
+
+
+def _actions() -> dict[str, ActionKind]:
+    from labtool.scenarios.actions import ACTIONS  # (the kinds, each where it is done)
+
+    return ACTIONS
+
+
+def _expectations(reader: _Reader, raw_list: list[Any]) -> list[Expectation]:
+    expectations = []
+    for i, raw in enumerate(raw_list):
+        reader.check_keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
+        if "fact" not in raw:
+            raise reader.fail(f"[[expect]] #{i + 1}", "no fact named", 'add fact = "outage_s"')
+        expectations.append(
+            Expectation(raw["fact"], raw.get("equals"), raw.get("min"), raw.get("max"))
+        )
+    return expectations
 
 
 def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     reader = _Reader(source)
-    reader.check_keys(
-        data,
-        (
-            "name",
-            "title",
-            "summary",
-            "row",
-            "precondition",
-            "fault",
-            "observe",
-            "expect",
-            "restore",
-            "variants",
-        ),
-        "top level",
-    )
+    reader.check_keys(data, TOP_KEYS, "top level")
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9-]+", name):
         raise reader.fail("name", f"{name!r} is not a scenario name", 'write e.g. "lose-web1"')
@@ -187,14 +186,7 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
         )
     restore = reader.table(data, "restore", "restore")
     reader.check_keys(restore, ("actions", "until", "within_s"), "[restore]")
-    expectations = []
-    for i, raw in enumerate(data.get("expect", [])):
-        reader.check_keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
-        if "fact" not in raw:
-            raise reader.fail(f"[[expect]] #{i + 1}", "no fact named", 'add fact = "outage_s"')
-        expectations.append(
-            Expectation(raw["fact"], raw.get("equals"), raw.get("min"), raw.get("max"))
-        )
+    expectations = _expectations(reader, data.get("expect", []))
     variants = dict(reader.table(data, "variants", "variants"))
     reader.check_keys(variants, VARIANTS, "[variants]")
     return Scenario(

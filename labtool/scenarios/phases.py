@@ -1,22 +1,25 @@
-"""A scenario's phases after its probes are up: preconditions, baseline, the fault and the
-observation window, then the restore, each waited for within its deadline."""
+"""A scenario's phases, each a small function of the scene (what does not change while it
+runs) and the run (its moments, waits and findings so far), in the order the engine walks them:
+preconditions, probes ready, baseline, fault, observing, settling; then, always, the restore.
+Each waits for a condition within its deadline: never a blind sleep."""
 
 from __future__ import annotations
 
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from labtool.errors import LabtoolError
+from labtool.facts import slow_threshold
 from labtool.probes.recorder import Recorder
+from labtool.scenarios.actions import apply
 from labtool.scenarios.cluster import Cluster, wait_for
-from labtool.scenarios.conditions import holds
+from labtool.scenarios.conditions import holds, servers_seen_up
 from labtool.scenarios.model import Scenario, evaluate
-from labtool.scenarios.pace import PACE_ANSWERS, Pace
+from labtool.scenarios.pace import BASELINE_S, PACE_ANSWERS, Pace
 from labtool.scenarios.probes import PROBE_RATE, Probes
-from labtool.scenarios.result import (
-    Frame,
-)
+from labtool.scenarios.result import Frame
 
 
 class Run:
@@ -35,6 +38,8 @@ class Run:
         self.condition_s: float | None = None
         self.waits_s = 0.0
         self.notes: list[str] = []
+        self.pace: Pace | None = None  # once the probes are ready
+        self.met = False  # the scenario's condition held within its deadline
 
     def enter(self, phase: str) -> None:
         now = time.monotonic()
@@ -42,6 +47,12 @@ class Run:
             self.phases_s.get(self.phase, 0.0) + now - self.phase_started, 3
         )
         self.phase, self.phase_started = phase, now
+
+    @property
+    def paced(self) -> Pace:
+        if self.pace is None:
+            raise LabtoolError(f"the {self.phase} phase needs the probes ready first")
+        return self.pace
 
     def tick(self) -> None:
         if self.view is None:
@@ -61,6 +72,77 @@ class Run:
         )
 
 
+@dataclass(frozen=True)
+class Scene:
+    """What a scenario's phases act on and read, unchanged while it runs."""
+
+    cluster: Cluster
+    scenario: Scenario
+    values: dict[str, float]  # the theory: what the configs predict
+    within: float  # the observation window's deadline (or its length, `for_s`)
+    probes: Probes
+
+
+Phase = Callable[[Scene, Run], None]
+
+
+def preconditions(scene: Scene, run: Run) -> None:
+    """Put the cluster in the scenario's starting state (whole first)."""
+    cluster, scenario, values = scene.cluster, scene.scenario, scene.values
+    cluster.make_whole(values["vrrp_master_down_s"] + 10)
+    deadline = values["vrrp_master_down_s"] + 5
+    wanted = scenario.preconditions.get("vip_holder")
+    if wanted and cluster.vip_nodes() != [wanted]:
+        others = [n for n in cluster.vip_nodes() if n != wanted]
+        for node in others:
+            cluster.systemctl(node, "stop", "keepalived")
+        run.waits_s += wait_for(
+            lambda: cluster.vip_nodes() == [wanted],
+            deadline,
+            f"the VIP on {wanted} before the fault",
+        )
+        for node in others:
+            cluster.systemctl(node, "start", "keepalived")
+    down = scenario.preconditions.get("node_down")
+    if down:
+        cluster.backend.power_off(down)
+        scene.probes.node_lost(down)  # (a VM's watcher may not say so: its SSH hangs)
+        run.waits_s += wait_for(
+            lambda: len(cluster.vip_nodes()) == 1, deadline, f"the VIP on one node with {down} down"
+        )
+    run.recorder.learn_macs(cluster.backend.node_macs())
+    scene.probes.watch_all()  # the load balancers the preconditions brought up
+
+
+def probes_ready(scene: Scene, run: Run) -> None:
+    """The probes answering, and the pace of this backend measured from their first answers."""
+    run.pace = pace = scene.probes.await_ready(run.tick)
+    run.recorder.slow_s = pace.slow_s = slow_threshold(run.recorder.latencies(pace.answers_from))
+
+
+def baseline(scene: Scene, run: Run) -> None:
+    """Good answers through the VIP, the VIP steady on one node, HAProxy's view settled."""
+    recorder, pace, scenario = run.recorder, run.paced, scene.scenario
+    # the baseline counts from where the pace did: the answers that gave it count too
+    run.baseline_t = baseline_t = pace.answers_from
+    steady_s = scene.values["vrrp_master_down_s"]
+    # HAProxy's view settled too, for as long as a check sequence may take; a server still
+    # DOWN then (a broken web node) is measured as it is
+    servers_by = time.monotonic() + min(BASELINE_S, scene.values.get("haproxy_detect_max_s", 0))
+    wait_for(
+        lambda: (
+            recorder.answered(baseline_t, ok_only=True) >= scenario.before_requests
+            and recorder.vip_steady_for(time.monotonic()) >= steady_s
+            and (servers_seen_up(recorder, scene.cluster) or time.monotonic() > servers_by)
+        ),
+        pace.deadline("baseline_s", BASELINE_S + steady_s),
+        f"{scenario.before_requests} good answers through the VIP from the client node, "
+        f"the VIP on one node for {steady_s:g} s (VRRP's master-down time)",
+        run.tick,
+        detail=lambda: baseline_detail(recorder, baseline_t, pace, scene.probes),
+    )
+
+
 def baseline_detail(recorder: Recorder, since: float, pace: Pace, probes: Probes) -> str:
     counts = recorder.answer_counts(since)
     holders = sorted(recorder.live.vip_nodes) or "no node"
@@ -73,27 +155,20 @@ def baseline_detail(recorder: Recorder, since: float, pace: Pace, probes: Probes
     )
 
 
-def fault_and_observe(
-    cluster: Cluster, scenario: Scenario, probes: Probes, run: Run, pace: Pace, within: float
-) -> bool:
-    """The fault, then the wait for the scenario's condition, then the settle; whether the
-    condition held."""
-    recorder = run.recorder
-    run.enter("fault")
+def fault(scene: Scene, run: Run) -> None:
+    """The scenario's fault, each action in turn; the probes told what they must know."""
+    actions = scene.scenario.fault
     run.fault_t = fault_t = time.monotonic()
-    recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in scenario.fault])
-    for action in scenario.fault:
-        cluster.apply(action)
-        if action.kind == "power_off":
-            for node in action.nodes:
-                probes.node_lost(node)
-        if action.kind == "power_on":
-            for node in action.nodes:
-                if node in probes.lb_names():
-                    probes.watch(node)
-    recorder.add("fault-applied")
-    run.enter("observing")
-    met = True
+    run.recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in actions])
+    for act in actions:
+        apply(scene.cluster, act, scene.probes)
+    run.recorder.add("fault-applied")
+
+
+def observe(scene: Scene, run: Run) -> None:
+    """The window (`for_s`), or the wait for the scenario's condition within its deadline."""
+    scenario, within, fault_t = scene.scenario, scene.within, run.fault_t or time.monotonic()
+    run.met = True
     if scenario.for_s is not None:
         window_end = fault_t + within
         wait_for(lambda: time.monotonic() >= window_end, within + 1, "the window", run.tick)
@@ -104,84 +179,65 @@ def fault_and_observe(
                 time.monotonic()
                 - fault_t
                 + wait_for(
-                    lambda: holds(scenario.until, recorder, cluster, probes, fault_t),
-                    pace.deadline("condition_s", within),
+                    lambda: holds(
+                        scenario.until, run.recorder, scene.cluster, scene.probes, fault_t
+                    ),
+                    run.paced.deadline("condition_s", within),
                     f"{scenario.until}",
                     run.tick,
                 )
             )
         except LabtoolError as exc:
-            met = False
+            run.met = False
             run.notes.append(str(exc))
     run.waits_s += run.condition_s or within
-    run.enter("settling")
+
+
+def settle(scene: Scene, run: Run) -> None:
+    """A few answers more, sent after the window: the end of the measure."""
+    recorder, probes = run.recorder, scene.probes
     settled_from = time.monotonic()
     with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
         wait_for(
-            lambda: recorder.answered_sent_after(settled_from) >= scenario.settle_requests,
-            pace.deadline("settle_s", scenario.settle_requests / PROBE_RATE + 2),
+            lambda: recorder.answered_sent_after(settled_from) >= scene.scenario.settle_requests,
+            run.paced.deadline("settle_s", scene.scenario.settle_requests / PROBE_RATE + 2),
             "the settle",
             run.tick,
         )
     run.end_t = time.monotonic()
-    if probes.agent.ended_at is not None:  # its answers stop there: say so beside the facts
-        run.notes.append(
+    if probes.agent.ended_at is not None and run.fault_t is not None:
+        run.notes.append(  # its answers stop there: say so beside the facts
             f"the probe agent on {probes.client} ended "
-            f"{probes.agent.ended_at - fault_t:.1f} s after the fault, before "
+            f"{probes.agent.ended_at - run.fault_t:.1f} s after the fault, before "
             f"the window did (exit {probes.agent.proc.returncode})"
         )
-    return met
 
 
-def preconditions(
-    cluster: Cluster, scenario: Scenario, theory: dict[str, float], node_lost: Callable[[str], None]
-) -> float:
-    """Put the cluster in the scenario's starting state; returns the protocol waits."""
-    waited = 0.0
-    deadline = theory["vrrp_master_down_s"] + 5
-    wanted = scenario.preconditions.get("vip_holder")
-    if wanted and cluster.vip_nodes() != [wanted]:
-        others = [n for n in cluster.vip_nodes() if n != wanted]
-        for node in others:
-            cluster.systemctl(node, "stop", "keepalived")
-        waited += wait_for(
-            lambda: cluster.vip_nodes() == [wanted],
-            deadline,
-            f"the VIP on {wanted} before the fault",
-        )
-        for node in others:
-            cluster.systemctl(node, "start", "keepalived")
-    down = scenario.preconditions.get("node_down")
-    if down:
-        cluster.backend.power_off(down)
-        node_lost(down)  # (a VM's watcher may not say so: its SSH hangs)
-        waited += wait_for(
-            lambda: len(cluster.vip_nodes()) == 1, deadline, f"the VIP on one node with {down} down"
-        )
-    return waited
+# The phases the engine walks, in order, by the names the live view and the result show.
+PHASES: tuple[tuple[str, Phase], ...] = (
+    ("preconditions", preconditions),
+    ("probes ready", probes_ready),
+    ("baseline", baseline),
+    ("fault", fault),
+    ("observing", observe),
+    ("settling", settle),
+)
 
 
-def restore(
-    cluster: Cluster,
-    scenario: Scenario,
-    theory: dict[str, float],
-    run: Run,
-    pace: Pace | None,
-    faulted: bool,
-) -> float:
+def restore(scene: Scene, run: Run) -> None:
     """The restore step (its actions only once the fault was applied), then the whole
-    cluster back; returns the time spent waiting on the protocols."""
+    cluster back; adds the time spent waiting on the protocols."""
+    cluster, scenario, values, pace = scene.cluster, scene.scenario, scene.values, run.pace
     stretch = pace.deadline if pace is not None else (lambda what, base_s: base_s)
-    waited = 0.0
-    if faulted:
+    if run.fault_t is not None:
         run.recorder.add("restore", actions=[a.__dict__ for a in scenario.restore])
-        for action in scenario.restore:
-            cluster.apply(action)
-        within = evaluate(scenario.restore_within_s, theory) or 15.0
+        for act in scenario.restore:
+            apply(cluster, act)
+        within = evaluate(scenario.restore_within_s, values) or 15.0
         if scenario.restore_until:
             run.enter("restore condition")
             try:
-                waited = wait_for(
+                run.waits_s += wait_for(
                     lambda: holds(scenario.restore_until, run.recorder, cluster, None, 0.0),
                     stretch("restore_s", within),
                     "the restore's condition",
@@ -189,5 +245,4 @@ def restore(
             except LabtoolError as exc:  # the whole cluster is checked next all the same
                 run.notes.append(str(exc))
     run.enter("whole again")
-    cluster.make_whole(stretch("whole_s", theory["vrrp_master_down_s"] + 10))
-    return waited
+    cluster.make_whole(stretch("whole_s", values["vrrp_master_down_s"] + 10))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
 
 from labtool.errors import LabFileError
@@ -36,7 +37,6 @@ def validate(spec: LabSpec, source: str) -> None:
             f"'{spec.nic}' is not a valid interface name",
             'use a name of at most 15 characters, e.g. "eth1"',
         )
-    hosts = spec.subnet
     if spec.subnet.prefixlen > 29:
         raise fail("subnet", f"{spec.subnet} is too small for a lab", "use a /24 or larger")
     if spec.subnet.is_loopback or spec.subnet.is_multicast or spec.subnet.is_link_local:
@@ -45,6 +45,16 @@ def validate(spec: LabSpec, source: str) -> None:
             f"{spec.subnet} is a reserved range",
             'use a private range, e.g. "10.0.0.0/24"',
         )
+    _addresses(spec, fail)
+    _roles(spec, fail)
+
+
+Fail = Callable[[str, str, str], LabFileError]
+
+
+def _addresses(spec: LabSpec, fail: Fail) -> None:
+    """The VIP and each node on a host address of the subnet, each address once."""
+    hosts = spec.subnet
 
     def check_host(addr: ipaddress.IPv4Address, where: str) -> None:
         if addr not in hosts:
@@ -74,6 +84,9 @@ def validate(spec: LabSpec, source: str) -> None:
                 f"give {node.name} a free address in {hosts}",
             )
         used[node.address] = node.name
+
+
+def _roles(spec: LabSpec, fail: Fail) -> None:
     counts = {role: len(spec.by_role(role)) for role in ROLES}
     if counts["lb"] < 1 or counts["web"] < 1:
         raise fail(

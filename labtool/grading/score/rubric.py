@@ -24,6 +24,22 @@ BEHAVIOURS = (
     "failback",
 )
 PLATFORMS = ("centos7", "el9", "debian12")
+CRITERION_KEYS = frozenset(
+    (
+        "id",
+        "title",
+        "kind",
+        "points",
+        "rules",
+        "per_finding",
+        "row",
+        "question",
+        "ideas",
+        "scenario",
+        "costs",
+        "behaviour",
+    )
+)
 # What each platform's daemons accept that the others refuse: on these platforms such a
 # finding is the platform's way (a lab choice), elsewhere a mistake that stops the daemon.
 PLATFORM_ONLY = {
@@ -191,21 +207,7 @@ def _criterion(
 ) -> Criterion:
     if not isinstance(item, dict):
         raise fail(f"criterion {index} is not a table")
-    known = {
-        "id",
-        "title",
-        "kind",
-        "points",
-        "rules",
-        "per_finding",
-        "row",
-        "question",
-        "ideas",
-        "scenario",
-        "costs",
-        "behaviour",
-    }
-    if extra := set(item) - known:
+    if extra := set(item) - CRITERION_KEYS:
         raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
     cid = item.get("id")
     if not isinstance(cid, str) or not cid or cid in seen:
@@ -233,18 +235,7 @@ def _criterion(
     per = item.get("per_finding")
     if per is not None and (not isinstance(per, int | float) or per <= 0):
         raise fail(f"criterion {cid}: 'per_finding' must be a positive number")
-    if kind == "lint" and not rules:
-        raise fail(f"criterion {cid}: a lint criterion needs 'rules'")
-    if kind == "row" and item.get("row") not in ("web", "haproxy"):
-        raise fail(f'criterion {cid}: \'row\' must be "web" or "haproxy"')
-    if kind == "answer" and item.get("question") not in (1, 2, 3):
-        raise fail(f"criterion {cid}: 'question' must be 1, 2 or 3")
-    if kind == "answer" and not ideas:
-        raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
-    if kind == "scenario" and not isinstance(item.get("scenario"), str):
-        raise fail(f"criterion {cid}: 'scenario' must name a scenario")
-    if kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
-        raise fail(f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)}")
+    _by_kind(cid, kind, item, fail)
     costs = item.get("costs", {})
     if not isinstance(costs, dict):
         raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
@@ -263,6 +254,25 @@ def _criterion(
         costs,
         item.get("behaviour"),
     )
+
+
+def _by_kind(
+    cid: str, kind: str, item: dict[str, Any], fail: Callable[[str], LabFileError]
+) -> None:
+    """What each kind of criterion needs."""
+    rules, ideas = item.get("rules", []), item.get("ideas", [])
+    if kind == "lint" and not rules:
+        raise fail(f"criterion {cid}: a lint criterion needs 'rules'")
+    if kind == "row" and item.get("row") not in ("web", "haproxy"):
+        raise fail(f'criterion {cid}: \'row\' must be "web" or "haproxy"')
+    if kind == "answer" and item.get("question") not in (1, 2, 3):
+        raise fail(f"criterion {cid}: 'question' must be 1, 2 or 3")
+    if kind == "answer" and not ideas:
+        raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
+    if kind == "scenario" and not isinstance(item.get("scenario"), str):
+        raise fail(f"criterion {cid}: 'scenario' must name a scenario")
+    if kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
+        raise fail(f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)}")
 
 
 def _number(value: object, what: str, fail: Callable[[str], LabFileError]) -> float:
