@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from labtool.configs.common import Finding, decode, is_binary
+from labtool.configs.common import Finding
 
 SECTIONS = frozenset(
     {
@@ -178,113 +178,7 @@ def words_of(raw: str) -> tuple[list[str], str | None]:
 
 
 def parse_haproxy(data: bytes | str, path: str = "haproxy.cfg") -> HaproxyConfig:
-    """Parse haproxy.cfg; never raises on its content."""
-    config = HaproxyConfig(path)
+    """Parse haproxy.cfg; never raises on its content (labtool.configs.haproxy_reader)."""
+    from labtool.configs.haproxy_reader import read
 
-    def find(
-        rule: str,
-        severity: str,
-        message: str,
-        line: int | None,
-        explanation: str = "",
-        fix: str = "",
-    ) -> None:
-        config.findings.append(Finding(rule, severity, message, path, line, explanation, fix))
-
-    if isinstance(data, bytes):
-        if is_binary(data):
-            find(
-                "HA-SYNTAX",
-                "error",
-                "not a text file (binary content)",
-                None,
-                fix="hand in the haproxy.cfg text file",
-            )
-            return config
-        data = decode(data)
-    current: Section | None = None
-    depth: list[int] = []  # lines of the open .if blocks
-    for number, raw in enumerate(data.splitlines(), 1):
-        words, problem = words_of(raw)
-        if problem:
-            find(
-                "HA-SYNTAX",
-                "error",
-                f"{problem}: {raw.strip()[:80]}",
-                number,
-                fix="close the quote",
-            )
-        if not words:
-            continue
-        keyword = words[0]
-        if keyword.startswith("."):
-            if keyword == ".if":
-                depth.append(number)
-            elif keyword == ".endif":
-                if depth:
-                    depth.pop()
-                else:
-                    find("HA-SYNTAX", "error", "'.endif' with no '.if'", number)
-            elif keyword in (".elif", ".else") and not depth:
-                find("HA-SYNTAX", "error", f"'{keyword}' with no '.if'", number)
-            continue  # .diag, .notice, .warning, .alert: messages at start-up
-        if keyword in SECTIONS:
-            name = words[1] if len(words) > 1 and keyword != "global" else ""
-            current = Section(keyword, name, words[2:] if name else words[1:], path, number)
-            config.sections.append(current)
-            if keyword in ("frontend", "backend", "listen") and not name:
-                find(
-                    "HA-SYNTAX",
-                    "error",
-                    f"'{keyword}' has no name",
-                    number,
-                    fix=f"name it: {keyword} NAME",
-                )
-            continue
-        if current is None:
-            find(
-                "HA-SYNTAX",
-                "error",
-                f"'{raw.strip()[:80]}' is outside any section",
-                number,
-                "HAProxy refuses a directive before the first section keyword",
-                "move it under global, defaults, frontend, backend or listen",
-            )
-            continue
-        current.lines.append(Line(words, path, number, bool(depth)))
-        if keyword in REMOVED and current.kind != "global":
-            find(
-                "HA-REMOVED",
-                "warning",
-                f"'{keyword}' is 1.x syntax that HAProxy 2.x refuses",
-                number,
-                "HAProxy 2.1 removed it",
-                f"use '{REMOVED[keyword]}'",
-            )
-        for word in words[1:]:
-            if PLACEHOLDER.fullmatch(word) or (PLACEHOLDER.search(word) and ":" in word):
-                find(
-                    "HA-PLACEHOLDER",
-                    "error",
-                    f"'{keyword}' still has the placeholder '{word}'",
-                    number,
-                    fix="replace it with a real value",
-                )
-                break
-    for number in depth:
-        find("HA-SYNTAX", "error", "'.if' is never closed by '.endif'", number)
-    for section in config.backends():
-        seen: dict[str, int] = {}
-        for server in section.servers():
-            if server.words[1] in seen:
-                find(
-                    "HA-DUP-SERVER",
-                    "error",
-                    f"server name '{server.words[1]}' is used twice "
-                    f"in {section.kind} {section.name} (line {seen[server.words[1]]} too)",
-                    server.line,
-                    "HAProxy refuses two servers with one name in a backend",
-                    "give each server its own name",
-                )
-            seen.setdefault(server.words[1], server.line)
-    return config
+    return read(data, path)

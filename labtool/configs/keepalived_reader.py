@@ -93,8 +93,8 @@ class KeepalivedReader:
 
     def parse(self, text: str) -> KeepalivedConfig:
         root = Statement("", [], self.config.file, 0, [])
-        stack = [root]
-        last: Statement | None = None
+        self.stack = [root]  # the blocks open at this point
+        self.last: Statement | None = None  # the statement just made in the open block
         for path, number, words, condition in self.lines(self.config.file, text, 0):
             pending: list[str] = []
             # A statement ends at the end of its line, or at a brace.
@@ -104,50 +104,15 @@ class KeepalivedReader:
                     continue
                 made = None
                 if pending:
-                    made = Statement(
-                        pending[0],
-                        pending[1:],
-                        path,
-                        number,
-                        [] if word == OPEN else None,
-                        condition,
-                    )
-                    stack[-1].add(made)
-                    pending, last = [], made
+                    children: list[Statement] | None = [] if word == OPEN else None
+                    made = Statement(pending[0], pending[1:], path, number, children, condition)
+                    self.stack[-1].add(made)
+                    pending, self.last = [], made
                 if word == OPEN:
-                    if (
-                        made is None
-                        and last is not None
-                        and last.children is None
-                        and last in (stack[-1].children or [])
-                    ):
-                        last.children = []  # `{` on the line after its keyword
-                        made = last
-                    if made is None:
-                        self.find(
-                            "KA-SYNTAX",
-                            "error",
-                            "'{' with no keyword before it",
-                            path,
-                            number,
-                            fix="put the block's keyword before '{'",
-                        )
-                        made = Statement("", [], path, number, [])
-                    stack.append(made)
-                    last = None
+                    self.open_block(made, path, number)
                 elif word == CLOSE:
-                    if len(stack) == 1:
-                        self.find(
-                            "KA-SYNTAX",
-                            "error",
-                            "'}' closes no block",
-                            path,
-                            number,
-                            fix="remove this '}' or the one that closed the block early",
-                        )
-                    else:
-                        last = stack.pop()
-        for block in stack[1:]:
+                    self.close_block(path, number)
+        for block in self.stack[1:]:
             self.find(
                 "KA-SYNTAX",
                 "error",
@@ -160,6 +125,43 @@ class KeepalivedReader:
         self.config.statements = root.children or []
         self.check_keywords()
         return self.config
+
+    def open_block(self, made: Statement | None, path: str, number: int) -> None:
+        last = self.last
+        after_its_keyword = (  # `{` on the line after its keyword
+            made is None
+            and last is not None
+            and last.children is None
+            and last in (self.stack[-1].children or [])
+        )
+        if after_its_keyword and last is not None:
+            last.children = []
+            made = last
+        if made is None:
+            self.find(
+                "KA-SYNTAX",
+                "error",
+                "'{' with no keyword before it",
+                path,
+                number,
+                fix="put the block's keyword before '{'",
+            )
+            made = Statement("", [], path, number, [])
+        self.stack.append(made)
+        self.last = None
+
+    def close_block(self, path: str, number: int) -> None:
+        if len(self.stack) == 1:
+            self.find(
+                "KA-SYNTAX",
+                "error",
+                "'}' closes no block",
+                path,
+                number,
+                fix="remove this '}' or the one that closed the block early",
+            )
+        else:
+            self.last = self.stack.pop()
 
     def check_keywords(self) -> None:
         for statement in walk(self.config.statements):
