@@ -140,12 +140,6 @@ def compute(
     old = next(iter(holders_before)) if len(holders_before) == 1 else None
     new = holders_after[0] if len(holders_after) == 1 else None
 
-    def first_after(kind: str, match: Any) -> float | None:
-        for event in events:
-            if event.kind == kind and event.t >= fault_t and match(event.data):
-                return round(event.t - fault_t, 4)
-        return None
-
     takeover = measure(events, fault_t, old, new, holders_after, ip_to_node)
     ever = sorted(
         {
@@ -156,43 +150,14 @@ def compute(
         | holders_before
     )
     duplicates = _duplicates(events, fault_t)
-    detect: dict[str, float] = {}
-    down_on: dict[tuple[str, str], float] = {}  # (load balancer, server) -> marked DOWN
-    for event in events:
-        if (
-            event.kind == "haproxy"
-            and event.t >= fault_t
-            and event.data["status"].startswith("DOWN")
-        ):
-            detect.setdefault(event.data["server"], round(event.t - fault_t, 4))
-            down_on.setdefault((event.data["lb"], event.data["server"]), event.t)
-    # Requests count as served "after the detection" once every load balancer has marked the
-    # server DOWN: the one that serves may see it a check later than the other.
-    detected_at = max(down_on.values()) if down_on else None
-    adverts = [e for e in events if e.kind == "vrrp"]
-    gaps = [
-        b.t - a.t
-        for src in {e.data["src"] for e in adverts}
-        for a, b in itertools.pairwise([e for e in adverts if e.data["src"] == src])
-    ]
+    detect, detected_at = _detection(events, fault_t)
+    adverts, advert_interval = _adverts(events)
     return Facts(
         outage_s=round(outage, 4),
         outage_start_s=round(outage_start - fault_t, 4) if outage_start is not None else None,
         outage_ongoing=ongoing,
         requests=len(http),
-        failed_requests=sum(
-            1 for e in after if e.data["status"] != 200 and not _censored(e, slow_s)
-        ),
-        slow_requests=sum(
-            1 for e in after if e.data["status"] == 200 and e.data["latency_s"] > slow_s
-        ),
-        degraded_requests=sum(1 for e in after if not e.data["ok"] and not _censored(e, slow_s)),
-        status_counts=_count(
-            [
-                str(e.data["status"]) if e.data["status"] else e.data.get("error", "error")
-                for e in after
-            ]
-        ),
+        **_after_counts(after, slow_s),
         served_before=_count([e.data.get("node") for e in before if e.data["status"] == 200]),
         served_after=_count([e.data.get("node") for e in after if e.data["status"] == 200]),
         vip_holder_before=old,
@@ -214,12 +179,66 @@ def compute(
                 if detected_at and e.data["sent"] >= detected_at and e.data["status"] == 200
             ]
         ),
-        adverts=len(adverts),
-        advert_interval_s=round(statistics.median(gaps), 3) if gaps else None,
+        adverts=adverts,
+        advert_interval_s=advert_interval,
         vip_gained=sorted(set(ever) - holders_before),
-        fault_applied_s=first_after("fault-applied", lambda d: True),
+        fault_applied_s=next(
+            (
+                round(e.t - fault_t, 4)
+                for e in events
+                if e.kind == "fault-applied" and e.t >= fault_t
+            ),
+            None,
+        ),
         unseen=takeover.unseen,
     )
+
+
+def _after_counts(after: list[Event], slow_s: float) -> dict[str, Any]:
+    """The requests sent after the fault: failed, slow, degraded, by status."""
+    return {
+        "failed_requests": sum(
+            1 for e in after if e.data["status"] != 200 and not _censored(e, slow_s)
+        ),
+        "slow_requests": sum(
+            1 for e in after if e.data["status"] == 200 and e.data["latency_s"] > slow_s
+        ),
+        "degraded_requests": sum(1 for e in after if not e.data["ok"] and not _censored(e, slow_s)),
+        "status_counts": _count(
+            [
+                str(e.data["status"]) if e.data["status"] else e.data.get("error", "error")
+                for e in after
+            ]
+        ),
+    }
+
+
+def _detection(events: list[Event], fault_t: float) -> tuple[dict[str, float], float | None]:
+    """When HAProxy first marked each server DOWN after the fault; and when every load
+    balancer had: requests count as served "after the detection" from then (the one that
+    serves may see it a check later than the other)."""
+    detect: dict[str, float] = {}
+    down_on: dict[tuple[str, str], float] = {}  # (load balancer, server) -> marked DOWN
+    for event in events:
+        if (
+            event.kind == "haproxy"
+            and event.t >= fault_t
+            and event.data["status"].startswith("DOWN")
+        ):
+            detect.setdefault(event.data["server"], round(event.t - fault_t, 4))
+            down_on.setdefault((event.data["lb"], event.data["server"]), event.t)
+    return detect, max(down_on.values()) if down_on else None
+
+
+def _adverts(events: list[Event]) -> tuple[int, float | None]:
+    """How many VRRP adverts were seen, and their median interval per sender."""
+    adverts = [e for e in events if e.kind == "vrrp"]
+    gaps = [
+        b.t - a.t
+        for src in {e.data["src"] for e in adverts}
+        for a, b in itertools.pairwise([e for e in adverts if e.data["src"] == src])
+    ]
+    return len(adverts), round(statistics.median(gaps), 3) if gaps else None
 
 
 def _duplicates(events: list[Event], since: float, window_s: float = 0.35) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from labtool.configs.common import Finding
@@ -24,7 +24,7 @@ from labtool.grading.score.reasons import (
     row_reasons,
     scenario_reasons,
 )
-from labtool.grading.score.rubric import Rubric
+from labtool.grading.score.rubric import Criterion, Rubric
 from labtool.grading.submission.archives import Submission
 from labtool.grading.submission.configset import ConfigSet
 from labtool.grading.submission.plan import read_submission
@@ -46,17 +46,7 @@ def grade_submission(
     criteria = rubric.applicable(live is not None, ran)
     top = sum(c.points for c in criteria)
     if submission.root is None:
-        reason = Lost(
-            "submission",
-            "error",
-            T[lang]["refused"].format(why=submission.error or "?"),
-            top,
-            str(submission.source),
-        )
-        scores = [CriterionScore(c.id, c.name(lang), 0.0, c.points) for c in criteria]
-        return Grade(
-            submission.name, 0.0, top, 0.0, rubric.total, scores, [reason], submission.error
-        )
+        return _refused(submission, criteria, rubric, lang)
     configs, plan = read_submission(submission.root, spec)
     findings = lint(configs, spec, plan_target(plan, spec))
     if daemons:
@@ -67,37 +57,23 @@ def grade_submission(
     sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
     theory = _theory(configs, plan, spec)
     mistakes = _once(findings)  # one per mistake, for every lint criterion and the notes
-    scores = []
-    choices: list[Lost] = []  # what the lab prescribes and costs nothing: notes
-    for criterion in criteria:
+
+    def reasons_of(criterion: Criterion) -> list[Lost]:
         if criterion.kind == "lint":
-            reasons = lint_reasons(criterion, mistakes, rubric, lang)
-        elif criterion.kind == "row":
-            reasons = row_reasons(criterion, sheet, theory, live, lang, plan, rubric)
-        elif criterion.kind == "answer":
-            reasons = answer_reasons(criterion, sheet, lang, plan)
-        elif criterion.kind == "behaviour":
+            return lint_reasons(criterion, mistakes, rubric, lang)
+        if criterion.kind == "row":
+            return row_reasons(criterion, sheet, theory, live, lang, plan, rubric)
+        if criterion.kind == "answer":
+            return answer_reasons(criterion, sheet, lang, plan)
+        if criterion.kind == "behaviour":
             assert behaviour is not None
-            reasons = behaviour_reasons(criterion, behaviour, lang)
-        else:
-            reasons = scenario_reasons(criterion, live or {}, lang)
-        lost = 0.0
-        for reason in reasons:  # the last reasons may find fewer points left to lose
-            reason.points_lost = round(min(reason.points_lost, criterion.points - lost), 2)
-            lost += reason.points_lost
-        scores.append(
-            CriterionScore(
-                criterion.id,
-                criterion.name(lang),
-                round(criterion.points - lost, 2),
-                criterion.points,
-                [r for r in reasons if r.severity != "info"],
-            )
-        )
-        choices += [r for r in reasons if r.severity == "info"]
+            return behaviour_reasons(criterion, behaviour, lang)
+        return scenario_reasons(criterion, live or {}, lang)
+
+    scores = [_scored(c, reasons_of(c), lang) for c in criteria]
     notes = [
         Lost("submission", f.severity, f.message, 0.0, f.file, f.line) for f in submission.notes
-    ] + choices
+    ] + [r for s in scores for r in s.notes]  # what the lab prescribes and costs nothing
     notes += plan_notes(plan, spec, lang)
     if behaviour is not None:
         notes += run_notes(behaviour, lang)
@@ -108,7 +84,8 @@ def grade_submission(
         if f.rule not in graded and f.severity != "info"
     ]
     penalty = other_plan(plan, spec, rubric, lang)
-    score = round(max(0.0, sum(s.points for s in scores) - sum(p.points_lost for p in penalty)), 2)
+    points = sum(s.score.points for s in scores)
+    score = round(max(0.0, points - sum(p.points_lost for p in penalty)), 2)
     notes = penalty + notes
     return Grade(
         submission.name,
@@ -116,10 +93,47 @@ def grade_submission(
         top,
         round(score / top * rubric.total, 2) if top else 0,
         rubric.total,
-        scores,
+        [s.score for s in scores],
         notes,
         behaviour=behaviour.as_json() if behaviour is not None else None,
     )
+
+
+@dataclass
+class _Scored:
+    score: CriterionScore
+    notes: list[Lost]  # its reasons that cost nothing (info): notes in the feedback
+
+
+def _scored(criterion: Criterion, reasons: list[Lost], lang: str) -> _Scored:
+    lost = 0.0
+    for reason in reasons:  # the last reasons may find fewer points left to lose
+        reason.points_lost = round(min(reason.points_lost, criterion.points - lost), 2)
+        lost += reason.points_lost
+    score = CriterionScore(
+        criterion.id,
+        criterion.name(lang),
+        round(criterion.points - lost, 2),
+        criterion.points,
+        [r for r in reasons if r.severity != "info"],
+    )
+    return _Scored(score, [r for r in reasons if r.severity == "info"])
+
+
+def _refused(
+    submission: Submission, criteria: tuple[Criterion, ...], rubric: Rubric, lang: str
+) -> Grade:
+    """A submission that could not be opened: every criterion at 0, and why."""
+    top = sum(c.points for c in criteria)
+    reason = Lost(
+        "submission",
+        "error",
+        T[lang]["refused"].format(why=submission.error or "?"),
+        top,
+        str(submission.source),
+    )
+    scores = [CriterionScore(c.id, c.name(lang), 0.0, c.points) for c in criteria]
+    return Grade(submission.name, 0.0, top, 0.0, rubric.total, scores, [reason], submission.error)
 
 
 def _daemons(
