@@ -141,14 +141,7 @@ def compute(
     new = holders_after[0] if len(holders_after) == 1 else None
 
     takeover = measure(events, fault_t, old, new, holders_after, ip_to_node)
-    ever = sorted(
-        {
-            e.data["node"]
-            for e in events
-            if e.kind == "vip" and e.t >= fault_t and e.data["action"] == "added"
-        }
-        | holders_before
-    )
+    ever = _ever_on(events, fault_t, holders_before)
     duplicates = _duplicates(events, fault_t)
     detect, detected_at = _detection(events, fault_t)
     adverts, advert_interval = _adverts(events)
@@ -164,11 +157,7 @@ def compute(
         vip_holder_after=new,
         vip_holders_after=holders_after,
         vip_ever_on=ever,
-        vip_takeover_s=takeover.vip_takeover_s,
-        advert_takeover_s=takeover.advert_takeover_s,
-        arp_takeover_s=takeover.arp_takeover_s,
-        takeover_s=takeover.takeover_s,
-        takeover_source=takeover.takeover_source,
+        **{name: getattr(takeover, name) for name in TAKEOVER_FACTS},
         duplicate_vip=len(duplicates) > 1,
         duplicate_vip_nodes=duplicates,
         haproxy_detect_s=detect,
@@ -190,8 +179,28 @@ def compute(
             ),
             None,
         ),
-        unseen=takeover.unseen,
     )
+
+
+# the facts of a takeover, seen three ways (labtool.facts.takeover), as the result names them
+TAKEOVER_FACTS = (
+    "vip_takeover_s",
+    "advert_takeover_s",
+    "arp_takeover_s",
+    "takeover_s",
+    "takeover_source",
+    "unseen",
+)
+
+
+def _ever_on(events: list[Event], fault_t: float, holders_before: set[str]) -> list[str]:
+    """Every node that held the VIP from the fault on."""
+    added = {
+        e.data["node"]
+        for e in events
+        if e.kind == "vip" and e.t >= fault_t and e.data["action"] == "added"
+    }
+    return sorted(added | holders_before)
 
 
 def _after_counts(after: list[Event], slow_s: float) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from labtool.errors import LabtoolError
 from labtool.resources import package_file
 from labtool.watch.actions import Actions, Busy
-from labtool.watch.hub import Hub
+from labtool.watch.hub import Hub, Subscriber
 
 KEEPALIVE_S = 15.0
 STATIC = {"watch.js": "text/javascript", "watch.css": "text/css"}
@@ -68,6 +68,24 @@ class Guard:
         return None
 
 
+async def _stream(hub: Hub, subscriber: Subscriber, start: Any) -> AsyncIterator[str]:
+    """Server-sent events: the state first, then each event, a keepalive comment while
+    nothing happens; until the page goes or falls behind."""
+    try:
+        yield f"data: {json.dumps(start)}\n\n"
+        while True:
+            try:
+                event = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_S)
+            except TimeoutError:
+                yield ": keepalive\n\n"
+                continue
+            if event is None or subscriber.dropped:
+                return
+            yield f"data: {json.dumps(event)}\n\n"
+    finally:
+        hub.unsubscribe(subscriber)
+
+
 def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
     async def page(request: Request) -> Response:
         text = package_file("watch/static/index.html").read_text()
@@ -87,24 +105,8 @@ def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
         loop = asyncio.get_running_loop()
         subscriber, start = hub.subscribe(loop)
         actions.feed.wake()  # (a first page: the probes start now, not at the next poll)
-
-        async def stream() -> AsyncIterator[str]:
-            try:
-                yield f"data: {json.dumps(start)}\n\n"
-                while True:
-                    try:
-                        event = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_S)
-                    except TimeoutError:
-                        yield ": keepalive\n\n"
-                        continue
-                    if event is None or subscriber.dropped:
-                        return
-                    yield f"data: {json.dumps(event)}\n\n"
-            finally:
-                hub.unsubscribe(subscriber)
-
         return StreamingResponse(
-            stream(),
+            _stream(hub, subscriber, start),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )

@@ -7,7 +7,7 @@ from labtool.configs.common import Finding
 from labtool.grading.score.model import ROW_NAMES, LiveResults, Lost, T
 from labtool.grading.score.rubric import Criterion, Rubric
 from labtool.grading.submission.plan_base import Plan
-from labtool.grading.submission.sheet_base import Sheet, durations_s, has_idea
+from labtool.grading.submission.sheet_base import Row, Sheet, durations_s, has_idea
 from labtool.spec.model import LabSpec
 
 
@@ -162,6 +162,20 @@ def row_reasons(
                     row.line,
                 )
             )
+    reasons += _row_content(criterion, row, _window(kind, theory, live), lang, plan)
+    return reasons
+
+
+def _row_content(
+    criterion: Criterion,
+    row: Row,
+    window: tuple[tuple[float, float], tuple[float, float]] | None,
+    lang: str,
+    plan: Plan,
+) -> list[Lost]:
+    """The row's key ideas, and a duration written in it against what the configs (or the
+    live measure) allow."""
+    t, kind, reasons = T[lang], criterion.row or "web", []
     both = row.expected + " " + row.observed
     for group in _ideas(criterion, plan):
         if not has_idea(both, group):
@@ -176,7 +190,6 @@ def row_reasons(
                 )
             )
     said = durations_s(row.observed)
-    window = _window(kind, theory, live)
     if said and window is not None and not window[1][0] <= max(said) <= window[1][1]:
         why = t[f"why.{kind}"].format(low=window[0][0], high=window[0][1])
         reasons.append(

@@ -19,6 +19,8 @@ from labtool.grading.submission.configset import (
     KEEPALIVED_CONF,
     MAX_FILE_BYTES,
     ConfigSet,
+    Lister,
+    Reader,
     folder_reader,
     resolver,
 )
@@ -48,6 +50,36 @@ from labtool.spec.model import LabSpec
 # --- the whole submission --------------------------------------------------------------------
 
 
+def _report_name(root: Path) -> str | None:
+    """The report's file at the submission's top (report.md, README.md...), if any."""
+    if not root.is_dir():
+        return None
+    return next(
+        (
+            p.name
+            for p in sorted(root.iterdir())
+            if p.name.lower() in REPORT_NAMES and p.is_file() and not p.is_symlink()
+        ),
+        None,
+    )
+
+
+def _node_configs(
+    node: str, files: dict[str, str], read: Reader, lister: Lister, configs: ConfigSet
+) -> None:
+    """A load balancer's keepalived.conf and haproxy.cfg, from its own folder."""
+    for kind, path in files.items():
+        data = read(node, path) or b""
+        label = f"{node}{path}"
+        configs.raw[label] = data
+        if kind == "keepalived":
+            configs.keepalived[node] = parse_keepalived(
+                data, label, resolver(node, read, lister, lambda n, p: f"{n}{p}")
+            )
+        else:
+            configs.haproxy[node] = parse_haproxy(data, label)
+
+
 def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
     """The submission's configs by its own node names, and its plan."""
     read, lister = folder_reader(root)
@@ -71,30 +103,10 @@ def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
         if n not in plan.lbs
         and (n in pages or n in lab_webs or re.search(r"web|srv|apache|nginx|www", n.lower()))
     ]
-    plan.report = (
-        next(
-            (
-                p.name
-                for p in sorted(root.iterdir())
-                if p.name.lower() in REPORT_NAMES and p.is_file() and not p.is_symlink()
-            ),
-            None,
-        )
-        if root.is_dir()
-        else None
-    )
+    plan.report = _report_name(root)
     markdown = [read_text_quietly(root / name) for name in markdown_names(root)]
     for node in plan.lbs:
-        for kind, path in lb_files[node].items():
-            data = read(node, path) or b""
-            label = f"{node}{path}"
-            configs.raw[label] = data
-            if kind == "keepalived":
-                configs.keepalived[node] = parse_keepalived(
-                    data, label, resolver(node, read, lister, lambda n, p: f"{n}{p}")
-                )
-            else:
-                configs.haproxy[node] = parse_haproxy(data, label)
+        _node_configs(node, lb_files[node], read, lister, configs)
     if not plan.lbs:
         loose_configs(root, spec, configs, plan)
     if not configs.keepalived and not configs.haproxy:
