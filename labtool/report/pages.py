@@ -38,8 +38,8 @@ def markdown(sheet: Sheet, lab: str, figure_name: str | None) -> str:
             "| --- | --- | --- |",
         ]
         lines += [
-            f"| {c['fact']} | {c['expected']} | {json.dumps(c['observed'])} |"
-            for c in result["checks"]
+            "| " + " | ".join(cell.replace("|", "/") for cell in row) + " |"
+            for row in sheet.checks(result)
         ]
         lines.append("")
     if figure_name:
@@ -73,12 +73,8 @@ def html_page(sheet: Sheet, lab: str, figure_png: bytes | None) -> str:
             "verdict": t[r["verdict"]],
             "summary": r["summary"].get(sheet.lang, ""),
             "checks": [
-                {
-                    "fact": c["fact"],
-                    "expected": c["expected"],
-                    "observed": json.dumps(c["observed"]),
-                }
-                for c in r["checks"]
+                {"fact": fact, "expected": expected, "observed": observed}
+                for fact, expected, observed in sheet.checks(r)
             ],
             "log": "\n".join(json.dumps(e, ensure_ascii=False) for e in r["events"]),
         }

@@ -141,6 +141,24 @@ class Sheet:
     def n(self, value: float | int | None, digits: int = 2) -> str:
         return number(value, self.lang, digits)
 
+    def checks(self, result: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """A scenario's checks in the reader's words, as the terminal shows them: each fact by
+        its meaning, what was expected and what was seen (no field name, no raw bound)."""
+        from labtool.scenarios import words
+        from labtool.scenarios.result import Check
+
+        rows = []
+        for raw in result.get("checks", []):
+            check = Check(**{k: v for k, v in raw.items() if k in Check.__dataclass_fields__})
+            rows.append(
+                (
+                    words.fact_name(check.fact, self.lang),
+                    words.expected_text(check, self.lang),
+                    words.value_text(check.fact, check.observed, self.lang),
+                )
+            )
+        return rows
+
     def row(self, kind: str, scenario: str) -> tuple[str, str, str]:
         label = self.t[f"row.{kind}"]
         result = self.results.get(scenario)

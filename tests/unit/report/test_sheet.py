@@ -45,3 +45,40 @@ def test_adverts_too_few_to_time_say_so_and_give_the_config_s() -> None:
     ) in answer
     english = keepalived_answer({"a": result(0, None)}, "en")
     assert "every 1.00 s (its config's advert_int: no advert seen, no scenario run)" in english
+
+
+def test_the_scenarios_checks_are_in_the_reader_s_words() -> None:
+    """The report's scenario tables say what the terminal says: each fact by its meaning, its
+    bounds with two decimals (no field name, no `>= 2.5094 and <= 4.0094`, no JSON)."""
+    from labtool.report.pages import html_page, markdown
+
+    outage = {
+        "fact": "outage_s",
+        "expected": ">= 2.5094 and <= 4.0094",
+        "observed": 3.1234,
+        "ok": True,
+        "low": 2.5094,
+        "high": 4.0094,
+    }
+    holder = {
+        "fact": "vip_holder_after",
+        "expected": "== 'haproxy2'",
+        "observed": "haproxy2",
+        "ok": True,
+        "equals": "haproxy2",
+    }
+    found = result(12, 1.0) | {
+        "scenario": "stop-haproxy-haproxy1",
+        "title": {"fr": "Perte du premier HAPROXY", "en": "Loss of the first HAPROXY"},
+        "summary": {"fr": "", "en": ""},
+        "verdict": "pass",
+        "checks": [outage, holder],
+        "events": [],
+    }
+    french = markdown(Sheet({"stop-haproxy-haproxy1": found}, "fr", "10.0.0.10"), "tp", None)
+    assert "| coupure vue par le client | de 2,51 s à 4,01 s | 3,12 s |" in french
+    assert "| VIP portée ensuite par | haproxy2 | haproxy2 |" in french
+    english = html_page(Sheet({"stop-haproxy-haproxy1": found}, "en", "10.0.0.10"), "tp", None)
+    assert "outage seen by the client" in english and "from 2.51 s to 4.01 s" in english
+    for text in (french, english):
+        assert "outage_s" not in text and ">=" not in text and "2.5094" not in text
