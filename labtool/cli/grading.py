@@ -50,11 +50,16 @@ def lint(
         LintFormat, typer.Option("--format", "-f", help="text or json.")
     ] = LintFormat.text,
     daemons: DaemonsOption = True,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="List every rule lint has, and stop.")
+    ] = False,
 ) -> None:
     """Check keepalived and HAProxy configs: findings with file:line, rule, why and the fix.
     Exits 1 when a finding is an error."""
     from labtool.grading.commands import lint_all
 
+    if rules:
+        return views.rules(fmt is LintFormat.json)
     results = lint_all(paths or [], lab, name, daemons)
     views.findings(results, fmt is LintFormat.json)
     if any(f.severity == "error" for _, found in results for f in found):

@@ -264,3 +264,24 @@ def grades(found: list[Any], lang: str) -> None:
             one.error or "; ".join(reasons[:3]) + (" ..." if len(reasons) > 3 else ""),
         )
     out.print(table)
+
+
+def rules(as_json: bool) -> None:
+    """Every lint rule (the registry): its code, usual severity, what it catches, and where
+    its findings come from."""
+    from labtool.grading.lint import RULES
+
+    listed = [
+        {
+            "rule": r.code,
+            "severity": r.severity,
+            "title": r.title,
+            "found_by": r.subject or "a parser or a daemon's check",
+        }
+        for r in sorted(RULES.values(), key=lambda r: r.code)
+    ]
+    if as_json:
+        out.print_json(json.dumps(listed))
+        return
+    for r in listed:
+        out.print(f"{r['rule']:<22} {r['severity']:<8} {r['title']}", markup=False)

@@ -14,6 +14,7 @@ from labtool.errors import LabtoolError, UsageError
 from labtool.grading.score import exports
 from labtool.grading.score import grade as gradermod
 from labtool.grading.score.model import Grade, LiveResults
+from labtool.grading.work import work_folder
 from labtool.provision import lab as labmod
 from labtool.spec.load import default_spec, load_lab
 from labtool.spec.model import LabSpec
@@ -178,7 +179,7 @@ def grade_paths(
         )
     spec = lab_spec(lab)
     results: LiveResults | None = None
-    with tempfile.TemporaryDirectory(prefix="labtool-grade-") as tmp:
+    with work_folder() as tmp:
         if live:
             paths, results, spec = _live(name, lang, Path(tmp), paths)
         found = discover(paths, {n.name for n in spec.nodes})

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from labtool.backends.netns.teardown import KILL_TIMEOUT_S
+from labtool.grading import work
 from labtool.grading.run import labs as run_class
 from labtool.grading.run.behaviour import Behaviour, evidence
 from labtool.grading.submission.archives import open_submission
@@ -113,6 +114,7 @@ def grading_leftovers() -> list[str]:
     found += [
         line for line in Path("/proc/self/mountinfo").read_text().splitlines() if "/grade-" in line
     ]
+    found += [f"scratch folder {p}" for p in work.stale()]  # (a killed grader's)
     return found
 
 

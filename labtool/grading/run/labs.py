@@ -20,6 +20,7 @@ from dataclasses import replace
 from labtool.backends import confining_backend
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
+from labtool.grading import work
 from labtool.grading.run.behaviour import Behaviour
 from labtool.grading.run.lab import RunLab
 from labtool.grading.run.observe import observe
@@ -77,10 +78,11 @@ def leftover_labs() -> list[str]:
 
 
 def remove_leftovers() -> list[str]:
+    """The labs, and the scratch folders, of graders that were killed."""
     removed = leftover_labs()
     for name in removed:
         confining_backend().destroy(name)
-    return removed
+    return removed + [str(p) for p in work.remove_stale()]
 
 
 def run_one(

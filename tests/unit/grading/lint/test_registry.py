@@ -78,3 +78,14 @@ def test_a_rule_no_criterion_names_is_reported(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "grades no criterion with the rule(s) KA-SCRIPT-SECURITY" in result.output
+
+
+def test_lint_rules_lists_the_registry() -> None:
+    listed = CliRunner().invoke(app, ["lint", "--rules", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    import json
+
+    codes = [r["rule"] for r in json.loads(listed.stdout)]
+    assert codes == sorted(RULES) and "KA-WEIGHT-GAP" in codes
+    text = CliRunner().invoke(app, ["lint", "--rules"], terminal_width=200).stdout
+    assert "KA-VIP-MISMATCH        error    two VIPs" in text
