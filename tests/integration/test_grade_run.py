@@ -132,7 +132,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
         open_submission(p, tmp_path_factory.mktemp("work"), nodes) for p in sorted(folder.iterdir())
     ]
     seen: dict[str, str] = {}
-    real = run_class._backend()
+    real = run_class.confining_backend()
 
     class Watching(real):  # type: ignore[misc,valid-type]
         """Before a lab is removed: the hostile node's own /tmp, and its links and routes,
@@ -149,7 +149,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
             return int(real.destroy(lab))
 
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(run_class, "_backend", lambda: Watching)
+    monkeypatch.setattr(run_class, "confining_backend", lambda: Watching)
     lines: list[str] = []
     try:
         started = time.monotonic()
