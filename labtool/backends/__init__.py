@@ -50,8 +50,8 @@ def confining_backend() -> type[Backend]:
 
 
 def backend_cli(name: str) -> ModuleType | None:
-    """The backend's own part of the command line (its module `cli`), or None. Cheap: it
-    imports nothing of the backend itself."""
+    """The backend's own part of the command line (its module `cli`), or None. Asked only
+    by a command that takes --backend, and for a command labtool does not have (the help)."""
     package = BACKENDS[name].rpartition(".")[0]
     try:
         found = importlib.util.find_spec(f"{package}.cli")

@@ -1,5 +1,6 @@
 """The Vagrant backend's own part of the command line: its options of `up` and `doctor`
-(--provider, --box), and `labtool vagrantfile`. Light: nothing of the backend is imported."""
+(--provider, --box), and `labtool vagrantfile`. python-vagrant and Fabric are not imported
+here (the backend imports them when it runs)."""
 
 from __future__ import annotations
 
