@@ -2,17 +2,17 @@
 code, why it matters and how to fix it. Pure functions over a ConfigSet.
 
 A rule is one small function registered with its code (labtool.grading.lint.registry), in the
-module of its subject: `vrrp` (each keepalived.conf and its instances), `vrrp_pair` (the two
-load balancers' instances together, and the track scripts), `haproxy` (each haproxy.cfg, and
-the load balancers together), `servers` (a backend's servers, the web nodes' pages). `lint`
-walks the registry."""
+module of its subject: `vrrp` (each keepalived.conf and its instances), `scripts` (its track
+scripts), `vrrp_pair` (the two load balancers' instances together), `haproxy` (each
+haproxy.cfg, and the load balancers together), `servers` (a backend's servers, the web nodes'
+pages); `elsewhere` names the codes the parsers and the daemons' checks find. Importing this
+package registers them all; `lint` walks the registry."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from labtool.configs.common import Finding
-from labtool.grading.lint import elsewhere as _elsewhere  # noqa: F401  (registers its codes)
 from labtool.grading.lint.base import SEVERITY_ORDER, Target
 from labtool.grading.lint.haproxy import HaproxyAt
 from labtool.grading.lint.registry import RULES, of_subject
@@ -23,8 +23,8 @@ from labtool.spec.model import LabSpec
 
 __all__ = ["RULES", "lint"]
 
-# (the modules of rules register them when imported)
-from labtool.grading.lint import servers as _servers  # noqa: F401  isort: skip
+# the modules of rules and codes, registered when imported (those above import the others)
+from labtool.grading.lint import elsewhere, servers  # noqa: F401  isort: skip
 
 
 def lint(configs: ConfigSet, spec: LabSpec, target: Target | None = None) -> list[Finding]:
