@@ -52,7 +52,7 @@ def assert_whole() -> None:
 def test_a_slow_agent_is_waited_for_and_stretches_the_deadlines(slow_lab: str) -> None:
     spec, backend = backend_whose_client_agent_is(["sh", "-c", 'sleep 4; exec "$0" "$@"', *AGENT])
     result = engine.run(spec, backend, load_scenario("stop-keepalived-haproxy1"))  # type: ignore[arg-type]
-    assert result.verdict == "pass", (result.checks, result.notes)
+    assert result.verdict == "pass", ([c for c in result.checks if not c.ok], result.notes)
     pace = result.pace
     assert pace is not None
     assert pace["agent_start_s"] >= 4.0  # measured, not assumed
@@ -73,7 +73,7 @@ def test_answers_that_come_late_are_waited_for(slow_lab: str) -> None:
     late = '{ read -r go; sleep 4; printf "%s\\n" "$go"; cat; } | "$0" "$@"'
     spec, backend = backend_whose_client_agent_is(["sh", "-c", late, *AGENT])
     result = engine.run(spec, backend, load_scenario("lose-web1"))  # type: ignore[arg-type]
-    assert result.verdict == "pass", (result.checks, result.notes)
+    assert result.verdict == "pass", ([c for c in result.checks if not c.ok], result.notes)
     pace = result.pace
     assert pace is not None and pace["agent_start_s"] < 2.0
     assert pace["first_answer_s"] >= 4.0 and pace["answers_s"] >= 4.0
@@ -84,7 +84,7 @@ def test_answers_that_come_late_are_waited_for(slow_lab: str) -> None:
 def test_the_default_pace_leaves_netns_deadlines_as_they_were(slow_lab: str) -> None:
     spec, _, backend = labmod.open_lab(LAB)
     result = engine.run(spec, backend, load_scenario("lose-web1"))
-    assert result.verdict == "pass", (result.checks, result.notes)
+    assert result.verdict == "pass", ([c for c in result.checks if not c.ok], result.notes)
     pace = result.pace
     assert pace is not None and pace["agent_start_s"] < 1.0 and pace["answers_s"] < 0.5
     assert pace["factor"] == 1.0  # 10 s for the answers + 3.61 s of a steady VIP:

@@ -203,3 +203,17 @@ def test_on_a_slow_backend_slow_and_unfinished_follow_its_usual_answer() -> None
     assert facts.failed_requests == 31 and facts.slow_requests == 0
     before = compute(sorted(events, key=lambda e: e.t), 0.0, 5.0, SPEC)  # SLOW_S: as it was
     assert before.outage_s == pytest.approx(5.0) and before.outage_ongoing
+
+
+def test_the_earliest_detection_counts_the_kernel_giving_up_on_the_address() -> None:
+    """Checks that start once the node's neighbour entry FAILED (8 s after the first
+    unanswered packet, Linux's defaults) fail at once: fall 3 with the lab's timers, the third
+    check at 8 s marks web1 DOWN then (measured 8.09 s), not at 10 s; with fall 5, the last
+    three fail at once. Quick checks that end before then are not touched."""
+    from labtool.facts.theory import Theory
+
+    lab = Theory(1, 100, 100, True, 1, 2.0, 3, 2, 10.0, 10.0)
+    assert (lab.haproxy_detect_earliest_s, lab.haproxy_detect_min_s) == (8.0, 10.0)
+    assert Theory(1, 100, 100, True, 1, 2.0, 5, 2, 10.0, 10.0).haproxy_detect_earliest_s == 12.0
+    quick = Theory(1, 100, 100, True, 1, 0.5, 2, 2, 3.0, 5.0)
+    assert quick.haproxy_detect_earliest_s == quick.haproxy_detect_min_s == 1.5
