@@ -87,9 +87,8 @@ def test_no_module_imports_another_s_private_name() -> None:
 
 # Functions over the bound, each with why it stays so for now (issue 21 goes on with them).
 LONG_FUNCTIONS = {
-    # grade --run's own build of a submission's lab and its own fault-and-measure stack:
-    # they go when grade --run runs the scenario engine (one fault engine)
-    "labtool/grading/run/lab.py:prepare",
+    # grade --run's own fault-and-measure stack: it goes when grade --run runs the scenario
+    # engine (one fault engine)
     "labtool/grading/run/labs.py:run_one",
 }
 

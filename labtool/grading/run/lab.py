@@ -5,7 +5,6 @@ node; or why it cannot be run. Pure: reading and deciding only; run_class.py bui
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from labtool.grading.lint.daemons import FRONTEND_ADDRESS, adapt_for_2x
 from labtool.grading.lint.refusals import refusals
 from labtool.grading.run import confine
+from labtool.grading.run.nodes import address_in, free_address, lb_nodes, node_name, web_nodes
 from labtool.grading.submission.configset import (
     HAPROXY_CFG,
     KEEPALIVED_CONF,
@@ -29,8 +29,6 @@ from labtool.provision.files import (
 )
 from labtool.spec.model import LabSpec, Node
 
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
-RESERVED = ("lan", "client")  # the LAN's holder, and the probes' node
 OWN_FOLDERS = ("/etc/keepalived", "/etc/haproxy")  # a node's other files there are laid too
 MAX_EXTRA_FILES = 20
 
@@ -55,37 +53,6 @@ class RunLab:
         if own is None:  # the probes' client
             return render_node_files(spec, node, versions)
         return {"/etc/hosts": render_hosts(spec, node), **own}
-
-
-def _name(raw: str, taken: set[str], role: str) -> str:
-    name = re.sub(r"[^a-z0-9-]", "-", raw.lower()).strip("-")[:15]
-    if not NAME.match(name) or name in RESERVED:
-        name = (role + "-" + name)[:15].rstrip("-") if name else role
-    base, n = name, 2
-    while name in taken or not NAME.match(name):
-        name = f"{base[:12]}-{n}"
-        n += 1
-    taken.add(name)
-    return name
-
-
-def _ip(text: str | None, net: ipaddress.IPv4Network) -> ipaddress.IPv4Address | None:
-    try:
-        address = ipaddress.IPv4Address((text or "").strip())
-    except ValueError:
-        return None
-    return address if address in net else None
-
-
-def _free(
-    net: ipaddress.IPv4Network, used: set[ipaddress.IPv4Address], wanted: list[int]
-) -> ipaddress.IPv4Address:
-    for host in [*wanted, *range(254, 1, -1)]:
-        address = ipaddress.IPv4Address(int(net.network_address) + host)
-        if address not in used and address in net and address != net.broadcast_address:
-            used.add(address)
-            return address
-    raise ValueError(f"no free address left on {net}")
 
 
 def _extra_files(root: Path | None, node: str) -> dict[str, str]:
@@ -126,87 +93,31 @@ def prepare(
     which: Callable[[str], str | None] | None = None,
 ) -> RunLab:
     """The submission's lab as a spec and files per node, or why it is not run."""
-    refused = refusals(configs)
-    if refused:
-        return RunLab(refused="; ".join(f"{f.file}: {f.message}" for f in refused))
-    lbs = [n for n in (plan.lbs or [x.name for x in lab.by_role("lb")]) if n in configs.keepalived]
-    if not lbs:
-        return RunLab(refused="no keepalived.conf to run")
-    missing = [n for n in lbs if n not in configs.haproxy]
-    if missing:
-        return RunLab(refused=f"{missing[0]} has no haproxy.cfg to run")
-    if plan.vip is None or _ip(plan.vip, ipaddress.IPv4Network("0.0.0.0/0")) is None:
-        return RunLab(refused="no VIP (virtual_ipaddress) in its keepalived.conf")
+    lbs, refused = _runnable(configs, plan, lab)
+    if refused is not None or plan.vip is None:
+        return RunLab(refused=refused or "no VIP")
     net = ipaddress.IPv4Interface(f"{plan.vip}/24").network
     vip = ipaddress.IPv4Address(plan.vip)
-    used = {vip}
-    # The web nodes where its HAProxy sends requests: its servers' addresses first.
-    servers: list[ipaddress.IPv4Address] = []
-    for _, text in plan.servers:
-        try:
-            address = ipaddress.IPv4Address(text)
-        except ValueError:
-            return RunLab(refused=f"its servers are named by host name ({text}): give addresses")
-        if address not in net:
-            return RunLab(
-                refused=f"its server {address} is not on the VIP's network {net} (labtool "
-                "builds one LAN)"
-            )
-        if address not in servers:
-            servers.append(address)
-    used |= set(servers)
-    lab_webs = [n.address for n in lab.by_role("web")]
-    webs = plan.webs or [n.name for n in lab.by_role("web")]
+    servers = _servers(plan, net)
+    if isinstance(servers, str):
+        return RunLab(refused=servers)
+    used = {vip, *servers}
     taken: set[str] = set()
-    nodes: list[Node] = []
     run = RunLab(adaptations=[])
-    web_addresses: list[ipaddress.IPv4Address] = list(servers)
-    for i, web in enumerate(webs):
-        if i < len(web_addresses):
-            continue
-        shown = _ip(plan.addresses.get(web), net)
-        candidate = shown or (lab_webs[i] if i < len(lab_webs) and lab_webs[i] in net else None)
-        if candidate is None or candidate in used:
-            candidate = _free(net, used, [21 + i])
-        used.add(candidate)
-        web_addresses.append(candidate)
-    for i, address in enumerate(web_addresses):
-        raw = webs[i] if i < len(webs) else f"web{i + 1}"
-        nodes.append(Node(_name(raw, taken, "web"), "web", address))
-        run.names[nodes[-1].name] = raw
-    lb_nodes: list[Node] = []
-    for i, lb in enumerate(lbs):
-        instance = next(iter(configs.keepalived[lb].instances()), None)
-        state = (instance.value("state") or "BACKUP").upper() if instance else "BACKUP"
-        try:
-            priority = int(instance.value("priority") or 100) if instance else 100
-        except ValueError:
-            priority = 100
-        shown = _ip(plan.addresses.get(lb), net)
-        address = shown if shown is not None and shown not in used else _free(net, used, [11 + i])
-        used.add(address)
-        node = Node(
-            _name(lb, taken, "lb"),
-            "lb",
-            address,
-            "MASTER" if state == "MASTER" else "BACKUP",
-            max(1, min(priority, 255)),
-        )
-        lb_nodes.append(node)
-        run.names[node.name] = lb
-    client_name = "client" if "client" not in taken else _name("probes", taken, "client")
-    client = Node(client_name, "client", _free(net, used, [100, 250]))
-    nic = plan.nics.get(lbs[0]) or lab.nic
+    nodes = web_nodes(plan, lab, net, servers, used, taken, run.names)
+    lbs_made = lb_nodes(configs, plan, lbs, net, used, taken, run.names)
+    client_name = "client" if "client" not in taken else node_name("probes", taken, "client")
+    client = Node(client_name, "client", free_address(net, used, [100, 250]))
     run.spec = LabSpec(
         name=name,
         subnet=net,
         vip=vip,
-        nic=nic,
+        nic=plan.nics.get(lbs[0]) or lab.nic,
         vrrp=lab.vrrp,
-        nodes=(*lb_nodes, *nodes, client),
+        nodes=(*lbs_made, *nodes, client),
     )
     said: set[str] = set()
-    for node, lb in zip(lb_nodes, lbs, strict=True):
+    for node, lb in zip(lbs_made, lbs, strict=True):
         run.files[node.name] = _lb_files(configs, plan, lb, root, versions, said, which)
     for node in nodes:
         raw = run.names[node.name]
@@ -217,6 +128,39 @@ def prepare(
         run.files[node.name] = {"/var/www/html/index.html": page}
     run.adaptations = sorted(said)
     return run
+
+
+def _runnable(configs: ConfigSet, plan: Plan, lab: LabSpec) -> tuple[list[str], str | None]:
+    """Its load balancers, or why it is not run."""
+    refused = refusals(configs)
+    if refused:
+        return [], "; ".join(f"{f.file}: {f.message}" for f in refused)
+    lbs = [n for n in (plan.lbs or [x.name for x in lab.by_role("lb")]) if n in configs.keepalived]
+    if not lbs:
+        return [], "no keepalived.conf to run"
+    missing = [n for n in lbs if n not in configs.haproxy]
+    if missing:
+        return [], f"{missing[0]} has no haproxy.cfg to run"
+    if plan.vip is None or address_in(plan.vip, ipaddress.IPv4Network("0.0.0.0/0")) is None:
+        return [], "no VIP (virtual_ipaddress) in its keepalived.conf"
+    return lbs, None
+
+
+def _servers(plan: Plan, net: ipaddress.IPv4Network) -> list[ipaddress.IPv4Address] | str:
+    """The web nodes where its HAProxy sends requests, by their addresses; or why not run."""
+    servers: list[ipaddress.IPv4Address] = []
+    for _, text in plan.servers:
+        try:
+            address = ipaddress.IPv4Address(text)
+        except ValueError:
+            return f"its servers are named by host name ({text}): give addresses"
+        if address not in net:
+            return (
+                f"its server {address} is not on the VIP's network {net} (labtool builds one LAN)"
+            )
+        if address not in servers:
+            servers.append(address)
+    return servers
 
 
 def _lb_files(
