@@ -18,19 +18,31 @@ def work_folder() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
 
 
+def grader_gone(name: str, prefix: str) -> bool:
+    """Whether `name` (prefix, a grader's pid, "-", the rest) is another grader's that is no
+    longer running (killed): a live one's, or this one's, is not ours to touch."""
+    pid = name[len(prefix) :].split("-")[0] if name.startswith(prefix) else ""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # (another user's grader, alive)
+        return False
+    return False
+
+
 def stale() -> list[Path]:
     """This user's scratch folders whose grader is no longer running (killed)."""
     found = []
     for path in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
-        pid = path.name[len(PREFIX) :].split("-")[0]
         try:
-            if not pid.isdigit() or path.lstat().st_uid != os.geteuid() or not path.is_dir():
-                continue
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            found.append(path)
-        except OSError:  # (another user's grader, or the folder went meanwhile)
+            mine = path.lstat().st_uid == os.geteuid() and path.is_dir()
+        except OSError:  # (the folder went meanwhile)
             continue
+        if mine and grader_gone(path.name, PREFIX):
+            found.append(path)
     return found
 
 

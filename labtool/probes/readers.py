@@ -237,6 +237,11 @@ def stats_sockets(spec: LabSpec, backend: Backend) -> dict[str, Path]:
     return {name: path for name, path in found.items() if path is not None}
 
 
+def between_states(status: str) -> bool:
+    """HAProxy's status of a server that is DOWN, or between states ("UP 1/3", "DOWN 1/2")."""
+    return status.startswith("DOWN") or "/" in status
+
+
 def servers_unsettled(spec: LabSpec, sockets: dict[str, Path]) -> list[str]:
     """Each "lb: web STATUS" where a load balancer's HAProxy sees a web node DOWN or between
     states ("UP 1/3", "DOWN 1/2"); [] when all are UP, or nothing answers (no stats socket)."""
@@ -244,7 +249,7 @@ def servers_unsettled(spec: LabSpec, sockets: dict[str, Path]) -> list[str]:
         f"{lb}: {web} {status}"
         for lb, servers in read_servers(spec, sockets).items()
         for web, status in servers.items()
-        if status.startswith("DOWN") or "/" in status
+        if between_states(status)
     ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labtool.probes.readers import between_states
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.probes import Probes
@@ -81,12 +82,15 @@ def http_status(value: int, look: Look) -> bool:
 
 @condition("server_down")
 def server_down(value: str, look: Look) -> bool:
-    return servers_hold("server_down", value, look.recorder, look.cluster)
+    views = haproxy_views(look.recorder, look.cluster)
+    return bool(views) and all(v.get(value, "").startswith("DOWN") for v in views)
 
 
 @condition("servers_up")
 def servers_up(value: bool, look: Look) -> bool:
-    return servers_hold("servers_up", value, look.recorder, look.cluster)
+    webs = [n.name for n in look.cluster.spec.by_role("web")]
+    views = haproxy_views(look.recorder, look.cluster)
+    return bool(views) and all(v.get(w) == "UP" for v in views for w in webs)
 
 
 @condition("duplicate_vip")
@@ -106,16 +110,12 @@ def all_ready(value: bool, look: Look) -> bool:
     return look.cluster.all_ready()  # (whatever the value: the file says `all_ready = true`)
 
 
-def servers_hold(key: str, value: Any, recorder: Recorder, cluster: Cluster) -> bool:
-    """HAProxy's view of its servers, as the probes last saw it on every load balancer up."""
+def haproxy_views(recorder: Recorder, cluster: Cluster) -> list[dict[str, str]]:
+    """HAProxy's view of its servers, as the probes last saw it on every load balancer up;
+    [] while one of them has shown nothing yet."""
     lbs = [n.name for n in cluster.spec.by_role("lb") if cluster.backend.is_up(n.name)]
-    servers = {lb: recorder.live.servers.get(lb, {}) for lb in lbs}
-    if not lbs or any(not seen for seen in servers.values()):
-        return False
-    if key == "server_down":
-        return all(servers[lb].get(value, "").startswith("DOWN") for lb in lbs)
-    webs = [n.name for n in cluster.spec.by_role("web")]
-    return all(servers[lb].get(w) == "UP" for lb in lbs for w in webs)
+    views = [recorder.live.servers.get(lb, {}) for lb in lbs]
+    return views if views and all(views) else []
 
 
 def servers_seen_up(recorder: Recorder, cluster: Cluster) -> bool:
@@ -127,6 +127,6 @@ def servers_seen_up(recorder: Recorder, cluster: Cluster) -> bool:
         if not cluster.backend.is_up(lb.name):
             continue
         for status in recorder.live.servers.get(lb.name, {}).values():
-            if status.startswith("DOWN") or "/" in status:
+            if between_states(status):
                 return False
     return True

@@ -61,20 +61,7 @@ def lab_name(index: int) -> str:
 def leftover_labs() -> list[str]:
     """Grading labs whose grader is gone (killed): theirs to remove."""
     names = set(known_labs()) | confining_backend().running_labs()
-    gone = []
-    for name in sorted(names):
-        if not name.startswith(PREFIX):
-            continue
-        pid = name[len(PREFIX) :].split("-")[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)  # its grader is alive: another class run, not ours to touch
-        except ProcessLookupError:
-            gone.append(name)
-        except PermissionError:
-            pass
-    return gone
+    return [name for name in sorted(names) if work.grader_gone(name, PREFIX)]
 
 
 def remove_leftovers() -> list[str]:
