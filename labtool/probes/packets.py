@@ -9,6 +9,7 @@ copied as plain files to machines of their own (Vagrant) and run by their python
 import asyncio
 import contextlib
 import ctypes
+import hashlib
 import socket
 import struct
 import time
@@ -208,6 +209,11 @@ async def _exchange(vip: str, port: int) -> bytes:
     return data
 
 
+def page_digest(page: bytes) -> str:
+    """A page's short fingerprint: the web node that serves it, when pages differ."""
+    return hashlib.sha1(page).hexdigest()[:16]
+
+
 async def http_get(vip: str, port: int, timeout_s: float) -> Dict[str, Any]:
     sent = time.monotonic()
     result: Dict[str, Any] = {"sent": round(sent, 6)}
@@ -217,6 +223,7 @@ async def http_get(vip: str, port: int, timeout_s: float) -> Dict[str, Any]:
         status_line = head.split(b"\r\n", 1)[0].split()
         result["status"] = int(status_line[1]) if len(status_line) > 1 else 0
         result["body"] = body.decode(errors="replace").strip()[:80]
+        result["digest"] = page_digest(body)  # (the whole page: which web node served it)
     except asyncio.TimeoutError:  # (not TimeoutError before Python 3.11)
         result.update(status=0, error="timeout")
     except OSError as exc:

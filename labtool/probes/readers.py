@@ -210,11 +210,11 @@ def query_stats(socket_path: Path, command: str = "show stat", timeout_s: float 
 
 
 def read_servers(
-    spec: LabSpec, sockets: dict[str, Path], backend_name: str = "app"
+    spec: LabSpec, sockets: dict[str, Path], names: dict[tuple[str, str], str] | None = None
 ) -> dict[str, dict[str, str]]:
     """lb -> web node -> HAProxy's status of it (UP, DOWN, "UP 1/3"...); {} if unreachable.
-    The lab's servers are app1, app2... in the order of the web nodes."""
-    names = server_names(spec)
+    `names`: HAProxy's (backend, server) -> web node (the lab's by default: server_names)."""
+    names = names if names is not None else server_names(spec)
     found: dict[str, dict[str, str]] = {}
     for lb, path in sockets.items():
         found[lb] = {}
@@ -223,11 +223,9 @@ def read_servers(
         except OSError:
             continue
         for row in rows:
-            if row.get("pxname") == backend_name and row.get("svname") not in (
-                "FRONTEND",
-                "BACKEND",
-            ):
-                found[lb][names.get(row["svname"], row["svname"])] = row.get("status", "?")
+            node = names.get((row.get("pxname", ""), row.get("svname", "")))
+            if node is not None:
+                found[lb][node] = row.get("status", "?")
     return found
 
 
@@ -260,12 +258,10 @@ class StatsPoller:
         self,
         recorder: Recorder,
         sockets: dict[str, Path],
-        backend_name: str = "app",
         interval_s: float = 0.1,
     ) -> None:
         self.recorder = recorder
         self.sockets = sockets
-        self.backend_name = backend_name
         self.interval_s = interval_s
         self.known: dict[tuple[str, str], str] = {}
         self.stop_event = threading.Event()
@@ -278,7 +274,7 @@ class StatsPoller:
 
     def poll_once(self) -> None:
         for lb, servers in read_servers(
-            self.recorder.spec, self.sockets, self.backend_name
+            self.recorder.spec, self.sockets, self.recorder.servers
         ).items():
             if not servers:
                 self._record(lb, "*", "UNREACHABLE")

@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from labtool.probes.events import FIRST_ANSWERS_KEPT, ClockMap, Event, LiveState
+from labtool.probes.packets import page_digest
 from labtool.spec.model import LabSpec
 
 
@@ -40,6 +42,9 @@ class Recorder:
         self.learn_macs(macs or {})
         self.ip_to_node = {str(n.address): n.name for n in spec.nodes}
         self.web_names = sorted((n.name for n in spec.by_role("web")), key=len, reverse=True)
+        # HAProxy's (backend, server) -> web node: the lab's, until its haproxy.cfg is read
+        self.servers = server_names(spec)
+        self.pages: dict[str, str] = {}  # a page's digest -> the web node serving it
         self.answer_arrivals: list[float] = []  # when the client's first answers came in
         # Called with each event as it comes in, outside the lock (`labtool watch`'s page).
         self.listeners: list[Callable[[Event], None]] = []
@@ -70,12 +75,14 @@ class Recorder:
         with self.lock:
             return sorted((e.remapped() for e in self.events), key=lambda e: e.t)
 
-    def served_by(self, body: str) -> str | None:
-        """Which web node answered, from the page it served ('test web1')."""
-        for name in self.web_names:
-            if name in body:
-                return name
-        return None
+    def served_by(self, body: str, digest: str | None = None) -> str | None:
+        """Which web node answered: the one whose page this is (`pages`, by the whole page's
+        digest), else the web node's name that comes first in the page ('test web1'; the
+        longer one where two start at the same place)."""
+        if digest is not None and digest in self.pages:
+            return self.pages[digest]
+        found = [(body.find(name), -len(name), name) for name in self.web_names if name in body]
+        return min(found)[2] if found else None
 
     def _update(self, event: Event) -> None:
         data, live = event.data, self.live
@@ -190,7 +197,9 @@ def feed_agent_line(
     if kind in ("arp", "vrrp"):
         data["node"] = recorder.mac_to_node.get(data["mac"])
     elif kind == "http":
-        data["node"] = recorder.served_by(data.get("body", "")) if data["status"] else None
+        data["node"] = (
+            recorder.served_by(data.get("body", ""), data.get("digest")) if data["status"] else None
+        )
         data["ok"] = data["status"] == 200 and data["latency_s"] <= recorder.slow_s
     elif kind == "addr":
         if data["address"] == str(recorder.spec.vip):
@@ -217,11 +226,34 @@ def _vip_at_start(
         recorder.add("vip", t=t, node=node, action="removed", initial=True, **stamp)
 
 
-def server_names(spec: LabSpec) -> dict[str, str]:
-    """HAProxy server name -> web node: the lab's servers are app1, app2... in the order of
-    the web nodes (a config that names them after the nodes works too)."""
+def pages_served(pages: Mapping[str, str]) -> dict[str, str]:
+    """A page's digest -> the web node that serves it (web node -> its page), for the pages
+    no other web node serves too."""
+    digests = {node: page_digest(page.encode()) for node, page in pages.items() if page}
+    counts = Counter(digests.values())
+    return {digest: node for node, digest in digests.items() if counts[digest] == 1}
+
+
+def server_names(spec: LabSpec, haproxy_cfg: str | None = None) -> dict[tuple[str, str], str]:
+    """HAProxy's (backend, server) -> web node. The lab's servers are app1, app2... of the
+    backend `app`, in the order of the web nodes (a config that names them after the nodes
+    works too); a haproxy.cfg given adds each server of its backend and listen sections whose
+    address (or name) is a web node's, whatever the section and the server are called."""
     webs = spec.by_role("web")
-    return {f"app{i + 1}": w.name for i, w in enumerate(webs)} | {w.name: w.name for w in webs}
+    names = {("app", f"app{i + 1}"): w.name for i, w in enumerate(webs)}
+    names |= {("app", w.name): w.name for w in webs}
+    by_address = {str(w.address): w.name for w in webs} | {w.name: w.name for w in webs}
+    section = None
+    for line in (haproxy_cfg or "").splitlines():
+        words = line.split("#", 1)[0].split()
+        if words and words[0] in ("backend", "listen", "frontend", "defaults", "global"):
+            section = words[1] if len(words) > 1 and words[0] in ("backend", "listen") else None
+        elif section and len(words) >= 3 and words[0] == "server":
+            host = words[2].rsplit(":", 1)[0] if words[2].count(":") == 1 else words[2]
+            node = by_address.get(host) or by_address.get(words[1])
+            if node is not None:
+                names[(section, words[1])] = node
+    return names
 
 
 def _stats(
@@ -230,9 +262,8 @@ def _stats(
     data: dict[str, Any],
     t: float,
     stamp: dict[str, Any],
-    backend_name: str = "app",
 ) -> None:
-    if data["pxname"] not in (backend_name, "*"):
-        return
-    server = server_names(recorder.spec).get(data["svname"], data["svname"])
-    recorder.add("haproxy", t=t, lb=lb, server=server, status=data["status"], **stamp)
+    key = (data["pxname"], data["svname"])
+    server = "*" if key[0] == "*" else recorder.servers.get(key)
+    if server is not None:
+        recorder.add("haproxy", t=t, lb=lb, server=server, status=data["status"], **stamp)

@@ -11,6 +11,7 @@ from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.facts.theory import Theory, theory_from_configs
 from labtool.parallel import for_each_node
+from labtool.probes.recorder import pages_served, server_names
 from labtool.provision.lab_status import await_commands_left, lab_missing
 from labtool.provision.node import systemctl
 from labtool.provision.power import power_up
@@ -19,6 +20,7 @@ from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
 
 TICK_S = 0.05
+WEB_PAGE = "/var/www/html/index.html"
 MIN_CHECKS = 3
 MAX_REST_S = 2.0
 MAX_STRETCH_S = 120.0
@@ -31,9 +33,14 @@ MEND_AGAIN_S = 3.0  # a mend that did not take is tried again after this
 class Cluster:
     """Lab actions and checks the engine needs, over any backend."""
 
-    def __init__(self, spec: LabSpec, backend: Backend) -> None:
+    def __init__(self, spec: LabSpec, backend: Backend, *, one_holder: bool = True) -> None:
+        """`one_holder` False: the cluster is whole without a single VIP holder (a
+        submission's own cluster, whose VRRP is what is being graded)."""
         self.spec = spec
         self.backend = backend
+        self.one_holder = one_holder
+        self.servers = server_names(spec)  # HAProxy's (backend, server) -> web node
+        self.pages: dict[str, str] = {}  # a page's digest -> its web node
         self.notes: list[str] = []  # what a wait found on its way, for the result
 
     def systemctl(self, node: str, verb: str, service: str) -> None:
@@ -61,12 +68,12 @@ class Cluster:
     def not_ready(self) -> list[str]:
         """What keeps the cluster from being whole: nodes down, daemons stopped, no single
         VIP holder (every node looked at once)."""
-        return lab_missing(self.backend)
+        return lab_missing(self.backend, one_holder=self.one_holder)
 
     def all_ready(self) -> bool:
         return not self.not_ready()
 
-    def make_whole(self, deadline_s: float) -> None:
+    def make_whole(self, deadline_s: float, on_tick: Callable[[], None] | None = None) -> None:
         """Every node up with its daemons, VRRP uncut, one VIP holder (after a Ctrl-C too).
         What was not whole at first look is kept in `notes`."""
         waited = await_commands_left(self.backend)  # (a labtool killed mid-way: its last)
@@ -108,6 +115,7 @@ class Cluster:
                 whole,
                 deadline_s,
                 "the whole cluster back (every node up with its daemons, one VIP holder)",
+                on_tick,
                 detail=lambda: "; ".join(seen[-1] + failed[-1:]),
             )
         finally:
@@ -121,11 +129,18 @@ class Cluster:
         return result.stdout if result.succeeded else ""
 
     def theory(self) -> Theory:
+        """What the configs in use predict; their HAProxy servers are kept (`servers`)."""
         lbs = self.spec.by_role("lb")
         keepalived = {n.name: self.read(n.name, "/etc/keepalived/keepalived.conf") for n in lbs}
-        return theory_from_configs(
-            self.spec, keepalived, self.read(lbs[0].name, "/etc/haproxy/haproxy.cfg")
+        haproxy = {n.name: self.read(n.name, "/etc/haproxy/haproxy.cfg") for n in lbs}
+        self.servers = server_names(self.spec, "\n".join(haproxy.values()))
+        pages: dict[str, str] = {}
+        for_each_node(
+            self.spec.by_role("web"),
+            lambda n: pages.__setitem__(n.name, self.read(n.name, WEB_PAGE)),
         )
+        self.pages = pages_served(pages)
+        return theory_from_configs(self.spec, keepalived, haproxy[lbs[0].name])
 
 
 def wait_for(

@@ -19,10 +19,11 @@ from labtool.errors import LabtoolError
 from labtool.facts import SLOW_FACTOR, SLOW_S, Facts, compute
 from labtool.probes.events import Event
 from labtool.probes.recorder import Recorder
+from labtool.scenarios.cast import on_lab
 from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
 from labtool.scenarios.pace import PACE_ANSWERS
-from labtool.scenarios.phases import PHASES, Run, Scene, restore
+from labtool.scenarios.phases import PHASES, Halted, Run, Scene, restore
 from labtool.scenarios.probes import AGENT_DURATION_S, Probes
 from labtool.scenarios.result import (
     Frame,
@@ -65,21 +66,31 @@ def run(
     scenario: Scenario,
     view: Callable[[Frame], None] | None = None,
     listen: Callable[[Event], None] | None = None,
+    *,
+    one_holder: bool = True,
+    halt: Callable[[], None] | None = None,
 ) -> ScenarioResult:
     """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
     that cannot be done (a probe that never starts, a baseline that never comes) raises
     ScenarioError, which carries the result so far. `listen` gets each probe event as it
-    comes in (a live view's)."""
+    comes in (a live view's). The scenario's nodes are the lab's (haproxy1, web1...): on a
+    lab whose nodes have other names, its nodes of the same role, in order. `one_holder`
+    False: the cluster counts as whole without a single VIP holder (a submission's).
+    `halt()` is called at every tick; once it raises (a LabtoolError), the run stops there,
+    without its restore (its lab is being removed)."""
     variant = None if spec.vrrp.track_haproxy else "no_track_script"
     if variant:
         scenario = apply_variant(scenario, variant)
-    cluster = Cluster(spec, backend)
+    scenario = on_lab(scenario, spec)
+    cluster = Cluster(spec, backend, one_holder=one_holder)
     started_wall, started = time.time(), time.monotonic()
     recorder = Recorder(spec, slow_s=SLOW_S)
     if listen is not None:
         recorder.listeners.append(listen)
-    run = Run(scenario, recorder, view)  # phase "theory": the configs in use, read
+    run = Run(scenario, recorder, view, halt)  # phase "theory": the configs in use, read
     values = cluster.theory().values()
+    recorder.servers = cluster.servers  # (its HAProxy's own backend and server names)
+    recorder.pages = cluster.pages  # (its web nodes' own pages)
     within = (
         evaluate(scenario.for_s if scenario.for_s is not None else scenario.within_s, values) or 0.0
     )
@@ -102,18 +113,20 @@ def run(
 def _walk(scene: Scene, run: Run) -> str | None:
     """The phases in order, then always the restore and the probes' stop; what went wrong."""
     error: str | None = None
+    halted = False
     try:
         for name, phase in PHASES:
             run.enter(name)
             phase(scene, run)
     except LabtoolError as exc:
-        error = str(exc)
+        error, halted = str(exc), isinstance(exc, Halted)
     finally:
         run.enter("restoring")
         with sigint_deferred():
             scene.probes.request_stop()  # the agent winds down while the restore runs
             try:
-                restore(scene, run)
+                if not halted:
+                    restore(scene, run)
             except LabtoolError as exc:  # the result still says what was measured
                 error = f"{error}; then the restore: {exc}" if error else f"the restore: {exc}"
             finally:

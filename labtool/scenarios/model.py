@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,8 +228,6 @@ def apply_variant(scenario: Scenario, variant: str) -> Scenario:
         },
         scenario.source,
     )
-    from dataclasses import replace
-
     return replace(
         scenario,
         summary=raw.get("summary", scenario.summary),

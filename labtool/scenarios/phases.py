@@ -22,18 +22,29 @@ from labtool.scenarios.probes import PROBE_RATE, Probes
 from labtool.scenarios.result import Frame
 
 
+class Halted(LabtoolError):
+    """The run was told to stop (its lab past its bounds, its grader interrupted): no restore,
+    the lab is being removed."""
+
+
 class Run:
     """A scenario's moments and waits so far, and its live view."""
 
     def __init__(
-        self, scenario: Scenario, recorder: Recorder, view: Callable[[Frame], None] | None
+        self,
+        scenario: Scenario,
+        recorder: Recorder,
+        view: Callable[[Frame], None] | None,
+        halt: Callable[[], None] | None = None,
     ) -> None:
-        self.scenario, self.recorder, self.view = scenario, recorder, view
+        """`halt()`, called at every tick, raises a LabtoolError when the run must stop."""
+        self.scenario, self.recorder, self.view, self.halt = scenario, recorder, view, halt
         self.phase = "theory"
         self.phase_started = time.monotonic()
         self.phases_s: dict[str, float] = {}  # how long each phase took, in order
         self.baseline_t = time.monotonic()
         self.fault_t: float | None = None
+        self.applied_t: float | None = None  # the fault's actions done (a node booted)
         self.end_t: float | None = None
         self.condition_s: float | None = None
         self.waits_s = 0.0
@@ -54,7 +65,16 @@ class Run:
             raise LabtoolError(f"the {self.phase} phase needs the probes ready first")
         return self.pace
 
+    def check_halt(self) -> None:
+        if self.halt is None:
+            return
+        try:
+            self.halt()
+        except LabtoolError as exc:
+            raise Halted(str(exc)) from None
+
     def tick(self) -> None:
+        self.check_halt()
         if self.view is None:
             return
         now, recorder = time.monotonic(), self.recorder
@@ -89,7 +109,7 @@ Phase = Callable[[Scene, Run], None]
 def preconditions(scene: Scene, run: Run) -> None:
     """Put the cluster in the scenario's starting state (whole first)."""
     cluster, scenario, values = scene.cluster, scene.scenario, scene.values
-    cluster.make_whole(values["vrrp_master_down_s"] + 10)
+    cluster.make_whole(values["vrrp_master_down_s"] + 10, run.check_halt)
     deadline = values["vrrp_master_down_s"] + 5
     wanted = scenario.preconditions.get("vip_holder")
     if wanted and cluster.vip_nodes() != [wanted]:
@@ -100,6 +120,7 @@ def preconditions(scene: Scene, run: Run) -> None:
             lambda: cluster.vip_nodes() == [wanted],
             deadline,
             f"the VIP on {wanted} before the fault",
+            run.check_halt,
         )
         for node in others:
             cluster.systemctl(node, "start", "keepalived")
@@ -108,7 +129,10 @@ def preconditions(scene: Scene, run: Run) -> None:
         cluster.backend.power_off(down)
         scene.probes.node_lost(down)  # (a VM's watcher may not say so: its SSH hangs)
         run.waits_s += wait_for(
-            lambda: len(cluster.vip_nodes()) == 1, deadline, f"the VIP on one node with {down} down"
+            lambda: len(cluster.vip_nodes()) == 1,
+            deadline,
+            f"the VIP on one node with {down} down",
+            run.check_halt,
         )
     run.recorder.learn_macs(cluster.backend.node_macs())
     scene.probes.watch_all()  # the load balancers the preconditions brought up
@@ -162,15 +186,18 @@ def fault(scene: Scene, run: Run) -> None:
     run.recorder.add("fault", t=fault_t, actions=[a.__dict__ for a in actions])
     for act in actions:
         apply(scene.cluster, act, scene.probes)
-    run.recorder.add("fault-applied")
+    run.applied_t = time.monotonic()
+    run.recorder.add("fault-applied", t=run.applied_t)
 
 
 def observe(scene: Scene, run: Run) -> None:
-    """The window (`for_s`), or the wait for the scenario's condition within its deadline."""
+    """The window (`for_s`, from the fault done: a node back is watched once it has booted,
+    however long that took), or the wait for the scenario's condition within its deadline
+    (from the fault's start)."""
     scenario, within, fault_t = scene.scenario, scene.within, run.fault_t or time.monotonic()
     run.met = True
     if scenario.for_s is not None:
-        window_end = fault_t + within
+        window_end = (run.applied_t or fault_t) + within
         wait_for(lambda: time.monotonic() >= window_end, within + 1, "the window", run.tick)
         run.condition_s = within
     else:
@@ -241,8 +268,9 @@ def restore(scene: Scene, run: Run) -> None:
                     lambda: holds(scenario.restore_until, run.recorder, cluster, None, 0.0),
                     stretch("restore_s", within),
                     "the restore's condition",
+                    run.check_halt,
                 )
             except LabtoolError as exc:  # the whole cluster is checked next all the same
                 run.notes.append(str(exc))
     run.enter("whole again")
-    cluster.make_whole(stretch("whole_s", values["vrrp_master_down_s"] + 10))
+    cluster.make_whole(stretch("whole_s", values["vrrp_master_down_s"] + 10), run.check_halt)

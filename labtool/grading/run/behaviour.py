@@ -53,6 +53,7 @@ class Behaviour:
     stop_haproxy: StopHaproxy | None = None
     split_brain: bool = False
     split_brain_nodes: list[str] = field(default_factory=list)
+    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)  # each run's verdict
     adaptations: list[str] = field(default_factory=list)
     memory_kib: int | None = None
     seconds: float = 0.0
@@ -204,6 +205,10 @@ def behaviour_reasons(criterion: Criterion, behaviour: Behaviour, lang: str) -> 
     if behaviour.error:
         why = T[lang]["run_error"].format(why=behaviour.error)
         return [Lost(criterion.id, "error", why, criterion.points)]
+    if criterion.scenario is not None:  # a scenario of scenarios/, graded by its verdict
+        from labtool.grading.score.reasons import scenario_reasons
+
+        return scenario_reasons(criterion, behaviour.scenarios, lang)
     right, seen = evidence(behaviour, criterion.behaviour or "", lang)
     if right:
         return [Lost(criterion.id, "info", seen, 0.0)]

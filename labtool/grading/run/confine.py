@@ -86,6 +86,22 @@ def run_as_user(text: str) -> tuple[str, list[str]]:
     return "\n".join(lines) + "\n", said
 
 
+def with_stats_socket(text: str, path: str) -> str:
+    """haproxy.cfg with HAProxy's stats socket at `path` (the lab's own, which CentOS 7's
+    default haproxy.cfg has): where the scenario probes read HAProxy's view of its servers,
+    as on the lab's own cluster. It changes nothing HAProxy does, so it is not said. A
+    global section is there (run_as_user makes one)."""
+    if re.search(rf"^\s*stats\s+socket\s+{re.escape(path)}(\s|$)", text, re.M):
+        return text
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if _GLOBAL.match(line)), None)
+    if start is None:
+        lines = ["global", *lines]
+        start = 0
+    lines.insert(start + 1, f"    stats socket {path}  # labtool grade --run: its probes")
+    return "\n".join(lines) + "\n"
+
+
 def without_lvs_sync(text: str) -> tuple[str, bool]:
     """keepalived.conf without `lvs_sync_daemon_interface` (keepalived 2.x without IPVS
     refuses to start with it); whether it had one."""

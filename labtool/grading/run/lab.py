@@ -27,6 +27,7 @@ from labtool.provision.files import (
     render_hosts,
     render_node_files,
 )
+from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
 
 OWN_FOLDERS = ("/etc/keepalived", "/etc/haproxy")  # a node's other files there are laid too
@@ -53,6 +54,26 @@ class RunLab:
         if own is None:  # the probes' client
             return render_node_files(spec, node, versions)
         return {"/etc/hosts": render_hosts(spec, node), **own}
+
+
+def marked(page: str, node: str) -> str:
+    """The page with the node's name first, as an HTML comment."""
+    return f"<!-- {node} -->\n{page}"
+
+
+def _told_apart(run: RunLab, webs: tuple[Node, ...] | list[Node], said: set[str]) -> None:
+    """Web nodes serving the same page: each page marked with its node (the probes tell the
+    web node that answered by its page), said."""
+    page = "/var/www/html/index.html"
+    texts = [run.files[n.name][page] for n in webs]
+    alike = [n for n in webs if texts.count(run.files[n.name][page]) > 1]
+    for node in alike:
+        run.files[node.name][page] = marked(run.files[node.name][page], node.name)
+    if alike:
+        said.add(
+            f"{', '.join(run.shown(n.name) or n.name for n in alike)} serve the same page: a "
+            "comment naming the node put at its top, to tell which one answered"
+        )
 
 
 def _extra_files(root: Path | None, node: str) -> dict[str, str]:
@@ -126,6 +147,7 @@ def prepare(
             page = f"{raw}\n"
             said.add(f"{raw}: no page in the submission; labtool's names the node")
         run.files[node.name] = {"/var/www/html/index.html": page}
+    _told_apart(run, nodes, said)
     run.adaptations = sorted(said)
     return run
 
@@ -205,6 +227,7 @@ def _lb_files(
         )
     haproxy, changes = confine.run_as_user(haproxy)
     said.update(changes)
+    haproxy = confine.with_stats_socket(haproxy, roles.STATS_SOCKET)
     return {
         **_extra_files(root, lb),
         KEEPALIVED_CONF: keepalived,

@@ -22,9 +22,10 @@ from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.grading import work
 from labtool.grading.run.behaviour import Behaviour
+from labtool.grading.run.faults import Fault, observe, to_run
 from labtool.grading.run.lab import RunLab
-from labtool.grading.run.observe import observe
 from labtool.grading.run.probes import routes_off_lab
+from labtool.grading.score.rubric import BEHAVIOURS
 from labtool.grading.submission.archives import Submission
 from labtool.provision.converge import build
 from labtool.provision.files import Adaptation
@@ -72,11 +73,56 @@ def remove_leftovers() -> list[str]:
     return removed + [str(p) for p in work.remove_stale()]
 
 
+class _Bounds:
+    """One lab's bounds while it runs: the class's stop, its time (a watchdog removes the lab
+    at LAB_TIME_S), its processes and memory (its backend's limits)."""
+
+    def __init__(self, name: str, stop: threading.Event) -> None:
+        self.name, self.stop = name, stop
+        self.expired = threading.Event()
+        self.removing = threading.Lock()  # the watchdog's removal and the run's, one at a time
+        self.backend: Backend | None = None
+        self.watchdog = threading.Timer(LAB_TIME_S, self._expire)
+        self.watchdog.daemon = True
+
+    def _expire(self) -> None:
+        self.expired.set()
+        with self.removing, contextlib.suppress(LabtoolError, OSError):
+            confining_backend().destroy(self.name)
+
+    def hit(self) -> list[str]:
+        return self.backend.limits_hit() if self.backend is not None else []
+
+    def checked(self) -> None:
+        """Raises once the lab must stop, saying why."""
+        if self.stop.is_set():
+            raise LabtoolError("the class run was interrupted")
+        if self.expired.is_set():
+            raise LabtoolError(f"stopped at its time bound ({LAB_TIME_S:.0f} s)")
+        if hit := self.hit():
+            raise LabtoolError(f"stopped at its bound on {' and '.join(hit)}")
+
+    def __enter__(self) -> _Bounds:
+        self.watchdog.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.watchdog.cancel()
+        with self.removing:
+            confining_backend().destroy(self.name)
+
+
 def run_one(
-    run: RunLab, name: str, say: Callable[[str], None], stop: threading.Event | None = None
+    run: RunLab,
+    name: str,
+    say: Callable[[str], None],
+    stop: threading.Event | None = None,
+    faults: list[Fault] | None = None,
 ) -> Behaviour:
-    """Build, observe and remove one submission's lab (`stop`: the class was interrupted)."""
+    """Build, break (with `faults`: every behaviour's by default) and remove one
+    submission's lab (`stop`: the class was interrupted)."""
     stop = stop or threading.Event()
+    faults = faults if faults is not None else to_run(BEHAVIOURS)
     if stop.is_set():
         return Behaviour(error="the class run was interrupted")
     if run.refused is not None or run.spec is None:
@@ -87,57 +133,39 @@ def run_one(
         validate(spec, "the submission's plan")
     except LabtoolError as exc:
         return Behaviour(refused=f"its plan cannot be built: {exc}")
-    expired = threading.Event()
-    removing = threading.Lock()  # the watchdog's removal and the run's own, one at a time
-
-    def expire() -> None:
-        expired.set()
-        with removing, contextlib.suppress(LabtoolError, OSError):
-            confining_backend().destroy(name)
-
-    def checked() -> None:
-        if stop.is_set():
-            raise LabtoolError("the class run was interrupted")
-        if expired.is_set():
-            raise LabtoolError(f"stopped at its time bound ({LAB_TIME_S:.0f} s)")
-        hit = backend.limits_hit() if backend is not None else []
-        if hit:
-            raise LabtoolError(f"stopped at its bound on {' and '.join(hit)}")
-
-    backend: Backend | None = None
-    watchdog = threading.Timer(LAB_TIME_S, expire)
-    watchdog.daemon = True
-    watchdog.start()
     behaviour = Behaviour(vip=str(spec.vip), adaptations=list(run.adaptations))
-    try:
-        state = LabState(
-            name=name,
-            backend=confining_backend().name,
-            lab=spec_to_dict(spec),
-            created_at=time.time(),
-            options={"confined": "1"},
-        )
-        state.save()
-        backend = confining_backend()(spec, state)
-        say("booting")
-        build(spec, backend, _Quiet(say), bare=False, render=run.render)
-        state.phase = "up"
-        state.save()
-        off = routes_off_lab(spec, backend)
-        if off:
-            raise LabtoolError(f"a node has a way off the lab ({off}); not run")
-        behaviour = observe(spec, backend, run, say, checked)
-        behaviour.memory_kib = backend.peak_memory_kib() or backend.memory_kib()
-        checked()
-    except LabtoolError as exc:
-        hit = backend.limits_hit() if backend is not None else []
-        behaviour.error = _why(str(exc), expired.is_set(), hit)
-    finally:
-        watchdog.cancel()
-        with removing:
-            confining_backend().destroy(name)
+    with _Bounds(name, stop) as bounds:
+        try:
+            backend = _built(spec, run, say, bounds)
+            behaviour = observe(spec, backend, run, say, bounds.checked, faults)
+            behaviour.memory_kib = backend.peak_memory_kib() or backend.memory_kib()
+            bounds.checked()
+        except LabtoolError as exc:
+            behaviour.error = _why(str(exc), bounds.expired.is_set(), bounds.hit())
     behaviour.seconds = round(time.monotonic() - started, 1)
     return behaviour
+
+
+def _built(spec: LabSpec, run: RunLab, say: Callable[[str], None], bounds: _Bounds) -> Backend:
+    """The submission's lab, confined and up, with no way off its LAN (its backend known to
+    its bounds from the start: a fork bomb at boot is theirs)."""
+    state = LabState(
+        name=spec.name,
+        backend=confining_backend().name,
+        lab=spec_to_dict(spec),
+        created_at=time.time(),
+        options={"confined": "1"},
+    )
+    state.save()
+    bounds.backend = backend = confining_backend()(spec, state)
+    say("booting")
+    build(spec, backend, _Quiet(say), bare=False, render=run.render)
+    state.phase = "up"
+    state.save()
+    off = routes_off_lab(spec, backend)
+    if off:
+        raise LabtoolError(f"a node has a way off the lab ({off}); not run")
+    return backend
 
 
 def _why(text: str, expired: bool, hit: list[str]) -> str:
@@ -153,7 +181,9 @@ def _why(text: str, expired: bool, hit: list[str]) -> str:
     return (first + (f": {alerts[0]}" if alerts and alerts[0] not in first else ""))[:300]
 
 
-def run_class(runs: list[tuple[str, RunLab]], jobs: int, say: Say) -> dict[str, Behaviour]:
+def run_class(
+    runs: list[tuple[str, RunLab]], jobs: int, say: Say, faults: list[Fault] | None = None
+) -> dict[str, Behaviour]:
     """Every submission's run, at most `jobs` labs at once; an interrupted class removes its
     labs before it stops."""
     remove_leftovers()
@@ -163,7 +193,9 @@ def run_class(runs: list[tuple[str, RunLab]], jobs: int, say: Say) -> dict[str, 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = {
-            submission: pool.submit(run_one, run, names[submission], _teller(say, submission), stop)
+            submission: pool.submit(
+                run_one, run, names[submission], _teller(say, submission), stop, faults
+            )
             for submission, run in runs
         }
         for submission, future in futures.items():
@@ -198,8 +230,10 @@ def run_submissions(
     spec: LabSpec,
     jobs: int,
     say: Callable[[str, str], None] | None,
+    faults: list[Fault] | None = None,
 ) -> dict[str, Behaviour]:
-    """Each readable submission's cluster, run from its own plan and files."""
+    """Each readable submission's cluster, run from its own plan and files, broken with
+    `faults` (every behaviour's by default)."""
     from labtool.grading.run.lab import prepare
     from labtool.grading.submission.plan import read_submission
     from labtool.provision.node import local_versions
@@ -211,4 +245,4 @@ def run_submissions(
             continue
         configs, plan = read_submission(submission.root, spec)
         runs.append((submission.name, prepare(configs, plan, spec, versions, submission.root)))
-    return run_class(runs, jobs, say or (lambda _s, _t: None))
+    return run_class(runs, jobs, say or (lambda _s, _t: None), faults)

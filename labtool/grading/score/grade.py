@@ -269,9 +269,15 @@ def grade_all(
 
     behaviours: dict[str, Behaviour] = {}
     if run_jobs is not None:
+        from labtool.grading.run.faults import to_run
         from labtool.grading.run.labs import run_submissions
 
-        behaviours = run_submissions([open_one(p) for p in paths], spec, run_jobs, say)
+        graded = [c for c in rubric.criteria if c.kind == "behaviour"]
+        plan = to_run(
+            [c.behaviour for c in graded if c.behaviour],
+            [c.scenario for c in graded if c.scenario],
+        )
+        behaviours = run_submissions([open_one(p) for p in paths], spec, run_jobs, say, plan)
 
     def one(path: Path) -> Grade:
         try:

@@ -271,8 +271,19 @@ def _by_kind(
         raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
     if kind == "scenario" and not isinstance(item.get("scenario"), str):
         raise fail(f"criterion {cid}: 'scenario' must name a scenario")
-    if kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
-        raise fail(f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)}")
+    if kind == "behaviour" and "scenario" in item:
+        from labtool.scenarios.model import list_scenarios
+
+        if item["scenario"] not in list_scenarios() or "behaviour" in item:
+            raise fail(
+                f"criterion {cid}: 'scenario' must name one scenario of scenarios/ "
+                f"({', '.join(list_scenarios())}), instead of 'behaviour'"
+            )
+    elif kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
+        raise fail(
+            f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)} (or "
+            "'scenario' name a scenario of scenarios/)"
+        )
 
 
 def _number(value: object, what: str, fail: Callable[[str], LabFileError]) -> float:

@@ -50,7 +50,7 @@ class StandIn:
     def systemctl(self, node: str, verb: str, service: str) -> None:
         self.calls.append(("systemctl", node, verb, service))
 
-    def make_whole(self, deadline_s: float) -> None:
+    def make_whole(self, deadline_s: float, on_tick: Any = None) -> None:
         self.calls.append(("make_whole",))
 
     # the probes' side
@@ -156,3 +156,22 @@ def test_the_restore_skips_its_actions_when_no_fault_was_applied() -> None:
     assert ("boot", "web1") in stand.calls and stand.calls[-1] == ("make_whole",)
     # its condition (HAProxy sees web1 UP again), not seen by these stand-ins: a note
     assert "the restore's condition" in run.notes[0]
+
+
+def test_a_window_counts_from_the_fault_done_a_booted_node_is_watched_for_all_of_it() -> None:
+    """restore-haproxy1: haproxy1's boot may take seconds on a loaded machine; the window in
+    which it may take the VIP back starts once it is back (its keepalived started)."""
+    import time
+
+    stand = StandIn()
+    booting_s = 0.4
+    stand.boot = lambda node: time.sleep(booting_s)  # type: ignore[method-assign]
+    scenario = load_scenario("restore-haproxy1")
+    within = 0.3
+    scene = phases.Scene(stand, scenario, {}, within, None)  # type: ignore[arg-type]
+    run = phases.Run(scenario, Recorder(default_spec()), None)
+    phases.fault(scene, run)
+    phases.observe(scene, run)
+    assert run.fault_t is not None and run.applied_t is not None
+    assert run.applied_t - run.fault_t >= booting_s
+    assert time.monotonic() - run.applied_t >= within

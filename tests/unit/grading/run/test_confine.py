@@ -59,3 +59,20 @@ def test_lvs_sync_is_left_out_as_up_does() -> None:
     text, had = confine.without_lvs_sync("    lvs_sync_daemon_interface eth1\n    interface eth1\n")
     assert had and text.startswith("    # (labtool) lvs_sync_daemon_interface eth1")
     assert confine.without_lvs_sync("interface eth1\n") == ("interface eth1\n", False)
+
+
+def test_the_stats_socket_the_probes_read_is_added_once() -> None:
+    from labtool.grading.run.confine import with_stats_socket
+
+    path = "/var/lib/haproxy/stats"
+    theirs = "global\n    daemon\n\ndefaults\n    mode http\n"
+    added = with_stats_socket(theirs, path)
+    assert added.splitlines()[:2] == [
+        "global",
+        f"    stats socket {path}  # labtool grade --run: its probes",
+    ]
+    assert with_stats_socket(added, path) == added
+    centos = "global\n    stats socket /var/lib/haproxy/stats level admin\n"
+    assert with_stats_socket(centos, path) == centos
+    bare = with_stats_socket("frontend f\n    bind *:80\n", path)
+    assert bare.startswith("global\n    stats socket") and "frontend f" in bare

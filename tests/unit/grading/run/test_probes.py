@@ -1,37 +1,12 @@
-"""The black-box readings of grade --run: when the client is answered again for good, and what
-in a node's links and routes could lead off the lab (read, never sent to)."""
+"""What in a grade --run node's links and routes could lead off the lab (read, never sent to)."""
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
-from typing import Any
 
 from labtool.grading.run import probes as run_probes
 from labtool.runner import CommandResult
 from labtool.spec.load import default_spec
-
-
-def loaded(events: list[dict[str, Any]]) -> run_probes.Load:
-    load = run_probes.Load.__new__(run_probes.Load)
-    load.events, load.timeout_s = events, 1.0
-    import threading
-
-    load.lock = threading.Lock()
-    return load
-
-
-def test_settled_is_the_first_success_that_no_failure_follows() -> None:
-    now = time.monotonic() - 5  # every request old enough to have its answer
-    events = [
-        {"sent": now + i * 0.1, "status": s}
-        for i, s in enumerate([200, 0, 0, 503, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
-    ]
-    load = loaded(events)
-    assert load.settled(now, 0.5) == now + 0.4
-    assert load.settled(now, 5.0) is None  # not that long yet
-    load.events.append({"sent": now + 1.5, "status": 0})
-    assert load.settled(now, 0.5) is None
 
 
 class FakeTransport:
@@ -62,7 +37,3 @@ def test_a_node_with_only_its_lab_nic_has_no_way_off() -> None:
     found = run_probes.routes_off_lab(spec, backend)  # type: ignore[arg-type]
     assert list(found) == ["web1"]
     assert found["web1"] == ["link eth0", "route default via 192.168.1.1 dev eth0"]
-
-
-def test_served_since_names_the_web_nodes_whose_log_grew() -> None:
-    assert run_probes.served_since({"web1": 3, "web2": 5}, {"web1": 9, "web2": 5}) == ["web1"]
