@@ -69,6 +69,7 @@ def run(
     *,
     one_holder: bool = True,
     halt: Callable[[], None] | None = None,
+    restore_after: bool = True,
 ) -> ScenarioResult:
     """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
     that cannot be done (a probe that never starts, a baseline that never comes) raises
@@ -77,7 +78,8 @@ def run(
     lab whose nodes have other names, its nodes of the same role, in order. `one_holder`
     False: the cluster counts as whole without a single VIP holder (a submission's).
     `halt()` is called at every tick; once it raises (a LabtoolError), the run stops there,
-    without its restore (its lab is being removed)."""
+    without its restore (its lab is being removed). `restore_after` False: the cluster is left
+    as the fault made it (a throwaway lab's last scenario)."""
     variant = None if spec.vrrp.track_haproxy else "no_track_script"
     if variant:
         scenario = apply_variant(scenario, variant)
@@ -102,7 +104,7 @@ def run(
     scene = Scene(
         cluster, scenario, values, within, Probes(spec, backend, recorder, AGENT_DURATION_S)
     )
-    error = _walk(scene, run)
+    error = _walk(scene, run, restore_after)
     result = _result(spec, backend, scene, run, variant, error, started_wall, started)
     save(result)
     if error:
@@ -110,8 +112,9 @@ def run(
     return result
 
 
-def _walk(scene: Scene, run: Run) -> str | None:
-    """The phases in order, then always the restore and the probes' stop; what went wrong."""
+def _walk(scene: Scene, run: Run, restore_after: bool = True) -> str | None:
+    """The phases in order, then the restore (unless halted or not asked for) and always the
+    probes' stop; what went wrong."""
     error: str | None = None
     halted = False
     try:
@@ -125,7 +128,7 @@ def _walk(scene: Scene, run: Run) -> str | None:
         with sigint_deferred():
             scene.probes.request_stop()  # the agent winds down while the restore runs
             try:
-                if not halted:
+                if restore_after and not halted:
                     restore(scene, run)
             except LabtoolError as exc:  # the result still says what was measured
                 error = f"{error}; then the restore: {exc}" if error else f"the restore: {exc}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from labtool.spec.model import LabSpec
 FAULTS = Path(__file__).with_name("faults.toml")
 SPLIT_BRAIN_S = 1.0  # two holders at once for this long: a split brain, not a handover
 TAIL_S = 3.0  # a fault never detected: the end of its window tells how it stays
+ANSWER_S = 2.0  # slower than this, an answer is a failure (a browser's user gives up)
+STREAK_S = 1.0  # good answers this long, no failure after: the client is served again
 
 Step = Callable[[str], None]
 
@@ -36,12 +38,18 @@ class Fault:
     scenario: str
     behaviours: tuple[str, ...]
     say: str  # the progress line; {haproxy1}: that node, as the submission names it
+    settle_requests: int | None = None  # the scenario's own, unless grading needs more
 
 
 def faults() -> list[Fault]:
     data = tomllib.loads(FAULTS.read_text(encoding="utf-8"))
     return [
-        Fault(f["scenario"], tuple(f.get("behaviours", ())), f.get("say", f["scenario"]))
+        Fault(
+            f["scenario"],
+            tuple(f.get("behaviours", ())),
+            f.get("say", f["scenario"]),
+            f.get("settle_requests"),
+        )
         for f in data["fault"]
     ]
 
@@ -70,9 +78,11 @@ def observe(
     shown = {lab: run.shown(node) or node for lab, node in names.items()}
     results: list[ScenarioResult] = []
     step("waiting for the VIP")  # (the first run's baseline: its first good answers)
-    for fault in plan:
+    for index, fault in enumerate(plan):
         checked()
-        result = _run(spec, backend, fault.scenario, checked, _at_fault(step, fault, shown))
+        view = _at_fault(step, fault, shown)
+        last = index == len(plan) - 1  # (its lab is removed next: no restore)
+        result = _run(spec, backend, fault, checked, view, not last)
         if result is None:
             continue
         results.append(result)
@@ -106,18 +116,29 @@ def _at_fault(step: Step, fault: Fault, shown: dict[str, str]) -> Callable[[Fram
 def _run(
     spec: LabSpec,
     backend: Backend,
-    name: str,
+    fault: Fault,
     checked: Callable[[], None],
     view: Callable[[Frame], None],
+    restore_after: bool,
 ) -> ScenarioResult | None:
     """One scenario on the cluster: its result (also when it could not reach its end); None
     when the submission's cluster has not the nodes it needs (one load balancer only)."""
     try:
-        scenario = on_lab(load_scenario(name), spec)
+        scenario = on_lab(load_scenario(fault.scenario), spec)
     except LabFileError:
         return None
+    if fault.settle_requests is not None:
+        scenario = replace(scenario, settle_requests=fault.settle_requests)
     try:
-        return engine.run(spec, backend, scenario, view, one_holder=False, halt=checked)
+        return engine.run(
+            spec,
+            backend,
+            scenario,
+            view,
+            one_holder=False,
+            halt=checked,
+            restore_after=restore_after,
+        )
     except ScenarioError as exc:
         checked()  # (past its bounds: the lab's run ends here, with that reason)
         return exc.result
@@ -128,7 +149,12 @@ def _http(result: ScenarioResult) -> list[dict[str, Any]]:
 
 
 def _ok(event: dict[str, Any]) -> bool:
-    return bool(200 <= int(event.get("status") or 0) < 400)
+    """An answer the client would call one: a good status within ANSWER_S (a request HAProxy
+    holds while it retries a dead server, then sends elsewhere, is a failure to the client)."""
+    return bool(
+        200 <= int(event.get("status") or 0) < 400
+        and float(event.get("latency_s") or 0.0) <= ANSWER_S
+    )
 
 
 def _first(b: Behaviour, result: ScenarioResult, run: RunLab) -> bool:
@@ -148,18 +174,38 @@ def _served(answers: list[dict[str, Any]]) -> list[str]:
 
 
 def _lose_web1(b: Behaviour, result: ScenarioResult, run: RunLab, names: dict[str, str]) -> None:
+    """As the client sees it: from when every request is answered again for good (a run of
+    good answers STREAK_S long that no failure follows); never, and what fails at the end."""
     web = names["web1"]
-    detected = result.facts.haproxy_detect_s.get(web)
-    after = [e for e in _http(result) if e["sent"] >= 0]
+    after = _known([e for e in _http(result) if e["sent"] >= 0])
+    settled = _settled(after)
     last = max((e["sent"] for e in after), default=0.0)
-    tail_from = detected if detected is not None else last - TAIL_S
-    tail = [e for e in after if e["sent"] >= tail_from]
+    tail = [e for e in after if e["sent"] >= (settled if settled is not None else last - TAIL_S)]
     b.lose_web1 = LoseWeb(
         node=run.shown(web),
-        detected_s=None if detected is None else round(detected, 2),
+        detected_s=None if settled is None else round(settled, 2),
         served_after=sorted(run.shown(n) or n for n in _served(tail)),
         failed_after=sum(1 for e in tail if not _ok(e)),
     )
+
+
+def _known(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The requests whose fate is known: sent ANSWER_S or more before the last one (a request
+    the end of the measure cut is failed if held longer than a client waits, unknown if not:
+    those sent last are left out, not counted as good)."""
+    last = max((e["sent"] for e in answers), default=0.0)
+    return [e for e in answers if e["sent"] <= last - ANSWER_S]
+
+
+def _settled(answers: list[dict[str, Any]]) -> float | None:
+    """The sent time of the first answer of a run of good ones at least STREAK_S long that
+    no failure follows (a failure starts the run again)."""
+    start: float | None = None
+    for event in answers:
+        start = (start if start is not None else event["sent"]) if _ok(event) else None
+    if start is None or answers[-1]["sent"] - start < STREAK_S:
+        return None
+    return float(start)
 
 
 def _lose_haproxy1(
@@ -208,6 +254,8 @@ def _verdict(result: ScenarioResult) -> dict[str, Any]:
         "checks": [c.__dict__ for c in result.checks],
         "notes": result.notes,
         "error": result.error,
+        "seconds": round(result.duration_s, 1),
+        "phases_s": result.phases_s,
     }
 
 

@@ -38,7 +38,14 @@ def result(events: list[dict[str, Any]], **facts: Any) -> Any:
 
 
 def http(sent: float, status: int = 200, node: str | None = "srv-a") -> dict[str, Any]:
-    return {"t": sent + 0.01, "kind": "http", "sent": sent, "status": status, "node": node}
+    return {
+        "t": sent + 0.01,
+        "kind": "http",
+        "sent": sent,
+        "status": status,
+        "node": node,
+        "latency_s": 0.01,
+    }
 
 
 def vip(t: float, node: str, action: str = "added") -> dict[str, Any]:
@@ -62,10 +69,10 @@ def test_every_fault_is_a_scenario_file_and_every_behaviour_has_its_measure() ->
 
 def test_only_the_faults_the_rubric_grades_are_run_and_named_scenarios_after() -> None:
     names = [f.scenario for f in faults.to_run(BEHAVIOURS)]
-    assert names == ["lose-web1", "stop-haproxy-haproxy1", "lose-haproxy1", "restore-haproxy1"]
+    assert names == ["stop-haproxy-haproxy1", "lose-haproxy1", "restore-haproxy1", "lose-web1"]
     assert [f.scenario for f in faults.to_run(["lose_haproxy1"])] == ["lose-haproxy1"]
     # no fault graded: one run all the same, whose baseline shows the VIP and who serves
-    assert [f.scenario for f in faults.to_run(["vip_answers"])] == ["lose-web1"]
+    assert [f.scenario for f in faults.to_run(["vip_answers"])] == ["stop-haproxy-haproxy1"]
     both = faults.to_run(["lose_web1"], ["lose-both-web", "lose-web1", "lose-both-web"])
     assert [f.scenario for f in both] == ["lose-web1", "lose-both-web"]
 
@@ -81,21 +88,33 @@ def test_the_first_baseline_says_whether_the_vip_answers_and_who_serves() -> Non
     assert refused.served_by == [] and refused.answered == 0
 
 
-def test_lose_web1_detected_then_served_by_the_other_alone() -> None:
+def test_lose_web1_is_detected_when_the_client_is_answered_again_for_good() -> None:
     b = Behaviour()
     events = [http(0.1 * i, 0 if i < 80 else 200, None if i < 80 else "srv-b") for i in range(140)]
-    faults._lose_web1(b, result(events, haproxy_detect_s={"srv-a": 8.04}), RUN, NAMES)
+    events[90] = http(9.0, 503, None)  # (a failure: the good run starts again after it)
+    events[95] = {
+        **http(9.5, node="srv-b"),
+        "latency_s": 3.2,
+    }  # (held 3 s by HAProxy retrying web1: failed)
+    events[100] = {**http(10.0, node="srv-b"), "latency_s": 1.5}  # (slow, answered: good)
+    events.append({**http(13.95, 0, None), "error": "unfinished"})  # cut by the end: no answer
+    faults._lose_web1(b, result(events), RUN, NAMES)
     assert b.lose_web1 is not None
-    assert (b.lose_web1.node, b.lose_web1.detected_s) == ("A", 8.04)
+    assert (b.lose_web1.node, b.lose_web1.detected_s) == ("A", 9.6)
     assert (b.lose_web1.served_after, b.lose_web1.failed_after) == (["B"], 0)
 
 
 def test_lose_web1_never_detected_keeps_failing_at_the_end() -> None:
     b = Behaviour()
     events = [http(0.1 * i, (0, 200)[i % 2], (None, "srv-b")[i % 2]) for i in range(140)]
+    # the requests HAProxy holds on web1 at the end: cut by the end of the measure, but held
+    # longer than a client waits (failed)
+    for i in range(90, 140, 2):
+        events[i] = {**events[i], "error": "unfinished", "latency_s": 14.0 - 0.1 * i}
     faults._lose_web1(b, result(events), RUN, NAMES)
     assert b.lose_web1 is not None and b.lose_web1.detected_s is None
-    assert b.lose_web1.failed_after == 15  # the last 3 s: every other request
+    # the last 3 s of those whose fate is known (sent 2 s before the last): every other one
+    assert b.lose_web1.failed_after == 15
     assert b.lose_web1.served_after == ["B"]
 
 
@@ -243,3 +262,14 @@ def test_haproxy_servers_are_known_by_address_whatever_their_names() -> None:
     assert names[("http_back", "srv-a")] == "web1" and names[("http_back", "srv-b")] == "web2"
     assert ("http_back", "other") not in names
     assert names[("app", "app1")] == "web1"  # (the lab's own, always)
+
+
+def test_lose_web1_is_watched_long_enough_after_the_detection_to_see_the_client_served() -> None:
+    """Its answers after the window must hold a run of good ones (STREAK_S) whose fate is
+    known (ANSWER_S before the last), at the probes' rate."""
+    from labtool.scenarios.probes import PROBE_RATE
+
+    [web] = [f for f in faults.faults() if f.scenario == "lose-web1"]
+    assert web.settle_requests is not None
+    assert web.settle_requests / PROBE_RATE >= faults.STREAK_S + faults.ANSWER_S
+    assert web.settle_requests > load_scenario("lose-web1").settle_requests
