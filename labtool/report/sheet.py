@@ -7,113 +7,76 @@ import statistics
 from typing import Any
 
 from labtool.errors import LabtoolError
+from labtool.i18n import LANGS, N_, translation
 
 ROWS = (("web", "lose-web1"), ("haproxy", "lose-haproxy1"))
-TEXT: dict[str, dict[str, str]] = {
-    "fr": {
-        "title": "Cluster web : compte rendu mesuré par labtool",
-        "lab": "Lab « {lab} » : VIP {vip} ; résultats de {count} scénario(s).",
-        "table": "| Evenement | Evenement attendu | Evenement obtenu |",
-        "row.web": "Perte du premier noeud WEB",
-        "row.haproxy": "Perte du premier noeud HAPROXY",
-        "expected.web": "HAProxy déclare {node} DOWN après {fall} contrôles échoués (inter "
-        "{inter} s, délai de connexion {connect} s) : entre {dmin} et {dmax} s ; "
-        "entre-temps les requêtes envoyées à {node} attendent ; ensuite {other} "
-        "sert tout ; la VIP reste sur {holder}.",
-        "observed.web": "{node} déclaré DOWN par HAProxy en {detect} s ; {bad} requêtes en échec "
-        "ou lentes (> {slow} s) entre-temps ; ensuite {after} requêtes, toutes "
-        "servies par {served} ; la VIP est restée sur {holder}.",
-        "expected.haproxy": "La VIP {vip} passe sur {backup} après 3 x advert_int + skew, au "
-        "plus {down} s sans annonce VRRP ({downmin} s au moins) ; coupure "
-        "du service pendant ce temps, puis reprise via {backup}.",
-        "observed.haproxy": "La VIP {vip} est passée sur {after} en {takeover} s (première "
-        "annonce VRRP de {after} à {advert} s) ; coupure vue par le client : "
-        "{outage} s ; {bad} requêtes perdues ou retardées.",
-        "missing": "(non mesuré : lancer « labtool scenario {name} »)",
-        "questions": "Questions",
-        "q1": "Est-ce que l'architecture déployée permet de faire du loadbalancing sur les deux "
-        "services WEB ?",
-        "a1": "Oui. Avant chaque panne, {total} requêtes du client vers http://{vip}/ : {split}"
-        ", en alternance (balance roundrobin).",
-        "q2": "Quel est le rôle du service Keepalived dans notre infrastructure ?",
-        "a2": "Keepalived porte la VIP {vip} entre les deux load balancers avec VRRP : le "
-        "MASTER ({master}) envoie une annonce toutes les {interval} s ({measured}) ; quand "
-        "elles cessent, le BACKUP prend la VIP{takeover}. Le "
-        "load balancer n'est donc plus un point unique de défaillance.",
-        "a2.takeover": " : {value} s mesurées à la perte de haproxy1 (théorie : au plus {down} s)",
-        "a2.measured": "mesuré sur {adverts} annonces",
-        "a2.configured": "l'advert_int de sa configuration : {why}",
-        "a2.few": "moins de deux annonces d'une même source vues",
-        "a2.none": "aucune annonce vue, aucun scénario lancé",
-        "q3": "Quel est le rôle du service HAPROXY dans notre infrastructure ?",
-        "a3": "HAProxy reçoit les requêtes HTTP sur la VIP (port 80) et les répartit entre les "
-        "serveurs web ; il les contrôle (check toutes les {inter} s, fall {fall}) et écarte "
-        "un serveur perdu{detect}.",
-        "a3.detect": " : {node} déclaré DOWN en {value} s (théorie : {dmin} à {dmax} s), puis "
-        "{after} requêtes servies par {served}",
-        "others": "Autres scénarios",
-        "scenario": "Scénario",
-        "verdict": "Verdict",
-        "fact": "Mesure",
-        "expected": "Attendu",
-        "observed": "Obtenu",
-        "timeline": "Chronologie",
-        "log": "Journal des événements",
-        "pass": "réussi",
-        "fail": "échoué",
-    },
-    "en": {
-        "title": "Cluster web: report measured by labtool",
-        "lab": "Lab '{lab}': VIP {vip}; results of {count} scenario(s).",
-        "table": "| Event | Expected event | Observed event |",
-        "row.web": "Loss of the first WEB node",
-        "row.haproxy": "Loss of the first HAPROXY node",
-        "expected.web": "HAProxy marks {node} DOWN after {fall} failed checks (inter {inter} s, "
-        "connect timeout {connect} s): between {dmin} and {dmax} s; meanwhile "
-        "requests sent to {node} wait; then {other} serves everything; the VIP "
-        "stays on {holder}.",
-        "observed.web": "{node} marked DOWN by HAProxy after {detect} s; {bad} requests failed "
-        "or slow (> {slow} s) meanwhile; then {after} requests, all served by "
-        "{served}; the VIP stayed on {holder}.",
-        "expected.haproxy": "The VIP {vip} moves to {backup} after 3 x advert_int + skew, at most "
-        "{down} s without a VRRP advert ({downmin} s at least); the service "
-        "is down meanwhile, then back through {backup}.",
-        "observed.haproxy": "The VIP {vip} moved to {after} in {takeover} s (first VRRP advert "
-        "from {after} at {advert} s); outage seen by the client: {outage} s; "
-        "{bad} requests lost or delayed.",
-        "missing": "(not measured: run 'labtool scenario {name}')",
-        "questions": "Questions",
-        "q1": "Does the deployed architecture load-balance both WEB services?",
-        "a1": "Yes. Before each fault, {total} requests from the client to http://{vip}/: {split}"
-        ", alternating (balance roundrobin).",
-        "q2": "What is the role of Keepalived in our infrastructure?",
-        "a2": "Keepalived holds the VIP {vip} between the two load balancers with VRRP: the "
-        "MASTER ({master}) sends an advert every {interval} s ({measured}); when they stop, "
-        "the BACKUP takes the VIP{takeover}. The load balancer "
-        "is no longer a single point of failure.",
-        "a2.takeover": ": {value} s measured when haproxy1 was lost (theory: at most {down} s)",
-        "a2.measured": "measured over {adverts} adverts",
-        "a2.configured": "its config's advert_int: {why}",
-        "a2.few": "fewer than two adverts from one source seen",
-        "a2.none": "no advert seen, no scenario run",
-        "q3": "What is the role of HAPROXY in our infrastructure?",
-        "a3": "HAProxy receives the HTTP requests on the VIP (port 80) and spreads them over the "
-        "web servers; it checks them (every {inter} s, fall {fall}) and sets a lost server "
-        "aside{detect}.",
-        "a3.detect": ": {node} marked DOWN after {value} s (theory: {dmin} to {dmax} s), then "
-        "{after} requests served by {served}",
-        "others": "Other scenarios",
-        "scenario": "Scenario",
-        "verdict": "Verdict",
-        "fact": "Measure",
-        "expected": "Expected",
-        "observed": "Observed",
-        "timeline": "Timeline",
-        "log": "Event log",
-        "pass": "passed",
-        "fail": "failed",
-    },
+TEXTS_EN = {
+    "title": N_("Cluster web: report measured by labtool"),
+    "lab": N_("Lab '{lab}': VIP {vip}; results of {count} scenario(s)."),
+    "table": N_("| Event | Expected event | Observed event |"),
+    "row.web": N_("Loss of the first WEB node"),
+    "row.haproxy": N_("Loss of the first HAPROXY node"),
+    "expected.web": N_(
+        "HAProxy marks {node} DOWN after {fall} failed checks (inter {inter} s, connect "
+        "timeout {connect} s): between {dmin} and {dmax} s; meanwhile requests sent to "
+        "{node} wait; then {other} serves everything; the VIP stays on {holder}."
+    ),
+    "observed.web": N_(
+        "{node} marked DOWN by HAProxy after {detect} s; {bad} requests failed or slow (>"
+        " {slow} s) meanwhile; then {after} requests, all served by {served}; the VIP "
+        "stayed on {holder}."
+    ),
+    "expected.haproxy": N_(
+        "The VIP {vip} moves to {backup} after 3 x advert_int + skew, at most {down} s "
+        "without a VRRP advert ({downmin} s at least); the service is down meanwhile, "
+        "then back through {backup}."
+    ),
+    "observed.haproxy": N_(
+        "The VIP {vip} moved to {after} in {takeover} s (first VRRP advert from {after} "
+        "at {advert} s); outage seen by the client: {outage} s; {bad} requests lost or "
+        "delayed."
+    ),
+    "missing": N_("(not measured: run 'labtool scenario {name}')"),
+    "questions": N_("Questions"),
+    "q1": N_("Does the deployed architecture load-balance both WEB services?"),
+    "a1": N_(
+        "Yes. Before each fault, {total} requests from the client to http://{vip}/: "
+        "{split}, alternating (balance roundrobin)."
+    ),
+    "q2": N_("What is the role of Keepalived in our infrastructure?"),
+    "a2": N_(
+        "Keepalived holds the VIP {vip} between the two load balancers with VRRP: the "
+        "MASTER ({master}) sends an advert every {interval} s ({measured}); when they "
+        "stop, the BACKUP takes the VIP{takeover}. The load balancer is no longer a "
+        "single point of failure."
+    ),
+    "a2.takeover": N_(": {value} s measured when haproxy1 was lost (theory: at most {down} s)"),
+    "a2.measured": N_("measured over {adverts} adverts"),
+    "a2.configured": N_("its config's advert_int: {why}"),
+    "a2.few": N_("fewer than two adverts from one source seen"),
+    "a2.none": N_("no advert seen, no scenario run"),
+    "q3": N_("What is the role of HAPROXY in our infrastructure?"),
+    "a3": N_(
+        "HAProxy receives the HTTP requests on the VIP (port 80) and spreads them over "
+        "the web servers; it checks them (every {inter} s, fall {fall}) and sets a lost "
+        "server aside{detect}."
+    ),
+    "a3.detect": N_(
+        ": {node} marked DOWN after {value} s (theory: {dmin} to {dmax} s), then {after} "
+        "requests served by {served}"
+    ),
+    "others": N_("Other scenarios"),
+    "scenario": N_("Scenario"),
+    "verdict": N_("Verdict"),
+    "fact": N_("Measure"),
+    "expected": N_("Expected"),
+    "observed": N_("Observed"),
+    "timeline": N_("Timeline"),
+    "log": N_("Event log"),
+    "pass": N_("passed"),
+    "fail": N_("failed"),
 }
+TEXT = {lang: {k: translation(lang)(v) for k, v in TEXTS_EN.items()} for lang in LANGS}
 
 
 def takeover_s(metrics: dict[str, Any]) -> float | None:

@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labtool.grading.score.model import Lost, T
+from labtool.i18n import translation
+
+Words = Callable[[str], str]  # a text in the reader's language
 
 if TYPE_CHECKING:
     from labtool.grading.score.rubric import Criterion
@@ -66,125 +69,83 @@ def _s(value: float | None) -> str:
     return "?" if value is None else f"{value:.1f} s"
 
 
-def _vip_answers(b: Behaviour, fr: bool) -> tuple[bool, str]:
+def _vip_answers(b: Behaviour, _: Words) -> tuple[bool, str]:
     if b.vip_answers:
-        return True, (
-            f"la VIP {b.vip} répond en HTTP (portée par {b.vip_holder})"
-            if fr
-            else f"your VIP {b.vip} answered HTTP (held by {b.vip_holder})"
+        return True, _("your VIP {vip} answered HTTP (held by {holder})").format(
+            vip=b.vip, holder=b.vip_holder
         )
-    return False, (
-        f"rien ne répond en HTTP sur la VIP {b.vip}, port 80"
-        if fr
-        else f"nothing answered HTTP on your VIP {b.vip}, port 80"
-    )
+    return False, _("nothing answered HTTP on your VIP {vip}, port 80").format(vip=b.vip)
 
 
-def _load_balancing(b: Behaviour, fr: bool) -> tuple[bool, str]:
+def _load_balancing(b: Behaviour, _: Words) -> tuple[bool, str]:
     served = ", ".join(b.served_by) or "-"
-    ok = len(b.served_by) >= 2
-    if fr:
-        return ok, f"{b.requests} requêtes : servies par {served}"
-    return ok, f"{b.requests} requests: served by {served}" + (
-        "" if ok else " (the others never answered)"
+    if len(b.served_by) >= 2:
+        return True, _("{n} requests: served by {served}").format(n=b.requests, served=served)
+    return False, _("{n} requests: served by {served} (the others never answered)").format(
+        n=b.requests, served=served
     )
 
 
-def _lose_web1(b: Behaviour, fr: bool) -> tuple[bool, str]:
+def _lose_web1(b: Behaviour, _: Words) -> tuple[bool, str]:
     lost = b.lose_web1
     if lost is None:
-        return False, "non mesuré (la VIP ne répondait pas)" if fr else "not measured"
+        return False, _("not measured (the VIP did not answer)")
     ok = lost.detected_s is not None and lost.failed_after == 0 and bool(lost.served_after)
-    if fr:
-        return ok, (
-            f"{lost.node} éteint : plus d'échec après {_s(lost.detected_s)}, servi ensuite par "
-            f"{', '.join(lost.served_after) or '-'}"
-            if lost.detected_s is not None
-            else f"{lost.node} éteint : {lost.failed_after} requêtes échouent encore à la fin"
+    if lost.detected_s is None:
+        return ok, _("{node} powered off: {n} requests still failed at the end").format(
+            node=lost.node, n=lost.failed_after
         )
-    return ok, (
-        f"{lost.node} powered off: no failure after {_s(lost.detected_s)}, then served by "
-        f"{', '.join(lost.served_after) or '-'}"
-        if lost.detected_s is not None
-        else f"{lost.node} powered off: {lost.failed_after} requests still failed at the end"
+    return ok, _("{node} powered off: no failure after {after}, then served by {served}").format(
+        node=lost.node, after=_s(lost.detected_s), served=", ".join(lost.served_after) or "-"
     )
 
 
-def _lose_haproxy1(b: Behaviour, fr: bool) -> tuple[bool, str]:
-    lost_lb = b.lose_haproxy1
-    if lost_lb is None:
-        return False, "non mesuré" if fr else "not measured"
-    ok = lost_lb.vip_holder_after is not None and lost_lb.outage_s is not None
-    if fr:
-        return ok, (
-            f"{lost_lb.node} éteint : la VIP est passée sur {lost_lb.vip_holder_after}, le "
-            f"client est resté {_s(lost_lb.outage_s)} sans réponse"
-            if ok
-            else f"{lost_lb.node} éteint : plus rien ne répond sur la VIP {b.vip}"
+def _lose_haproxy1(b: Behaviour, _: Words) -> tuple[bool, str]:
+    lost = b.lose_haproxy1
+    if lost is None:
+        return False, _("not measured")
+    if lost.vip_holder_after is None or lost.outage_s is None:
+        return False, _("{node} powered off: nothing answered on the VIP {vip} any more").format(
+            node=lost.node, vip=b.vip
         )
-    return ok, (
-        f"{lost_lb.node} powered off: your VIP moved to {lost_lb.vip_holder_after}; the "
-        f"client saw {_s(lost_lb.outage_s)} without an answer"
-        if ok
-        else f"{lost_lb.node} powered off: nothing answered on the VIP {b.vip} any more"
-    )
+    return True, _(
+        "{node} powered off: your VIP moved to {holder}; the client saw {outage} without an answer"
+    ).format(node=lost.node, holder=lost.vip_holder_after, outage=_s(lost.outage_s))
 
 
-def _track_haproxy(b: Behaviour, fr: bool) -> tuple[bool, str]:
+def _track_haproxy(b: Behaviour, _: Words) -> tuple[bool, str]:
     stop = b.stop_haproxy
     if stop is None:
-        return False, "non mesuré" if fr else "not measured"
+        return False, _("not measured")
     if stop.vip_moved:
-        return True, (
-            f"HAProxy arrêté sur {stop.node} : la VIP est passée sur {stop.vip_holder_after} "
-            f"en {_s(stop.moved_s)}"
-            if fr
-            else f"HAProxy stopped on {stop.node}: the VIP moved to {stop.vip_holder_after} "
-            f"in {_s(stop.moved_s)}"
+        return True, _("HAProxy stopped on {node}: the VIP moved to {holder} in {moved}").format(
+            node=stop.node, holder=stop.vip_holder_after, moved=_s(stop.moved_s)
         )
     if stop.vip_holder_after is None:
-        return False, (
-            f"HAProxy arrêté sur {stop.node} : la VIP est lâchée et personne ne la reprend"
-            if fr
-            else f"HAProxy stopped on {stop.node}: the VIP was dropped and nobody took it"
+        return False, _("HAProxy stopped on {node}: the VIP was dropped and nobody took it").format(
+            node=stop.node
         )
-    return False, (
-        f"HAProxy arrêté sur {stop.node} : la VIP y est restée (keepalived ne surveille "
-        "pas HAProxy)"
-        if fr
-        else f"HAProxy stopped on {stop.node}: the VIP stayed there (keepalived does not "
-        "watch HAProxy)"
-    )
+    return False, _(
+        "HAProxy stopped on {node}: the VIP stayed there (keepalived does not watch HAProxy)"
+    ).format(node=stop.node)
 
 
-def _no_split_brain(b: Behaviour, fr: bool) -> tuple[bool, str]:
+def _no_split_brain(b: Behaviour, _: Words) -> tuple[bool, str]:
     if b.split_brain:
-        both = " et ".join(b.split_brain_nodes) if fr else " and ".join(b.split_brain_nodes)
-        return False, (
-            f"{both} portaient la VIP en même temps (split brain)"
-            if fr
-            else f"{both} held the VIP at once (split brain)"
+        both = _("{a} and {b}").format(
+            a=", ".join(b.split_brain_nodes[:-1]), b=b.split_brain_nodes[-1]
         )
-    return (
-        True,
-        "un seul load balancer portait la VIP" if fr else "one load balancer held the VIP",
-    )
+        return False, _("{nodes} held the VIP at once (split brain)").format(nodes=both)
+    return True, _("one load balancer held the VIP")
 
 
-def _failback(b: Behaviour, fr: bool) -> tuple[bool, str]:
-    ok = bool(b.failback)
-    return ok, (
-        (
-            "le premier load balancer reprend la VIP à son retour"
-            if ok
-            else "pas de retour de la VIP"
-        )
-        if fr
-        else ("the first load balancer took the VIP back on its return" if ok else "no failback")
-    )
+def _failback(b: Behaviour, _: Words) -> tuple[bool, str]:
+    if b.failback:
+        return True, _("the first load balancer took the VIP back on its return")
+    return False, _("no failback")
 
 
-EVIDENCE: dict[str, Callable[[Behaviour, bool], tuple[bool, str]]] = {
+EVIDENCE: dict[str, Callable[[Behaviour, Words], tuple[bool, str]]] = {
     "vip_answers": _vip_answers,
     "load_balancing": _load_balancing,
     "lose_web1": _lose_web1,
@@ -197,7 +158,7 @@ EVIDENCE: dict[str, Callable[[Behaviour, bool], tuple[bool, str]]] = {
 
 def evidence(b: Behaviour, check: str, lang: str = "en") -> tuple[bool, str]:
     """Whether one observed behaviour is right, and the sentence that says what was seen."""
-    return EVIDENCE[check](b, lang == "fr")
+    return EVIDENCE[check](b, translation(lang))
 
 
 def behaviour_reasons(criterion: Criterion, behaviour: Behaviour, lang: str) -> list[Lost]:

@@ -6,91 +6,56 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-T = {
-    "fr": {
-        "grade": "Note",
-        "missing_report": "report.md est absent",
-        "empty": "la case « {cell} » de la ligne « {row} » est vide",
-        "idea": "il manque l'idée « {idea} »",
-        "no_row": "la ligne « {row} » du tableau est absente de report.md",
-        "no_answer": "pas de réponse à la question {q}",
-        "duration": "la case « obtenu » indique {said:g} s, mais {why}",
-        "why.haproxy": "avec ces configurations la VIP bascule en {low:g} à {high:g} s",
-        "why.web": "avec ces configurations HAProxy écarte le serveur en {low:g} à {high:g} s",
-        "not_run": "le scénario {name} n'a pas été lancé",
-        "failed": "le scénario {name} échoue : {checks}",
-        "refused": "soumission refusée : {why}",
-        "run_refused": "comportement non évalué (la note statique reste) : {why}",
-        "run_error": "le cluster n'a pas pu être testé : {why}",
-        "run_adapted": "pour la lancer ici : {what}",
-        "fix": "Correction",
-        "expected": "attendu",
-        "observed": "obtenu",
-        "notes": "Remarques",
-        "summary": "Notes de la classe",
-        "students": "étudiants",
-        "mean": "moyenne",
-        "median": "médiane",
-        "common": "Erreurs les plus fréquentes",
-        "lab_choice": "{message} : c'est le choix du TP ; {why}",
-        "also": "aussi {where}",
-        "other_plan": "votre plan d'adressage n'est pas celui du TP (VIP {vip}, serveurs web "
-        "{webs} ; le TP : VIP {lab_vip}, {lab_webs}) : la correction suit le vôtre",
-        "other_nic": "interface {nic}, pas l'interface du TP ({lab_nic}) : juste si c'est "
-        "celle de vos machines (ip a)",
-        "from_log": "le tableau du TP n'est pas utilisé : la ligne « {row} » est lue dans {source}",
-        "source.log": "votre PV de tests",
-        "source.prose": "votre texte",
-        "shared": "un même fichier pour les deux load balancers : une erreur n'y compte "
-        "qu'une fois",
-        "fragment": "{file} : seule la partie modifiée de haproxy.cfg ; le "
-        "reste est supposé être celui d'origine",
-    },
-    "en": {
-        "grade": "Grade",
-        "missing_report": "report.md is missing",
-        "empty": "the '{cell}' cell of the '{row}' row is empty",
-        "idea": "the idea '{idea}' is missing",
-        "no_row": "the '{row}' row of the table is not in report.md",
-        "no_answer": "no answer to question {q}",
-        "duration": "the 'observed' cell says {said:g} s, but {why}",
-        "why.haproxy": "with these configs the VIP moves after {low:g} to {high:g} s",
-        "why.web": "with these configs HAProxy drops the server after {low:g} to {high:g} s",
-        "not_run": "the scenario {name} was not run",
-        "failed": "the scenario {name} fails: {checks}",
-        "refused": "submission refused: {why}",
-        "run_refused": "behaviour not graded (the static grade stands): {why}",
-        "run_error": "the cluster could not be tested: {why}",
-        "run_adapted": "to run it here: {what}",
-        "fix": "Fix",
-        "expected": "expected",
-        "observed": "observed",
-        "notes": "Notes",
-        "summary": "Class grades",
-        "students": "students",
-        "mean": "mean",
-        "median": "median",
-        "common": "Most frequent mistakes",
-        "lab_choice": "{message}: the lab's own choice; {why}",
-        "also": "also {where}",
-        "other_plan": "your address plan is not the lab's (VIP {vip}, web servers {webs}; "
-        "the lab's: VIP {lab_vip}, {lab_webs}): yours is what is graded",
-        "other_nic": "interface {nic}, not the lab's ({lab_nic}): right if it is your "
-        "machines' NIC (ip a)",
-        "from_log": "the lab's table is not used: the '{row}' row is read from {source}",
-        "source.log": "your test log",
-        "source.prose": "your text",
-        "shared": "one file for both load balancers: a mistake in it counts once",
-        "fragment": "{file}: only the edited part of haproxy.cfg; the rest is taken to be "
-        "the default",
-    },
+from labtool.i18n import LANGS, N_, translation
+
+# The feedback's wording, in English; its French is in the catalog (labtool/i18n.py).
+TEXTS = {
+    "grade": N_("Grade"),
+    "missing_report": N_("report.md is missing"),
+    "empty": N_("the '{cell}' cell of the '{row}' row is empty"),
+    "idea": N_("the idea '{idea}' is missing"),
+    "no_row": N_("the '{row}' row of the table is not in report.md"),
+    "no_answer": N_("no answer to question {q}"),
+    "duration": N_("the 'observed' cell says {said:g} s, but {why}"),
+    "why.haproxy": N_("with these configs the VIP moves after {low:g} to {high:g} s"),
+    "why.web": N_("with these configs HAProxy drops the server after {low:g} to {high:g} s"),
+    "not_run": N_("the scenario {name} was not run"),
+    "failed": N_("the scenario {name} fails: {checks}"),
+    "refused": N_("submission refused: {why}"),
+    "run_refused": N_("behaviour not graded (the static grade stands): {why}"),
+    "run_error": N_("the cluster could not be tested: {why}"),
+    "run_adapted": N_("to run it here: {what}"),
+    "fix": N_("Fix"),
+    "expected": N_("expected"),
+    "observed": N_("observed"),
+    "notes": N_("Notes"),
+    "summary": N_("Class grades"),
+    "students": N_("students"),
+    "mean": N_("mean"),
+    "median": N_("median"),
+    "common": N_("Most frequent mistakes"),
+    "lab_choice": N_("{message}: the lab's own choice; {why}"),
+    "also": N_("also {where}"),
+    "other_plan": N_(
+        "your address plan is not the lab's (VIP {vip}, web servers {webs}; the lab's: VIP "
+        "{lab_vip}, {lab_webs}): yours is what is graded"
+    ),
+    "other_nic": N_(
+        "interface {nic}, not the lab's ({lab_nic}): right if it is your machines' NIC (ip a)"
+    ),
+    "from_log": N_("the lab's table is not used: the '{row}' row is read from {source}"),
+    "source.log": N_("your test log"),
+    "source.prose": N_("your text"),
+    "shared": N_("one file for both load balancers: a mistake in it counts once"),
+    "fragment": N_(
+        "{file}: only the edited part of haproxy.cfg; the rest is taken to be the default"
+    ),
 }
+T = {lang: {k: translation(lang)(v) for k, v in TEXTS.items()} for lang in LANGS}
 
 
-ROW_NAMES = {
-    "fr": {"web": "Perte du premier noeud WEB", "haproxy": "Perte du premier noeud HAPROXY"},
-    "en": {"web": "Loss of the first WEB node", "haproxy": "Loss of the first HAPROXY node"},
-}
+ROWS = {"web": N_("Loss of the first WEB node"), "haproxy": N_("Loss of the first HAPROXY node")}
+ROW_NAMES = {lang: {k: translation(lang)(v) for k, v in ROWS.items()} for lang in LANGS}
 
 
 @dataclass

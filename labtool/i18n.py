@@ -1,0 +1,58 @@
+"""The words labtool writes for a person, in the reader's language.
+
+English is written in the code, each text marked where it is written: `_("...")` with
+`_ = translation(lang)`, `pgettext(context, "...")` with `pgettext = in_context(lang)`, or
+`N_("...")` for a text kept in a table and translated where it is shown. French is in the
+gettext catalog `labtool/locale/fr/LC_MESSAGES/labtool.po`, compiled to `labtool.mo` beside
+it. After a change of texts, with Babel (the test extra), from the
+repository's top:
+
+    pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-wrap -o /tmp/labtool.pot .
+    pybabel update -i /tmp/labtool.pot -d labtool/locale -D labtool --no-wrap
+    (write the French of each new or fuzzy entry in labtool.po)
+    pybabel compile -d labtool/locale -D labtool
+
+tests/unit/test_i18n.py reads the code as Babel does and fails on a text the catalog has no
+French for (or French whose {values} differ), and on a .mo that is not its .po compiled.
+
+A text is looked up whole, its values put in after, by name: `_("no answer to question
+{q}").format(q=2)`; the French may put them elsewhere."""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from collections.abc import Callable
+from pathlib import Path
+
+DOMAIN = "labtool"
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGS = ("fr", "en")  # English: the code's own words
+
+
+@functools.cache
+def _catalog(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, [lang])
+
+
+def translation(lang: str) -> Callable[[str], str]:
+    """The text in `lang` (`fr` or `en`)."""
+    return _catalog(lang).gettext
+
+
+def in_context(lang: str) -> Callable[[str, str], str]:
+    """`in_context(lang)("a list of nodes", "none")`: a short text whose French depends on
+    what it stands for (aucun, aucune)."""
+    return _catalog(lang).pgettext
+
+
+def plural(lang: str) -> Callable[[str, str, int], str]:
+    """`plural(lang)("{n} student", "{n} students", n)`, the form `n` takes in `lang`."""
+    return _catalog(lang).ngettext
+
+
+def N_(text: str) -> str:
+    """A text to translate where it is shown (it is kept here in English)."""
+    return text
