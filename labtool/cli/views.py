@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from labtool.cli.console import out
+from labtool.i18n import translation
 
 if TYPE_CHECKING:
     from labtool.configs.common import Finding
@@ -68,8 +69,8 @@ def steps(report: CheckReport, lang: str, as_json: bool, clear: bool) -> None:
             for missing in step.missing:
                 out.print(f"      - {escape(missing)}", markup=False)
             out.print(f"      {'->'} {escape(step.hint)}", markup=False)
-    word = "étapes faites" if lang == "fr" else "steps done"
-    out.print(f"{report.done}/{len(report.steps)} {word} (lab '{report.lab}')")
+    done = translation(lang)("{done}/{total} steps done (lab '{lab}')")
+    out.print(done.format(done=report.done, total=len(report.steps), lab=report.lab))
 
 
 def power(report: PowerReport, up: bool) -> None:
@@ -154,12 +155,10 @@ def scenario_result(result: ScenarioResult, lang: str = "fr") -> None:
     """The checks, then what was measured, in the student's words (scenarios/words.py)."""
     from labtool.scenarios import words
 
-    fr = lang == "fr"
+    _ = translation(lang)
     title = result.title.get(lang) or result.title["en"]
     table = Table(title=f"{result.scenario}: {title} - {words.verdict(result.verdict, lang)}")
-    for column in (
-        ("mesure", "attendu", "obtenu", "") if fr else ("fact", "expected", "observed", "")
-    ):
+    for column in (_("fact"), _("expected"), _("observed"), ""):
         table.add_column(column)
     for check in result.checks:
         observed = words.value_text(check.fact, check.observed, lang)
@@ -167,7 +166,7 @@ def scenario_result(result: ScenarioResult, lang: str = "fr") -> None:
             words.fact_name(check.fact, lang),
             words.expected_text(check, lang),
             observed + (f" ({check.why})" if check.why else ""),
-            Text("ok", style="green") if check.ok else Text("NON" if fr else "NO", style="red"),
+            Text("ok", style="green") if check.ok else Text(_("NO"), style="red"),
         )
     out.print(table)
     f = result.facts
@@ -175,26 +174,28 @@ def scenario_result(result: ScenarioResult, lang: str = "fr") -> None:
     def v(fact: str, value: object) -> str:
         return words.value_text(fact, value, lang)
 
-    if fr:
-        lines = [
-            f"  coupure vue par le client {v('outage_s', f.outage_s)} ; VIP "
-            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)}",
-            f"  bascule de la VIP {v('takeover_s', f.takeover_s)} (adresse "
-            f"{v('vip_takeover_s', f.vip_takeover_s)}, annonce VRRP "
-            f"{v('x_s', f.advert_takeover_s)}, ARP gratuit {v('x_s', f.arp_takeover_s)})",
-            f"  {f.requests} requêtes, {f.failed_requests} en échec, {f.slow_requests} lentes ; "
-            f"servies après la panne : {v('served_after', f.served_after)}",
-        ]
-    else:
-        lines = [
-            f"  outage seen by the client {v('outage_s', f.outage_s)}; VIP "
-            f"{v('x', f.vip_holder_before)} -> {v('x', f.vip_holder_after)}",
-            f"  VIP takeover {v('takeover_s', f.takeover_s)} (address "
-            f"{v('vip_takeover_s', f.vip_takeover_s)}, VRRP advert "
-            f"{v('x_s', f.advert_takeover_s)}, gratuitous ARP {v('x_s', f.arp_takeover_s)})",
-            f"  {f.requests} requests, {f.failed_requests} failed, {f.slow_requests} slow; "
-            f"served after the fault: {v('served_after', f.served_after)}",
-        ]
+    lines = [
+        _("  outage seen by the client {outage}; VIP {before} -> {after}").format(
+            outage=v("outage_s", f.outage_s),
+            before=v("x", f.vip_holder_before),
+            after=v("x", f.vip_holder_after),
+        ),
+        _(
+            "  VIP takeover {takeover} (address {address}, VRRP advert {advert}, gratuitous "
+            "ARP {arp})"
+        ).format(
+            takeover=v("takeover_s", f.takeover_s),
+            address=v("vip_takeover_s", f.vip_takeover_s),
+            advert=v("x_s", f.advert_takeover_s),
+            arp=v("x_s", f.arp_takeover_s),
+        ),
+        _("  {n} requests, {failed} failed, {slow} slow; served after the fault: {served}").format(
+            n=f.requests,
+            failed=f.failed_requests,
+            slow=f.slow_requests,
+            served=v("served_after", f.served_after),
+        ),
+    ]
     for line in lines:  # (short lines: a terminal cuts a long one mid-word)
         out.print(line, markup=False, highlight=False)
     for note in result.notes:

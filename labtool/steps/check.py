@@ -11,6 +11,7 @@ from typing import Any
 from labtool.backends.base import Backend
 from labtool.configs.haproxy import parse_haproxy
 from labtool.configs.keepalived import parse_keepalived
+from labtool.i18n import translation
 from labtool.provision.files import Versions, keeps_lvs_sync, needs_frontend_bind
 from labtool.spec.model import LabSpec, Node
 from labtool.steps.model import Step
@@ -45,7 +46,7 @@ class Checker:
 
     def __init__(self, spec: LabSpec, backend: Backend, versions: Versions, lang: str) -> None:
         self.spec, self.backend, self.versions, self.lang = spec, backend, versions, lang
-        self.fr = lang == "fr"
+        self.words = translation(lang)
         self._files: dict[tuple[str, str], str | None] = {}
 
     def run(self, node: str, script: str) -> tuple[bool, str]:
@@ -61,15 +62,16 @@ class Checker:
             self._files[key] = out if ok else None
         return self._files[key]
 
-    def say(self, fr: str, en: str) -> str:
-        return fr if self.fr else en
+    def say(self, text: str, **values: object) -> str:
+        """A finding in the reader's language, its values put in (labtool/i18n.py)."""
+        return self.words(text).format(**values)
 
     def check(self, step: Step) -> StepResult:
         nodes = step.targets(self.spec)
         missing: list[str] = []
         for node in nodes:
             if not self.backend.is_up(node.name):
-                missing.append(self.say(f"{node.name} est éteint", f"{node.name} is down"))
+                missing.append(self.say("{name} is down", name=node.name))
                 continue
             missing += [f"{node.name}: {m}" for m in getattr(self, f"_{step.kind}")(step, node)]
         return StepResult(
@@ -104,14 +106,14 @@ class Checker:
 
     def _package(self, step: Step, node: Node) -> list[str]:
         return [
-            self.say(f"{p} n'est pas installé", f"{p} is not installed")
+            self.say("{p} is not installed", p=p)
             for p in step.words("package")
             if not self._installed(node, p)
         ]
 
     def _enabled(self, step: Step, node: Node) -> list[str]:
         return [
-            self.say(f"{u} n'est pas activé (enable)", f"{u} is not enabled")
+            self.say("{u} is not enabled", u=u)
             for u in step.words("unit")
             if not self._unit(u, "is-enabled", node)
         ]
@@ -126,7 +128,7 @@ class Checker:
             )
         for unit in step.words("unit"):
             if not self._unit(unit, "is-active", node):
-                missing.append(self.say(f"{unit} n'est pas démarré", f"{unit} is not running"))
+                missing.append(self.say("{unit} is not running", unit=unit))
                 missing += self._why_not(unit, node)
         return missing
 
@@ -137,12 +139,10 @@ class Checker:
             if re.search(r"^\s*(frontend|listen)\s+\S+\s+\S*:\d+", text, re.M):
                 return [
                     self.say(
-                        f"HAProxy {self.versions.haproxy_text} (celui de cette machine) refuse une "
-                        "adresse sur la ligne 'frontend' (HAProxy 1.5, celui du CentOS 7 du TP, "
-                        "l'acceptait) : écrire 'frontend main' puis, dessous, 'bind *:80'",
-                        f"HAProxy {self.versions.haproxy_text} (this machine's) refuses an address "
-                        "on the 'frontend' line (HAProxy 1.5, the lab's CentOS 7's, took it): "
-                        "write 'frontend main' and, under it, 'bind *:80'",
+                        "HAProxy {haproxy_text} (this machine's) refuses an address on the "
+                        "'frontend' line (HAProxy 1.5, the lab's CentOS 7's, took it): write "
+                        "'frontend main' and, under it, 'bind *:80'",
+                        haproxy_text=self.versions.haproxy_text,
                     )
                 ]
         if unit == "keepalived" and not keeps_lvs_sync(self.versions):
@@ -150,12 +150,10 @@ class Checker:
             if re.search(r"^\s*lvs_sync_daemon_interface\b", text, re.M):
                 return [
                     self.say(
-                        f"keepalived {self.versions.keepalived_text} (celui de cette machine) ne "
-                        "démarre pas avec 'lvs_sync_daemon_interface' sans IPVS : retirer la ligne "
-                        "(elle synchronise LVS, que HAProxy n'utilise pas)",
-                        f"keepalived {self.versions.keepalived_text} (this machine's) does not "
-                        "start with 'lvs_sync_daemon_interface' where IPVS is absent: remove the "
-                        "line (it syncs LVS, which HAProxy does not use)",
+                        "keepalived {keepalived_text} (this machine's) does not start with "
+                        "'lvs_sync_daemon_interface' where IPVS is absent: remove the line (it "
+                        "syncs LVS, which HAProxy does not use)",
+                        keepalived_text=self.versions.keepalived_text,
                     )
                 ]
         return []
@@ -164,17 +162,14 @@ class Checker:
         text = self.read(node.name, step.args["file"]) or ""
         have = {re.sub(r"\s+", "", ln.split("#", 1)[0]) for ln in text.splitlines()}
         return [
-            self.say(
-                f"pas de ligne '{want}' dans {step.args['file']}",
-                f"no line '{want}' in {step.args['file']}",
-            )
+            self.say("no line '{want}' in {file}", want=want, file=step.args["file"])
             for want in step.words("line")
             if re.sub(r"\s+", "", want) not in have
         ]
 
     def _file(self, step: Step, node: Node) -> list[str]:
         ok, _ = self.run(node.name, f"test -e {shlex.quote(step.args['file'])}")
-        return [] if ok else [self.say(f"{step.args['file']} absent", f"no {step.args['file']}")]
+        return [] if ok else [self.say("no {file}", file=step.args["file"])]
 
     def log_of(self, node: str, path: str) -> str:
         """A daemon's log: its file (a netns node's), else the journal or syslog (a VM's)."""
@@ -193,7 +188,7 @@ class Checker:
         text = self.log_of(node.name, step.args["file"])
         if step.args["text"] in text:
             return []
-        return [self.say("pas encore vu", "not seen yet")]
+        return [self.say("not seen yet")]
 
     def _holds(self, node: str) -> bool:
         _, out = self.run(node, "ip -4 -o addr show")
@@ -208,9 +203,7 @@ class Checker:
             holder, "/var/log/keepalived.log"
         ):
             return []  # since the failover test: the lab's equal priorities give no failback
-        return [
-            self.say(f"n'a pas la VIP {self.spec.vip}", f"does not hold the VIP {self.spec.vip}")
-        ]
+        return [self.say("does not hold the VIP {vip}", vip=self.spec.vip)]
 
     def _vrrp(self, step: Step, node: Node) -> list[str]:
         from labtool.steps.check_configs import vrrp_missing
@@ -227,7 +220,7 @@ class Checker:
         text = self.read(node.name, "/var/www/html/index.html")
         if text is not None and want in text:
             return []
-        return [self.say(f"la page ne dit pas « {want} »", f"the page does not say '{want}'")]
+        return [self.say("the page does not say '{want}'", want=want)]
 
     def _balanced(self, step: Step, node: Node) -> list[str]:
         script = (
@@ -241,17 +234,9 @@ class Checker:
         }
         seen = {line.strip() for line in out.splitlines() if line.strip()}
         if not seen:
-            return [
-                self.say(
-                    f"http://{self.spec.vip}/ ne répond pas",
-                    f"http://{self.spec.vip}/ does not answer",
-                )
-            ]
+            return [self.say("http://{vip}/ does not answer", vip=self.spec.vip)]
         silent = [w for w, page in pages.items() if not page or page not in seen]
-        return [
-            self.say(f"{w} ne répond jamais par la VIP", f"{w} never answers through the VIP")
-            for w in silent
-        ]
+        return [self.say("{w} never answers through the VIP", w=w) for w in silent]
 
 
 def parse_for(kind: str, text: str, label: str) -> Any:

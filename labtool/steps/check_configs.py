@@ -42,36 +42,22 @@ def vrrp_missing(checker: Checker, step: Step, node: Node) -> list[str]:
     say = checker.say
     instance = _instance(checker, node.name)
     if instance is None:
-        return [
-            say(
-                f"pas de vrrp_instance dans {KEEPALIVED_CONF}",
-                f"no vrrp_instance in {KEEPALIVED_CONF}",
-            )
-        ]
+        return [say("no vrrp_instance in {file}", file=KEEPALIVED_CONF)]
     missing = []
     state = (instance.value("state") or "").upper()
     if state != step.args["state"]:
         missing.append(
-            say(
-                f"state {state or '?'}, pas {step.args['state']}",
-                f"state {state or '?'}, not {step.args['state']}",
-            )
+            say("state {state}, not {wanted}", state=state or "?", wanted=step.args["state"])
         )
     vip = _vip(instance)
     if vip != str(checker.spec.vip):
         missing.append(
-            say(
-                f"VIP {vip or '?'}, pas celle du TP ({checker.spec.vip})",
-                f"VIP {vip or '?'}, not the lab's ({checker.spec.vip})",
-            )
+            say("VIP {vip}, not the lab's ({lab_vip})", vip=vip or "?", lab_vip=checker.spec.vip)
         )
     nic = instance.value("interface")
     if nic != checker.spec.nic:
         missing.append(
-            say(
-                f"interface {nic or '?'}, pas {checker.spec.nic} (ip a)",
-                f"interface {nic or '?'}, not {checker.spec.nic} (ip a)",
-            )
+            say("interface {nic}, not {lab_nic} (ip a)", nic=nic or "?", lab_nic=checker.spec.nic)
         )
     if step.args["state"] == "BACKUP":  # the pair: the same as the MASTER's
         first = checker.spec.by_role("lb")[0].name
@@ -86,12 +72,7 @@ def vrrp_missing(checker: Checker, step: Step, node: Node) -> list[str]:
                 ("authentication", _auth(instance), _auth(master)),
             ):
                 if mine != theirs:
-                    missing.append(
-                        say(
-                            f"{what} différent de celui de {first}",
-                            f"{what} differs from {first}'s",
-                        )
-                    )
+                    missing.append(say("{what} differs from {first}'s", what=what, first=first))
     return missing
 
 
@@ -103,54 +84,38 @@ def haproxy_missing(checker: Checker, node: Node) -> list[str]:
     say = checker.say
     text = checker.read(node.name, HAPROXY_CFG)
     if text is None:
-        return [say(f"pas de {HAPROXY_CFG}", f"no {HAPROXY_CFG}")]
+        return [say("no {file}", file=HAPROXY_CFG)]
     config = parse_haproxy(text, f"{node.name}{HAPROXY_CFG}")
     missing = []
     fronts = config.frontends()
     if not any(
         _port_80(f.args) or any(_port_80(b.words[1:2]) for b in f.all("bind")) for f in fronts
     ):
-        missing.append(
-            say(
-                "aucun frontend sur le port 80 (celui de CentOS 7 écoute sur 5000)",
-                "no frontend on port 80 (CentOS 7's listens on 5000)",
-            )
-        )
+        missing.append(say("no frontend on port 80 (CentOS 7's listens on 5000)"))
     if any(line.words[:2] == ["use_backend", "static"] for f in fronts for line in f.lines):
-        missing.append(
-            say(
-                "'use_backend static if url_static' n'est pas commenté",
-                "'use_backend static if url_static' is not commented out",
-            )
-        )
+        missing.append(say("'use_backend static if url_static' is not commented out"))
     apps = [s for s in config.of_kind("backend") if s.name == "app"]
     if len(apps) > 1:
         missing.append(
             say(
-                f"{len(apps)} sections 'backend app' : les lignes du TP ont été ajoutées après "
-                "celle de CentOS 7 au lieu de la remplacer ; HAProxy refuse deux backends du "
-                "même nom",
-                f"{len(apps)} 'backend app' sections: the lab's lines were added after CentOS 7's "
-                "own instead of replacing it; HAProxy refuses two backends of one name",
+                "{count} 'backend app' sections: the lab's lines were added after CentOS 7's own "
+                "instead of replacing it; HAProxy refuses two backends of one name",
+                count=len(apps),
             )
         )
     elif not apps:
-        missing.append(say("pas de 'backend app'", "no 'backend app'"))
+        missing.append(say("no 'backend app'"))
     servers = [s for app in apps[-1:] for s in app.servers()]
     for web in checker.spec.by_role("web"):
         line = next((s for s in servers if s.words[2].split(":")[0] == str(web.address)), None)
         if line is None:
             missing.append(
                 say(
-                    f"backend app sans serveur {web.address} ({web.name})",
-                    f"backend app has no server {web.address} ({web.name})",
+                    "backend app has no server {address} ({name})",
+                    address=web.address,
+                    name=web.name,
                 )
             )
         elif "check" not in line.words[3:]:
-            missing.append(
-                say(
-                    f"le serveur {web.address} n'a pas 'check'",
-                    f"server {web.address} has no 'check'",
-                )
-            )
+            missing.append(say("server {address} has no 'check'", address=web.address))
     return missing
