@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtool.grading.score.model import Grade, T
+from labtool.i18n import translation
 
 
 def feedback(grade: Grade, lang: str = "fr") -> str:
     """The text to hand back to the student, Markdown."""
-    t = T[lang]
+    t, _ = T[lang], translation(lang)
     lines = [
-        f"# {t['grade']} : {grade.submission} : {grade.grade:g}/{grade.total:g}"
-        if lang == "fr"
-        else f"# {t['grade']}: {grade.submission}: {grade.grade:g}/{grade.total:g}",
+        _("# Grade: {submission}: {points}/{total}").format(
+            submission=grade.submission, points=f"{grade.grade:g}", total=f"{grade.total:g}"
+        ),
         "",
     ]
     if grade.error:
@@ -29,9 +30,9 @@ def feedback(grade: Grade, lang: str = "fr") -> str:
     for score in grade.criteria:
         mark = "✔" if score.points == score.max else "✘"
         lines.append(
-            f"- {mark} {score.title} : {score.points:g}/{score.max:g}"
-            if lang == "fr"
-            else f"- {mark} {score.title}: {score.points:g}/{score.max:g}"
+            _("- {mark} {title}: {points}/{max}").format(
+                mark=mark, title=score.title, points=f"{score.points:g}", max=f"{score.max:g}"
+            )
         )
         for reason in score.reasons:
             where = (
@@ -43,11 +44,7 @@ def feedback(grade: Grade, lang: str = "fr") -> str:
             )
             lines.append(f"  - {where}{reason.message} (-{reason.points_lost:g})")
             if reason.fix:
-                lines.append(
-                    f"    {t['fix']} : {reason.fix}"
-                    if lang == "fr"
-                    else f"    {t['fix']}: {reason.fix}"
-                )
+                lines.append(_("    Fix: {fix}").format(fix=reason.fix))
     if grade.notes:
         lines += ["", f"## {t['notes']}", ""]
         lines += [

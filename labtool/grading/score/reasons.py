@@ -8,6 +8,7 @@ from labtool.grading.score.model import ROW_NAMES, LiveResults, Lost, T
 from labtool.grading.score.rubric import Criterion, Rubric
 from labtool.grading.submission.plan_base import Plan
 from labtool.grading.submission.sheet_base import Row, Sheet, durations_s, has_idea
+from labtool.i18n import translation
 from labtool.spec.model import LabSpec
 
 
@@ -55,8 +56,9 @@ def lint_reasons(
                 Lost(
                     criterion.id,
                     "info",
-                    message
-                    + (f" : {finding.explanation}" if lang == "fr" else f": {finding.explanation}")
+                    translation(lang)("{message}: {why}").format(
+                        message=message, why=finding.explanation
+                    )
                     if finding.explanation
                     else message,
                     0.0,
