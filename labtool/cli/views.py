@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from labtool.cli.console import out
-from labtool.i18n import translation
+from labtool.i18n import plural, translation
 
 if TYPE_CHECKING:
     from labtool.configs.common import Finding
@@ -245,15 +245,16 @@ def findings(results: list[tuple[str, list[Finding]]], as_json: bool) -> None:
                 out.print(f"    fix: {escape(fix)}", markup=True)
 
 
-TABLE = {
-    "fr": ("{n} rendu(s)", "rendu", "score", "note", "points perdus (premières raisons)"),
-    "en": ("{n} submission(s)", "submission", "score", "grade", "lost points (first reasons)"),
-}
-
-
 def grades(found: list[Any], lang: str) -> None:
-    title, submission, score, grade, lost = TABLE[lang]
-    table = Table(title=title.format(n=len(found)))
+    _, ngettext = translation(lang), plural(lang)
+    title = ngettext("{n} submission", "{n} submissions", len(found)).format(n=len(found))
+    submission, score, grade, lost = (
+        _("submission"),
+        _("score"),
+        _("grade"),
+        _("lost points (first reasons)"),
+    )
+    table = Table(title=title)
     for column in (submission, score, f"/{found[0].total:g}" if found else grade, lost):
         table.add_column(column)
     for one in found:

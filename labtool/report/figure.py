@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from labtool.i18n import in_context, translation
+
 COLOURS = ["#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e", "#8c564b"]
 HOLDER_COLOURS = ["#fdd0a2", "#c6dbef", "#d9f0a3", "#fcbba1"]
 
@@ -17,12 +19,17 @@ def timeline_png(results: list[dict[str, Any]], lang: str = "fr") -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
+    pgettext = in_context(lang)
     from matplotlib import pyplot as plt
 
-    labels = {
-        "fr": ("temps depuis la panne (s)", "latence (s)", "panne", "échec", "VIP sur"),
-        "en": ("time since the fault (s)", "latency (s)", "fault", "failed", "VIP on"),
-    }[lang]
+    _ = translation(lang)
+    labels = (
+        _("time since the fault (s)"),
+        _("latency (s)"),
+        _("fault"),
+        pgettext("a request", "failed"),
+        _("VIP on"),
+    )
     fig, axes = plt.subplots(len(results), 1, figsize=(9, 2.6 * len(results)), squeeze=False)
     for ax, result in zip(axes[:, 0], results, strict=True):
         events = result["events"]
