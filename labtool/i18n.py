@@ -2,12 +2,13 @@
 
 English is written in the code, each text marked where it is written: `_("...")` with
 `_ = translation(lang)`, `pgettext(context, "...")` with `pgettext = in_context(lang)`, or
-`N_("...")` for a text kept in a table and translated where it is shown. French is in the
+`N_("...")` (`NP_(context, "...")`) for a text kept in a table and translated where it is
+shown. French is in the
 gettext catalog `labtool/locale/fr/LC_MESSAGES/labtool.po`, compiled to `labtool.mo` beside
 it. After a change of texts, with Babel (the test extra), from the
 repository's top:
 
-    pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-wrap -o /tmp/labtool.pot .
+    pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -k pgettext:1c,2 --no-wrap -o /tmp/labtool.pot .
     pybabel update -i /tmp/labtool.pot -d labtool/locale -D labtool --no-wrap
     (write the French of each new or fuzzy entry in labtool.po)
     pybabel compile -d labtool/locale -D labtool
@@ -51,6 +52,11 @@ def in_context(lang: str) -> Callable[[str, str], str]:
 def plural(lang: str) -> Callable[[str, str, int], str]:
     """`plural(lang)("{n} student", "{n} students", n)`, the form `n` takes in `lang`."""
     return _catalog(lang).ngettext
+
+
+def NP_(context: str, text: str) -> tuple[str, str]:
+    """A text to translate where it is shown, in its context (for `in_context`)."""
+    return context, text
 
 
 def N_(text: str) -> str:

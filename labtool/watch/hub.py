@@ -11,6 +11,8 @@ import time
 from collections import deque
 from typing import Any
 
+from labtool.watch.words import page_words
+
 BACKLOG = 200  # events a page that connects late still gets (its timeline)...
 REQUESTS_BACKLOG = 1600  # ... and the client's requests (its chart's 30 s at 50 a second)
 QUEUE_MAX = 4000  # a page that reads no more is dropped once this many wait for it
@@ -114,6 +116,7 @@ class Hub:
             "action": self.action,
             "scenarios": list(self.scenarios),
             "lang": self.lang,
+            "words": page_words(self.lang),
         }
 
     # What the feed changes (each publishes what changed).

@@ -5,27 +5,7 @@
 (() => {
   const root = document.getElementById("watch");
   const token = root.dataset.token;
-  const WORDS = {
-    fr: {
-      scenario: "Scénario", run: "Lancer", report: "Exporter le rapport", requests: "Requêtes du client (30 dernières s, un trait toutes les 10 s)",
-      table: "Tableau du TP", test: "Test", expected: "Résultat attendu", observed: "Résultat observé",
-      timeline: "Chronologie", vip: "VIP", nobody: "personne", split: "split brain",
-      halt: "arrêt", force: "couper", start: "démarrer", stop: "arrêter", up: "allumé",
-      halted: "arrêté", down: "coupé", live: "en direct", offline: "déconnecté",
-      failed: "échec", slow: "lent", running: "en cours…", adverts: "annonces VRRP",
-      sent: "demandé", done: "fait", last5: "5 dernières s",
-    },
-    en: {
-      scenario: "Scenario", run: "Run", report: "Export the report", requests: "The client's requests (last 30 s, a line every 10 s)",
-      table: "The lab's table", test: "Test", expected: "Expected", observed: "Observed",
-      timeline: "Timeline", vip: "VIP", nobody: "nobody", split: "split brain",
-      halt: "halt", force: "cut power", start: "start", stop: "stop", up: "up",
-      halted: "halted", down: "down", live: "live", offline: "disconnected",
-      failed: "failed", slow: "slow", running: "running…", adverts: "VRRP adverts",
-      sent: "asked", done: "done", last5: "last 5 s",
-    },
-  };
-  let W = WORDS.fr;
+  let W = {}; // the page's words, in the lab's language: from the server (state.words)
   const CHART_S = 30;
   let state = null;
   let offset = null; // browser seconds - server seconds (least seen: the shortest transit)
@@ -139,7 +119,7 @@
   }
 
   function renderAll() {
-    W = WORDS[state.lang] || WORDS.fr;
+    W = state.words || W;
     document.documentElement.lang = state.lang;
     words();
     $("lab").textContent = `lab ${state.lab} (${state.backend})`;
