@@ -1,14 +1,16 @@
-"""The words labtool writes for a person, in the reader's language.
+r"""The words labtool writes for a person, in the reader's language.
 
 English is written in the code, each text marked where it is written: `_("...")` with
 `_ = translation(lang)`, `pgettext(context, "...")` with `pgettext = in_context(lang)`, or
 `N_("...")` (`NP_(context, "...")`) for a text kept in a table and translated where it is
-shown. French is in the
+shown, or `Msg("...", name=value)` for a text made now and written in a reader's language
+later (a lint finding). French is in the
 gettext catalog `labtool/locale/fr/LC_MESSAGES/labtool.po`, compiled to `labtool.mo` beside
 it. After a change of texts, with Babel (the test extra), from the
 repository's top:
 
-    pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -k pgettext:1c,2 --no-wrap -o /tmp/labtool.pot .
+    pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -k pgettext:1c,2 -k Msg --no-wrap \
+        -o /tmp/labtool.pot .
     pybabel update -i /tmp/labtool.pot -d labtool/locale -D labtool --no-wrap
     (write the French of each new or fuzzy entry in labtool.po)
     pybabel compile -d labtool/locale -D labtool
@@ -52,6 +54,52 @@ def in_context(lang: str) -> Callable[[str, str], str]:
 def plural(lang: str) -> Callable[[str, str, int], str]:
     """`plural(lang)("{n} student", "{n} students", n)`, the form `n` takes in `lang`."""
     return _catalog(lang).ngettext
+
+
+class Msg(str):
+    """A text for a person kept with its English template and values: it reads as English
+    wherever a str goes (JSON, the terminal), and `in_lang` writes it in another language.
+    A value that is a Msg is written in that language too. The template is a format string
+    (a literal brace doubled: "global_defs {{ ... }}")."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Msg:
+        made = super().__new__(cls, template.format(**values))
+        made.template, made.values = template, values
+        return made
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Msg:
+        return self  # (it never changes)
+
+    def __copy__(self) -> Msg:
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _msg, (self.template, self.values)
+
+    def in_lang(self, lang: str) -> str:
+        values = {k: in_lang(v, lang) for k, v in self.values.items()}
+        text = translation(lang)(self.template)
+        return text.format(**values)
+
+
+def _msg(template: str, values: dict[str, object]) -> Msg:
+    return Msg(template, **values)
+
+
+def listed(items: list[str]) -> str:
+    """Items as a sentence lists them: "a", "a and b", "a, b and c" (in a reader's language
+    once it is a Msg value)."""
+    if len(items) < 2:
+        return "".join(items)
+    return Msg("{a} and {b}", a=", ".join(items[:-1]), b=items[-1])
+
+
+def in_lang(value: object, lang: str) -> object:
+    """A Msg in `lang`; anything else as it is."""
+    return value.in_lang(lang) if isinstance(value, Msg) else value
 
 
 def NP_(context: str, text: str) -> tuple[str, str]:

@@ -4,8 +4,10 @@ through which an `include` reads another file (and never leaves the files it was
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+from labtool.i18n import in_lang
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -31,6 +33,15 @@ class Finding:
 
     def where(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file
+
+    def in_lang(self, lang: str) -> Finding:
+        """The same finding, its message, explanation and fix in `lang` (labtool/i18n.py)."""
+        return replace(
+            self,
+            message=str(in_lang(self.message, lang)),
+            explanation=str(in_lang(self.explanation, lang)),
+            fix=str(in_lang(self.fix, lang)),
+        )
 
 
 def decode(data: bytes) -> str:

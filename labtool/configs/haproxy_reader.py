@@ -13,6 +13,7 @@ from labtool.configs.haproxy import (
     Section,
     words_of,
 )
+from labtool.i18n import Msg
 
 
 def read(data: bytes | str, path: str) -> HaproxyConfig:
@@ -22,9 +23,9 @@ def read(data: bytes | str, path: str) -> HaproxyConfig:
             reader.find(
                 "HA-SYNTAX",
                 "error",
-                "not a text file (binary content)",
+                Msg("not a text file (binary content)"),
                 None,
-                fix="hand in the haproxy.cfg text file",
+                fix=Msg("hand in the haproxy.cfg text file"),
             )
             return reader.config
         data = decode(data)
@@ -62,9 +63,9 @@ class HaproxyReader:
             self.find(
                 "HA-SYNTAX",
                 "error",
-                f"{problem}: {raw.strip()[:80]}",
+                Msg("{problem}: {text}", problem=problem, text=raw.strip()[:80]),
                 number,
-                fix="close the quote",
+                fix=Msg("close the quote"),
             )
         if not words:
             return
@@ -77,10 +78,10 @@ class HaproxyReader:
             self.find(
                 "HA-SYNTAX",
                 "error",
-                f"'{raw.strip()[:80]}' is outside any section",
+                Msg("'{text}' is outside any section", text=raw.strip()[:80]),
                 number,
-                "HAProxy refuses a directive before the first section keyword",
-                "move it under global, defaults, frontend, backend or listen",
+                Msg("HAProxy refuses a directive before the first section keyword"),
+                Msg("move it under global, defaults, frontend, backend or listen"),
             )
         else:
             self.directive(self.current, words, number)
@@ -93,9 +94,11 @@ class HaproxyReader:
             if self.depth:
                 self.depth.pop()
             else:
-                self.find("HA-SYNTAX", "error", "'.endif' with no '.if'", number)
+                self.find("HA-SYNTAX", "error", Msg("'.endif' with no '.if'"), number)
         elif keyword in (".elif", ".else") and not self.depth:
-            self.find("HA-SYNTAX", "error", f"'{keyword}' with no '.if'", number)
+            self.find(
+                "HA-SYNTAX", "error", Msg("'{keyword}' with no '.if'", keyword=keyword), number
+            )
 
     def section(self, words: list[str], number: int) -> None:
         keyword = words[0]
@@ -106,9 +109,9 @@ class HaproxyReader:
             self.find(
                 "HA-SYNTAX",
                 "error",
-                f"'{keyword}' has no name",
+                Msg("'{keyword}' has no name", keyword=keyword),
                 number,
-                fix=f"name it: {keyword} NAME",
+                fix=Msg("name it: {keyword} NAME", keyword=keyword),
             )
 
     def directive(self, current: Section, words: list[str], number: int) -> None:
@@ -118,26 +121,28 @@ class HaproxyReader:
             self.find(
                 "HA-REMOVED",
                 "warning",
-                f"'{keyword}' is 1.x syntax that HAProxy 2.x refuses",
+                Msg("'{keyword}' is 1.x syntax that HAProxy 2.x refuses", keyword=keyword),
                 number,
-                "HAProxy 2.1 removed it",
-                f"use '{REMOVED[keyword]}'",
+                Msg("HAProxy 2.1 removed it"),
+                Msg("use '{removed_keyword}'", removed_keyword=REMOVED[keyword]),
             )
         for word in words[1:]:
             if PLACEHOLDER.fullmatch(word) or (PLACEHOLDER.search(word) and ":" in word):
                 self.find(
                     "HA-PLACEHOLDER",
                     "error",
-                    f"'{keyword}' still has the placeholder '{word}'",
+                    Msg(
+                        "'{keyword}' still has the placeholder '{word}'", keyword=keyword, word=word
+                    ),
                     number,
-                    fix="replace it with a real value",
+                    fix=Msg("replace it with a real value"),
                 )
                 break
 
     def end(self) -> None:
         """What only the whole file shows: an .if never closed, a server name used twice."""
         for number in self.depth:
-            self.find("HA-SYNTAX", "error", "'.if' is never closed by '.endif'", number)
+            self.find("HA-SYNTAX", "error", Msg("'.if' is never closed by '.endif'"), number)
         for section in self.config.backends():
             seen: dict[str, int] = {}
             for server in section.servers():
@@ -145,10 +150,16 @@ class HaproxyReader:
                     self.find(
                         "HA-DUP-SERVER",
                         "error",
-                        f"server name '{server.words[1]}' is used twice "
-                        f"in {section.kind} {section.name} (line {seen[server.words[1]]} too)",
+                        Msg(
+                            "server name '{server}' is used twice in {kind} {name} (line "
+                            "{line} too)",
+                            server=server.words[1],
+                            kind=section.kind,
+                            name=section.name,
+                            line=seen[server.words[1]],
+                        ),
                         server.line,
-                        "HAProxy refuses two servers with one name in a backend",
-                        "give each server its own name",
+                        Msg("HAProxy refuses two servers with one name in a backend"),
+                        Msg("give each server its own name"),
                     )
                 seen.setdefault(server.words[1], server.line)

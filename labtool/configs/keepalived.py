@@ -10,6 +10,7 @@ import posixpath
 from labtool.configs.common import Resolver, decode, is_binary
 from labtool.configs.keepalived_model import KeepalivedConfig
 from labtool.configs.keepalived_reader import KeepalivedReader
+from labtool.i18n import Msg
 
 
 def parse_keepalived(
@@ -22,10 +23,10 @@ def parse_keepalived(
             reader.find(
                 "KA-SYNTAX",
                 "error",
-                "not a text file (binary content)",
+                Msg("not a text file (binary content)"),
                 path,
                 None,
-                fix="hand in the keepalived.conf text file",
+                fix=Msg("hand in the keepalived.conf text file"),
             )
             return reader.config
         data = decode(data)

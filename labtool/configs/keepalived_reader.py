@@ -17,6 +17,7 @@ from labtool.configs.keepalived_model import (
     walk,
 )
 from labtool.configs.keepalived_words import INSTANCE, MAX_INCLUDE_DEPTH, SCRIPT, TOP_LEVEL
+from labtool.i18n import Msg
 
 
 class KeepalivedReader:
@@ -47,10 +48,10 @@ class KeepalivedReader:
                 self.find(
                     "KA-SYNTAX",
                     "error",
-                    f"a quoted string is not closed: {raw.strip()}",
+                    Msg("a quoted string is not closed: {value}", value=raw.strip()),
                     path,
                     number,
-                    fix='close the string with "',
+                    fix=Msg('close the string with "'),
                 )
             condition = None
             if words and words[0].startswith("@") and len(words[0]) > 1:
@@ -64,13 +65,17 @@ class KeepalivedReader:
         self, path: str, number: int, args: list[str], depth: int
     ) -> Iterator[tuple[str, int, list[str], str | None]]:
         if not args:
-            self.find("KA-INCLUDE", "error", "'include' without a file", path, number)
+            self.find("KA-INCLUDE", "error", Msg("'include' without a file"), path, number)
             return
         if depth >= MAX_INCLUDE_DEPTH:
             self.find(
                 "KA-INCLUDE",
                 "error",
-                f"include {args[0]}: includes nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)",
+                Msg(
+                    "include {value}: includes nested more than {max_include_depth} deep (a loop?)",
+                    value=args[0],
+                    max_include_depth=MAX_INCLUDE_DEPTH,
+                ),
                 path,
                 number,
             )
@@ -80,12 +85,21 @@ class KeepalivedReader:
             self.find(
                 "KA-INCLUDE",
                 "warning",
-                f"include {args[0]}: no such file here, its statements were not read",
+                Msg(
+                    "include {value}: no such file here, its statements were not read",
+                    value=args[0],
+                ),
                 path,
                 number,
-                "keepalived reads included files at start-up; a missing one is ignored "
-                "or stops it, depending on the version",
-                f"hand in {args[0]} too, or put its statements in {path}",
+                Msg(
+                    "keepalived reads included files at start-up; a missing one is ignored or "
+                    "stops it, depending on the version"
+                ),
+                Msg(
+                    "hand in {value} too, or put its statements in {path}",
+                    value=args[0],
+                    path=path,
+                ),
             )
             return
         for included, text in found:
@@ -116,11 +130,11 @@ class KeepalivedReader:
             self.find(
                 "KA-SYNTAX",
                 "error",
-                f"'{block.keyword} {{' is never closed",
+                Msg("'{keyword} {{' is never closed", keyword=block.keyword),
                 block.file,
                 block.line,
-                "keepalived reads the rest of the file as part of this block",
-                "add the missing '}'",
+                Msg("keepalived reads the rest of the file as part of this block"),
+                Msg("add the missing '}}'"),
             )
         self.config.statements = root.children or []
         self.check_keywords()
@@ -141,10 +155,10 @@ class KeepalivedReader:
             self.find(
                 "KA-SYNTAX",
                 "error",
-                "'{' with no keyword before it",
+                Msg("'{{' with no keyword before it"),
                 path,
                 number,
-                fix="put the block's keyword before '{'",
+                fix=Msg("put the block's keyword before '{{'"),
             )
             made = Statement("", [], path, number, [])
         self.stack.append(made)
@@ -155,10 +169,10 @@ class KeepalivedReader:
             self.find(
                 "KA-SYNTAX",
                 "error",
-                "'}' closes no block",
+                Msg("'}}' closes no block"),
                 path,
                 number,
-                fix="remove this '}' or the one that closed the block early",
+                fix=Msg("remove this '}}' or the one that closed the block early"),
             )
         else:
             self.last = self.stack.pop()
@@ -169,11 +183,14 @@ class KeepalivedReader:
                 self.find(
                     "KA-SYNTAX",
                     "warning",
-                    f"'{statement.keyword}' has '//' text after "
-                    "it: keepalived has no '//' comments, it reads those words as values",
+                    Msg(
+                        "'{keyword}' has '//' text after it: keepalived has no '//' comments, it "
+                        "reads those words as values",
+                        keyword=statement.keyword,
+                    ),
                     statement.file,
                     statement.line,
-                    fix="start comments with # or !",
+                    fix=Msg("start comments with # or !"),
                 )
         for statement in self.config.statements:
             if statement.keyword.startswith("$") or statement.keyword.startswith("~"):
@@ -186,7 +203,11 @@ class KeepalivedReader:
                     self.find(
                         "KA-SYNTAX",
                         "error",
-                        f"'{statement.keyword} {statement.name}' has no '{{ ... }}' block",
+                        Msg(
+                            "'{keyword} {name}' has no '{{ ... }}' block",
+                            keyword=statement.keyword,
+                            name=statement.name,
+                        ),
                         statement.file,
                         statement.line,
                     )
@@ -199,10 +220,18 @@ class KeepalivedReader:
         self.find(
             "KA-UNKNOWN",
             "warning",
-            f"unknown keyword '{statement.keyword[:60]}' {where}",
+            Msg(
+                "unknown keyword '{keyword}' {where}",
+                keyword=statement.keyword[:60],
+                where=where,
+            ),
             statement.file,
             statement.line,
-            "keepalived ignores (or refuses) a keyword it does not know, and the setting "
-            "you meant does not apply",
-            f"did you mean '{close[0]}'?" if close else "remove the line or fix it",
+            Msg(
+                "keepalived ignores (or refuses) a keyword it does not know, and the setting you "
+                "meant does not apply"
+            ),
+            Msg("did you mean '{close}'?", close=close[0])
+            if close
+            else Msg("remove the line or fix it"),
         )

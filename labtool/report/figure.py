@@ -15,21 +15,25 @@ COLOURS = ["#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e", "#8c564b"]
 HOLDER_COLOURS = ["#fdd0a2", "#c6dbef", "#d9f0a3", "#fcbba1"]
 
 
-def timeline_png(results: list[dict[str, Any]], lang: str = "fr") -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    pgettext = in_context(lang)
-    from matplotlib import pyplot as plt
-
-    _ = translation(lang)
-    labels = (
+def _labels(lang: str) -> tuple[str, ...]:
+    """The axes' and marks' words: time, latency, the fault, a failed request, the VIP."""
+    _, pgettext = translation(lang), in_context(lang)
+    return (
         _("time since the fault (s)"),
         _("latency (s)"),
         _("fault"),
         pgettext("a request", "failed"),
         _("VIP on"),
     )
+
+
+def timeline_png(results: list[dict[str, Any]], lang: str = "fr") -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    labels = _labels(lang)
     fig, axes = plt.subplots(len(results), 1, figsize=(9, 2.6 * len(results)), squeeze=False)
     for ax, result in zip(axes[:, 0], results, strict=True):
         events = result["events"]

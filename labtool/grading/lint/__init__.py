@@ -24,7 +24,13 @@ from labtool.spec.model import LabSpec
 __all__ = ["RULES", "lint"]
 
 # the modules of rules and codes, registered when imported (those above import the others)
-from labtool.grading.lint import elsewhere, servers  # noqa: F401  isort: skip
+from labtool.grading.lint import (  # noqa: F401  isort: skip
+    elsewhere,
+    haproxy_servers,
+    servers,
+    vrrp_auth,
+    vrrp_roles,
+)
 
 
 def lint(configs: ConfigSet, spec: LabSpec, target: Target | None = None) -> list[Finding]:

@@ -17,6 +17,7 @@ from labtool import runner
 from labtool.configs.common import Finding
 from labtool.configs.keepalived_model import KeepalivedConfig
 from labtool.grading.submission.configset import ConfigSet
+from labtool.i18n import Msg
 
 # HAProxy 1.5 (the lab's platform) takes an address on the frontend/listen line; 2.x wants a
 # `bind` line. For a centos7 target the file is given to this machine's HAProxy so adapted,
@@ -53,8 +54,11 @@ def _no_namespace(label: str, tool: str, stderr: str) -> list[Finding]:
             Finding(
                 tool,
                 "info",
-                f"{'haproxy -c' if tool == 'HA-DAEMON' else 'keepalived -t'}"
-                f" not run: no throwaway network namespace here ({stderr.strip()[:120]})",
+                Msg(
+                    "{tool} not run: no throwaway network namespace here ({why})",
+                    tool="haproxy -c" if tool == "HA-DAEMON" else "keepalived -t",
+                    why=stderr.strip()[:120],
+                ),
                 label,
             )
         ]
@@ -80,9 +84,9 @@ def _not_installed(label: str, tool: str, binary: str, package: str) -> list[Fin
         Finding(
             tool,
             "info",
-            f"{check} not run: {binary} is not installed here",
+            Msg("{check} not run: {binary} is not installed here", check=check, binary=binary),
             label,
-            fix=f"apt-get install -y {package}, then lint again",
+            fix=Msg("apt-get install -y {package}, then lint again", package=package),
         )
     ]
 
@@ -95,7 +99,7 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
             Finding(
                 "HA-DAEMON",
                 "info",
-                "haproxy -c not run: the config loads Lua, which the check would execute",
+                Msg("haproxy -c not run: the config loads Lua, which the check would execute"),
                 label,
             )
         ]
@@ -113,7 +117,7 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
             Finding(
                 "HA-DAEMON",
                 SEVERITY[match[1]],
-                f"haproxy -c: {match['msg']}",
+                Msg("haproxy -c: {msg}", msg=match["msg"]),
                 label,
                 int(match["line"]) if match["line"] else None,
             )
@@ -123,7 +127,10 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
             Finding(
                 "HA-DAEMON",
                 "error",
-                f"haproxy -c refused the file: {done.describe_failure()[:300]}",
+                Msg(
+                    "haproxy -c refused the file: {failure}",
+                    failure=done.describe_failure()[:300],
+                ),
                 label,
             )
         )
@@ -160,16 +167,27 @@ def keepalived_check(
             if found and found[-1].line == int(match["line"]) and text.startswith("Please"):
                 continue  # the second line of a two-line message
             found.append(
-                Finding("KA-DAEMON", severity, f"keepalived -t: {text}", label, int(match["line"]))
+                Finding(
+                    "KA-DAEMON",
+                    severity,
+                    Msg("keepalived -t: {text}", text=text),
+                    label,
+                    int(match["line"]),
+                )
             )
         elif line.startswith("SECURITY VIOLATION"):
-            found.append(Finding("KA-DAEMON", "warning", f"keepalived -t: {line}", label))
+            found.append(
+                Finding("KA-DAEMON", "warning", Msg("keepalived -t: {line}", line=line), label)
+            )
     if not done.succeeded and not found:
         found.append(
             Finding(
                 "KA-DAEMON",
                 "error",
-                f"keepalived -t refused the file: {done.describe_failure()[:300]}",
+                Msg(
+                    "keepalived -t refused the file: {failure}",
+                    failure=done.describe_failure()[:300],
+                ),
                 label,
             )
         )

@@ -1,6 +1,7 @@
-"""Lint rules for haproxy.cfg: the frontend on port 80, the servers of the backend it serves,
-what HAProxy 2.x refuses, timeouts, and the load balancers' agreement. A backend's own rules
-(health checks, balance) are in servers."""
+"""Lint rules for haproxy.cfg: the frontend on port 80, the backend it names, what HAProxy 2.x
+refuses, timeouts. The servers of the backend it serves against the lab's web nodes, and the
+load balancers' agreement: haproxy_servers.py; a backend's own rules (health checks, balance):
+servers.py."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 from labtool.configs.haproxy import HaproxyConfig, Line, Section
 from labtool.grading.lint.base import SHELL, Target
 from labtool.grading.lint.registry import Say, rule
-from labtool.grading.submission.configset import ConfigSet
 from labtool.grading.submission.plan_derive import serving_backends
+from labtool.i18n import Msg
 
 
 def listens_on(section: Section) -> list[tuple[str, Line | Section]]:
@@ -69,8 +70,8 @@ class HaproxyAt:
 def no_frontend(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
     if not at.checked:
         yield Say(
-            message="no frontend: HAProxy receives nothing",
-            fix="frontend main\n    bind *:80\n    default_backend app",
+            message=Msg("no frontend: HAProxy receives nothing"),
+            fix=Msg("frontend main\n    bind *:80\n    default_backend app"),
         )
 
 
@@ -89,12 +90,19 @@ def duplicate_section(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
         key = ("backend" if section.kind == "listen" else section.kind, section.name)
         if key in seen:
             yield Say(
-                message=f"'{section.kind} {section.name}' twice "
-                f"(lines {seen[key].line} and {section.line})",
+                message=Msg(
+                    "'{kind} {name}' twice (lines {line} and {line2})",
+                    kind=section.kind,
+                    name=section.name,
+                    line=seen[key].line,
+                    line2=section.line,
+                ),
                 where=section,
-                why="HAProxy refuses to start: two proxies with one name ('has the same name "
-                "as ...')",
-                fix="edit the existing section instead of adding a second one",
+                why=Msg(
+                    "HAProxy refuses to start: two proxies with one name ('has the same name as "
+                    "...')"
+                ),
+                fix=Msg("edit the existing section instead of adding a second one"),
             )
         seen.setdefault(key, section)
 
@@ -107,11 +115,13 @@ def shell_line(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
         for ln in section.lines:
             if ln.keyword in SHELL or ln.keyword.startswith(("sudo", "$")):
                 yield Say(
-                    message=f"'{' '.join(ln.words)[:60]}' is a shell command, not an HAProxy "
-                    "keyword",
+                    message=Msg(
+                        "'{words}' is a shell command, not an HAProxy keyword",
+                        words=" ".join(ln.words)[:60],
+                    ),
                     where=ln,
-                    why="HAProxy refuses to start ('unknown keyword')",
-                    fix="remove the line",
+                    why=Msg("HAProxy refuses to start ('unknown keyword')"),
+                    fix=Msg("remove the line"),
                 )
 
 
@@ -126,13 +136,23 @@ def frontend_address(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
         for address in frontend.args:
             if ":" in address:
                 yield Say(
-                    message=f"'{frontend.kind} {frontend.name} {address}': an address on the "
-                    f"'{frontend.kind}' line",
+                    message=Msg(
+                        "'{kind} {name} {address}': an address on the '{kind}' line",
+                        kind=frontend.kind,
+                        name=frontend.name,
+                        address=address,
+                    ),
                     where=frontend,
-                    why="HAProxy 1.5 accepts it, 2.x refuses to start ('please use the "
-                    "bind keyword')",
-                    fix=f"{frontend.kind} {frontend.name}\n    bind "
-                    f"{address if _port(address) == '80' else '*:80'}",
+                    why=Msg(
+                        "HAProxy 1.5 accepts it, 2.x refuses to start ('please use the bind "
+                        "keyword')"
+                    ),
+                    fix=Msg(
+                        "{kind} {name}\n    bind {address}",
+                        kind=frontend.kind,
+                        name=frontend.name,
+                        address=address if _port(address) == "80" else "*:80",
+                    ),
                 )
 
 
@@ -152,18 +172,22 @@ def backend_undefined(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
             and not (defaults and defaults.first("default_backend"))
         ):
             yield Say(
-                message=f"frontend {frontend.name} has no default_backend",
+                message=Msg("frontend {name} has no default_backend", name=frontend.name),
                 where=frontend,
-                why="HAProxy answers every request with 503 Service Unavailable",
-                fix="default_backend app",
+                why=Msg("HAProxy answers every request with 503 Service Unavailable"),
+                fix=Msg("default_backend app"),
             )
         for ln in routes:
             if len(ln.words) > 1 and config.backend(ln.words[1]) is None:
                 yield Say(
-                    message=f"{ln.keyword} {ln.words[1]}: no such backend",
+                    message=Msg(
+                        "{keyword} {server}: no such backend",
+                        keyword=ln.keyword,
+                        server=ln.words[1],
+                    ),
                     where=ln,
-                    why="HAProxy refuses to start",
-                    fix="define it or fix the name",
+                    why=Msg("HAProxy refuses to start"),
+                    fix=Msg("define it or fix the name"),
                 )
 
 
@@ -174,10 +198,10 @@ def frontend_port(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
     if frontends and "80" not in ports:
         shown = ", ".join(sorted(a for f in frontends for a, _ in listens_on(f))) or "nothing"
         yield Say(
-            message=f"no frontend listens on port 80 (it listens on {shown})",
+            message=Msg("no frontend listens on port 80 (it listens on {shown})", shown=shown),
             where=frontends[0],
-            why="the clients ask http://VIP/, on port 80",
-            fix="bind *:80",
+            why=Msg("the clients ask http://VIP/, on port 80"),
+            fix=Msg("bind *:80"),
         )
 
 
@@ -196,86 +220,11 @@ def no_timeout(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
         ]
         if missing:
             yield Say(
-                message=f"no timeout {', '.join(missing)}",
+                message=Msg("no timeout {missing}", missing=", ".join(missing)),
                 where=section,
-                why="HAProxy warns at start, and a client or server that stops "
-                "answering holds its connection for ever",
-                fix="in defaults: timeout connect 5s, timeout client 1m, timeout server 1m",
-            )
-
-
-@rule(
-    "HA-WEB-MISSING",
-    subject="haproxy",
-    severity="error",
-    title="a web node that is not a server of the backend",
-)
-def web_missing(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
-    first = at.backends[0] if at.backends else None
-    if first is None:
-        return
-    addresses, webs = at.addresses, at.target.webs
-    for address, web in webs.items():
-        if address not in addresses:
-            yield Say(
-                message=f"{web} ({address}) is not a server of backend {first.name}",
-                where=first,
-                why=f"HAProxy never sends a request to {web}",
-                fix=f"server {web} {address}:80 check",
-            )
-    real = {a for a in addresses if not a.startswith(("127.", "localhost"))}
-    if not webs and len(real) < at.target.web_count:
-        yield Say(
-            message=f"backend {first.name} has {len(real)} server(s) for "
-            f"{at.target.web_count} web nodes",
-            where=first,
-            why="HAProxy never sends a request to the others",
-            fix="one server line per web node, each with check",
-        )
-
-
-@rule(
-    "HA-EXTRA-SERVER",
-    subject="haproxy",
-    severity="warning",
-    title="a server that is not a web node",
-)
-def extra_server(config: HaproxyConfig, at: HaproxyAt) -> Iterator[Say]:
-    webs = at.target.webs
-    names = [b.name for b in config.backends()]
-    twice = {name for name in names if names.count(name) > 1}  # HA-DUP-SECTION says it
-    for backend in at.backends if webs else []:
-        if backend.name in twice:
-            continue
-        for server in backend.servers():
-            address = server_address(server)
-            if address and address not in webs:
-                yield Say(
-                    message=f"server {server.words[1]} {server.words[2]} in backend "
-                    f"{backend.name} is not a web node",
-                    where=server,
-                    why="HAProxy sends it requests that fail (the "
-                    "CentOS 7 default's `use_backend static` sends /static, .css, "
-                    ".js... to 127.0.0.1:4331, where nothing listens)",
-                    fix="remove it, or comment out the use_backend that leads there",
-                )
-
-
-@rule(
-    "HA-DIFFER",
-    subject="haproxies",
-    severity="warning",
-    title="load balancers that send to different servers",
-)
-def differ(configs: ConfigSet, served: dict[str, set[str]]) -> Iterator[Say]:
-    labels = list(served)
-    for label in labels[1:]:
-        if served[label] != served[labels[0]]:
-            yield Say(
-                message=f"{label} sends to "
-                f"{', '.join(sorted(served[label])) or 'nothing'} but {labels[0]} to "
-                f"{', '.join(sorted(served[labels[0]])) or 'nothing'}",
-                file=configs.haproxy[label].file,
-                why="after a failover the service changes",
-                fix="use the same haproxy.cfg on both load balancers",
+                why=Msg(
+                    "HAProxy warns at start, and a client or server that stops answering holds "
+                    "its connection for ever"
+                ),
+                fix=Msg("in defaults: timeout connect 5s, timeout client 1m, timeout server 1m"),
             )

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from labtool.configs.common import Finding
 from labtool.grading.submission.configset import ConfigSet
+from labtool.i18n import Msg
 
 LUA = ("lua-load", "lua-load-per-thread", "lua-prepend-path")
-WHY = "labtool runs no code a submission brings; its static grade stands"
+WHY = Msg("labtool runs no code a submission brings; its static grade stands")
 
 
 def refusals(configs: ConfigSet) -> list[Finding]:
@@ -24,7 +25,9 @@ def refusals(configs: ConfigSet) -> list[Finding]:
             if section.kind == "program":
                 found.append(
                     _refused(
-                        f"'program {section.name}': HAProxy would start that program",
+                        Msg(
+                            "'program {name}': HAProxy would start that program", name=section.name
+                        ),
                         section.file,
                         section.line,
                     )
@@ -33,7 +36,10 @@ def refusals(configs: ConfigSet) -> list[Finding]:
                 if line.keyword in LUA:
                     found.append(
                         _refused(
-                            f"'{line.keyword}': HAProxy would run the submission's Lua",
+                            Msg(
+                                "'{keyword}': HAProxy would run the submission's Lua",
+                                keyword=line.keyword,
+                            ),
                             line.file,
                             line.line,
                         )
@@ -41,7 +47,10 @@ def refusals(configs: ConfigSet) -> list[Finding]:
                 elif "external-check" in line.words:
                     found.append(
                         _refused(
-                            f"'{' '.join(line.words)}': HAProxy would run a health-check program",
+                            Msg(
+                                "'{line}': HAProxy would run a health-check program",
+                                line=" ".join(line.words),
+                            ),
                             line.file,
                             line.line,
                         )
@@ -52,8 +61,11 @@ def refusals(configs: ConfigSet) -> list[Finding]:
                 include = finding.message.split(":", 1)[0]
                 found.append(
                     _refused(
-                        f"'{include}' names a file the submission does not hold: keepalived "
-                        "would read the grader's",
+                        Msg(
+                            "'{include}' names a file the submission does not hold: keepalived "
+                            "would read the grader's",
+                            include=include,
+                        ),
                         finding.file,
                         finding.line,
                     )
@@ -62,5 +74,5 @@ def refusals(configs: ConfigSet) -> list[Finding]:
     return list(unique.values())
 
 
-def _refused(message: str, file: str, line: int | None) -> Finding:
+def _refused(message: Msg, file: str, line: int | None) -> Finding:
     return Finding("RUN-REFUSED", "info", message, file, line, WHY, "")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from labtool.configs.keepalived_model import KeepalivedConfig, Statement
 from labtool.grading.lint.registry import Say, rule
+from labtool.i18n import Msg
 
 
 def _tracked(instance: Statement) -> list[tuple[str, Statement, int | None]]:
@@ -37,10 +38,10 @@ def script_unused(config: KeepalivedConfig, instances: list[Statement]) -> Itera
     for name, script in config.scripts().items():
         if name not in used:
             yield Say(
-                message=f"vrrp_script {name} is defined but no track_script uses it",
+                message=Msg("vrrp_script {name} is defined but no track_script uses it", name=name),
                 where=script,
-                why="keepalived runs nothing for it: losing HAProxy will not move the VIP",
-                fix=f"track_script {{ {name} }} in the vrrp_instance",
+                why=Msg("keepalived runs nothing for it: losing HAProxy will not move the VIP"),
+                fix=Msg("track_script {{ {name} }} in the vrrp_instance", name=name),
             )
 
 
@@ -55,11 +56,14 @@ def track_undefined(config: KeepalivedConfig, instances: list[Statement]) -> Ite
     for name, track in {n: t for i in instances for n, t, _ in _tracked(i)}.items():
         if name not in scripts:
             yield Say(
-                message=f"track_script names '{name}', which no vrrp_script defines",
+                message=Msg("track_script names '{name}', which no vrrp_script defines", name=name),
                 where=track,
-                why="keepalived ignores it: losing HAProxy will not move the VIP",
-                fix=f"define vrrp_script {name} {{ ... }} or fix the name "
-                f"({', '.join(sorted(scripts)) or 'none defined'})",
+                why=Msg("keepalived ignores it: losing HAProxy will not move the VIP"),
+                fix=Msg(
+                    "define vrrp_script {name} {{ ... }} or fix the name ({scripts})",
+                    name=name,
+                    scripts=", ".join(sorted(scripts)) or "none defined",
+                ),
             )
 
 
@@ -68,7 +72,7 @@ def script_missing(config: KeepalivedConfig, instances: list[Statement]) -> Iter
     for name, script in config.scripts().items():
         line = script.first("script")
         if line is None or not line.args:
-            yield Say(message=f"vrrp_script {name} has no 'script'", where=script)
+            yield Say(message=Msg("vrrp_script {name} has no 'script'", name=name), where=script)
 
 
 @rule(
@@ -83,11 +87,17 @@ def script_path(config: KeepalivedConfig, instances: list[Statement]) -> Iterato
         command = line.args[0].split() if line is not None and line.args else []
         if command and not command[0].startswith("/"):
             yield Say(
-                message=f"vrrp_script {name}: '{command[0]}' has no full path",
+                message=Msg(
+                    "vrrp_script {name}: '{command}' has no full path",
+                    name=name,
+                    command=command[0],
+                ),
                 where=line,
-                why="keepalived looks it up in its own PATH, and with script security on it "
-                "wants full paths",
-                fix=f'script "/usr/bin/{" ".join(command)}"',
+                why=Msg(
+                    "keepalived looks it up in its own PATH, and with script security on it wants"
+                    " full paths"
+                ),
+                fix=Msg('script "/usr/bin/{command}"', command=" ".join(command)),
             )
 
 
@@ -101,10 +111,10 @@ def script_security(config: KeepalivedConfig, instances: list[Statement]) -> Ite
     scripts = config.scripts()
     if scripts and not config.has_global("enable_script_security"):
         yield Say(
-            message="scripts run as root without enable_script_security",
+            message=Msg("scripts run as root without enable_script_security"),
             where=next(iter(scripts.values())),
-            why="keepalived warns 'SECURITY VIOLATION' at start-up",
-            fix="global_defs { enable_script_security\n script_user root }",
+            why=Msg("keepalived warns 'SECURITY VIOLATION' at start-up"),
+            fix=Msg("global_defs {{ enable_script_security\n script_user root }}"),
         )
 
 

@@ -11,15 +11,16 @@ from labtool.facts.theory import Theory, duration_of
 from labtool.grading.lint.base import SLOW_DETECT_S, Target, is_dynamic
 from labtool.grading.lint.registry import Say, rule
 from labtool.grading.submission.configset import ConfigSet
+from labtool.i18n import Msg
 
 
 @rule("HA-NO-SERVER", subject="backend", severity="error", title="a backend without server")
 def no_server(config: HaproxyConfig, backend: Section, target: Target) -> Iterator[Say]:
     if not backend.servers():
         yield Say(
-            message=f"backend {backend.name} has no server",
+            message=Msg("backend {name} has no server", name=backend.name),
             where=backend,
-            fix="server web1 10.0.0.21:80 check",
+            fix=Msg("server web1 10.0.0.21:80 check"),
         )
 
 
@@ -28,10 +29,14 @@ def no_check(config: HaproxyConfig, backend: Section, target: Target) -> Iterato
     for server in backend.servers():
         if "check" not in server.words[3:]:
             yield Say(
-                message=f"server {server.words[1]} {server.words[2]} has no 'check'",
+                message=Msg(
+                    "server {server} {address} has no 'check'",
+                    server=server.words[1],
+                    address=server.words[2],
+                ),
                 where=server,
-                why="HAProxy never notices the server is gone and keeps sending it requests",
-                fix=f"{' '.join(server.words)} check",
+                why=Msg("HAProxy never notices the server is gone and keeps sending it requests"),
+                fix=Msg("{words} check", words=" ".join(server.words)),
             )
 
 
@@ -41,10 +46,10 @@ def balance(config: HaproxyConfig, backend: Section, target: Target) -> Iterator
     found = backend.first("balance") or (defaults.first("balance") if defaults else None)
     if found is not None and found.words[1:2] != ["roundrobin"]:
         yield Say(
-            message=f"balance {' '.join(found.words[1:])}",
+            message=Msg("balance {algorithm}", algorithm=" ".join(found.words[1:])),
             where=found,
-            why="the lab expects requests to alternate between the web nodes (round robin)",
-            fix="balance roundrobin",
+            why=Msg("the lab expects requests to alternate between the web nodes (round robin)"),
+            fix=Msg("balance roundrobin"),
         )
 
 
@@ -59,10 +64,12 @@ def slow_detect(config: HaproxyConfig, backend: Section, target: Target) -> Iter
     detect = _detect_max_s(backend, config.defaults_for(backend))
     if detect is not None and detect > SLOW_DETECT_S:
         yield Say(
-            message=f"a lost web node is marked DOWN only after up to {detect:g} s",
+            message=Msg(
+                "a lost web node is marked DOWN only after up to {detect:g} s", detect=detect
+            ),
             where=servers[0] if servers else backend,
-            why="until then HAProxy keeps sending it requests, which wait and fail",
-            fix="default-server inter 2s fall 3, and timeout connect 2s",
+            why=Msg("until then HAProxy keeps sending it requests, which wait and fail"),
+            fix=Msg("default-server inter 2s fall 3, and timeout connect 2s"),
         )
 
 
@@ -119,9 +126,17 @@ def same_page(configs: ConfigSet) -> Iterator[Say]:
         nodes = list(pages)
         files = [configs.page_files.get(n, n) for n in nodes]
         yield Say(
-            message=f"the web nodes {', '.join(nodes)} serve the "
-            f"same page '{next(iter(pages.values()))[:40]}' ({', '.join(files)})",
+            message=Msg(
+                "the web nodes {nodes} serve the same page '{page}' ({files})",
+                nodes=", ".join(nodes),
+                page=next(iter(pages.values()))[:40],
+                files=", ".join(files),
+            ),
             file=files[-1],
-            why="nobody can tell which server answered a request",
-            fix=f'echo "test {nodes[0]}" > /var/www/html/index.html ({nodes[-1]} on {nodes[-1]})',
+            why=Msg("nobody can tell which server answered a request"),
+            fix=Msg(
+                'echo "test {node}" > /var/www/html/index.html ({other} on {other})',
+                node=nodes[0],
+                other=nodes[-1],
+            ),
         )

@@ -10,6 +10,7 @@ from labtool.configs.keepalived_model import KeepalivedConfig, Statement
 from labtool.grading.lint.base import Target, int_value, vips_of
 from labtool.grading.lint.registry import Say, rule
 from labtool.grading.submission.plan_base import same_net
+from labtool.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,8 @@ def matched(instances: dict[str, list[Statement]]) -> list[dict[str, Statement]]
 def no_instance(config: KeepalivedConfig, instances: list[Statement]) -> Iterator[Say]:
     if not instances:
         yield Say(
-            message="no vrrp_instance: keepalived holds no VIP",
-            fix="add the lab's vrrp_instance VI_1 { ... }",
+            message=Msg("no vrrp_instance: keepalived holds no VIP"),
+            fix=Msg("add the lab's vrrp_instance VI_1 {{ ... }}"),
         )
 
 
@@ -79,11 +80,14 @@ def sync_undefined(config: KeepalivedConfig, instances: list[Statement]) -> Iter
         for member in [w for g in sync.all("group") for w in g.words()]:
             if member not in names:
                 yield Say(
-                    message=f"vrrp_sync_group {sync.name} names '{member}', which no "
-                    "vrrp_instance defines",
+                    message=Msg(
+                        "vrrp_sync_group {name} names '{member}', which no vrrp_instance defines",
+                        name=sync.name,
+                        member=member,
+                    ),
                     where=sync,
-                    why="keepalived drops the whole sync group",
-                    fix=f"one of: {', '.join(sorted(names))}",
+                    why=Msg("keepalived drops the whole sync group"),
+                    fix=Msg("one of: {names}", names=", ".join(sorted(names))),
                 )
 
 
@@ -93,18 +97,23 @@ def bad_numbers(instance: Statement, at: InstanceAt) -> Iterator[Say]:
         found = instance.first(keyword)
         if found is None and keyword == "virtual_router_id":
             yield Say(
-                message=f"vrrp_instance {instance.name} has no virtual_router_id",
+                message=Msg("vrrp_instance {name} has no virtual_router_id", name=instance.name),
                 where=instance,
-                why="keepalived refuses an instance without one",
-                fix="virtual_router_id 100",
+                why=Msg("keepalived refuses an instance without one"),
+                fix=Msg("virtual_router_id 100"),
             )
         elif found is not None and int_value(found, low, high) is None:
             yield Say(
-                message=f"{keyword} '{' '.join(found.args)[:40]}' is not a number from "
-                f"{low} to {high}",
+                message=Msg(
+                    "{keyword} '{value}' is not a number from {low} to {high}",
+                    keyword=keyword,
+                    value=" ".join(found.args)[:40],
+                    low=low,
+                    high=high,
+                ),
                 where=found,
-                why="keepalived rejects the value and uses its default",
-                fix=f"{keyword} 100",
+                why=Msg("keepalived rejects the value and uses its default"),
+                fix=Msg("{keyword} 100", keyword=keyword),
             )
 
 
@@ -113,10 +122,12 @@ def bad_state_or_advert(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     state = instance.first("state")
     if state is not None and (len(state.args) != 1 or state.args[0] not in ("MASTER", "BACKUP")):
         yield Say(
-            message=f"state '{' '.join(state.args)[:40]}' is neither MASTER nor BACKUP",
+            message=Msg(
+                "state '{value}' is neither MASTER nor BACKUP", value=" ".join(state.args)[:40]
+            ),
             where=state,
-            why="keepalived ignores it",
-            fix="state MASTER or BACKUP",
+            why=Msg("keepalived ignores it"),
+            fix=Msg("state MASTER or BACKUP"),
         )
     advert = instance.first("advert_int")
     if advert is None:
@@ -126,9 +137,11 @@ def bad_state_or_advert(instance: Statement, at: InstanceAt) -> Iterator[Say]:
             raise ValueError
     except (ValueError, IndexError):
         yield Say(
-            message=f"advert_int '{' '.join(advert.args)}' is not a number of seconds",
+            message=Msg(
+                "advert_int '{args}' is not a number of seconds", args=" ".join(advert.args)
+            ),
             where=advert,
-            fix="advert_int 1",
+            fix=Msg("advert_int 1"),
         )
 
 
@@ -137,27 +150,38 @@ def nic(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     found, target = instance.first("interface"), at.target
     if found is None:
         yield Say(
-            message=f"vrrp_instance {instance.name} has no 'interface'",
+            message=Msg("vrrp_instance {name} has no 'interface'", name=instance.name),
             where=instance,
-            why="keepalived needs the NIC to send its adverts on",
-            fix=f"interface {target.nic or 'eth1'}",
+            why=Msg("keepalived needs the NIC to send its adverts on"),
+            fix=Msg("interface {nic}", nic=target.nic or "eth1"),
         )
     elif target.real_nics and found.args[:1] and found.args[0] not in target.real_nics:
         shown = ", ".join(sorted(target.real_nics))
         yield Say(
-            message=f"interface '{found.args[0]}', but the `ip a` you handed in "
-            f"shows the lab's network on {shown}",
+            message=Msg(
+                "interface '{value}', but the `ip a` you handed in shows the lab's network on "
+                "{shown}",
+                value=found.args[0],
+                shown=shown,
+            ),
             where=found,
-            why="keepalived will not start on a NIC the machine does not have",
-            fix=f"interface {sorted(target.real_nics)[0]}",
+            why=Msg("keepalived will not start on a NIC the machine does not have"),
+            fix=Msg("interface {nic}", nic=sorted(target.real_nics)[0]),
         )
     elif target.nic is not None and found.args[:1] != [target.nic]:
         yield Say(
-            message=f"interface '{' '.join(found.args)}' is not the lab's NIC '{target.nic}'",
+            message=Msg(
+                "interface '{args}' is not the lab's NIC '{nic}'",
+                args=" ".join(found.args),
+                nic=target.nic,
+            ),
             where=found,
-            why="on the lab's machines the private network is on "
-            f"{target.nic}; keepalived will not start on a NIC that does not exist",
-            fix=f"interface {target.nic} (check with: ip a)",
+            why=Msg(
+                "on the lab's machines the private network is on {nic}; keepalived will not start"
+                " on a NIC that does not exist",
+                nic=target.nic,
+            ),
+            fix=Msg("interface {nic} (check with: ip a)", nic=target.nic),
         )
 
 
@@ -171,55 +195,13 @@ def lvs_sync(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     lvs = instance.first("lvs_sync_daemon_interface")
     if lvs is not None:
         yield Say(
-            message=f"lvs_sync_daemon_interface {' '.join(lvs.args)} is deprecated",
+            message=Msg("lvs_sync_daemon_interface {args} is deprecated", args=" ".join(lvs.args)),
             where=lvs,
-            why="keepalived 2.x moved it to global_defs as lvs_sync_daemon, and it syncs IPVS "
-            "connections, which HAProxy does not use",
-            fix="remove the line",
-        )
-
-
-@rule("KA-AUTH-AH", subject="instance", severity="warning", title="auth_type AH")
-def auth_ah(instance: Statement, at: InstanceAt) -> Iterator[Say]:
-    auth = instance.first("authentication")
-    if auth is not None and auth.value("auth_type") == "AH":
-        yield Say(
-            message="auth_type AH",
-            where=auth.first("auth_type"),
-            why="keepalived's AH authentication is deprecated and not in VRRPv3; peers that "
-            "disagree on it, or a NAT between them, drop each other's adverts (both "
-            "MASTER)",
-            fix="remove the authentication block",
-        )
-
-
-@rule(
-    "KA-AUTH-PASS",
-    subject="instance",
-    severity="warning",
-    title="auth_type PASS: the password in clear text",
-)
-def auth_pass(instance: Statement, at: InstanceAt) -> Iterator[Say]:
-    auth = instance.first("authentication")
-    if auth is None or auth.value("auth_type") != "PASS":
-        return
-    yield Say(
-        message="auth_type PASS sends the password in clear text",
-        where=auth.first("auth_type"),
-        file=at.file,
-        why="anyone on the LAN reads it in the adverts, and VRRPv3 ignores "
-        "authentication altogether",
-        fix="remove the authentication block (or use a separate, trusted network)",
-    )
-    password = auth.value("auth_pass") or ""
-    if len(password) > 8:
-        yield Say(
-            message=f"auth_pass '{password}' is longer than 8 "
-            "characters: keepalived keeps only the first 8",
-            where=auth.first("auth_pass"),
-            file=at.file,
-            severity="info",
-            fix="use at most 8 characters",
+            why=Msg(
+                "keepalived 2.x moved it to global_defs as lvs_sync_daemon, and it syncs IPVS "
+                "connections, which HAProxy does not use"
+            ),
+            fix=Msg("remove the line"),
         )
 
 
@@ -228,16 +210,20 @@ def vip(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     vips, target = vips_of(instance), at.target
     if not vips:
         yield Say(
-            message=f"vrrp_instance {instance.name} has no virtual_ipaddress",
+            message=Msg("vrrp_instance {name} has no virtual_ipaddress", name=instance.name),
             where=instance,
-            why="there is no VIP for the clients to use",
-            fix=f"virtual_ipaddress {{ {target.vip or '10.0.0.10'}/32 }}",
+            why=Msg("there is no VIP for the clients to use"),
+            fix=Msg("virtual_ipaddress {{ {vip}/32 }}", vip=target.vip or "10.0.0.10"),
         )
     elif at.main and target.vip is not None and target.vip not in vips:
         yield Say(
-            message=f"the VIP {', '.join(vips)} is not the lab's {target.vip}",
+            message=Msg(
+                "the VIP {vips} is not the lab's {vip}",
+                vips=", ".join(vips),
+                vip=target.vip,
+            ),
             where=instance.first("virtual_ipaddress"),
-            fix=f"{target.vip}/32",
+            fix=Msg("{vip}/32", vip=target.vip),
         )
 
 
@@ -251,8 +237,15 @@ def vip_subnet(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     vips, own = vips_of(instance), at.target.lb_addresses.get(at.label)
     if at.main and vips and own and same_net(vips[0], own) is False:
         yield Say(
-            message=f"the VIP {vips[0]} is not in {at.label}'s network ({own})",
+            message=Msg(
+                "the VIP {vip} is not in {label}'s network ({own})",
+                vip=vips[0],
+                label=at.label,
+                own=own,
+            ),
             where=instance.first("virtual_ipaddress"),
-            why="the clients on that network cannot reach it, and the gratuitous ARP goes nowhere",
-            fix=f"a free address of {own}'s network",
+            why=Msg(
+                "the clients on that network cannot reach it, and the gratuitous ARP goes nowhere"
+            ),
+            fix=Msg("a free address of {own}'s network", own=own),
         )

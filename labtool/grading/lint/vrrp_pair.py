@@ -1,5 +1,6 @@
 """Lint rules across the two load balancers' keepalived configs: the pair must agree (VRID,
-authentication, VIP), its priorities and weights must let the VIP move."""
+advert interval, authentication, VIP, NIC). Which of them is MASTER, and how the VIP moves
+between them: vrrp_roles.py."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from labtool.configs.keepalived_model import Statement
-from labtool.grading.lint.base import SLOW_TAKEOVER_S, Target, int_value, vips_of
+from labtool.grading.lint.base import Target, int_value, vips_of
 from labtool.grading.lint.registry import Say, rule
-from labtool.grading.lint.scripts import weights
 from labtool.grading.submission.configset import ConfigSet
+from labtool.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def vrid_mismatch(pair: Pair) -> Iterator[Say]:
     yield from _differ(
         pair,
         "virtual_router_id",
-        "two VRIDs are two different routers: both load balancers become MASTER",
+        Msg("two VRIDs are two different routers: both load balancers become MASTER"),
     )
 
 
@@ -91,20 +92,28 @@ def vrid_mismatch(pair: Pair) -> Iterator[Say]:
 )
 def advert_mismatch(pair: Pair) -> Iterator[Say]:
     yield from _differ(
-        pair, "advert_int", "keepalived drops adverts whose interval differs from its own"
+        pair, "advert_int", Msg("keepalived drops adverts whose interval differs from its own")
     )
 
 
-def _differ(pair: Pair, keyword: str, why: str) -> Iterator[Say]:
+def _differ(pair: Pair, keyword: str, why: Msg) -> Iterator[Say]:
     first_label, first = pair.first
     for label, other in pair.others:
         mine, theirs = first.value(keyword), other.value(keyword)
         if mine != theirs:
             yield Say(
-                message=f"{pair.about}{keyword} {theirs} on {label} but {mine} on {first_label}",
+                message=Msg(
+                    "{about}{keyword} {theirs} on {label} but {mine} on {first_label}",
+                    about=pair.about,
+                    keyword=keyword,
+                    theirs=theirs,
+                    label=label,
+                    mine=mine,
+                    first_label=first_label,
+                ),
                 where=other.first(keyword) or other,
                 why=why,
-                fix=f"use the same {keyword} on both",
+                fix=Msg("use the same {keyword} on both", keyword=keyword),
             )
 
 
@@ -123,11 +132,17 @@ def auth_mismatch(pair: Pair) -> Iterator[Say]:
         pair_b = (auth_b.value("auth_type"), auth_b.value("auth_pass")) if auth_b else None
         if pair_a != pair_b:
             yield Say(
-                message=f"{pair.about}authentication {_auth(pair_b)} on {label} but "
-                f"{_auth(pair_a)} on {first_label}",
+                message=Msg(
+                    "{about}authentication {b} on {label} but {a} on {first_label}",
+                    about=pair.about,
+                    b=_auth(pair_b),
+                    label=label,
+                    a=_auth(pair_a),
+                    first_label=first_label,
+                ),
                 where=auth_b or other,
-                why="each side drops the other's adverts: both become MASTER",
-                fix="use the same auth_type and auth_pass on both",
+                why=Msg("each side drops the other's adverts: both become MASTER"),
+                fix=Msg("use the same auth_type and auth_pass on both"),
             )
 
 
@@ -137,11 +152,17 @@ def vip_mismatch(pair: Pair) -> Iterator[Say]:
     for label, other in pair.others:
         if vips_of(first) != vips_of(other):
             yield Say(
-                message=f"{pair.about}virtual_ipaddress {', '.join(vips_of(other))} on {label} "
-                f"but {', '.join(vips_of(first))} on {first_label}",
+                message=Msg(
+                    "{about}virtual_ipaddress {vips} on {label} but {first_vips} on {first_label}",
+                    about=pair.about,
+                    vips=", ".join(vips_of(other)),
+                    label=label,
+                    first_vips=", ".join(vips_of(first)),
+                    first_label=first_label,
+                ),
                 where=other.first("virtual_ipaddress") or other,
-                why="the VIP would change with the master",
-                fix="use the same VIP on both",
+                why=Msg("the VIP would change with the master"),
+                fix=Msg("use the same VIP on both"),
             )
 
 
@@ -152,122 +173,22 @@ def nic_mismatch(pair: Pair) -> Iterator[Say]:
         nic_a, nic_b = first.value("interface"), other.value("interface")
         if nic_a and nic_b and nic_a != nic_b:
             yield Say(
-                message=f"{pair.about}interface {nic_b} on {label} but {nic_a} on {first_label}",
+                message=Msg(
+                    "{about}interface {nic_b} on {label} but {nic_a} on {first_label}",
+                    about=pair.about,
+                    nic_b=nic_b,
+                    label=label,
+                    nic_a=nic_a,
+                    first_label=first_label,
+                ),
                 where=other.first("interface") or other,
-                why="the load balancers are the same kind of machine: one of the two names "
-                "is not its NIC, and keepalived does not start there (or sends its "
-                "adverts where the other cannot hear them)",
-                fix="the NIC of the lab's network on both (check with: ip a)",
+                why=Msg(
+                    "the load balancers are the same kind of machine: one of the two names is not"
+                    " its NIC, and keepalived does not start there (or sends its adverts where "
+                    "the other cannot hear them)"
+                ),
+                fix=Msg("the NIC of the lab's network on both (check with: ip a)"),
             )
-
-
-@rule("KA-BOTH-MASTER", subject="pair", severity="error", title="state MASTER on both")
-def both_master(pair: Pair) -> Iterator[Say]:
-    masters, equal = pair.masters, pair.equal
-    if len(masters) > 1:
-        yield Say(
-            message=f"{pair.about}state MASTER on {' and '.join(masters)}",
-            where=pair.instances[masters[-1]].first("state"),
-            severity="error" if equal else "info",
-            why="with equal priorities the tie goes to the higher address, not to the one you meant"
-            if equal
-            else "the priority decides which one is MASTER; `state` only sets how each one starts",
-            fix="state BACKUP on the second load balancer, with a lower priority",
-        )
-
-
-@rule(
-    "KA-EQUAL-PRIORITY",
-    subject="pair",
-    severity="warning",
-    title="equal priorities: no deterministic master, no failback",
-)
-def equal_priority(pair: Pair) -> Iterator[Say]:
-    if not pair.equal:
-        return
-    values = list(pair.priorities.values())
-    same = [lb for lb in pair.labels if values.count(pair.priorities[lb]) > 1]
-    yield Say(
-        message=f"{pair.about}priority {pair.priorities[same[0]]} on both {' and '.join(same)}",
-        where=pair.instances[same[-1]].first("priority") or pair.instances[same[-1]],
-        why="no deterministic master: the one that starts first keeps the VIP, and when "
-        "haproxy1 comes back it does not take the VIP back (no failback)",
-        fix="priority 101 on the MASTER, 100 on the BACKUP",
-    )
-
-
-@rule(
-    "KA-MASTER-LOWER",
-    subject="pair",
-    severity="warning",
-    title="a BACKUP above its MASTER",
-)
-def master_lower(pair: Pair) -> Iterator[Say]:
-    priorities = pair.priorities
-    for master in pair.masters[:1]:
-        for label in pair.labels:
-            if pair.states[label] == "BACKUP" and priorities[label] > priorities[master]:
-                yield Say(
-                    message=f"{pair.about}the BACKUP {label} has priority {priorities[label]}, "
-                    f"above the MASTER {master}'s {priorities[master]}",
-                    where=pair.instances[label].first("priority"),
-                    why="the BACKUP takes the VIP as soon as it starts",
-                    fix="give the MASTER the higher priority",
-                )
-
-
-@rule(
-    "KA-WEIGHT-GAP",
-    subject="pair",
-    severity="error",
-    title="a tracked script's weight that cannot move the VIP",
-)
-def weight_gap(pair: Pair) -> Iterator[Say]:
-    """A dead HAProxy must move the VIP: a tracked script's weight that cannot overcome the
-    priority gap leaves the VIP on a load balancer whose HAProxy is dead."""
-    master, backup, priorities = pair.master, pair.backup, pair.priorities
-    mine = weights(pair.configs.keepalived[master], pair.instances[master])
-    theirs = weights(pair.configs.keepalived[backup], pair.instances[backup])
-    if not mine or any(w == 0 for w in mine.values()):
-        return  # no tracking (KA-TRACK-*), or a failure that means FAULT: the VIP moves
-    failed = priorities[master] + sum(w for w in mine.values() if w < 0)
-    standing = priorities[backup] + sum(w for w in theirs.values() if w > 0)
-    if failed >= standing:
-        name, weight = next(iter(mine.items()))
-        yield Say(
-            message=f"{pair.about}a dead HAProxy never moves the VIP: {master}'s priority "
-            f"{priorities[master]} {'+' if weight > 0 else '-'} {abs(weight)} "
-            f"({name}'s weight) stays at or above {backup}'s {standing}",
-            where=pair.instances[master].first("priority") or pair.instances[master],
-            why="keepalived moves the VIP only when the master's priority falls below the backup's",
-            fix=f"weight -{failed - standing + 2} or more on {name} (or no weight:"
-            " a failing script then puts the instance in FAULT)",
-        )
-
-
-@rule(
-    "KA-ADVERT-SLOW",
-    subject="pair",
-    severity="warning",
-    title="an advert_int that makes the takeover slow",
-)
-def slow_takeover(pair: Pair) -> Iterator[Say]:
-    master = pair.instances[pair.master]
-    try:
-        advert = float(master.value("advert_int") or 1)
-    except ValueError:
-        return
-    backup_priority = pair.priorities[pair.backup]
-    down = 3 * advert + (256 - backup_priority) / 256 * advert
-    if down > SLOW_TAKEOVER_S:
-        yield Say(
-            message=f"{pair.about}advert_int {advert:g}: the VIP moves "
-            f"only {down:.1f} s after its master is lost",
-            where=master.first("advert_int") or master,
-            why="the backup waits 3 adverts plus its skew before it takes over; "
-            "the service is cut that long",
-            fix="advert_int 1 (about 3.6 s)",
-        )
 
 
 def _auth(pair: tuple[str | None, str | None] | None) -> str:

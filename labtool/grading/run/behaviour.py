@@ -132,9 +132,8 @@ def _track_haproxy(b: Behaviour, _: Words) -> tuple[bool, str]:
 
 def _no_split_brain(b: Behaviour, _: Words) -> tuple[bool, str]:
     if b.split_brain:
-        both = _("{a} and {b}").format(
-            a=", ".join(b.split_brain_nodes[:-1]), b=b.split_brain_nodes[-1]
-        )
+        nodes = b.split_brain_nodes
+        both = _("{a} and {b}").format(a=", ".join(nodes[:-1]), b=nodes[-1])
         return False, _("{nodes} held the VIP at once (split brain)").format(nodes=both)
     return True, _("one load balancer held the VIP")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from labtool.configs.common import Finding
 from labtool.facts.theory import theory_from_configs
-from labtool.grading.lint import french, lint
+from labtool.grading.lint import lint
 from labtool.grading.lint.base import Target
 from labtool.grading.run.behaviour import Behaviour, behaviour_reasons, run_notes
 from labtool.grading.score.model import CriterionScore, Grade, LiveResults, Lost, T
@@ -51,8 +51,7 @@ def grade_submission(
     findings = lint(configs, spec, plan_target(plan, spec))
     if daemons:
         findings += _daemons(configs, plan, rubric, findings)
-    if lang == "fr":
-        findings = [french.finding(f) for f in findings]
+    findings = [f.in_lang(lang) for f in findings]  # (lint's texts, in the reader's words)
     report = _read_report(submission.root, plan.report)
     sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
     theory = _theory(configs, plan, spec)

@@ -15,6 +15,7 @@ from labtool.configs.common import Finding, decode
 from labtool.configs.haproxy import HaproxyConfig, parse_haproxy
 from labtool.configs.keepalived import include_candidates, parse_keepalived
 from labtool.configs.keepalived_model import KeepalivedConfig
+from labtool.i18n import Msg
 from labtool.spec.model import LabSpec
 
 KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf"
@@ -93,11 +94,11 @@ def missing_config(kind: str, node: str, path: str, name: str) -> Finding:
     return Finding(
         "KA-MISSING" if kind == "keepalived" else "HA-MISSING",
         "error",
-        f"{name} is missing",
+        Msg("{name} is missing", name=name),
         name,
         None,
-        f"{node} needs {path} for the lab",
-        f"hand in {name}",
+        Msg("{node} needs {path} for the lab", node=node, path=path),
+        Msg("hand in {name}", name=name),
     )
 
 
@@ -106,11 +107,11 @@ def missing_page(node: str, name: str) -> Finding:
     return Finding(
         "WEB-PAGE-MISSING",
         "error",
-        f"{name} is missing",
+        Msg("{name} is missing", name=name),
         name,
         None,
-        "each web node serves its own page, so that the answers show which one served",
-        f'echo "test {node}" > {INDEX_HTML} on {node}',
+        Msg("each web node serves its own page, so that the answers show which one served"),
+        Msg('echo "test {node}" > {index_html} on {node}', node=node, index_html=INDEX_HTML),
     )
 
 
@@ -201,7 +202,12 @@ def from_files(paths: list[Path]) -> ConfigSet:
                 data = handle.read(MAX_FILE_BYTES)
         except OSError as exc:
             configs.missing.append(
-                Finding("FILE-UNREADABLE", "error", f"{name} cannot be read: {exc.strerror}", name)
+                Finding(
+                    "FILE-UNREADABLE",
+                    "error",
+                    Msg("{name} cannot be read: {strerror}", name=name, strerror=exc.strerror),
+                    name,
+                )
             )
             continue
         kind = (
@@ -221,10 +227,10 @@ def from_files(paths: list[Path]) -> ConfigSet:
                 Finding(
                     "FILE-UNKNOWN",
                     "error",
-                    f"{name} is neither a keepalived nor an HAProxy config",
+                    Msg("{name} is neither a keepalived nor an HAProxy config", name=name),
                     name,
                     None,
-                    fix="name it keepalived.conf or haproxy.cfg",
+                    fix=Msg("name it keepalived.conf or haproxy.cfg"),
                 )
             )
     return configs

@@ -16,6 +16,7 @@ from typing import IO
 
 from labtool.configs.common import Finding
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 
 MAX_ARCHIVE_BYTES = 64 << 20
 MAX_FILE_BYTES = 4 << 20
@@ -45,7 +46,12 @@ class _Writer:
 
     def skip(self, name: str, why: str) -> None:
         self.notes.append(
-            Finding("SUBMISSION", "warning", f"{name[:120]}: {why}, not read", self.archive)
+            Finding(
+                "SUBMISSION",
+                "warning",
+                Msg("{name}: {why}, not read", name=name[:120], why=why),
+                self.archive,
+            )
         )
 
     def check(self, name: str, size: int) -> None:
