@@ -85,6 +85,14 @@ class Msg(str):
         return text.format(**values)
 
 
+DECIMAL_COMMA = ("fr",)  # the languages that write 2,51 for 2.51
+
+
+def decimal(text: str, lang: str) -> str:
+    """A number as `lang` writes it (its decimal comma)."""
+    return text.replace(".", ",") if lang in DECIMAL_COMMA else text
+
+
 def _msg(template: str, values: dict[str, object]) -> Msg:
     return Msg(template, **values)
 

@@ -6,22 +6,25 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from labtool.i18n import translation
 from labtool.scenarios.engine import Frame
 
 WEB_STYLES = ("green", "cyan", "magenta", "blue", "yellow")
 
 
-def render(frame: Frame) -> Group:
-    clock = "baseline" if frame.since_fault_s is None else f"t = {frame.since_fault_s:+.2f} s"
+def render(frame: Frame, lang: str = "en") -> Group:
+    """One frame of a scenario, in `lang`."""
+    _ = translation(lang)
+    clock = _("baseline") if frame.since_fault_s is None else f"t = {frame.since_fault_s:+.2f} s"
     head = Text.assemble((f"{frame.scenario}", "bold"), f"  {frame.phase}  ", (clock, "bold"))
-    vip = ", ".join(frame.vip_nodes) or "nobody"
+    vip = ", ".join(frame.vip_nodes) or _("nobody")
     arp = ", ".join(frame.arp_nodes) or "-"
     state = Text(
-        f"VIP held by: {vip}   answering ARP: {arp}",
+        _("VIP held by: {vip}   answering ARP: {arp}").format(vip=vip, arp=arp),
         style="bold red" if len(frame.vip_nodes) > 1 or len(frame.arp_nodes) > 1 else "",
     )
     servers = Table(box=None, show_header=True, pad_edge=False)
-    servers.add_column("HAProxy on")
+    servers.add_column(_("HAProxy on"))
     names = sorted({s for lb in frame.servers.values() for s in lb if s != "*"})
     for name in names:
         servers.add_column(name)
@@ -33,7 +36,7 @@ def render(frame: Frame) -> Group:
                 for n in names
             ],
         )
-    stream = Text("requests: ")
+    stream = Text(_("requests: "))
     webs = sorted({r["node"] for r in frame.recent if r.get("node")})
     for request in frame.recent:
         if request.get("ok"):
@@ -46,5 +49,5 @@ def render(frame: Frame) -> Group:
             stream.append(
                 "x" if not request.get("status") else str(request["status"])[0], style="bold red"
             )
-    legend = Text("  (digit: web node that answered, s: slow, x: failed, 5: 5xx)", style="dim")
+    legend = Text(_("  (digit: web node that answered, s: slow, x: failed, 5: 5xx)"), style="dim")
     return Group(head, state, servers, stream + legend)

@@ -48,7 +48,7 @@ def run_one(
         result = engine.run(spec, backend, loaded)
     else:
         with Live(console=err, refresh_per_second=10, transient=True) as live:
-            result = engine.run(spec, backend, loaded, view=lambda f: live.update(render(f)))
+            result = engine.run(spec, backend, loaded, view=lambda f: live.update(render(f, lang)))
     if not quiet:
         views.scenario_result(result, lang)
     return result

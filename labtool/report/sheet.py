@@ -7,7 +7,7 @@ import statistics
 from typing import Any
 
 from labtool.errors import LabtoolError
-from labtool.i18n import LANGS, N_, translation
+from labtool.i18n import LANGS, N_, decimal, translation
 
 ROWS = (("web", "lose-web1"), ("haproxy", "lose-haproxy1"))
 TEXTS_EN = {
@@ -89,7 +89,7 @@ def number(value: float | int | None, lang: str, digits: int = 2) -> str:
     if value is None:
         return "?"
     text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-    return text.replace(".", ",") if lang == "fr" else text
+    return decimal(text, lang)
 
 
 class Sheet:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labtool.i18n import N_, in_context, translation
+from labtool.i18n import N_, decimal, in_context, translation
 from labtool.scenarios.result import Check
 
 # fact -> its name for a reader; a fact with a part (haproxy_detect_s.web1) names its part
@@ -40,7 +40,7 @@ def number(value: float, lang: str, unit: str = "") -> str:
     if not unit and float(value).is_integer():
         return str(int(value))
     text = f"{value:.2f}"
-    text = text.replace(".", ",") if lang == "fr" else text  # (French's decimal comma)
+    text = decimal(text, lang)
     return f"{text} {unit}".strip()
 
 

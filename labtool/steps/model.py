@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from labtool.errors import LabFileError
+from labtool.i18n import LANGS
 from labtool.resources import data_dir
 from labtool.spec.model import LabSpec, Node
 
@@ -79,7 +80,7 @@ def load_steps(path: Path | None = None) -> list[Step]:
         titles = {k: v for k, v in item.items() if k in ("title", "hint")}
         for key, value in titles.items():
             if isinstance(value, str):
-                titles[key] = {"fr": value, "en": value}
+                titles[key] = dict.fromkeys(LANGS, value)  # (one text for every language)
         args = {k: v for k, v in item.items() if k not in ("id", "title", "hint", "nodes", "kind")}
         steps.append(
             Step(item["id"], titles["title"], titles["hint"], item["nodes"], item["kind"], args)

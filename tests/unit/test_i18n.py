@@ -94,3 +94,25 @@ def test_french_counts_zero_and_one_as_one() -> None:
     """The .po's Plural-Forms is French's (CLDR's would add a third form for millions)."""
     french = gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, ["fr"])
     assert [french.plural(n) for n in (0, 1, 2, 1000000)] == [0, 0, 1, 1]  # type: ignore[attr-defined]
+
+
+def test_no_module_chooses_its_words_by_language_itself() -> None:
+    """French comes from the catalog: no `lang == "fr"` (or "en") outside labtool/i18n.py, no
+    table of words per language."""
+    import ast
+
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and c.value in ("fr", "en")
+                for c in [node.left, *node.comparators]
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+            if isinstance(node, ast.Dict) and {"fr", "en"} <= {
+                k.value for k in node.keys if isinstance(k, ast.Constant)
+            }:
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} (a fr/en table)")
+    assert found == []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from labtool.errors import LabFileError
+from labtool.i18n import LANGS
 
 DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.toml")
 KINDS = ("lint", "row", "answer", "scenario", "behaviour")
@@ -221,7 +222,7 @@ def _criterion(
         raise fail(f"criterion {cid}: 'points' must be a positive number")
     title = item.get("title", {})
     if isinstance(title, str):
-        title = {"fr": title, "en": title}
+        title = dict.fromkeys(LANGS, title)  # (one title for every language)
     if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
         raise fail(f"criterion {cid}: 'title' must be a string or {{ fr = ..., en = ... }}")
     rules = item.get("rules", [])
