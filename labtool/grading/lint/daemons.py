@@ -117,7 +117,7 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
             Finding(
                 "HA-DAEMON",
                 SEVERITY[match[1]],
-                Msg("haproxy -c: {msg}", msg=match["msg"]),
+                Msg("haproxy -c: {msg}", msg=match["msg"].replace(str(path), label)),
                 label,
                 int(match["line"]) if match["line"] else None,
             )
@@ -129,7 +129,7 @@ def haproxy_check(label: str, data: bytes, folder: Path) -> list[Finding]:
                 "error",
                 Msg(
                     "haproxy -c refused the file: {failure}",
-                    failure=done.describe_failure()[:300],
+                    failure=done.describe_failure().replace(str(path), label)[:300],
                 ),
                 label,
             )
@@ -170,7 +170,7 @@ def keepalived_check(
                 Finding(
                     "KA-DAEMON",
                     severity,
-                    Msg("keepalived -t: {text}", text=text),
+                    Msg("keepalived -t: {text}", text=text.replace(str(path), label)),
                     label,
                     int(match["line"]),
                 )
@@ -186,7 +186,7 @@ def keepalived_check(
                 "error",
                 Msg(
                     "keepalived -t refused the file: {failure}",
-                    failure=done.describe_failure()[:300],
+                    failure=done.describe_failure().replace(str(path), label)[:300],
                 ),
                 label,
             )

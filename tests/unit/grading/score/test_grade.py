@@ -223,6 +223,21 @@ def test_lint_folds_in_the_daemons_own_checks(tmp_path: Path) -> None:
     assert result.exit_code == 1
 
 
+@pytest.mark.requires_root
+@needs("haproxy")
+def test_the_daemons_words_name_the_submissions_file(tmp_path: Path) -> None:
+    """`haproxy -c` reads a throwaway copy; what it says names the submission's file."""
+    files = correct()
+    cfg = "haproxy1/etc/haproxy/haproxy.cfg"
+    files[cfg] = files[cfg].replace("10.0.0.21:80", "web1.invalid:80")  # (no DNS in there)
+    write(files, tmp_path / "s")
+    result = CliRunner().invoke(app, ["lint", str(tmp_path / "s"), "--format", "json"])
+    said = [f["message"] for f in json.loads(result.stdout)[0]["findings"]]
+    daemon = [m for m in said if m.startswith("haproxy -c:")]
+    assert daemon and not [m for m in daemon if "labtool-lint-" in m], daemon
+    assert any(cfg in m for m in daemon), daemon
+
+
 def test_a_frontend_without_backend() -> None:
     from labtool.configs.haproxy import parse_haproxy
     from labtool.grading.lint import lint
