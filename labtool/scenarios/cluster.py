@@ -20,6 +20,8 @@ from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
 
 TICK_S = 0.05
+KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf"
+HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 WEB_PAGE = "/var/www/html/index.html"
 MIN_CHECKS = 3
 MAX_REST_S = 2.0
@@ -129,18 +131,22 @@ class Cluster:
         return result.stdout if result.succeeded else ""
 
     def theory(self) -> Theory:
-        """What the configs in use predict; their HAProxy servers are kept (`servers`)."""
-        lbs = self.spec.by_role("lb")
-        keepalived = {n.name: self.read(n.name, "/etc/keepalived/keepalived.conf") for n in lbs}
-        haproxy = {n.name: self.read(n.name, "/etc/haproxy/haproxy.cfg") for n in lbs}
-        self.servers = server_names(self.spec, "\n".join(haproxy.values()))
-        pages: dict[str, str] = {}
-        for_each_node(
-            self.spec.by_role("web"),
-            lambda n: pages.__setitem__(n.name, self.read(n.name, WEB_PAGE)),
-        )
-        self.pages = pages_served(pages)
-        return theory_from_configs(self.spec, keepalived, haproxy[lbs[0].name])
+        """What the configs in use predict; their HAProxy servers (`servers`) and the web
+        nodes' pages (`pages`) are kept. Every node's files are read at once."""
+        files = {"lb": (KEEPALIVED_CONF, HAPROXY_CFG), "web": (WEB_PAGE,)}
+        read: dict[tuple[str, str], str] = {}
+
+        def read_node(node: Node) -> None:
+            for path in files[node.role]:
+                read[(node.name, path)] = self.read(node.name, path)
+
+        lbs, webs = self.spec.by_role("lb"), self.spec.by_role("web")
+        for_each_node([*lbs, *webs], read_node)
+        haproxy = [read[(n.name, HAPROXY_CFG)] for n in lbs]
+        self.servers = server_names(self.spec, "\n".join(haproxy))
+        self.pages = pages_served({n.name: read[(n.name, WEB_PAGE)] for n in webs})
+        keepalived = {n.name: read[(n.name, KEEPALIVED_CONF)] for n in lbs}
+        return theory_from_configs(self.spec, keepalived, haproxy[0])
 
 
 def wait_for(
