@@ -336,10 +336,12 @@ def check_watch(env: dict[str, str]) -> None:
         print(f"labtool watch on the VMs: {seen}", flush=True)
         # The VIP's holder as the watch has it (/state) against `labtool status`, looked at
         # together until they agree: under emulation keepalived's track script times out at
-        # times and the VIP leaves its holder for a second or two (both would see it go).
+        # times and the VIP leaves its holder for a second or two (both would see it go). On
+        # a loaded machine (2026-12-04: two runs in a row) the backup's track script timed out
+        # every 10 s for minutes after haproxy1's reboot: looks go on for up to 3 minutes.
         base, token = url.split("/?token=")
         agreed, looks = False, []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while not agreed and time.monotonic() < deadline:
             state = json.loads(
                 in_netns(sys.executable, "-c", STATE_READER, base, token, timeout_s=60).stdout
