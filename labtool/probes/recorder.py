@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from labtool.configs.haproxy import parse_haproxy
 from labtool.probes.events import FIRST_ANSWERS_KEPT, ClockMap, Event, LiveState
 from labtool.probes.packets import page_digest
 from labtool.spec.model import LabSpec
@@ -234,25 +235,23 @@ def pages_served(pages: Mapping[str, str]) -> dict[str, str]:
     return {digest: node for node, digest in digests.items() if counts[digest] == 1}
 
 
-def server_names(spec: LabSpec, haproxy_cfg: str | None = None) -> dict[tuple[str, str], str]:
+def server_names(spec: LabSpec, *haproxy_cfgs: str) -> dict[tuple[str, str], str]:
     """HAProxy's (backend, server) -> web node. The lab's servers are app1, app2... of the
     backend `app`, in the order of the web nodes (a config that names them after the nodes
-    works too); a haproxy.cfg given adds each server of its backend and listen sections whose
+    works too); each haproxy.cfg given adds the servers of its backend and listen sections whose
     address (or name) is a web node's, whatever the section and the server are called."""
     webs = spec.by_role("web")
     names = {("app", f"app{i + 1}"): w.name for i, w in enumerate(webs)}
     names |= {("app", w.name): w.name for w in webs}
     by_address = {str(w.address): w.name for w in webs} | {w.name: w.name for w in webs}
-    section = None
-    for line in (haproxy_cfg or "").splitlines():
-        words = line.split("#", 1)[0].split()
-        if words and words[0] in ("backend", "listen", "frontend", "defaults", "global"):
-            section = words[1] if len(words) > 1 and words[0] in ("backend", "listen") else None
-        elif section and len(words) >= 3 and words[0] == "server":
-            host = words[2].rsplit(":", 1)[0] if words[2].count(":") == 1 else words[2]
-            node = by_address.get(host) or by_address.get(words[1])
-            if node is not None:
-                names[(section, words[1])] = node
+    for text in haproxy_cfgs:
+        for section in parse_haproxy(text).of_kind("backend", "listen"):
+            for server in section.servers():
+                name, address = server.words[1], server.words[2]
+                host = address.rsplit(":", 1)[0] if address.count(":") == 1 else address
+                node = by_address.get(host) or by_address.get(name)
+                if node is not None:
+                    names[(section.name, name)] = node
     return names
 
 

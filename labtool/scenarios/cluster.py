@@ -143,7 +143,7 @@ class Cluster:
         lbs, webs = self.spec.by_role("lb"), self.spec.by_role("web")
         for_each_node([*lbs, *webs], read_node)
         haproxy = [read[(n.name, HAPROXY_CFG)] for n in lbs]
-        self.servers = server_names(self.spec, "\n".join(haproxy))
+        self.servers = server_names(self.spec, *haproxy)
         self.pages = pages_served({n.name: read[(n.name, WEB_PAGE)] for n in webs})
         keepalived = {n.name: read[(n.name, KEEPALIVED_CONF)] for n in lbs}
         return theory_from_configs(self.spec, keepalived, haproxy[0])
