@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from labtool.report.sheet import ROWS, Sheet
+from labtool.scenarios.words import verdict
 
 
 def markdown(sheet: Sheet, lab: str, figure_name: str | None) -> str:
@@ -29,8 +30,9 @@ def markdown(sheet: Sheet, lab: str, figure_name: str | None) -> str:
         lines += [f"**{question}**", "", answer, ""]
     lines += [f"## {t['scenario']}s", ""]
     for result in sorted(sheet.results.values(), key=lambda r: r["scenario"]):
+        said = verdict(result["verdict"], sheet.lang)
         lines += [
-            f"### {result['title'][sheet.lang]} (`{result['scenario']}`) : {t[result['verdict']]}",
+            f"### {result['title'][sheet.lang]} (`{result['scenario']}`) : {said}",
             "",
             result["summary"].get(sheet.lang, ""),
             "",
@@ -70,7 +72,7 @@ def html_page(sheet: Sheet, lab: str, figure_png: bytes | None) -> str:
         {
             "title": r["title"][sheet.lang],
             "name": r["scenario"],
-            "verdict": t[r["verdict"]],
+            "verdict": verdict(r["verdict"], sheet.lang),
             "summary": r["summary"].get(sheet.lang, ""),
             "checks": [
                 {"fact": fact, "expected": expected, "observed": observed}

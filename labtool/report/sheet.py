@@ -73,8 +73,6 @@ TEXTS_EN = {
     "observed": N_("Observed"),
     "timeline": N_("Timeline"),
     "log": N_("Event log"),
-    "pass": N_("passed"),
-    "fail": N_("failed"),
 }
 TEXT = {lang: {k: translation(lang)(v) for k, v in TEXTS_EN.items()} for lang in LANGS}
 
