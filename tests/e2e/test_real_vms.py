@@ -230,7 +230,7 @@ def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") 
         )
         print(f"  {node}: {(load.stdout or load.stderr).strip()[-300:]}")
     for node in ("haproxy1", "haproxy2"):  # VRRP's own account (a flap under load...)
-        log = labtool(
+        journal = labtool(
             env,
             "exec",
             node,
@@ -239,11 +239,11 @@ def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") 
             "--",
             "sh",
             "-c",
-            "journalctl -u keepalived -n 25 --no-pager 2>/dev/null || "
-            "tail -n 25 /var/log/keepalived.log",
+            "journalctl -u keepalived -n 40 --no-pager 2>/dev/null || "
+            "tail -n 40 /var/log/keepalived.log",
             timeout_s=120,
         )
-        print(f"----- keepalived on {node} -----\n{(log.stdout or log.stderr)[-4000:]}")
+        print(f"----- keepalived on {node} -----\n{(journal.stdout or journal.stderr)[-6000:]}")
     print(f"===== end of {what} =====", flush=True)
 
 
@@ -426,6 +426,44 @@ def timing_only_failure(result: dict[str, Any]) -> bool:
     )
 
 
+def track_script_timeouts(env: dict[str, str]) -> int:
+    """How many times keepalived has logged a track script timing out, on both load balancers:
+    compared before and after a scenario, it tells an emulation artefact from a fault."""
+    count = 0
+    for node in ("haproxy1", "haproxy2"):
+        log = labtool(
+            env,
+            "exec",
+            node,
+            "--name",
+            LAB,
+            "--",
+            "sh",
+            "-c",
+            "journalctl -u keepalived --no-pager 2>/dev/null | grep -c timed_out",
+            timeout_s=120,
+        )
+        said = log.stdout.strip()
+        count += int(said) if said.isdigit() else 0
+    return count
+
+
+def emulation_only_failure(result: dict[str, Any], timeouts_during: int) -> bool:
+    """A run whose failing checks are durations, or the VIP's holder after while keepalived's
+    own log shows a track script timing out during the run: `killall -0 haproxy` (the lab's
+    script, interval 1 s, so a 1 s timeout) took over a second on these five emulated VMs, and
+    keepalived moved the VIP as it must when its script fails (2026-12-04: lose-web1 saw the
+    VIP go to haproxy2 after haproxy1's script timed out). Not a fault of labtool's or the
+    lab's; tried once more, and the second run must pass."""
+    failing = [c["fact"] for c in result["checks"] if not c["ok"]]
+    return timing_only_failure(result) or (
+        result["verdict"] == "fail"
+        and timeouts_during > 0
+        and "vip_holder_after" in failing
+        and all(f == "vip_holder_after" or f.split(".")[0].endswith("_s") for f in failing)
+    )
+
+
 FIGURES = (
     "outage_s",
     "takeover_s",
@@ -484,16 +522,20 @@ def test_the_lab_on_four_real_vms(isolated: dict[str, str]) -> None:
         assert {"test web1\n", "test web2\n"} <= set(answers), answers  # both web nodes
         for scenario in ("lose-haproxy1", "lose-web1"):
             for attempt in (1, 2):
+                timeouts = track_script_timeouts(env)
                 started = time.monotonic()
                 run = labtool(env, "scenario", scenario, "--json", "--name", LAB)
                 timings[f"{scenario}" + ("" if attempt == 1 else " again")] = (
                     time.monotonic() - started
                 )
                 result = report_scenario(scenario, run, attempt)
-                if attempt == 1 and timing_only_failure(result):
+                timeouts = track_script_timeouts(env) - timeouts
+                print(f"{scenario}: keepalived track script timeouts during the run: {timeouts}")
+                if attempt == 1 and emulation_only_failure(result, timeouts):
                     print(
-                        f"{scenario}: only a duration outside its bound on these emulated "
-                        f"VMs ({failed_checks(result)}): run once more",
+                        f"{scenario}: only what these emulated VMs' slowness explains "
+                        f"({failed_checks(result)}; track script timeouts: {timeouts}): "
+                        "run once more",
                         flush=True,
                     )
                     explain(env, f"labtool scenario {scenario} (attempt 1)", run.stdout, run.stderr)
