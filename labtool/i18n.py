@@ -27,6 +27,7 @@ import functools
 import gettext
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 DOMAIN = "labtool"
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -65,7 +66,7 @@ class Msg(str):
     template: str
     values: dict[str, object]
 
-    def __new__(cls, template: str, **values: object) -> Msg:
+    def __new__(cls, template: str, **values: object) -> Self:
         made = super().__new__(cls, template.format(**values))
         made.template, made.values = template, values
         return made
@@ -83,6 +84,30 @@ class Msg(str):
         values = {k: in_lang(v, lang) for k, v in self.values.items()}
         text = translation(lang)(self.template)
         return text.format(**values)
+
+
+class Worded(Msg):
+    """A text given in each language as data (a TOML file's `{ fr = "...", en = "..." }`,
+    which an instructor edits and the catalog does not hold), with its values; English where
+    a str goes, like a Msg."""
+
+    words: dict[str, str]
+
+    def __new__(cls, words: dict[str, str], **values: object) -> Self:
+        made = super().__new__(cls, words["en"], **values)
+        made.words = dict(words)
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _worded, (self.words, self.values)
+
+    def in_lang(self, lang: str) -> str:
+        values = {k: in_lang(v, lang) for k, v in self.values.items()}
+        return self.words.get(lang, self.template).format(**values)
+
+
+def _worded(words: dict[str, str], values: dict[str, object]) -> Worded:
+    return Worded(words, **values)
 
 
 DECIMAL_COMMA = ("fr",)  # the languages that write 2,51 for 2.51

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.i18n import Msg
 
 ROOT_ID_BASE = 2_100_000_000  # above every range useradd and systemd hand out, below 2^31
 BLOCK = 65536  # ids of one lab: 0-65535 inside
@@ -58,7 +59,12 @@ def free_slot(used_bases: set[int]) -> int:
     for slot in range(ROOT_SLOTS):
         if ROOT_ID_BASE + slot * BLOCK not in used_bases:
             return slot
-    raise LabtoolError(f"root has {ROOT_SLOTS} labs already. Fix: labtool down some of them")
+    raise LabtoolError(
+        Msg(
+            "root has {root_slots} labs already. Fix: labtool down some of them",
+            root_slots=ROOT_SLOTS,
+        )
+    )
 
 
 def subordinate(path: Path, name: str, uid: int) -> tuple[int, int] | None:
@@ -93,16 +99,25 @@ def for_user(uid: int, gid: int) -> IdMap:
     tools = [t for t in ("newuidmap", "newgidmap") if shutil.which(t) is None]
     if subuid is None or subgid is None:
         raise EnvironmentProblem(
-            f"user {name} has no range of subordinate ids of {DAEMON_IDS} in "
-            f"{SUBUID if subuid is None else SUBGID}: a lab without root needs one, as the "
-            "nodes' daemons switch users (apache2 to www-data, haproxy to haproxy). Fix: sudo "
-            f"usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {name} (a range "
-            "no other user has), or run the lab as root: sudo labtool up"
+            Msg(
+                "user {name} has no range of subordinate ids of {daemon_ids} in "
+                "{value}: a lab without root needs one, as the nodes' daemons switch "
+                "users (apache2 to www-data, haproxy to haproxy). Fix: sudo usermod "
+                "--add-subuids 100000-165535 --add-subgids 100000-165535 {name} (a "
+                "range no other user has), or run the lab as root: sudo labtool up",
+                name=name,
+                daemon_ids=DAEMON_IDS,
+                value=SUBUID if subuid is None else SUBGID,
+            )
         )
     if tools:
         raise EnvironmentProblem(
-            f"{' and '.join(tools)} missing: a lab without root maps its range of ids with "
-            "them. Fix: sudo apt-get install -y uidmap, or run the lab as root: sudo labtool up"
+            Msg(
+                "{join} missing: a lab without root maps its range of ids with them. "
+                "Fix: sudo apt-get install -y uidmap, or run the lab as root: sudo "
+                "labtool up",
+                join=" and ".join(tools),
+            )
         )
     return IdMap(
         ((0, uid, 1), (1, subuid[0], DAEMON_IDS)),

@@ -8,19 +8,30 @@ import os
 from pathlib import Path
 
 from labtool.errors import LabtoolError, UsageError
+from labtool.i18n import Msg
 
 
 def _writable_folder(folder: Path, what: Path) -> None:
     if not folder.exists():
         raise UsageError(
-            f"cannot write {what}: the folder {folder} does not exist. Fix: mkdir -p {folder}, "
-            "or choose another path"
+            Msg(
+                "cannot write {what}: the folder {folder} does not exist. Fix: mkdir "
+                "-p {folder}, or choose another path",
+                what=what,
+                folder=folder,
+            )
         )
     if not folder.is_dir():
-        raise UsageError(f"cannot write {what}: {folder} is a file, not a folder")
+        raise UsageError(
+            Msg("cannot write {what}: {folder} is a file, not a folder", what=what, folder=folder)
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(
-            f"cannot write {what}: you may not write in {folder}. Fix: choose a folder of yours"
+            Msg(
+                "cannot write {what}: you may not write in {folder}. Fix: choose a folder of yours",
+                what=what,
+                folder=folder,
+            )
         )
 
 
@@ -33,9 +44,13 @@ def output_file(path: Path | None, *, folder_ok: bool = False) -> Path | None:
         if folder_ok:
             _writable_folder(path, path)
             return path
-        raise UsageError(f"cannot write {path}: it is a folder. Fix: give a file name")
+        raise UsageError(
+            Msg("cannot write {path}: it is a folder. Fix: give a file name", path=path)
+        )
     if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"cannot write {path}: you may not change it. Fix: choose another path")
+        raise UsageError(
+            Msg("cannot write {path}: you may not change it. Fix: choose another path", path=path)
+        )
     _writable_folder(path.parent if str(path.parent) else Path("."), path)
     return path
 
@@ -47,8 +62,11 @@ def output_folder(path: Path | None) -> Path | None:
     if path.exists():
         if not path.is_dir():
             raise UsageError(
-                f"cannot write into {path}: it is a file, not a folder. Fix: give a folder "
-                "(it is made if missing)"
+                Msg(
+                    "cannot write into {path}: it is a file, not a folder. Fix: give a "
+                    "folder (it is made if missing)",
+                    path=path,
+                )
             )
         _writable_folder(path, path)
         return path

@@ -25,6 +25,7 @@ import filelock
 import platformdirs
 
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 
 STATE_FILE = "state.json"
 ROOT_STATE_ROOT = Path("/run/labtool")  # root's labs on Linux (the netns backend's)
@@ -81,8 +82,13 @@ class LabState:
             return None
         except (OSError, ValueError) as exc:
             raise LabtoolError(
-                f"{path}: unreadable lab state ({exc}). Fix: run "
-                f"'labtool down --name {name}' to remove the lab"
+                Msg(
+                    "{path}: unreadable lab state ({exc}). Fix: run 'labtool down --name "
+                    "{name}' to remove the lab",
+                    path=path,
+                    exc=exc,
+                    name=name,
+                )
             ) from None
         holders = {k: Holder(**v) for k, v in data.pop("holders", {}).items()}
         return cls(holders=holders, **data)

@@ -20,9 +20,10 @@ from typer.core import TyperGroup
 from labtool import __version__
 from labtool.backends import BACKENDS, backend_cli
 from labtool.cli import grading, lab, machine, scenarios
-from labtool.cli.console import err, fail, out
-from labtool.cli.options import add_backend_options
+from labtool.cli.console import Speech, err, fail, out, said
+from labtool.cli.options import LANG_ENV, Lang, add_backend_options, hear_lang
 from labtool.errors import ExitCode, LabtoolError
+from labtool.i18n import Msg
 
 
 class LabtoolGroup(TyperGroup):
@@ -37,6 +38,7 @@ class LabtoolGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name) or _backend_commands().get(cmd_name)
         if command is not None:
             add_backend_options(command)
+            hear_lang(command)
         return command
 
     def invoke(self, ctx: Any) -> Any:
@@ -45,7 +47,7 @@ class LabtoolGroup(TyperGroup):
         except LabtoolError as exc:
             fail(exc.message, exc.exit_code)
         except KeyboardInterrupt:
-            err.print("labtool: interrupted")
+            err.print(said(Msg("labtool: interrupted")))
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
@@ -98,8 +100,23 @@ app = typer.Typer(
 
 @app.callback(invoke_without_command=True)
 def main_callback(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang",
+            envvar=LANG_ENV,
+            help="The language of everything labtool writes (fr or en; each command's own "
+            "--lang wins). Without it: each command's own default, and English for errors "
+            "and progress.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
+    Speech.lang = lang.value if lang is not None else "en"
+    if lang is not None:  # every command's --lang defaults to it
+        ctx.default_map = {name: {"lang": lang.value} for name in _command_names(ctx)}
     if version:
         out.print(f"labtool {__version__}")
         raise typer.Exit()
@@ -107,6 +124,11 @@ def main_callback(
 
 for module in (lab, scenarios, grading, machine):
     module.register(app)
+
+
+def _command_names(ctx: typer.Context) -> list[str]:
+    group = ctx.command
+    return group.list_commands(ctx) if isinstance(group, click.Group) else []
 
 
 @functools.cache
@@ -139,6 +161,6 @@ def help_(
     assert isinstance(group, click.Group)
     found = group.get_command(parent, command)
     if found is None:
-        raise LabtoolError(f"no command '{command}'. Fix: labtool help")
+        raise LabtoolError(Msg("no command '{command}'. Fix: labtool help", command=command))
     with click.Context(found, info_name=command, parent=parent) as sub:
         out.print(found.get_help(sub))

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from labtool.errors import ExitCode
+from labtool.i18n import in_lang, translation
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -27,8 +28,24 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
+class Speech:
+    """The language of the command line's own messages (errors, progress): the one asked for
+    (`labtool --lang fr ...`, a command's `--lang`, or LABTOOL_LANG), else English. Set when
+    the command line is read (labtool.cli.commands)."""
+
+    lang = "en"
+
+
+def said(text: str) -> str:
+    """A message of the command line's own in the language asked for: a Msg is translated
+    (labtool.i18n), any other text is written as it is."""
+    return str(in_lang(text, Speech.lang))
+
+
 def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
-    err.print(f"[bold red]labtool: error:[/] {escape(message)}", markup=True)
+    _ = translation(Speech.lang)
+    prefix = _("labtool: error:")
+    err.print(f"[bold red]{escape(prefix)}[/] {escape(said(message))}", markup=True)
     raise typer.Exit(code)
 
 
@@ -48,7 +65,7 @@ class ConsoleProgress:
 
     def step(self, text: str) -> None:
         self.close()  # a step after a wait ends the wait's display
-        err.print(f"  [cyan]•[/] {escape(text)}", markup=True)
+        err.print(f"  [cyan]•[/] {escape(said(text))}", markup=True)
 
     def adaptation(self, change: Adaptation) -> None:
         used = change.used_lines.replace("\n", " + ")

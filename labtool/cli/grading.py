@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from labtool.cli.console import VIEWS, LazyModule, err, out
+from labtool.cli.console import VIEWS, LazyModule, err, out, said
 from labtool.cli.options import GradeFormat, Lang, LintFormat, NameOption
 from labtool.errors import ExitCode
 from labtool.grading import RUN_JOBS
+from labtool.i18n import Msg
 
 if TYPE_CHECKING:
     from labtool.cli import views
@@ -53,6 +54,9 @@ def lint(
     rules: Annotated[
         bool, typer.Option("--rules", help="List every rule lint has, and stop.")
     ] = False,
+    lang: Annotated[
+        Lang, typer.Option("--lang", help="The findings' language: en or fr.")
+    ] = Lang.en,
 ) -> None:
     """Check keepalived and HAProxy configs: findings with file:line, rule, why and the fix.
     Exits 1 when a finding is an error."""
@@ -61,7 +65,7 @@ def lint(
     if rules:
         return views.rules(fmt is LintFormat.json)
     results = lint_all(paths or [], lab, name, daemons)
-    views.findings(results, fmt is LintFormat.json)
+    views.findings(results, fmt is LintFormat.json, lang.value)
     if any(f.severity == "error" for _, found in results for f in found):
         raise typer.Exit(ExitCode.ERROR)
 
@@ -87,12 +91,14 @@ def collect(
     output_file(output, folder_ok=True)
     written, kind, count, has_report = collect_lab(name, output, lang.value)
     if not has_report:
-        err.print(
-            "labtool: warning: no scenario has run on this lab, so the submission has "
-            "no report.md. For the answer sheet: labtool scenario lose-web1, labtool "
-            "scenario lose-haproxy1, then collect again"
-        )
-    out.print(f"submission written to {written} ({kind}, {count} files)")
+        _warn(NO_REPORT)
+    out.print(said(Msg("submission written to {p} ({k}, {n} files)", p=written, k=kind, n=count)))
+
+
+NO_REPORT = Msg(
+    "no scenario has run on this lab, so the submission has no report.md. For the answer "
+    "sheet: labtool scenario lose-web1, labtool scenario lose-haproxy1, then collect again"
+)
 
 
 def grade(
@@ -168,7 +174,7 @@ def grade(
 
 
 def _warn(text: str) -> None:
-    err.print(f"labtool: warning: {text}")
+    err.print(said(Msg("labtool: warning: {text}", text=text)))
 
 
 def _before_grading(roster: Path | None, output: Path | None) -> dict[str, Any]:
@@ -185,12 +191,12 @@ def _write_class(grades: list[Grade], output: Path | None, lang: str) -> None:
 
     if output is not None:
         run.write_class(grades, output, lang)
-        err.print(f"labtool: the class's files written to {output}")
+        err.print(said(Msg("labtool: the class's files written to {path}", path=output)))
 
 
 def _said(submission: str, text: str) -> None:
     """A line per step of each submission's run (grade --run), on stderr."""
-    err.print(f"  {submission}: {text}", highlight=False, markup=False)
+    err.print(f"  {submission}: {said(text)}", highlight=False, markup=False)
 
 
 def _progress() -> Callable[[int, int, str], None]:
@@ -198,20 +204,31 @@ def _progress() -> Callable[[int, int, str], None]:
 
     def progress(index: int, count: int, what: str) -> None:
         if shown and count > 3:
-            err.print(
-                f"  grading {index + 1}/{count}: {what}", end="\n" if index + 1 == count else "\r"
-            )
+            line = Msg("grading {index}/{count}: {what}", index=index + 1, count=count, what=what)
+            err.print(f"  {said(line)}", end="\n" if index + 1 == count else "\r")
 
     return progress
 
 
 def _roster_warning(missing: list[str], roster: Path | None) -> None:
     if missing:
-        err.print(
-            f"labtool: {len(missing)} submission(s) not in the roster, identified by "
-            f"their name: {', '.join(missing[:5])}{'...' if len(missing) > 5 else ''}"
-            + ("" if roster else " (give --roster FILE)")
+        names = ", ".join(missing[:5]) + ("..." if len(missing) > 5 else "")
+        line = (
+            Msg(
+                "labtool: {count} submission(s) not in the roster, identified by their name: "
+                "{names}",
+                count=len(missing),
+                names=names,
+            )
+            if roster
+            else Msg(
+                "labtool: {count} submission(s) not in the roster, identified by their name: "
+                "{names} (give --roster FILE)",
+                count=len(missing),
+                names=names,
+            )
         )
+        err.print(said(line))
 
 
 def register(app: typer.Typer) -> None:

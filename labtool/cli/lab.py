@@ -22,6 +22,7 @@ from labtool.cli.options import (
     given_backend_options,
 )
 from labtool.errors import ExitCode
+from labtool.i18n import Msg
 
 if TYPE_CHECKING:
     from labtool.backends.base import Backend
@@ -139,7 +140,7 @@ def exec_(
 
     command = command[1:] if command[:1] == ["--"] else command
     if not command:
-        fail("no command given. Fix: labtool exec NODE -- COMMAND [ARGS...]", ExitCode.USAGE)
+        fail(Msg("no command given. Fix: labtool exec NODE -- COMMAND [ARGS...]"), ExitCode.USAGE)
     _, _, backend = labmod.open_lab(labmod.resolve_name(name))
     transport = backend.transport(node)
     raise typer.Exit(runner.passthrough(transport.argv(command), env=transport.env()))

@@ -68,6 +68,28 @@ BackendOption = Annotated[
 BACKEND_OPTIONS = "backend_options"  # (a command context's meta: the backends' own options)
 
 
+def _heard(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A command's --lang, once read: the language of its own messages too, when asked for
+    (given on the command line or by LABTOOL_LANG, or by `labtool --lang`)."""
+    from labtool.cli.console import Speech
+
+    source = ctx.get_parameter_source(param.name or "")
+    if value is not None and source is not click.core.ParameterSource.DEFAULT:
+        Speech.lang = str(value)
+    return value
+
+
+def hear_lang(command: click.Command) -> None:
+    """A command's --lang also sets the language of its errors and progress (above)."""
+    for param in command.params:
+        if param.name == "lang" and param.callback is None:
+            param.callback = _heard
+            param.envvar = param.envvar or LANG_ENV
+
+
+LANG_ENV = "LABTOOL_LANG"
+
+
 def _keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     if param.name is not None:
         ctx.meta.setdefault(BACKEND_OPTIONS, {})[param.name] = value

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, out
+from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, out, said
 from labtool.cli.options import (
     JsonOption,
     LabOption,
@@ -21,6 +21,7 @@ from labtool.cli.options import (
     ReportFormat,
 )
 from labtool.errors import ExitCode
+from labtool.i18n import Msg, Worded
 
 if TYPE_CHECKING:
     from labtool.backends.base import Backend
@@ -44,7 +45,8 @@ def run_one(
     from labtool.scenarios import engine
 
     if quiet or not err.is_terminal:
-        err.print(f"labtool: running {loaded.name}: {loaded.title['en']}")
+        line = Msg("labtool: running {name}: {title}", name=loaded.name, title=Worded(loaded.title))
+        err.print(said(line))
         result = engine.run(spec, backend, loaded)
     else:
         with Live(console=err, refresh_per_second=10, transient=True) as live:
@@ -59,7 +61,10 @@ def _runner(quiet: bool, lang: Lang) -> Callable[[LabSpec, Backend, Scenario], S
 
 
 def _failed(name: str, exc: ScenarioError) -> None:
-    err.print(f"[bold red]labtool: error:[/] {escape(name)}: {escape(str(exc))}", markup=True)
+    prefix = said(Msg("labtool: error:"))
+    err.print(
+        f"[bold red]{escape(prefix)}[/] {escape(name)}: {escape(said(exc.message))}", markup=True
+    )
 
 
 def scenario(
@@ -76,7 +81,7 @@ def scenario(
 
     if name == "list":
         for known in list_scenarios():
-            out.print(f"{known:<26} {load_scenario(known).title['en']}")
+            out.print(f"{known:<26} {said(Worded(load_scenario(known).title))}")
         return
     results = tp.run_scenarios(lab_name, tp.scenario_names(name), _runner(as_json, lang), _failed)
     if as_json:
@@ -98,9 +103,9 @@ def report(
     output_file(output)
     text, figures = write_report(lab_name, fmt.value, lang.value, output)
     for figure in figures:
-        err.print(f"labtool: figure written to {figure}")
+        err.print(said(Msg("labtool: figure written to {path}", path=figure)))
     if output:
-        err.print(f"labtool: report written to {output}")
+        err.print(said(Msg("labtool: report written to {path}", path=output)))
     else:
         sys.stdout.write(text)
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from labtool.cli.console import out
-from labtool.i18n import plural, translation
+from labtool.i18n import N_, in_lang, plural, translation
 
 if TYPE_CHECKING:
     from labtool.configs.common import Finding
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from labtool.steps.run import CheckReport
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+SEVERITY = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 def up(spec: LabSpec, report: UpReport, bare: bool) -> None:
@@ -217,32 +218,38 @@ def tp(run: TpRun) -> None:
     )
 
 
-def findings(results: list[tuple[str, list[Finding]]], as_json: bool) -> None:
+def findings(results: list[tuple[str, list[Finding]]], as_json: bool, lang: str = "en") -> None:
+    results = [(title, [f.in_lang(lang) for f in found]) for title, found in results]
     if as_json:
         payload = [
             {"source": title, "findings": [f.as_dict() for f in found]} for title, found in results
         ]
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
+    _, ngettext = translation(lang), plural(lang)
+    why, fix_label = _("why:"), _("fix:")
     for title, found in results:
         counts = {s: sum(1 for f in found if f.severity == s) for s in STYLE}
-        out.print(
-            f"[bold]{escape(title)}[/]: {counts['error']} error(s), {counts['warning']} "
-            f"warning(s), {counts['info']} note(s)",
-            markup=True,
-        )
+        told = [
+            ngettext("{n} error", "{n} errors", counts["error"]),
+            ngettext("{n} warning", "{n} warnings", counts["warning"]),
+            ngettext("{n} note", "{n} notes", counts["info"]),
+        ]
+        tally = ", ".join(text.format(n=n) for text, n in zip(told, counts.values(), strict=True))
+        line = _("{title}: {tally}").format(title=in_lang(title, lang), tally=tally)
+        out.print(f"[bold]{escape(line)}[/]", markup=True)
         for finding in found:
             style = STYLE.get(finding.severity, "")
             out.print(
-                f"{escape(finding.where())}: [{style}]{finding.severity}[/] "
+                f"{escape(finding.where())}: [{style}]{_(SEVERITY[finding.severity])}[/] "
                 f"[dim]{finding.rule}[/] {escape(finding.message)}",
                 markup=True,
             )
             if finding.explanation:
-                out.print(f"    why: {escape(finding.explanation)}", markup=True)
+                out.print(f"    {why} {escape(finding.explanation)}", markup=True)
             if finding.fix:
                 fix = finding.fix.replace("\n", "\n         ")
-                out.print(f"    fix: {escape(fix)}", markup=True)
+                out.print(f"    {fix_label} {escape(fix)}", markup=True)
 
 
 def grades(found: list[Any], lang: str) -> None:

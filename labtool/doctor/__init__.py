@@ -12,6 +12,7 @@ from pathlib import Path
 
 from labtool import ids, runner
 from labtool.errors import EnvironmentProblem
+from labtool.i18n import Msg
 
 # binary -> (Debian package, what the lab uses it for)
 NETNS_BINARIES: dict[str, tuple[str, str]] = {
@@ -187,17 +188,23 @@ def require() -> None:
     """Refuse to start a lab on a machine that cannot run it (one message, nothing created)."""
     for check in check_user():
         if not check.ok:
-            raise EnvironmentProblem(f"{check.detail}. Fix: {check.fix}")
+            raise EnvironmentProblem(
+                Msg("{detail}. Fix: {fix}", detail=check.detail, fix=check.fix)
+            )
     missing = [c for c in check_binaries() if not c.ok]
     if missing:
         packages = [NETNS_BINARIES[c.name][0] for c in missing]
         names = ", ".join(c.name for c in missing)
         raise EnvironmentProblem(
-            f"missing on this machine: {names}. Fix: {install_command(packages)}"
+            Msg(
+                "missing on this machine: {names}. Fix: {install_command}",
+                names=names,
+                install_command=install_command(packages),
+            )
         )
 
 
 def require_root() -> None:
     root = check_root()
     if not root.ok:
-        raise EnvironmentProblem(f"{root.detail}. Fix: {root.fix}")
+        raise EnvironmentProblem(Msg("{detail}. Fix: {fix}", detail=root.detail, fix=root.fix))

@@ -15,6 +15,7 @@ from labtool.grading.score import exports
 from labtool.grading.score import grade as gradermod
 from labtool.grading.score.model import Grade, LiveResults
 from labtool.grading.work import work_folder
+from labtool.i18n import Msg
 from labtool.provision import lab as labmod
 from labtool.spec.load import default_spec, load_lab
 from labtool.spec.model import LabSpec
@@ -52,10 +53,10 @@ def lint_all(
             spec = lab_spec(lab)
             missing = [p for p in paths if not p.exists()]
             if missing:
-                raise UsageError(f"{missing[0]}: no such file or folder")
+                raise UsageError(Msg("{value}: no such file or folder", value=missing[0]))
             files = [p for p in paths if p.is_file() and not is_archive(p)]
             if files:
-                sets.append(("files", from_files(files), spec, None))
+                sets.append((Msg("files"), from_files(files), spec, None))
             nodes = {n.name for n in spec.nodes}
             for path in paths:
                 if path.is_dir() or is_archive(path):
@@ -88,8 +89,11 @@ def collect_lab(name: str | None, output: Path | None, lang: str) -> tuple[Path,
     output = output or Path(f"labtool-{lab_name}-submission.tar.gz")
     if output.exists():
         raise UsageError(
-            f"{output} already exists; collect never overwrites. Fix: remove it or choose "
-            "another -o"
+            Msg(
+                "{output} already exists; collect never overwrites. Fix: remove it or "
+                "choose another -o",
+                output=output,
+            )
         )
     try:
         results = reportmod.load_results(results_dir(lab_name))
@@ -158,13 +162,15 @@ def grade_paths(
 
     if not paths and not live:
         raise UsageError(
-            "nothing to grade. Fix: labtool grade SUBMISSION... (or --live for the running lab)"
+            Msg(
+                "nothing to grade. Fix: labtool grade SUBMISSION... (or --live for the running lab)"
+            )
         )
     if live and len(paths) > 1:
-        raise UsageError("--live grades one lab: give at most one submission with it")
+        raise UsageError(Msg("--live grades one lab: give at most one submission with it"))
     if runs is not None:
         if live:
-            raise UsageError("--run builds each submission's own cluster: not with --live")
+            raise UsageError(Msg("--run builds each submission's own cluster: not with --live"))
         from labtool import doctor
 
         doctor.require_root()  # (the cgroups that bound each lab)

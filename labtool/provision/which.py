@@ -7,6 +7,7 @@ import os
 
 from labtool.backends import BACKENDS, backend_class
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.spec.model import DEFAULT_LAB_NAME
 from labtool.state import ROOT_STATE_ROOT, known_labs
 
@@ -23,7 +24,10 @@ def resolve_name(name: str | None) -> str:
     labs = sorted(set(known_labs()) | running)
     if len(labs) > 1:
         raise LabtoolError(
-            f"several labs are on this machine ({', '.join(labs)}). Fix: say which with --name NAME"
+            Msg(
+                "several labs are on this machine ({join}). Fix: say which with --name NAME",
+                join=", ".join(labs),
+            )
         )
     return labs[0] if labs else DEFAULT_LAB_NAME
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.report.pages import html_page, markdown
 from labtool.report.sheet import ROWS, Sheet
 
@@ -25,8 +26,10 @@ def load_results(folder: Path) -> dict[str, dict[str, Any]]:
         results[data["scenario"]] = data
     if not results:
         raise LabtoolError(
-            "no scenario has been run on this lab yet. Fix: labtool scenario "
-            "lose-web1 and labtool scenario lose-haproxy1 (or labtool tp)"
+            Msg(
+                "no scenario has been run on this lab yet. Fix: labtool scenario "
+                "lose-web1 and labtool scenario lose-haproxy1 (or labtool tp)"
+            )
         )
     return results
 
@@ -59,6 +62,6 @@ def build(
     if fmt == "html":
         return html_page(sheet, lab, png), {}
     if fmt != "md":
-        raise LabtoolError(f"unknown format '{fmt}'. Fix: use md, json or html")
+        raise LabtoolError(Msg("unknown format '{fmt}'. Fix: use md, json or html", fmt=fmt))
     name = (output.stem if output else f"labtool-{lab}") + "-timeline.png"
     return markdown(sheet, lab, name), {name: png}

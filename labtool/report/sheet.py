@@ -7,7 +7,7 @@ import statistics
 from typing import Any
 
 from labtool.errors import LabtoolError
-from labtool.i18n import LANGS, N_, decimal, translation
+from labtool.i18n import LANGS, N_, Msg, decimal, translation
 
 ROWS = (("web", "lose-web1"), ("haproxy", "lose-haproxy1"))
 TEXTS_EN = {
@@ -95,7 +95,7 @@ class Sheet:
 
     def __init__(self, results: dict[str, dict[str, Any]], lang: str, vip: str) -> None:
         if lang not in TEXT:
-            raise LabtoolError(f"unknown language '{lang}'. Fix: use fr or en")
+            raise LabtoolError(Msg("unknown language '{lang}'. Fix: use fr or en", lang=lang))
         self.results, self.lang, self.vip = results, lang, vip
         self.t = TEXT[lang]
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from labtool.errors import LabFileError
+from labtool.i18n import Msg
 from labtool.scenarios.model import Action, Scenario
 from labtool.spec.model import LabSpec, Role
 
@@ -79,7 +80,11 @@ def on_lab(scenario: Scenario, spec: LabSpec) -> Scenario:
     missing = sorted(nodes_named(scenario) - {n.name for n in spec.nodes})
     if missing:
         raise LabFileError(
-            f"scenario {scenario.name} needs {', '.join(missing)}: this lab has no such node "
-            f"({', '.join(n.name for n in spec.nodes)})"
+            Msg(
+                "scenario {name} needs {join}: this lab has no such node ({join2})",
+                name=scenario.name,
+                join=", ".join(missing),
+                join2=", ".join(n.name for n in spec.nodes),
+            )
         )
     return scenario

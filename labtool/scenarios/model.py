@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labtool.errors import LabFileError
+from labtool.i18n import Msg
 from labtool.resources import data_dir
 from labtool.spec.load import FieldReader
 
@@ -85,8 +86,12 @@ def evaluate(bound: float | str | None, theory: Mapping[str, float]) -> float | 
     match = _EXPR.match(bound)
     if not match or match[1] not in theory:
         raise LabFileError(
-            f"bound '{bound}': expected a number or one of "
-            f"{', '.join(sorted(theory))}, optionally '+ N', '- N' or '* N'"
+            Msg(
+                "bound '{bound}': expected a number or one of {join}, optionally '+ "
+                "N', '- N' or '* N'",
+                bound=bound,
+                join=", ".join(sorted(theory)),
+            )
         )
     value = theory[match[1]]
     if match[2]:
@@ -101,15 +106,17 @@ class _Reader(FieldReader):
     def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, Mapping):
-            raise self.fail(where, f"'{key}' must be a table", f"write it as [{key}]")
+            raise self.fail(
+                where, Msg("'{key}' must be a table", key=key), Msg("write it as [{key}]", key=key)
+            )
         return value
 
     def number_or_expr(self, value: Any, where: str) -> float | str:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise self.fail(
                 where,
-                f"{value!r} is not a duration",
-                'write seconds or a theory value such as "vrrp_master_down_s + 1"',
+                Msg("{value} is not a duration", value=repr(value)),
+                Msg('write seconds or a theory value such as "vrrp_master_down_s + 1"'),
             )
         return float(value) if not isinstance(value, str) else value
 
@@ -118,19 +125,25 @@ class _Reader(FieldReader):
         found = []
         for item in items:
             if not isinstance(item, Mapping):
-                raise self.fail(where, "an action must be a table", "write [fault] action = ...")
+                raise self.fail(
+                    where, Msg("an action must be a table"), Msg("write [fault] action = ...")
+                )
             self.check_keys(item, ("action", "node", "nodes", "service"), where)
             kind = item.get("action")
             actions = _actions()
             if kind not in actions:
                 raise self.fail(
-                    where, f"unknown action {kind!r}", f"use one of {', '.join(actions)}"
+                    where,
+                    Msg("unknown action {kind}", kind=repr(kind)),
+                    Msg("use one of {join}", join=", ".join(actions)),
                 )
             nodes = item.get("nodes", [item["node"]] if "node" in item else [])
             if not nodes or not all(isinstance(n, str) for n in nodes):
-                raise self.fail(where, "no node given", 'add node = "haproxy1"')
+                raise self.fail(where, Msg("no node given"), Msg('add node = "haproxy1"'))
             if actions[kind].needs_service and not item.get("service"):
-                raise self.fail(where, f"{kind} needs a service", 'add service = "haproxy"')
+                raise self.fail(
+                    where, Msg("{kind} needs a service", kind=kind), Msg('add service = "haproxy"')
+                )
             found.append(Action(kind, tuple(nodes), item.get("service")))
         return tuple(found)
 
@@ -152,7 +165,11 @@ def _expectations(reader: _Reader, raw_list: list[Any]) -> list[Expectation]:
     for i, raw in enumerate(raw_list):
         reader.check_keys(raw, ("fact", "equals", "min", "max"), f"[[expect]] #{i + 1}")
         if "fact" not in raw:
-            raise reader.fail(f"[[expect]] #{i + 1}", "no fact named", 'add fact = "outage_s"')
+            raise reader.fail(
+                f"[[expect]] #{i + 1}",
+                Msg("no fact named"),
+                Msg('add fact = "outage_s"'),
+            )
         expectations.append(
             Expectation(raw["fact"], raw.get("equals"), raw.get("min"), raw.get("max"))
         )
@@ -164,13 +181,17 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     reader.check_keys(data, TOP_KEYS, "top level")
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9-]+", name):
-        raise reader.fail("name", f"{name!r} is not a scenario name", 'write e.g. "lose-web1"')
+        raise reader.fail(
+            "name",
+            Msg("{name} is not a scenario name", name=repr(name)),
+            Msg('write e.g. "lose-web1"'),
+        )
     title = dict(reader.table(data, "title", "title"))
     if not {"fr", "en"} <= set(title):
         raise reader.fail(
             "title",
-            "a title in French and English is needed",
-            'add [title] fr = "..." and en = "..."',
+            Msg("a title in French and English is needed"),
+            Msg('add [title] fr = "..." and en = "..."'),
         )
     preconditions = dict(reader.table(data, "precondition", "precondition"))
     reader.check_keys(preconditions, PRECONDITIONS, "[precondition]")
@@ -181,8 +202,8 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     if "until" not in observe and "for_s" not in observe:
         raise reader.fail(
             "[observe]",
-            "neither 'until' nor 'for_s'",
-            'say what to wait for, e.g. until = { vip_holder = "haproxy2" }',
+            Msg("neither 'until' nor 'for_s'"),
+            Msg('say what to wait for, e.g. until = {{ vip_holder = "haproxy2" }}'),
         )
     restore = reader.table(data, "restore", "restore")
     reader.check_keys(restore, ("actions", "until", "within_s"), "[restore]")
@@ -250,11 +271,14 @@ def load_scenario(name: str) -> Scenario:
     path = scenario_dir() / f"{name}.toml"
     if not path.is_file():
         raise LabFileError(
-            f"no scenario named '{name}'. Fix: use one of "
-            f"{', '.join(list_scenarios())} (labtool scenario list)"
+            Msg(
+                "no scenario named '{name}'. Fix: use one of {join} (labtool scenario list)",
+                name=name,
+                join=", ".join(list_scenarios()),
+            )
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise LabFileError(f"{path}: not valid TOML ({exc})") from None
+        raise LabFileError(Msg("{path}: not valid TOML ({exc})", path=path, exc=exc)) from None
     return parse_scenario(data, str(path))

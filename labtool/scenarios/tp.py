@@ -12,6 +12,7 @@ from pathlib import Path
 from labtool.backends import DEFAULT_BACKEND, backend_class
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.provision import lab as labmod
 from labtool.scenarios.engine import ScenarioError, ScenarioResult, results_dir
 from labtool.scenarios.model import Scenario, list_scenarios, load_scenario
@@ -106,8 +107,11 @@ def run_tp(
     backend_class(DEFAULT_BACKEND).check_machine()
     if LabState.load(spec.name) is not None:
         raise LabtoolError(
-            f"lab '{spec.name}' is already up; labtool tp runs on a fresh cluster. Fix: "
-            f"labtool down --name {spec.name}, or labtool tp --name OTHER"
+            Msg(
+                "lab '{name}' is already up; labtool tp runs on a fresh cluster. Fix: "
+                "labtool down --name {name}, or labtool tp --name OTHER",
+                name=spec.name,
+            )
         )
     scenarios = [load_scenario(n) for n in TP_SCENARIOS]
     started = time.monotonic()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from labtool.errors import LabFileError
+from labtool.i18n import Msg
 from labtool.spec.model import (
     MAX_NODES,
     ROLES,
@@ -19,31 +20,48 @@ _LAB_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")
 
 
+def field_error(source: str, where: str, problem: str, fix: str) -> LabFileError:
+    """A lab file's field that cannot be: where, what is wrong, the fix."""
+    return LabFileError(
+        Msg(
+            "{source}: {where}: {problem}. Fix: {fix}",
+            source=source,
+            where=where,
+            problem=problem,
+            fix=fix,
+        )
+    )
+
+
 def validate(spec: LabSpec, source: str) -> None:
     """Refuse a spec no cluster could be built from, naming the field and the fix."""
 
     def fail(where: str, problem: str, fix: str) -> LabFileError:
-        return LabFileError(f"{source}: {where}: {problem}. Fix: {fix}")
+        return field_error(source, where, problem, fix)
 
     if not _LAB_NAME_RE.match(spec.name):
         raise fail(
             "name",
-            f"'{spec.name}' is not a valid lab name",
-            "use 1-24 lowercase letters, digits or '-'",
+            Msg("'{name}' is not a valid lab name", name=spec.name),
+            Msg("use 1-24 lowercase letters, digits or '-'"),
         )
     if not _IFNAME_RE.match(spec.nic):
         raise fail(
             "nic",
-            f"'{spec.nic}' is not a valid interface name",
-            'use a name of at most 15 characters, e.g. "eth1"',
+            Msg("'{nic}' is not a valid interface name", nic=spec.nic),
+            Msg('use a name of at most 15 characters, e.g. "eth1"'),
         )
     if spec.subnet.prefixlen > 29:
-        raise fail("subnet", f"{spec.subnet} is too small for a lab", "use a /24 or larger")
+        raise fail(
+            "subnet",
+            Msg("{subnet} is too small for a lab", subnet=spec.subnet),
+            Msg("use a /24 or larger"),
+        )
     if spec.subnet.is_loopback or spec.subnet.is_multicast or spec.subnet.is_link_local:
         raise fail(
             "subnet",
-            f"{spec.subnet} is a reserved range",
-            'use a private range, e.g. "10.0.0.0/24"',
+            Msg("{subnet} is a reserved range", subnet=spec.subnet),
+            Msg('use a private range, e.g. "10.0.0.0/24"'),
         )
     _addresses(spec, fail)
     _roles(spec, fail)
@@ -60,19 +78,25 @@ def _addresses(spec: LabSpec, fail: Fail) -> None:
         if addr not in hosts:
             raise fail(
                 where,
-                f"{addr} is outside the subnet {hosts}",
-                f"choose an address inside {hosts} or change 'subnet'",
+                Msg("{addr} is outside the subnet {hosts}", addr=addr, hosts=hosts),
+                Msg("choose an address inside {hosts} or change 'subnet'", hosts=hosts),
             )
         if addr in (hosts.network_address, hosts.broadcast_address):
             raise fail(
                 where,
-                f"{addr} is the network or broadcast address of {hosts}",
-                "choose a host address",
+                Msg(
+                    "{addr} is the network or broadcast address of {hosts}", addr=addr, hosts=hosts
+                ),
+                Msg("choose a host address"),
             )
 
     check_host(spec.vip, "vip")
     if len(spec.nodes) > MAX_NODES:
-        raise fail("nodes", f"{len(spec.nodes)} nodes", f"use at most {MAX_NODES}")
+        raise fail(
+            "nodes",
+            Msg("{count} nodes", count=len(spec.nodes)),
+            Msg("use at most {max_nodes}", max_nodes=MAX_NODES),
+        )
     used: dict[ipaddress.IPv4Address, str] = {spec.vip: "the VIP"}
     for node in spec.nodes:
         where = f"nodes.{node.name}.address"
@@ -80,8 +104,12 @@ def _addresses(spec: LabSpec, fail: Fail) -> None:
         if node.address in used:
             raise fail(
                 where,
-                f"{node.address} is already used by {used[node.address]}",
-                f"give {node.name} a free address in {hosts}",
+                Msg(
+                    "{address} is already used by {value}",
+                    address=node.address,
+                    value=used[node.address],
+                ),
+                Msg("give {name} a free address in {hosts}", name=node.name, hosts=hosts),
             )
         used[node.address] = node.name
 
@@ -91,14 +119,14 @@ def _roles(spec: LabSpec, fail: Fail) -> None:
     if counts["lb"] < 1 or counts["web"] < 1:
         raise fail(
             "nodes",
-            "the lab needs at least one 'lb' node and one 'web' node",
-            "add the missing node under [nodes.NAME]",
+            Msg("the lab needs at least one 'lb' node and one 'web' node"),
+            Msg("add the missing node under [nodes.NAME]"),
         )
     if counts["client"] != 1:
         raise fail(
             "nodes",
-            f"the lab needs exactly one 'client' node, found {counts['client']}",
-            'keep one node with role = "client"',
+            Msg("the lab needs exactly one 'client' node, found {client}", client=counts["client"]),
+            Msg('keep one node with role = "client"'),
         )
 
 

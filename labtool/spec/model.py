@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from labtool.errors import LabFileError
+from labtool.i18n import Msg
 
 Role = Literal["lb", "web", "client"]
 ROLES: tuple[Role, ...] = ("lb", "web", "client")
@@ -64,7 +65,14 @@ class LabSpec:
             if node.name == name:
                 return node
         known = ", ".join(n.name for n in self.nodes)
-        raise LabFileError(f"no node named '{name}' in lab '{self.name}' (nodes: {known})")
+        raise LabFileError(
+            Msg(
+                "no node named '{name}' in lab '{name2}' (nodes: {known})",
+                name=name,
+                name2=self.name,
+                known=known,
+            )
+        )
 
     def by_role(self, role: Role) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.role == role)

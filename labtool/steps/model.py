@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from labtool.errors import LabFileError
-from labtool.i18n import LANGS
+from labtool.i18n import LANGS, Msg
 from labtool.resources import data_dir
 from labtool.spec.model import LabSpec, Node
 
@@ -65,17 +65,33 @@ def load_steps(path: Path | None = None) -> list[Step]:
     try:
         data = tomllib.loads(where.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LabFileError(f"{where}: cannot read the steps ({exc})") from None
+        raise LabFileError(
+            Msg("{where}: cannot read the steps ({exc})", where=where, exc=exc)
+        ) from None
     steps = []
     for index, item in enumerate(data.get("step", []), 1):
         if not isinstance(item, dict):
-            raise LabFileError(f"{where}: step {index} is not a table")
+            raise LabFileError(
+                Msg("{where}: step {index} is not a table", where=where, index=index)
+            )
         missing = [k for k in ("id", "title", "hint", "nodes", "kind") if k not in item]
         if missing:
-            raise LabFileError(f"{where}: step {index} has no {', '.join(missing)}")
+            raise LabFileError(
+                Msg(
+                    "{where}: step {index} has no {join}",
+                    where=where,
+                    index=index,
+                    join=", ".join(missing),
+                )
+            )
         if item["kind"] not in KINDS:
             raise LabFileError(
-                f"{where}: step {item['id']}: kind must be one of {', '.join(KINDS)}"
+                Msg(
+                    "{where}: step {id}: kind must be one of {join}",
+                    where=where,
+                    id=item["id"],
+                    join=", ".join(KINDS),
+                )
             )
         titles = {k: v for k, v in item.items() if k in ("title", "hint")}
         for key, value in titles.items():
@@ -86,5 +102,5 @@ def load_steps(path: Path | None = None) -> list[Step]:
             Step(item["id"], titles["title"], titles["hint"], item["nodes"], item["kind"], args)
         )
     if not steps:
-        raise LabFileError(f"{where}: no [[step]]")
+        raise LabFileError(Msg("{where}: no [[step]]", where=where))
     return steps

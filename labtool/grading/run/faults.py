@@ -18,6 +18,7 @@ from labtool.backends.base import Backend
 from labtool.errors import LabFileError
 from labtool.grading.run.behaviour import Behaviour, LoseLb, LoseWeb, StopHaproxy
 from labtool.grading.run.lab import RunLab
+from labtool.i18n import Msg, Worded
 from labtool.scenarios import engine
 from labtool.scenarios.cast import cast_names, on_lab
 from labtool.scenarios.model import load_scenario
@@ -37,7 +38,7 @@ Step = Callable[[str], None]
 class Fault:
     scenario: str
     behaviours: tuple[str, ...]
-    say: str  # the progress line; {haproxy1}: that node, as the submission names it
+    say: dict[str, str]  # the progress line, fr and en; {haproxy1}: that node, as named there
     settle_requests: int | None = None  # the scenario's own, unless grading needs more
 
 
@@ -47,7 +48,7 @@ def faults() -> list[Fault]:
         Fault(
             f["scenario"],
             tuple(f.get("behaviours", ())),
-            f.get("say", f["scenario"]),
+            f.get("say", {"en": f["scenario"]}),
             f.get("settle_requests"),
         )
         for f in data["fault"]
@@ -61,7 +62,7 @@ def to_run(behaviours: Iterable[str], scenarios: Iterable[str] = ()) -> list[Fau
     known = faults()
     chosen = [f for f in known if wanted & set(f.behaviours)] or known[:1]
     named = [s for s in dict.fromkeys(scenarios) if s not in {f.scenario for f in chosen}]
-    return chosen + [Fault(s, (), s) for s in named]
+    return chosen + [Fault(s, (), {"en": s}) for s in named]
 
 
 def observe(
@@ -77,7 +78,7 @@ def observe(
     names = cast_names(spec)
     shown = {lab: run.shown(node) or node for lab, node in names.items()}
     results: list[ScenarioResult] = []
-    step("waiting for the VIP")  # (the first run's baseline: its first good answers)
+    step(Msg("waiting for the VIP"))  # (the first run's baseline: its first good answers)
     for index, fault in enumerate(plan):
         checked()
         view = _at_fault(step, fault, shown)
@@ -96,11 +97,6 @@ def observe(
     return b
 
 
-class _Names(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return key
-
-
 def _at_fault(step: Step, fault: Fault, shown: dict[str, str]) -> Callable[[Frame], None]:
     """The live view of a run, as progress: its fault's line once the fault is applied."""
     said: list[bool] = []
@@ -108,7 +104,7 @@ def _at_fault(step: Step, fault: Fault, shown: dict[str, str]) -> Callable[[Fram
     def view(frame: Frame) -> None:
         if frame.since_fault_s is not None and not said:
             said.append(True)
-            step(fault.say.format_map(_Names(shown)))
+            step(Worded(fault.say, **shown))
 
     return view
 

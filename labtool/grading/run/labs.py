@@ -27,6 +27,7 @@ from labtool.grading.run.lab import RunLab
 from labtool.grading.run.probes import routes_off_lab
 from labtool.grading.score.rubric import BEHAVIOURS
 from labtool.grading.submission.archives import Submission
+from labtool.i18n import Msg
 from labtool.provision.converge import build
 from labtool.provision.files import Adaptation
 from labtool.spec.check import spec_to_dict, validate
@@ -96,11 +97,13 @@ class _Bounds:
     def checked(self) -> None:
         """Raises once the lab must stop, saying why."""
         if self.stop.is_set():
-            raise LabtoolError("the class run was interrupted")
+            raise LabtoolError(Msg("the class run was interrupted"))
         if self.expired.is_set():
-            raise LabtoolError(f"stopped at its time bound ({LAB_TIME_S:.0f} s)")
+            raise LabtoolError(
+                Msg("stopped at its time bound ({lab_time_s:.0f} s)", lab_time_s=LAB_TIME_S)
+            )
         if hit := self.hit():
-            raise LabtoolError(f"stopped at its bound on {' and '.join(hit)}")
+            raise LabtoolError(Msg("stopped at its bound on {join}", join=" and ".join(hit)))
 
     def __enter__(self) -> _Bounds:
         self.watchdog.start()
@@ -158,13 +161,13 @@ def _built(spec: LabSpec, run: RunLab, say: Callable[[str], None], bounds: _Boun
     )
     state.save()
     bounds.backend = backend = confining_backend()(spec, state)
-    say("booting")
+    say(Msg("booting"))
     build(spec, backend, _Quiet(say), bare=False, render=run.render)
     state.phase = "up"
     state.save()
     off = routes_off_lab(spec, backend)
     if off:
-        raise LabtoolError(f"a node has a way off the lab ({off}); not run")
+        raise LabtoolError(Msg("a node has a way off the lab ({off}); not run", off=off))
     return backend
 
 
@@ -219,10 +222,10 @@ def _teller(say: Say, submission: str) -> Callable[[str], None]:
 
 def _done(b: Behaviour) -> str:
     if b.refused:
-        return f"not run: {b.refused}"
+        return Msg("not run: {why}", why=b.refused)
     if b.error:
-        return f"done in {b.seconds:.0f} s: {b.error}"
-    return f"done in {b.seconds:.0f} s"
+        return Msg("done in {seconds:.0f} s: {error}", seconds=b.seconds, error=b.error)
+    return Msg("done in {seconds:.0f} s", seconds=b.seconds)
 
 
 def run_submissions(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtool.grading.score.model import Grade, T
-from labtool.i18n import translation
+from labtool.i18n import Msg, translation
 
 
 def feedback(grade: Grade, lang: str = "fr") -> str:
@@ -151,7 +151,9 @@ def read_roster(path: Path) -> dict[str, Student]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise LabFileError(f"cannot read the roster {path}: {exc}") from None
+        raise LabFileError(
+            Msg("cannot read the roster {path}: {exc}", path=path, exc=exc)
+        ) from None
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", ",;\t")
     except csv.Error:
@@ -162,9 +164,13 @@ def read_roster(path: Path) -> dict[str, Student]:
     ident = next((fields[f] for f in ROSTER_IDS if f in fields), None)
     if key is None or ident is None:
         raise LabFileError(
-            f"the roster {path} needs a header with 'submission' and one of "
-            f"{', '.join(ROSTER_IDS[:4])} (found: "
-            f"{', '.join(fields) or 'nothing'})"
+            Msg(
+                "the roster {path} needs a header with 'submission' and one of {join} "
+                "(found: {value})",
+                path=path,
+                join=", ".join(ROSTER_IDS[:4]),
+                value=", ".join(fields) or "nothing",
+            )
         )
     name = fields.get("name") or fields.get("student")
     section = fields.get("section") or fields.get("group")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from labtool.configs.common import Finding
 from labtool.grading.submission.unpack import SubmissionError, unpack
+from labtool.i18n import Msg
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -81,9 +82,9 @@ def discover(paths: list[Path], nodes: set[str]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            raise SubmissionError(f"{path}: no such file or folder")
+            raise SubmissionError(Msg("{path}: no such file or folder", path=path))
         if path.is_symlink():
-            raise SubmissionError(f"{path} is a symlink; give the real path")
+            raise SubmissionError(Msg("{path} is a symlink; give the real path", path=path))
         if path.is_file() or looks_like_submission(path, nodes):
             found.append(path)
         else:
@@ -97,9 +98,12 @@ def discover(paths: list[Path], nodes: set[str]) -> list[Path]:
             )  # grade -o's own output
             if not children:
                 raise SubmissionError(
-                    f"{path}: neither a submission (no report.md, no "
-                    f"{'/'.join(sorted(nodes))} folder) nor a folder of "
-                    "submissions"
+                    Msg(
+                        "{path}: neither a submission (no report.md, no {join} folder) nor a "
+                        "folder of submissions",
+                        path=path,
+                        join="/".join(sorted(nodes)),
+                    )
                 )
             found += children
     return found
@@ -132,7 +136,9 @@ def open_submission(path: Path, workdir: Path, nodes: set[str]) -> Submission:
             root = Path(tempfile.mkdtemp(dir=workdir, prefix="s"))  # (graded in parallel)
             unpack(path, root, submission.notes)
         else:
-            raise SubmissionError(f"{path.name} is not a folder, a .tar.gz or a .zip")
+            raise SubmissionError(
+                Msg("{name} is not a folder, a .tar.gz or a .zip", name=path.name)
+            )
         submission.root = _single_child(root, nodes) or root
     except SubmissionError as exc:
         submission.error = str(exc)

@@ -13,6 +13,7 @@ from pathlib import Path
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.grading.submission.configset import HAPROXY_CFG, INDEX_HTML, KEEPALIVED_CONF
+from labtool.i18n import Msg
 from labtool.spec.model import LabSpec
 
 FILES = {"lb": (KEEPALIVED_CONF, HAPROXY_CFG, "/etc/sysctl.conf"), "web": (INDEX_HTML,)}
@@ -44,8 +45,11 @@ def write(files: dict[str, bytes], output: Path) -> str:
     existing output is never overwritten, a failed write leaves nothing."""
     if output.exists() or output.is_symlink():
         raise LabtoolError(
-            f"{output} already exists; collect never overwrites. Fix: remove it "
-            "or choose another -o"
+            Msg(
+                "{output} already exists; collect never overwrites. Fix: remove it or "
+                "choose another -o",
+                output=output,
+            )
         )
     name = output.name.lower()
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -57,15 +57,32 @@ class _Writer:
     def check(self, name: str, size: int) -> None:
         self.files += 1
         if self.files > MAX_FILES:
-            raise SubmissionError(f"{self.archive}: more than {MAX_FILES} files")
+            raise SubmissionError(
+                Msg(
+                    "{archive}: more than {max_files} files",
+                    archive=self.archive,
+                    max_files=MAX_FILES,
+                )
+            )
         if size > MAX_FILE_BYTES:
             raise SubmissionError(
-                f"{self.archive}: {name[:120]} is {size} bytes, over the "
-                f"{MAX_FILE_BYTES >> 20} MiB limit for one file"
+                Msg(
+                    "{archive}: {value} is {size} bytes, over the {value2} MiB limit for one file",
+                    archive=self.archive,
+                    value=name[:120],
+                    size=size,
+                    value2=MAX_FILE_BYTES >> 20,
+                )
             )
         self.total += size
         if self.total > MAX_TOTAL_BYTES:
-            raise SubmissionError(f"{self.archive}: over {MAX_TOTAL_BYTES >> 20} MiB unpacked")
+            raise SubmissionError(
+                Msg(
+                    "{archive}: over {value} MiB unpacked",
+                    archive=self.archive,
+                    value=MAX_TOTAL_BYTES >> 20,
+                )
+            )
 
     def write(self, relative: str, chunks: Iterator[bytes]) -> None:
         target = self.root.joinpath(*relative.split("/"))
@@ -87,7 +104,11 @@ class _Writer:
                 written += len(chunk)
                 if written > MAX_FILE_BYTES:  # the header lied about the size
                     raise SubmissionError(
-                        f"{self.archive}: {relative} is bigger than its header says, over the limit"
+                        Msg(
+                            "{archive}: {relative} is bigger than its header says, over the limit",
+                            archive=self.archive,
+                            relative=relative,
+                        )
                     )
                 out.write(chunk)
 
@@ -105,7 +126,9 @@ def _chunks(handle: IO[bytes], limit: int) -> Iterator[bytes]:
 
 def unpack(archive: Path, root: Path, notes: list[Finding]) -> None:
     if archive.stat().st_size > MAX_ARCHIVE_BYTES:
-        raise SubmissionError(f"{archive.name} is over {MAX_ARCHIVE_BYTES >> 20} MiB")
+        raise SubmissionError(
+            Msg("{name} is over {value} MiB", name=archive.name, value=MAX_ARCHIVE_BYTES >> 20)
+        )
     writer = _Writer(root, notes, archive.name)
     if archive.name.lower().endswith(".zip"):
         _unzip(archive, writer)
@@ -168,7 +191,9 @@ def _untar(archive: Path, writer: _Writer) -> None:
                 writer,
             )
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        raise SubmissionError(f"{archive.name} is not a readable .tar.gz ({exc})") from None
+        raise SubmissionError(
+            Msg("{name} is not a readable .tar.gz ({exc})", name=archive.name, exc=exc)
+        ) from None
 
 
 def _unzip(archive: Path, writer: _Writer) -> None:
@@ -190,4 +215,6 @@ def _unzip(archive: Path, writer: _Writer) -> None:
         NotImplementedError,
         RuntimeError,
     ) as exc:
-        raise SubmissionError(f"{archive.name} is not a readable .zip ({exc})") from None
+        raise SubmissionError(
+            Msg("{name} is not a readable .zip ({exc})", name=archive.name, exc=exc)
+        ) from None
