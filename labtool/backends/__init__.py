@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from labtool.errors import LabFileError, LabtoolError
+from labtool.i18n import Msg
 
 if TYPE_CHECKING:
     from labtool.backends.base import Backend
@@ -33,7 +34,11 @@ def backend_class(name: str) -> type[Backend]:
         module_name, _, class_name = BACKENDS[name].rpartition(".")
     except KeyError:
         raise LabFileError(
-            f"unknown backend '{name}'. Fix: use one of {', '.join(BACKENDS)}"
+            Msg(
+                "unknown backend '{name}'. Fix: use one of {join}",
+                name=name,
+                join=", ".join(BACKENDS),
+            )
         ) from None
     cls: type[Backend] = getattr(importlib.import_module(module_name), class_name)
     return cls
@@ -46,7 +51,7 @@ def confining_backend() -> type[Backend]:
         cls = backend_class(name)
         if cls.can_confine:
             return cls
-    raise LabtoolError("no backend here can run a submission confined")
+    raise LabtoolError(Msg("no backend here can run a submission confined"))
 
 
 def backend_cli(name: str) -> ModuleType | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from labtool.backends.base_types import NodeStatus
+from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState
@@ -86,7 +87,9 @@ class Backend(ABC):
         """A transport over real SSH to the node (`labtool provision --via ssh`)."""
         from labtool.errors import LabtoolError
 
-        raise LabtoolError(f"the {self.name} backend has no SSH transport. Fix: --via nsenter")
+        raise LabtoolError(
+            Msg("the {name} backend has no SSH transport. Fix: --via nsenter", name=self.name)
+        )
 
     def agent_program(self, node: str) -> list[str] | None:
         """How the probe agent runs on a node: None for this very Python (a node that sees

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from labtool.errors import ExitCode
-from labtool.i18n import in_lang, translation
+from labtool.i18n import Msg, in_lang, translation
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -77,11 +77,12 @@ class ConsoleProgress:
 
     def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None:
         if self._status is None:
-            self._status = err.status(text)
+            self._status = err.status(said(text))
             self._status.start()
             if not err.is_terminal:
-                err.print(f"  [cyan]•[/] {escape(text)}", markup=True)
-        self._status.update(f"{text}: {elapsed_s:.1f} s elapsed")
+                err.print(f"  [cyan]•[/] {escape(said(text))}", markup=True)
+        line = Msg("{text}: {elapsed_s:.1f} s elapsed", text=text, elapsed_s=elapsed_s)
+        self._status.update(said(line))
 
     def close(self) -> None:
         if self._status is not None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.provision.files import (
     Adaptation,
@@ -229,11 +230,17 @@ def build(
             continue
         provisioner.prepare(batch)
         if provisioner.vrrp_started is not None and provisioner.first in batch:
-            progress.step(f"keepalived started on {provisioner.first.name}, the intended MASTER")
+            progress.step(
+                Msg(
+                    "keepalived started on {node}, the intended MASTER",
+                    node=provisioner.first.name,
+                )
+            )
     if not bare:
         provisioner.finish()
         if provisioner.others:
-            progress.step(f"keepalived started on {', '.join(n.name for n in provisioner.others)}")
+            others = ", ".join(n.name for n in provisioner.others)
+            progress.step(Msg("keepalived started on {nodes}", nodes=others))
         if backend.installs_packages:
             for node in provisioner.result().changes:
                 progress.step(node.describe())

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from labtool.backends import DEFAULT_BACKEND, backend_class
 from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.probes.readers import servers_unsettled, stats_sockets
 from labtool.provision.converge import Progress, build, converge
@@ -67,12 +68,15 @@ def open_lab(name: str) -> tuple[LabSpec, LabState, Backend]:
     if state is None:
         if _leftovers(name):
             raise LabtoolError(
-                f"lab '{name}' was interrupted while it was being built. "
-                f"Fix: labtool down --name {name}"
+                Msg(
+                    "lab '{name}' was interrupted while it was being built. Fix: labtool "
+                    "down --name {name}",
+                    name=name,
+                )
             )
         if other := someone_elses(name):
             raise EnvironmentProblem(other)
-        raise LabtoolError(f"lab '{name}' is not up. Fix: labtool up --name {name}")
+        raise LabtoolError(Msg("lab '{name}' is not up. Fix: labtool up --name {name}", name=name))
     spec = parse_lab(state.lab, f"{lab_dir(name)}/state.json")
     cls = backend_class(state.backend)
     if cls.needs_root:
@@ -131,14 +135,19 @@ def up(
                 report.repaired += repair(backend.spec, existing, backend)
                 return report
             raise LabtoolError(
-                f"lab '{spec.name}' exists but is not whole (an earlier up was "
-                f"interrupted, or a node is down). Fix: labtool down --name "
-                f"{spec.name}, then labtool up"
+                Msg(
+                    "lab '{name}' exists but is not whole (an earlier up was interrupted, "
+                    "or a node is down). Fix: labtool down --name {name}, then labtool up",
+                    name=spec.name,
+                )
             )
         if _leftovers(spec.name):
             raise LabtoolError(
-                f"lab '{spec.name}' has processes left from an interrupted up. "
-                f"Fix: labtool down --name {spec.name}"
+                Msg(
+                    "lab '{name}' has processes left from an interrupted up. Fix: labtool "
+                    "down --name {name}",
+                    name=spec.name,
+                )
             )
         state = LabState(
             name=spec.name,
@@ -195,7 +204,7 @@ def _wait_for_servers(spec: LabSpec, backend: Backend, progress: Progress, start
     deadline = time.monotonic() + SERVERS_SETTLE_MAX_S
     while (unsettled := servers_unsettled(spec, sockets)) and time.monotonic() < deadline:
         progress.waiting(
-            f"waiting for HAProxy to see every web node UP ({'; '.join(unsettled)})",
+            Msg("waiting for HAProxy to see every web node UP ({seen})", seen="; ".join(unsettled)),
             time.monotonic() - started,
             SERVERS_SETTLE_MAX_S,
         )
@@ -211,9 +220,10 @@ def _wait_for_vip(
     report: UpReport,
 ) -> None:
     expected = max(spec.vrrp.startup_wait_s(n.priority or 100) for n in spec.by_role("lb"))
-    why = (
-        f"waiting for VRRP: a starting keepalived holds the VIP back 3 x advert_int + skew "
-        f"= {expected:.2f} s"
+    why = Msg(
+        "waiting for VRRP: a starting keepalived holds the VIP back 3 x advert_int + skew "
+        "= {expected:.2f} s",
+        expected=expected,
     )
     client = backend.transport(spec.client.name)
     deadline = time.monotonic() + expected + VIP_EXTRA_WAIT_S
@@ -237,10 +247,13 @@ def _wait_for_vip(
             return
         time.sleep(POLL_S / 2)
     raise LabtoolError(
-        f"the VIP {spec.vip} did not answer HTTP from the client node within "
-        f"{expected + VIP_EXTRA_WAIT_S:.1f} s. The lab stays up: look with "
-        f"'labtool status' and 'labtool exec haproxy1 -- cat "
-        f"/var/log/keepalived.log'"
+        Msg(
+            "the VIP {vip} did not answer HTTP from the client node within "
+            "{value:.1f} s. The lab stays up: look with 'labtool status' and "
+            "'labtool exec haproxy1 -- cat /var/log/keepalived.log'",
+            vip=spec.vip,
+            value=expected + VIP_EXTRA_WAIT_S,
+        )
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from labtool import runner
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.provision.files import (
     Versions,
     parse_haproxy_version,
@@ -58,8 +59,11 @@ def os_family(os_release: str) -> str:
     if ident in ("almalinux", "rocky", "rhel", "centos", "fedora") or "rhel" in like:
         return "el"
     raise LabtoolError(
-        f"no provisioning recipe for this system (ID={ident!r}). Fix: use a "
-        "Debian, CentOS 7 or EL 8/9 box"
+        Msg(
+            "no provisioning recipe for this system (ID={ident}). Fix: use a "
+            "Debian, CentOS 7 or EL 8/9 box",
+            ident=repr(ident),
+        )
     )
 
 
@@ -89,7 +93,9 @@ def local_versions() -> Versions:
 
 def _check(result_ok: bool, node: str, what: str, detail: str) -> None:
     if not result_ok:
-        raise LabtoolError(f"{node}: {what} failed: {detail}")
+        raise LabtoolError(
+            Msg("{node}: {what} failed: {detail}", node=node, what=what, detail=detail)
+        )
 
 
 def run_recipe(node: Node, transport: Transport, changes: NodeChanges) -> None:
@@ -216,7 +222,13 @@ def apply(
     # As the command itself, not its stdin (Fabric feeds stdin one byte at a time).
     result = transport.run(script, timeout_s=180)
     if not result.succeeded:
-        raise LabtoolError(f"{node.name}: {result.stderr.strip() or result.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "{name}: {value}",
+                name=node.name,
+                value=result.stderr.strip() or result.describe_failure(),
+            )
+        )
     for line in result.stdout.splitlines():
         verb, _, what = line.partition(" ")
         if verb == "wrote":
@@ -236,7 +248,15 @@ def systemctl(transport: Transport, node: str, verb: str, name: str) -> None:
         command = shlex.join(["systemctl", verb, name])
     result = transport.run(command, timeout_s=60)
     if not result.succeeded:
-        raise LabtoolError(f"{node}: systemctl {verb} {name} failed: {result.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "{node}: systemctl {verb} {name} failed: {describe_failure}",
+                node=node,
+                verb=verb,
+                name=name,
+                describe_failure=result.describe_failure(),
+            )
+        )
 
 
 def wait_vrrp_started(

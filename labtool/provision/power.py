@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError, UsageError
+from labtool.i18n import Msg
 from labtool.spec import roles
 from labtool.spec.model import LabSpec
 from labtool.state import LabState
@@ -31,7 +32,9 @@ class PowerReport:
 def halt(spec: LabSpec, state: LabState, backend: Backend, node: str, force: bool) -> PowerReport:
     target = spec.node(node)
     if target.role == "client":
-        raise UsageError(f"{node} is the lab's probe node: it has no power of its own to lose")
+        raise UsageError(
+            Msg("{node} is the lab's probe node: it has no power of its own to lose", node=node)
+        )
     started = time.monotonic()
     report = PowerReport(node, backend.is_up(node))
     if report.was_up and not force:
@@ -75,7 +78,13 @@ def power_up(spec: LabSpec, state: LabState, backend: Backend, node: str) -> Pow
         backend.power_on(node)
     done = backend.transport(node).run(boot_script(target.role), timeout_s=120)
     if not done.succeeded:
-        raise LabtoolError(f"{node}: its boot failed: {done.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "{node}: its boot failed: {describe_failure}",
+                node=node,
+                describe_failure=done.describe_failure(),
+            )
+        )
     for line in done.stdout.splitlines():
         verb, _, unit = line.partition(" ")
         (report.started if verb == "started" else report.failed).append(unit)

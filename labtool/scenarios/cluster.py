@@ -10,6 +10,7 @@ from collections.abc import Callable
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.facts.theory import Theory, theory_from_configs
+from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.probes.recorder import pages_served, server_names
 from labtool.provision.lab_status import await_commands_left, lab_missing
@@ -177,7 +178,15 @@ def wait_for(
         if time.monotonic() - started > allowed:
             slow = f"; one check took up to {longest:.1f} s" if allowed > deadline_s else ""
             seen = f"; {detail()}" if detail is not None else ""
-            raise LabtoolError(f"not within {allowed:.1f} s: {what}{slow}{seen}")
+            raise LabtoolError(
+                Msg(
+                    "not within {allowed:.1f} s: {what}{slow}{seen}",
+                    allowed=allowed,
+                    what=what,
+                    slow=slow,
+                    seen=seen,
+                )
+            )
         time.sleep(max(TICK_S, min(took, MAX_REST_S)))
 
 

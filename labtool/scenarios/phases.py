@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from labtool.errors import LabtoolError
 from labtool.facts import slow_threshold
+from labtool.i18n import Msg
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.actions import apply
 from labtool.scenarios.cluster import Cluster, wait_for
@@ -62,7 +63,9 @@ class Run:
     @property
     def paced(self) -> Pace:
         if self.pace is None:
-            raise LabtoolError(f"the {self.phase} phase needs the probes ready first")
+            raise LabtoolError(
+                Msg("the {phase} phase needs the probes ready first", phase=self.phase)
+            )
         return self.pace
 
     def check_halt(self) -> None:

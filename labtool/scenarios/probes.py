@@ -13,6 +13,7 @@ from typing import Any
 
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.probes.events import ClockMap
 from labtool.probes.readers import LineReader, StatsPoller, agent_argv, stats_sockets
@@ -191,7 +192,9 @@ class Probes:
             if time.monotonic() > since + FIRST_ANSWER_MAX_S:
                 if failure is None:
                     return None  # it answers, slowly: the pace says so
-                raise LabtoolError(f"{failure}{self._log_hint(self.agent)}")
+                raise LabtoolError(
+                    Msg("{failure}{log_hint}", failure=failure, log_hint=self._log_hint(self.agent))
+                )
             time.sleep(TICK_S)
         return time.monotonic() - since
 
@@ -207,9 +210,14 @@ class Probes:
                     f"it printed {reader.lines} lines" if reader.lines else "it printed nothing"
                 )
                 raise LabtoolError(
-                    f"not within {AGENT_START_MAX_S:.0f} s: {what} starting "
-                    f"(awaited its start-up line; {printed})"
-                    f"{self._log_hint(reader)}"
+                    Msg(
+                        "not within {agent_start_max_s:.0f} s: {what} starting (awaited its "
+                        "start-up line; {printed}){log_hint}",
+                        agent_start_max_s=AGENT_START_MAX_S,
+                        what=what,
+                        printed=printed,
+                        log_hint=self._log_hint(reader),
+                    )
                 )
             time.sleep(TICK_S)
         return reader.ready_at - reader.spawned_at

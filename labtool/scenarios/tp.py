@@ -118,7 +118,13 @@ def run_tp(
     # The report's figure needs matplotlib: import it while the protocols make us wait.
     threading.Thread(target=_preload_matplotlib, daemon=True).start()
     built = labmod.up(spec, progress)
-    progress.step(f"lab '{spec.name}' up; the VIP answers after {built.vip_s or 0:.2f} s")
+    progress.step(
+        Msg(
+            "lab '{name}' up; the VIP answers after {vip_s:.2f} s",
+            name=spec.name,
+            vip_s=built.vip_s or 0,
+        )
+    )
     spec, _, backend = labmod.open_lab(spec.name)
     results = [run_one(spec, backend, s) for s in scenarios]
     output = output or Path(f"labtool-{spec.name}-report.{fmt}")

@@ -7,6 +7,7 @@ import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
+from labtool.i18n import Msg
 from labtool.runner import CommandResult
 
 
@@ -40,7 +41,14 @@ class Transport(ABC):
         if not result.succeeded:
             from labtool.errors import LabtoolError
 
-            raise LabtoolError(f"{self.node}: cannot write {path}: {result.describe_failure()}")
+            raise LabtoolError(
+                Msg(
+                    "{node}: cannot write {path}: {describe_failure}",
+                    node=self.node,
+                    path=path,
+                    describe_failure=result.describe_failure(),
+                )
+            )
 
     def close(self) -> None:
         """Release what the transport holds open (a connection); nothing by default."""

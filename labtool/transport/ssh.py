@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from labtool.i18n import Msg
 from labtool.runner import CommandResult
 from labtool.transport.base import Transport
 
@@ -136,11 +137,20 @@ class SshTransport(Transport):
         try:
             self._connect().put(io.BytesIO(content.encode()), remote=staging)
         except Exception as exc:
-            raise LabtoolError(f"{self.node}: cannot copy {path}: {exc}") from None
+            raise LabtoolError(
+                Msg("{node}: cannot copy {path}: {exc}", node=self.node, path=path, exc=exc)
+            ) from None
         moved = self.run(["install", "-D", "-m", f"{mode:o}", staging, path])
         self.run(["rm", "-f", staging])
         if not moved.succeeded:
-            raise LabtoolError(f"{self.node}: cannot write {path}: {moved.describe_failure()}")
+            raise LabtoolError(
+                Msg(
+                    "{node}: cannot write {path}: {describe_failure}",
+                    node=self.node,
+                    path=path,
+                    describe_failure=moved.describe_failure(),
+                )
+            )
 
     def close(self) -> None:
         if self._connection is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError, UsageError
+from labtool.i18n import Msg
 from labtool.provision import power
 from labtool.provision.node import systemctl
 from labtool.report import load_results
@@ -87,12 +88,12 @@ class Actions:
         if kind == "scenario":
             name = str(request.get("name", ""))
             if name not in list_scenarios():
-                raise UsageError(f"unknown scenario '{name}'")
+                raise UsageError(Msg("unknown scenario '{name}'", name=name))
             return f"scenario {name}", lambda: self._scenario(name)
         if kind == "report":
             return "report", self._report
         if kind in ("halt", "up", "daemon") and node not in {n.name for n in self.spec.nodes}:
-            raise UsageError(f"unknown node '{node}'")
+            raise UsageError(Msg("unknown node '{node}'", node=node))
         if kind == "halt":
             force = bool(request.get("force", False))
             return f"halt {'--force ' if force else ''}{node}", lambda: self._halt(node, force)
@@ -102,9 +103,11 @@ class Actions:
             op, unit = request.get("op"), str(request.get("unit", ""))
             units = {s.unit: s for s in roles.services(self.spec.node(node).role)}
             if op not in ("start", "stop") or unit not in units:
-                raise UsageError(f"{node}: no such daemon action: {op} {unit}")
+                raise UsageError(
+                    Msg("{node}: no such daemon action: {op} {unit}", node=node, op=op, unit=unit)
+                )
             return f"systemctl {op} {unit} on {node}", lambda: self._daemon(node, str(op), unit)
-        raise UsageError(f"unknown action '{kind}'")
+        raise UsageError(Msg("unknown action '{kind}'", kind=kind))
 
     def _scenario(self, name: str) -> str:
         phases: list[str] = []
@@ -121,7 +124,7 @@ class Actions:
                 self.spec, self.backend, load_scenario(name), view=view, listen=self.feed.on_event
             )
         except ScenarioError as exc:
-            raise LabtoolError(f"{name}: error: {exc}") from exc
+            raise LabtoolError(Msg("{name}: error: {exc}", name=name, exc=exc)) from exc
         finally:
             self.feed.resume()
             self.hub.set_table(self.table())
@@ -152,7 +155,7 @@ class Actions:
     def _state(self) -> LabState:
         state = LabState.load(self.spec.name)
         if state is None:
-            raise LabtoolError(f"lab '{self.spec.name}' is not up any more")
+            raise LabtoolError(Msg("lab '{name}' is not up any more", name=self.spec.name))
         return state
 
     def table(self, running: str | None = None) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from labtool.errors import LabtoolError, UsageError
+from labtool.i18n import Msg
 from labtool.provision import lab as labmod
 from labtool.watch.actions import Actions
 from labtool.watch.feed import Feed
@@ -26,7 +27,7 @@ HOST = "127.0.0.1"  # the only address the watch listens on
 def bind(port: int) -> socket.socket:
     """The listening socket, on 127.0.0.1 only (port 0: a free one)."""
     if not 0 <= port <= 65535:
-        raise UsageError(f"--port {port}: a port is 0 to 65535 (0: any free one)")
+        raise UsageError(Msg("--port {port}: a port is 0 to 65535 (0: any free one)", port=port))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -34,7 +35,12 @@ def bind(port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise LabtoolError(
-            f"cannot listen on {HOST}:{port}: {exc.strerror}. Fix: another --port (0: any)"
+            Msg(
+                "cannot listen on {host}:{port}: {strerror}. Fix: another --port (0: any)",
+                host=HOST,
+                port=port,
+                strerror=exc.strerror,
+            )
         ) from exc
     sock.listen(64)
     return sock

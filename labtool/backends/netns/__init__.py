@@ -14,6 +14,7 @@ from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardow
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.doctor import Check
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.ids import IdMap
 from labtool.spec.model import LabSpec, Node
 from labtool.state import id_lock, known_labs, load_quietly
@@ -94,8 +95,11 @@ class NetnsBackend(Backend):
             if holder is not None and procs.alive(holder.pid, holder.start_ticks):
                 return holder.pid
         raise LabtoolError(
-            f"lab '{self.spec.name}': its user namespace is gone. Fix: labtool down --name "
-            f"{self.spec.name}, then labtool up"
+            Msg(
+                "lab '{name}': its user namespace is gone. Fix: labtool down --name "
+                "{name}, then labtool up",
+                name=self.spec.name,
+            )
         )
 
     def _wrap(self, argv: list[str]) -> list[str]:
@@ -207,7 +211,9 @@ class NetnsBackend(Backend):
             self.spec.node(node)  # a clear error for an unknown node
         holder = self.state.holders.get(node)
         if holder is None:
-            raise LabtoolError(f"{node} was never started in lab '{self.spec.name}'")
+            raise LabtoolError(
+                Msg("{node} was never started in lab '{name}'", node=node, name=self.spec.name)
+            )
         return NsenterTransport(
             self.spec.name,
             node,

@@ -24,6 +24,7 @@ from labtool.backends.netns import commands, procs, userns
 from labtool.backends.netns.layout import node_binds, node_hostname
 from labtool.backends.netns.teardown import KILL_TIMEOUT_S, lab_pids, reap_if_own_children
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.i18n import Msg
 from labtool.ids import IdMap
 from labtool.parallel import for_each_node
 from labtool.spec.model import LabSpec, Node
@@ -44,7 +45,7 @@ def start_userns(lab: str, ids: IdMap, wrap: Wrap | None = None) -> Holder:
     holder = userns.start(ids, env=node_env(lab, USERNS_NODE), wrap=wrap)
     ticks = procs.start_ticks(holder.pid)
     if ticks is None:
-        raise LabtoolError(f"lab '{lab}': its user namespace's holder ended at once")
+        raise LabtoolError(Msg("lab '{lab}': its user namespace's holder ended at once", lab=lab))
     return Holder(pid=holder.pid, start_ticks=ticks)
 
 
@@ -87,7 +88,9 @@ def _start_holders(
         proc.stdout.close()
         ticks = procs.start_ticks(proc.pid)
         if line.strip() != "ready" or ticks is None:
-            raise LabtoolError(f"{name}: its namespaces could not be set up{_said(lab)}")
+            raise LabtoolError(
+                Msg("{name}: its namespaces could not be set up{said}", name=name, said=_said(lab))
+            )
         holders[name] = Holder(pid=proc.pid, start_ticks=ticks)
     return holders
 
@@ -113,9 +116,9 @@ def _map_node_users(
             if procs.ns_inode(proc.pid, "user") not in before:
                 del waiting[name]
             elif proc.poll() is not None:
-                raise LabtoolError(f"{name}: its mounts could not be laid")
+                raise LabtoolError(Msg("{name}: its mounts could not be laid", name=name))
         if waiting and time.monotonic() > deadline:
-            raise LabtoolError(f"{', '.join(waiting)}: its mounts took too long")
+            raise LabtoolError(Msg("{join}: its mounts took too long", join=", ".join(waiting)))
         time.sleep(0.002)
     if not nodes:
         return
@@ -131,7 +134,12 @@ def _map_node_users(
         env=node_env(lab, USERNS_NODE),
     )
     if not mapped.succeeded:
-        raise LabtoolError(f"cannot map the nodes' ids: {mapped.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "cannot map the nodes' ids: {describe_failure}",
+                describe_failure=mapped.describe_failure(),
+            )
+        )
     for proc in nodes.values():
         assert proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):  # (one that died says so: no `ready`)
@@ -164,12 +172,19 @@ def checked_pid(lab: str, name: str, holder: Holder) -> int:
     """The holder's PID, once sure it is still that holder and not the root namespace."""
     if not procs.alive(holder.pid, holder.start_ticks):
         raise LabtoolError(
-            f"{name} is down (its namespaces are gone). "
-            f"Fix: 'labtool down --name {lab}' then 'labtool up'"
+            Msg(
+                "{name} is down (its namespaces are gone). Fix: 'labtool down --name "
+                "{lab}' then 'labtool up'",
+                name=name,
+                lab=lab,
+            )
         )
     if procs.ns_inode(holder.pid, "net") == procs.ns_inode(os.getpid(), "net"):
         raise EnvironmentProblem(
-            f"{name}: its holder shares the root network namespace; refusing to touch it"
+            Msg(
+                "{name}: its holder shares the root network namespace; refusing to touch it",
+                name=name,
+            )
         )
     return holder.pid
 
@@ -189,14 +204,24 @@ def wire(
         commands.lan_argv(lan), input_text=batch, env=node_env(spec.name, commands.LAN_NODE)
     )
     if not result.succeeded:
-        raise LabtoolError(f"cannot build the lab LAN: {result.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "cannot build the lab LAN: {describe_failure}",
+                describe_failure=result.describe_failure(),
+            )
+        )
 
     def configure(node: Node) -> None:
         script = commands.node_net_script(spec, node)
         outcome = NsenterTransport(spec.name, node.name, pids[node.name]).run(script)
         if not outcome.succeeded:
             raise LabtoolError(
-                f"{node.name}: cannot configure {spec.nic}: {outcome.describe_failure()}"
+                Msg(
+                    "{name}: cannot configure {nic}: {describe_failure}",
+                    name=node.name,
+                    nic=spec.nic,
+                    describe_failure=outcome.describe_failure(),
+                )
             )
 
     for_each_node(nodes, configure)
@@ -217,7 +242,13 @@ def power_off(lab: str, node: str, holder: Holder) -> None:
         if not procs.alive(holder.pid, holder.start_ticks) and not inside:
             return
         time.sleep(0.005)
-    raise LabtoolError(f"{node}: its processes did not die within {KILL_TIMEOUT_S:.0f} s")
+    raise LabtoolError(
+        Msg(
+            "{node}: its processes did not die within {kill_timeout_s:.0f} s",
+            node=node,
+            kill_timeout_s=KILL_TIMEOUT_S,
+        )
+    )
 
 
 def lan_run(
@@ -228,7 +259,9 @@ def lan_run(
     lan = checked_pid(lab, commands.LAN_NODE, holders[commands.LAN_NODE])
     result = runner.run(argv_for(lan), input_text=input_text, env=node_env(lab, commands.LAN_NODE))
     if not result.succeeded:
-        raise LabtoolError(f"LAN: {result.describe_failure()}")
+        raise LabtoolError(
+            Msg("LAN: {describe_failure}", describe_failure=result.describe_failure())
+        )
 
 
 def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from labtool.backends.netns import commands, userns
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.probes import agent
 from labtool.resources import package_file
 from labtool.spec.model import Node
@@ -33,7 +34,9 @@ def host_path(lab: str, node: str, path: str) -> Path:
     for private in (*commands.NODE_PRIVATE_DIRS, *commands.NODE_PRIVATE_FILES):
         if path == private or path.startswith(private.rstrip("/") + "/"):
             return node_root(lab, node) / private.lstrip("/") / os.path.relpath(path, private)
-    raise LabtoolError(f"{node}: {path} is not in a folder of the node's own")
+    raise LabtoolError(
+        Msg("{node}: {path} is not in a folder of the node's own", node=node, path=path)
+    )
 
 
 def layout_node(

@@ -10,6 +10,7 @@ from labtool import runner
 from labtool.backends.netns import commands, userns
 from labtool.backends.netns.layout import node_root
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.state import lab_dir
 from labtool.transport.ssh import SshTarget
 
@@ -47,4 +48,9 @@ def _keygen(path: Path, comment: str) -> None:
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)]
     )
     if not result.succeeded:
-        raise LabtoolError(f"cannot make an SSH key: {result.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "cannot make an SSH key: {describe_failure}",
+                describe_failure=result.describe_failure(),
+            )
+        )

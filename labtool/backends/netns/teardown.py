@@ -13,6 +13,7 @@ from pathlib import Path
 from labtool import ids
 from labtool.backends.netns import bounds, procs, userns
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.state import lab_dir
 
 KILL_TIMEOUT_S = 10.0
@@ -34,7 +35,13 @@ def destroy(lab: str) -> int:
         if not pids:
             break
         if time.monotonic() > deadline:
-            raise LabtoolError(f"lab '{lab}': processes {pids} did not die; nothing more removed")
+            raise LabtoolError(
+                Msg(
+                    "lab '{lab}': processes {pids} did not die; nothing more removed",
+                    lab=lab,
+                    pids=pids,
+                )
+            )
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -83,6 +90,10 @@ def _refuse_mounts_under(folder: Path) -> None:
         mount_point = line.split()[4]
         if mount_point.startswith(prefix) or mount_point == prefix[:-1]:
             raise LabtoolError(
-                f"{mount_point} is mounted in the root namespace; unmount it "
-                f"before removing {folder}"
+                Msg(
+                    "{mount_point} is mounted in the root namespace; unmount it before "
+                    "removing {folder}",
+                    mount_point=mount_point,
+                    folder=folder,
+                )
             )

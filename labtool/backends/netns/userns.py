@@ -20,6 +20,7 @@ from pathlib import Path
 
 from labtool import runner
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.i18n import Msg
 from labtool.ids import SUBGID, SUBUID, IdMap
 
 
@@ -101,14 +102,21 @@ def write_map(pid: int, ids: IdMap) -> None:
             try:
                 Path(f"/proc/{pid}/{kind}").write_text(text)
             except OSError as exc:
-                raise EnvironmentProblem(f"cannot map the lab's ids ({kind}: {exc})") from None
+                raise EnvironmentProblem(
+                    Msg("cannot map the lab's ids ({kind}: {exc})", kind=kind, exc=exc)
+                ) from None
         return
     for argv in map_argv(pid, ids):
         result = runner.run(argv, timeout_s=10)
         if not result.succeeded:
             raise EnvironmentProblem(
-                f"cannot map the lab's ids: {result.describe_failure()}. Fix: check your "
-                f"ranges in {SUBUID} and {SUBGID} (labtool doctor)"
+                Msg(
+                    "cannot map the lab's ids: {describe_failure}. Fix: check your ranges "
+                    "in {subuid} and {subgid} (labtool doctor)",
+                    describe_failure=result.describe_failure(),
+                    subuid=SUBUID,
+                    subgid=SUBGID,
+                )
             )
 
 
@@ -130,4 +138,10 @@ def remove_tree(folder: Path, ids: IdMap) -> None:
     with throwaway(ids) as pid:
         result = runner.run(enter_argv(pid, ["rm", "-rf", "--", str(folder)]))
     if not result.succeeded or folder.exists():
-        raise LabtoolError(f"cannot remove {folder}: {result.describe_failure()}")
+        raise LabtoolError(
+            Msg(
+                "cannot remove {folder}: {describe_failure}",
+                folder=folder,
+                describe_failure=result.describe_failure(),
+            )
+        )

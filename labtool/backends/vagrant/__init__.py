@@ -34,6 +34,7 @@ from labtool.backends.vagrant.tools import (
 from labtool.backends.vagrant.vagrantfile import VagrantOptions, render
 from labtool.doctor import Check
 from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.i18n import Msg
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
 from labtool.state import LabState, lab_dir
@@ -83,9 +84,10 @@ class VagrantBackend(Backend):
     def _vagrant(self) -> Any:
         if shutil.which("vagrant") is None:
             raise EnvironmentProblem(
-                "vagrant is not installed. Fix: apt-get install -y "
-                "--no-install-recommends vagrant, then labtool doctor "
-                "--backend vagrant"
+                Msg(
+                    "vagrant is not installed. Fix: apt-get install -y "
+                    "--no-install-recommends vagrant, then labtool doctor --backend vagrant"
+                )
             )
         import vagrant
 
@@ -122,7 +124,12 @@ class VagrantBackend(Backend):
             ["vagrant", "validate"], env=vagrant_env(), timeout_s=300, cwd=self.root
         )
         if not checked.succeeded:
-            raise LabtoolError(f"the rendered Vagrantfile is invalid: {checked.describe_failure()}")
+            raise LabtoolError(
+                Msg(
+                    "the rendered Vagrantfile is invalid: {describe_failure}",
+                    describe_failure=checked.describe_failure(),
+                )
+            )
         if tuple(nodes) == self.spec.nodes:
             self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
             return
@@ -167,8 +174,13 @@ class VagrantBackend(Backend):
             statuses = self._vagrant().status(vm_name=node)
         except subprocess.CalledProcessError as exc:
             raise LabtoolError(
-                f"vagrant cannot say how {node} is: {vagrant_said(exc)}. Fix: labtool doctor "
-                f"--backend vagrant; labtool down --name {self.spec.name} removes the lab"
+                Msg(
+                    "vagrant cannot say how {node} is: {vagrant_said}. Fix: labtool doctor "
+                    "--backend vagrant; labtool down --name {name} removes the lab",
+                    node=node,
+                    vagrant_said=vagrant_said(exc),
+                    name=self.spec.name,
+                )
             ) from None
         return str(statuses[0].state) if statuses else "unknown"
 
@@ -228,7 +240,13 @@ class VagrantBackend(Backend):
         if domain is not None and shutil.which("virsh") is not None:
             done = runner.run(["virsh", "-c", LIBVIRT_URI, "destroy", domain], timeout_s=60)
             if not done.succeeded:
-                raise LabtoolError(f"could not power {node} off: {done.describe_failure()}")
+                raise LabtoolError(
+                    Msg(
+                        "could not power {node} off: {describe_failure}",
+                        node=node,
+                        describe_failure=done.describe_failure(),
+                    )
+                )
         else:
             self._vagrant().halt(vm_name=node, force=True)
         self._states.pop(node, None)

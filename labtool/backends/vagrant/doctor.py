@@ -13,6 +13,7 @@ from labtool import runner
 from labtool.backends.vagrant.host import Host, host_checks
 from labtool.doctor import Check
 from labtool.errors import EnvironmentProblem
+from labtool.i18n import Msg
 from labtool.spec.model import LabSpec
 
 VBOX_DEFAULT_RANGE = ipaddress.IPv4Network("192.168.56.0/21")
@@ -163,4 +164,6 @@ def require(provider: str) -> None:
         checks += check_provider(provider, version)
     for check in checks:
         if not check.ok:
-            raise EnvironmentProblem(f"{check.detail}. Fix: {check.fix}")
+            raise EnvironmentProblem(
+                Msg("{detail}. Fix: {fix}", detail=check.detail, fix=check.fix)
+            )

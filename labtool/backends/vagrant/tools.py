@@ -10,6 +10,7 @@ import subprocess
 
 from labtool import runner
 from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.state import lab_dir
 
 VAGRANT_DIR = "vagrant"
@@ -63,8 +64,11 @@ def destroy_lab(lab: str) -> int:
         done = runner.run(["vagrant", "destroy", "-f"], env=vagrant_env(), timeout_s=1800, cwd=root)
         if not done.succeeded:
             raise LabtoolError(
-                f"vagrant destroy failed, the lab's folder {root} is kept: "
-                f"{done.describe_failure()}"
+                Msg(
+                    "vagrant destroy failed, the lab's folder {root} is kept: {describe_failure}",
+                    root=root,
+                    describe_failure=done.describe_failure(),
+                )
             )
         machines = done.stdout.count("Destroying VM") or done.stdout.count("Deleting")
     folder = lab_dir(lab)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtool.errors import LabFileError
+from labtool.i18n import Msg
 from labtool.resources import package_file
 from labtool.spec.model import LabSpec
 
@@ -54,7 +55,11 @@ def render(
     """The Vagrantfile; with include_client, one more small VM for labtool's probes."""
     if options.provider not in PROVIDERS:
         raise LabFileError(
-            f"unknown provider '{options.provider}'. Fix: use one of {', '.join(PROVIDERS)}"
+            Msg(
+                "unknown provider '{provider}'. Fix: use one of {join}",
+                provider=options.provider,
+                join=", ".join(PROVIDERS),
+            )
         )
     machines = [
         _Machine(n.name, n.name.replace("-", "_"), str(n.address))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from labtool.errors import LabFileError
-from labtool.i18n import LANGS
+from labtool.i18n import LANGS, Msg
 
 DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.toml")
 KINDS = ("lint", "row", "answer", "scenario", "behaviour")
@@ -124,15 +124,19 @@ def load_rubric(path: Path | None = None) -> Rubric:
     try:
         data = tomllib.loads(where.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise LabFileError(f"cannot read the rubric {where}: {exc.strerror}") from None
+        raise LabFileError(
+            Msg("cannot read the rubric {where}: {strerror}", where=where, strerror=exc.strerror)
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise LabFileError(f"the rubric {where} is not valid TOML: {exc}") from None
+        raise LabFileError(
+            Msg("the rubric {where} is not valid TOML: {exc}", where=where, exc=exc)
+        ) from None
     return parse_rubric(data, str(where))
 
 
 def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     def fail(message: str) -> LabFileError:
-        return LabFileError(f"rubric {source}: {message}")
+        return LabFileError(Msg("rubric {source}: {message}", source=source, message=message))
 
     known_keys = (
         "total",
@@ -145,29 +149,35 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     )
     unknown = set(data) - set(known_keys)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(known_keys)})")
+        raise fail(
+            Msg(
+                "unknown key(s) {join} (known: {join2})",
+                join=", ".join(sorted(unknown)),
+                join2=", ".join(known_keys),
+            )
+        )
     total = data.get("total", 20)
     if not isinstance(total, int | float) or isinstance(total, bool) or total <= 0:
-        raise fail("'total' must be a positive number")
+        raise fail(Msg("'total' must be a positive number"))
     platform = data.get("platform", "centos7")
     if platform not in PLATFORMS:
-        raise fail(f"'platform' must be one of {', '.join(PLATFORMS)}")
+        raise fail(Msg("'platform' must be one of {join}", join=", ".join(PLATFORMS)))
     other_plan = _number(data.get("other_plan", 1.0), "other_plan", fail)
     log_share = _number(data.get("log_share", 0.8), "log_share", fail)
     if log_share > 1:
-        raise fail("'log_share' must be from 0 to 1")
+        raise fail(Msg("'log_share' must be from 0 to 1"))
     choices = data.get("lab_choices", {})
     if not isinstance(choices, dict):
-        raise fail("'lab_choices' must be a table of rule = points")
+        raise fail(Msg("'lab_choices' must be a table of rule = points"))
     lab_choices = dict(LAB_CHOICES)
     for rule, points in choices.items():
         lab_choices[rule] = _number(points, f"lab_choices.{rule}", fail)
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(r, str) for r in notes):
-        raise fail("'notes' must be a list of rule codes")
+        raise fail(Msg("'notes' must be a list of rule codes"))
     raw = data.get("criterion", [])
     if not isinstance(raw, list) or not raw:
-        raise fail("no [[criterion]]")
+        raise fail(Msg("no [[criterion]]"))
     seen: set[str] = set()
     criteria = [_criterion(item, index, seen, fail) for index, item in enumerate(raw, 1)]
     _known_codes(
@@ -198,8 +208,12 @@ def _known_codes(named: list[tuple[str, str]], fail: Callable[[str], LabFileErro
         if code not in RULES:
             close = [c for c in RULES if c.split("-")[0] == code.split("-")[0]]
             raise fail(
-                f"{where} names the rule '{code}', which lint does not have. Fix: one of "
-                f"{', '.join(sorted(close or RULES))}"
+                Msg(
+                    "{where} names the rule '{code}', which lint does not have. Fix: one of {join}",
+                    where=where,
+                    code=code,
+                    join=", ".join(sorted(close or RULES)),
+                )
             )
 
 
@@ -207,39 +221,49 @@ def _criterion(
     item: object, index: int, seen: set[str], fail: Callable[[str], LabFileError]
 ) -> Criterion:
     if not isinstance(item, dict):
-        raise fail(f"criterion {index} is not a table")
+        raise fail(Msg("criterion {index} is not a table", index=index))
     if extra := set(item) - CRITERION_KEYS:
-        raise fail(f"criterion {index}: unknown key(s) {', '.join(sorted(extra))}")
+        raise fail(
+            Msg(
+                "criterion {index}: unknown key(s) {join}",
+                index=index,
+                join=", ".join(sorted(extra)),
+            )
+        )
     cid = item.get("id")
     if not isinstance(cid, str) or not cid or cid in seen:
-        raise fail(f"criterion {index}: 'id' must be a unique, non-empty string")
+        raise fail(Msg("criterion {index}: 'id' must be a unique, non-empty string", index=index))
     seen.add(cid)
     kind = item.get("kind")
     if kind not in KINDS:
-        raise fail(f"criterion {cid}: 'kind' must be one of {', '.join(KINDS)}")
+        raise fail(
+            Msg("criterion {cid}: 'kind' must be one of {join}", cid=cid, join=", ".join(KINDS))
+        )
     points = item.get("points")
     if not isinstance(points, int | float) or isinstance(points, bool) or points <= 0:
-        raise fail(f"criterion {cid}: 'points' must be a positive number")
+        raise fail(Msg("criterion {cid}: 'points' must be a positive number", cid=cid))
     title = item.get("title", {})
     if isinstance(title, str):
         title = dict.fromkeys(LANGS, title)  # (one title for every language)
     if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
-        raise fail(f"criterion {cid}: 'title' must be a string or {{ fr = ..., en = ... }}")
+        raise fail(
+            Msg("criterion {cid}: 'title' must be a string or {{ fr = ..., en = ... }}", cid=cid)
+        )
     rules = item.get("rules", [])
     ideas = item.get("ideas", [])
     if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
-        raise fail(f"criterion {cid}: 'rules' must be a list of rule ids")
+        raise fail(Msg("criterion {cid}: 'rules' must be a list of rule ids", cid=cid))
     if not isinstance(ideas, list) or not all(
         isinstance(g, list) and g and all(isinstance(w, str) for w in g) for g in ideas
     ):
-        raise fail(f"criterion {cid}: 'ideas' must be a list of lists of words")
+        raise fail(Msg("criterion {cid}: 'ideas' must be a list of lists of words", cid=cid))
     per = item.get("per_finding")
     if per is not None and (not isinstance(per, int | float) or per <= 0):
-        raise fail(f"criterion {cid}: 'per_finding' must be a positive number")
+        raise fail(Msg("criterion {cid}: 'per_finding' must be a positive number", cid=cid))
     _by_kind(cid, kind, item, fail)
     costs = item.get("costs", {})
     if not isinstance(costs, dict):
-        raise fail(f"criterion {cid}: 'costs' must be a table of rule = points")
+        raise fail(Msg("criterion {cid}: 'costs' must be a table of rule = points", cid=cid))
     costs = {rule: _number(v, f"criterion {cid}: costs.{rule}", fail) for rule, v in costs.items()}
     return Criterion(
         cid,
@@ -263,31 +287,39 @@ def _by_kind(
     """What each kind of criterion needs."""
     rules, ideas = item.get("rules", []), item.get("ideas", [])
     if kind == "lint" and not rules:
-        raise fail(f"criterion {cid}: a lint criterion needs 'rules'")
+        raise fail(Msg("criterion {cid}: a lint criterion needs 'rules'", cid=cid))
     if kind == "row" and item.get("row") not in ("web", "haproxy"):
-        raise fail(f'criterion {cid}: \'row\' must be "web" or "haproxy"')
+        raise fail(Msg('criterion {cid}: \'row\' must be "web" or "haproxy"', cid=cid))
     if kind == "answer" and item.get("question") not in (1, 2, 3):
-        raise fail(f"criterion {cid}: 'question' must be 1, 2 or 3")
+        raise fail(Msg("criterion {cid}: 'question' must be 1, 2 or 3", cid=cid))
     if kind == "answer" and not ideas:
-        raise fail(f"criterion {cid}: an answer criterion needs 'ideas'")
+        raise fail(Msg("criterion {cid}: an answer criterion needs 'ideas'", cid=cid))
     if kind == "scenario" and not isinstance(item.get("scenario"), str):
-        raise fail(f"criterion {cid}: 'scenario' must name a scenario")
+        raise fail(Msg("criterion {cid}: 'scenario' must name a scenario", cid=cid))
     if kind == "behaviour" and "scenario" in item:
         from labtool.scenarios.model import list_scenarios
 
         if item["scenario"] not in list_scenarios() or "behaviour" in item:
             raise fail(
-                f"criterion {cid}: 'scenario' must name one scenario of scenarios/ "
-                f"({', '.join(list_scenarios())}), instead of 'behaviour'"
+                Msg(
+                    "criterion {cid}: 'scenario' must name one scenario of scenarios/ "
+                    "({join}), instead of 'behaviour'",
+                    cid=cid,
+                    join=", ".join(list_scenarios()),
+                )
             )
     elif kind == "behaviour" and item.get("behaviour") not in BEHAVIOURS:
         raise fail(
-            f"criterion {cid}: 'behaviour' must be one of {', '.join(BEHAVIOURS)} (or "
-            "'scenario' name a scenario of scenarios/)"
+            Msg(
+                "criterion {cid}: 'behaviour' must be one of {join} (or 'scenario' "
+                "name a scenario of scenarios/)",
+                cid=cid,
+                join=", ".join(BEHAVIOURS),
+            )
         )
 
 
 def _number(value: object, what: str, fail: Callable[[str], LabFileError]) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise fail(f"'{what}' must be a number, 0 or more")
+        raise fail(Msg("'{what}' must be a number, 0 or more", what=what))
     return float(value)
