@@ -220,11 +220,7 @@ class KeepalivedReader:
         self.find(
             "KA-UNKNOWN",
             "warning",
-            Msg(
-                "unknown keyword '{keyword}' {where}",
-                keyword=statement.keyword[:60],
-                where=where,
-            ),
+            Msg("unknown keyword '{keyword}' {where}", keyword=statement.keyword[:60], where=where),
             statement.file,
             statement.line,
             Msg(

@@ -15,7 +15,7 @@ from labtool.backends.base import Backend, NodeStatus
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.i18n import Msg
 from labtool.parallel import for_each_node
-from labtool.probes.readers import servers_unsettled, stats_sockets
+from labtool.provision.answers import wait_for_servers, wait_for_vip
 from labtool.provision.converge import Progress, build, converge
 from labtool.provision.files import Adaptation
 from labtool.provision.lab_status import LabStatus, await_commands_left, lab_missing
@@ -41,13 +41,6 @@ __all__ = [
 
 # mends a lab that is up but not whole, and says what it mended
 Repair = Callable[[LabSpec, LabState, Backend], list[str]]
-
-# HAProxy marks a server checked before it served DOWN for fall x inter and takes it back
-# after rise x inter (6 s and 4 s with the lab's defaults): on a busy machine, the first
-# MASTER's HAProxy (started first, for VRRP's wait) may see a web node DOWN when the VIP answers
-SERVERS_SETTLE_MAX_S = 10.0
-VIP_EXTRA_WAIT_S = 10.0  # beyond the protocol's own wait, before `up` gives up on the VIP
-POLL_S = 0.05
 
 
 @dataclass
@@ -117,30 +110,8 @@ def up(
     started = time.monotonic()
     report = UpReport(spec.name)
     with machine_lock():
-        existing = LabState.load(spec.name)
-        if existing is not None:
-            _, existing, backend = open_lab(spec.name)  # (the state the backend keeps)
-            waited = await_commands_left(backend)
-            uncut = existing.phase == "up" and _uncut(backend)
-            whole = existing.phase == "up" and not lab_missing(backend, bare=existing.bare)
-            if whole and not uncut:
-                report.already_up = True
-                return report
-            if existing.phase == "up" and repair is not None:
-                report.already_up = True
-                report.repaired = [CUT_NOTE] if uncut else []
-                if waited:
-                    left = "; ".join(waited)
-                    report.repaired.append(f"awaited first what a killed labtool left ({left})")
-                report.repaired += repair(backend.spec, existing, backend)
-                return report
-            raise LabtoolError(
-                Msg(
-                    "lab '{name}' exists but is not whole (an earlier up was interrupted, "
-                    "or a node is down). Fix: labtool down --name {name}, then labtool up",
-                    name=spec.name,
-                )
-            )
+        if LabState.load(spec.name) is not None:
+            return _reopened(spec, report, repair)
         if _leftovers(spec.name):
             raise LabtoolError(
                 Msg(
@@ -169,9 +140,36 @@ def up(
     report.adaptations = built.adaptations
     report.nodes_s = time.monotonic() - started
     if not bare and wait_vip:
-        _wait_for_vip(spec, backend, progress, built.vrrp_started or started, started, report)
-        _wait_for_servers(spec, backend, progress, started)
+        wait_for_vip(spec, backend, progress, built.vrrp_started or started, started, report)
+        wait_for_servers(spec, backend, progress, started)
     return report
+
+
+def _reopened(spec: LabSpec, report: UpReport, repair: Repair | None) -> UpReport:
+    """`up` on a lab that exists: nothing to do when it is whole, mended by `repair` when it
+    is up but not whole, refused when it never came up."""
+    _, existing, backend = open_lab(spec.name)  # (the state the backend keeps)
+    waited = await_commands_left(backend)
+    uncut = existing.phase == "up" and _uncut(backend)
+    whole = existing.phase == "up" and not lab_missing(backend, bare=existing.bare)
+    if whole and not uncut:
+        report.already_up = True
+        return report
+    if existing.phase == "up" and repair is not None:
+        report.already_up = True
+        report.repaired = [CUT_NOTE] if uncut else []
+        if waited:
+            left = "; ".join(waited)
+            report.repaired.append(f"awaited first what a killed labtool left ({left})")
+        report.repaired += repair(backend.spec, existing, backend)
+        return report
+    raise LabtoolError(
+        Msg(
+            "lab '{name}' exists but is not whole (an earlier up was interrupted, "
+            "or a node is down). Fix: labtool down --name {name}, then labtool up",
+            name=spec.name,
+        )
+    )
 
 
 def check_machine(name: str, backend_name: str, options: dict[str, str] | None) -> None:
@@ -195,66 +193,6 @@ def _remove_half_made(cls: type[Backend], name: str, cause: BaseException) -> No
                 f". The half-made lab could not be removed ({exc.message}); labtool down "
                 f"--name {name} tries again"
             )
-
-
-def _wait_for_servers(spec: LabSpec, backend: Backend, progress: Progress, started: float) -> None:
-    """Until every HAProxy sees every web node UP, so that the first requests a student sends
-    go round the servers (bounded: a server that stays DOWN is the student's to see)."""
-    sockets = stats_sockets(spec, backend)
-    deadline = time.monotonic() + SERVERS_SETTLE_MAX_S
-    while (unsettled := servers_unsettled(spec, sockets)) and time.monotonic() < deadline:
-        progress.waiting(
-            Msg("waiting for HAProxy to see every web node UP ({seen})", seen="; ".join(unsettled)),
-            time.monotonic() - started,
-            SERVERS_SETTLE_MAX_S,
-        )
-        time.sleep(POLL_S * 4)
-
-
-def _wait_for_vip(
-    spec: LabSpec,
-    backend: Backend,
-    progress: Progress,
-    vrrp_started: float,
-    started: float,
-    report: UpReport,
-) -> None:
-    expected = max(spec.vrrp.startup_wait_s(n.priority or 100) for n in spec.by_role("lb"))
-    why = Msg(
-        "waiting for VRRP: a starting keepalived holds the VIP back 3 x advert_int + skew "
-        "= {expected:.2f} s",
-        expected=expected,
-    )
-    client = backend.transport(spec.client.name)
-    deadline = time.monotonic() + expected + VIP_EXTRA_WAIT_S
-    url = f"http://{spec.vip}/"
-    while time.monotonic() < deadline:
-        progress.waiting(why, time.monotonic() - started, expected)
-        if time.monotonic() - vrrp_started < expected - 0.3:
-            time.sleep(0.1)  # nothing can answer before VRRP's own wait is nearly over
-            continue
-        answer = client.run(["curl", "-s", "-m", "1", url], timeout_s=5)
-        if answer.succeeded and answer.stdout.strip():
-            report.vip_s = time.monotonic() - started
-            report.vrrp_wait_s = time.monotonic() - vrrp_started
-            report.first_answer = answer.stdout.strip()
-            holders = [
-                n.name
-                for n in spec.by_role("lb")
-                if str(spec.vip) in backend.node_status(n.name).addresses
-            ]
-            report.vip_holder = holders[0] if len(holders) == 1 else None
-            return
-        time.sleep(POLL_S / 2)
-    raise LabtoolError(
-        Msg(
-            "the VIP {vip} did not answer HTTP from the client node within "
-            "{value:.1f} s. The lab stays up: look with 'labtool status' and "
-            "'labtool exec haproxy1 -- cat /var/log/keepalived.log'",
-            vip=spec.vip,
-            value=expected + VIP_EXTRA_WAIT_S,
-        )
-    )
 
 
 def provision(name: str | None, via: str, progress: Progress) -> list[NodeChanges]:

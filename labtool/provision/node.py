@@ -250,11 +250,11 @@ def systemctl(transport: Transport, node: str, verb: str, name: str) -> None:
     if not result.succeeded:
         raise LabtoolError(
             Msg(
-                "{node}: systemctl {verb} {name} failed: {describe_failure}",
+                "{node}: systemctl {verb} {name} failed: {why}",
                 node=node,
                 verb=verb,
                 name=name,
-                describe_failure=result.describe_failure(),
+                why=result.describe_failure(),
             )
         )
 

@@ -79,11 +79,7 @@ def power_up(spec: LabSpec, state: LabState, backend: Backend, node: str) -> Pow
     done = backend.transport(node).run(boot_script(target.role), timeout_s=120)
     if not done.succeeded:
         raise LabtoolError(
-            Msg(
-                "{node}: its boot failed: {describe_failure}",
-                node=node,
-                describe_failure=done.describe_failure(),
-            )
+            Msg("{node}: its boot failed: {why}", node=node, why=done.describe_failure())
         )
     for line in done.stdout.splitlines():
         verb, _, unit = line.partition(" ")

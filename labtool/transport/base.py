@@ -43,10 +43,10 @@ class Transport(ABC):
 
             raise LabtoolError(
                 Msg(
-                    "{node}: cannot write {path}: {describe_failure}",
+                    "{node}: cannot write {path}: {why}",
                     node=self.node,
                     path=path,
-                    describe_failure=result.describe_failure(),
+                    why=result.describe_failure(),
                 )
             )
 

@@ -145,10 +145,10 @@ class SshTransport(Transport):
         if not moved.succeeded:
             raise LabtoolError(
                 Msg(
-                    "{node}: cannot write {path}: {describe_failure}",
+                    "{node}: cannot write {path}: {why}",
                     node=self.node,
                     path=path,
-                    describe_failure=moved.describe_failure(),
+                    why=moved.describe_failure(),
                 )
             )
 

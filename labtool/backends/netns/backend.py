@@ -134,12 +134,7 @@ def _map_node_users(
         env=node_env(lab, USERNS_NODE),
     )
     if not mapped.succeeded:
-        raise LabtoolError(
-            Msg(
-                "cannot map the nodes' ids: {describe_failure}",
-                describe_failure=mapped.describe_failure(),
-            )
-        )
+        raise LabtoolError(Msg("cannot map the nodes' ids: {why}", why=mapped.describe_failure()))
     for proc in nodes.values():
         assert proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):  # (one that died says so: no `ready`)
@@ -204,12 +199,7 @@ def wire(
         commands.lan_argv(lan), input_text=batch, env=node_env(spec.name, commands.LAN_NODE)
     )
     if not result.succeeded:
-        raise LabtoolError(
-            Msg(
-                "cannot build the lab LAN: {describe_failure}",
-                describe_failure=result.describe_failure(),
-            )
-        )
+        raise LabtoolError(Msg("cannot build the lab LAN: {why}", why=result.describe_failure()))
 
     def configure(node: Node) -> None:
         script = commands.node_net_script(spec, node)
@@ -217,10 +207,10 @@ def wire(
         if not outcome.succeeded:
             raise LabtoolError(
                 Msg(
-                    "{name}: cannot configure {nic}: {describe_failure}",
+                    "{name}: cannot configure {nic}: {why}",
                     name=node.name,
                     nic=spec.nic,
-                    describe_failure=outcome.describe_failure(),
+                    why=outcome.describe_failure(),
                 )
             )
 
@@ -243,11 +233,7 @@ def power_off(lab: str, node: str, holder: Holder) -> None:
             return
         time.sleep(0.005)
     raise LabtoolError(
-        Msg(
-            "{node}: its processes did not die within {kill_timeout_s:.0f} s",
-            node=node,
-            kill_timeout_s=KILL_TIMEOUT_S,
-        )
+        Msg("{node}: its processes did not die within {s:.0f} s", node=node, s=KILL_TIMEOUT_S)
     )
 
 
@@ -259,9 +245,7 @@ def lan_run(
     lan = checked_pid(lab, commands.LAN_NODE, holders[commands.LAN_NODE])
     result = runner.run(argv_for(lan), input_text=input_text, env=node_env(lab, commands.LAN_NODE))
     if not result.succeeded:
-        raise LabtoolError(
-            Msg("LAN: {describe_failure}", describe_failure=result.describe_failure())
-        )
+        raise LabtoolError(Msg("LAN: {why}", why=result.describe_failure()))
 
 
 def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] | None:

@@ -48,9 +48,4 @@ def _keygen(path: Path, comment: str) -> None:
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)]
     )
     if not result.succeeded:
-        raise LabtoolError(
-            Msg(
-                "cannot make an SSH key: {describe_failure}",
-                describe_failure=result.describe_failure(),
-            )
-        )
+        raise LabtoolError(Msg("cannot make an SSH key: {why}", why=result.describe_failure()))

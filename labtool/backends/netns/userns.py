@@ -111,9 +111,9 @@ def write_map(pid: int, ids: IdMap) -> None:
         if not result.succeeded:
             raise EnvironmentProblem(
                 Msg(
-                    "cannot map the lab's ids: {describe_failure}. Fix: check your ranges "
+                    "cannot map the lab's ids: {why}. Fix: check your ranges "
                     "in {subuid} and {subgid} (labtool doctor)",
-                    describe_failure=result.describe_failure(),
+                    why=result.describe_failure(),
                     subuid=SUBUID,
                     subgid=SUBGID,
                 )
@@ -139,9 +139,5 @@ def remove_tree(folder: Path, ids: IdMap) -> None:
         result = runner.run(enter_argv(pid, ["rm", "-rf", "--", str(folder)]))
     if not result.succeeded or folder.exists():
         raise LabtoolError(
-            Msg(
-                "cannot remove {folder}: {describe_failure}",
-                folder=folder,
-                describe_failure=result.describe_failure(),
-            )
+            Msg("cannot remove {folder}: {why}", folder=folder, why=result.describe_failure())
         )

@@ -28,12 +28,14 @@ from labtool.backends.vagrant.tools import (
     VAGRANT_DIR,
     destroy_lab,
     split_ssh_config,
+    stream_lines,
+    vagrant_client,
     vagrant_env,
     vagrant_said,
 )
 from labtool.backends.vagrant.vagrantfile import VagrantOptions, render
 from labtool.doctor import Check
-from labtool.errors import EnvironmentProblem, LabtoolError
+from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.spec import roles
 from labtool.spec.model import LabSpec, Node
@@ -82,35 +84,10 @@ class VagrantBackend(Backend):
     # --- vagrant itself ------------------------------------------------------------------
 
     def _vagrant(self) -> Any:
-        if shutil.which("vagrant") is None:
-            raise EnvironmentProblem(
-                Msg(
-                    "vagrant is not installed. Fix: apt-get install -y "
-                    "--no-install-recommends vagrant, then labtool doctor --backend vagrant"
-                )
-            )
-        import vagrant
-
-        return vagrant.Vagrant(
-            root=str(self.root),
-            env=vagrant_env(),  # type: ignore[no-untyped-call]
-            quiet_stdout=True,
-            quiet_stderr=False,
-        )
+        return vagrant_client(self.root)
 
     def _stream(self, lines: Iterator[str]) -> None:
-        """Each line to `on_line`; a failure in vagrant's own last words."""
-        last: list[str] = []
-        try:
-            for line in lines:
-                self.on_line(line.rstrip())
-                if line.strip():
-                    last = [*last[-4:], line.strip()]
-        except subprocess.CalledProcessError as exc:
-            raise LabtoolError(
-                f"'{' '.join(map(str, exc.cmd))}' failed (exit {exc.returncode})"
-                + (": " + " / ".join(last) if last else "")
-            ) from None
+        stream_lines(lines, self.on_line)
 
     def machines(self) -> list[str]:
         return [n.name for n in self.spec.nodes]
@@ -125,10 +102,7 @@ class VagrantBackend(Backend):
         )
         if not checked.succeeded:
             raise LabtoolError(
-                Msg(
-                    "the rendered Vagrantfile is invalid: {describe_failure}",
-                    describe_failure=checked.describe_failure(),
-                )
+                Msg("the rendered Vagrantfile is invalid: {why}", why=checked.describe_failure())
             )
         if tuple(nodes) == self.spec.nodes:
             self._stream(self._vagrant().up(provider=self.options.provider, stream_output=True))
@@ -241,11 +215,7 @@ class VagrantBackend(Backend):
             done = runner.run(["virsh", "-c", LIBVIRT_URI, "destroy", domain], timeout_s=60)
             if not done.succeeded:
                 raise LabtoolError(
-                    Msg(
-                        "could not power {node} off: {describe_failure}",
-                        node=node,
-                        describe_failure=done.describe_failure(),
-                    )
+                    Msg("could not power {node} off: {why}", node=node, why=done.describe_failure())
                 )
         else:
             self._vagrant().halt(vm_name=node, force=True)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 from labtool import runner
-from labtool.errors import LabtoolError
+from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.i18n import Msg
 from labtool.state import lab_dir
 
@@ -30,6 +33,40 @@ def split_ssh_config(text: str) -> dict[str, str]:
         if name is not None:
             blocks[name] += line
     return blocks
+
+
+def vagrant_client(root: Path) -> Any:
+    """python-vagrant's client of the lab's folder; vagrant missing: how to install it."""
+    if shutil.which("vagrant") is None:
+        raise EnvironmentProblem(
+            Msg(
+                "vagrant is not installed. Fix: apt-get install -y "
+                "--no-install-recommends vagrant, then labtool doctor --backend vagrant"
+            )
+        )
+    import vagrant
+
+    return vagrant.Vagrant(
+        root=str(root),
+        env=vagrant_env(),  # type: ignore[no-untyped-call]
+        quiet_stdout=True,
+        quiet_stderr=False,
+    )
+
+
+def stream_lines(lines: Iterator[str], on_line: Callable[[str], None]) -> None:
+    """Each line of a vagrant command to `on_line`; a failure in vagrant's own last words."""
+    last: list[str] = []
+    try:
+        for line in lines:
+            on_line(line.rstrip())
+            if line.strip():
+                last = [*last[-4:], line.strip()]
+    except subprocess.CalledProcessError as exc:
+        raise LabtoolError(
+            f"'{' '.join(map(str, exc.cmd))}' failed (exit {exc.returncode})"
+            + (": " + " / ".join(last) if last else "")
+        ) from None
 
 
 def vagrant_env() -> dict[str, str]:
@@ -65,9 +102,9 @@ def destroy_lab(lab: str) -> int:
         if not done.succeeded:
             raise LabtoolError(
                 Msg(
-                    "vagrant destroy failed, the lab's folder {root} is kept: {describe_failure}",
+                    "vagrant destroy failed, the lab's folder {root} is kept: {why}",
                     root=root,
-                    describe_failure=done.describe_failure(),
+                    why=done.describe_failure(),
                 )
             )
         machines = done.stdout.count("Destroying VM") or done.stdout.count("Deleting")

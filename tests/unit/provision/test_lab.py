@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from labtool.probes.readers import servers_unsettled
-from labtool.provision import lab
+from labtool.provision import answers
 from labtool.spec.load import default_spec
 
 HEADER = "# pxname,svname,status,\n"
@@ -82,12 +82,12 @@ def test_up_waits_until_every_haproxy_sees_every_web_node_up(
     backend = SimpleNamespace(local_path=lambda node, path: tmp_path / node.replace("aproxy", ""))
     said: list[str] = []
     progress = SimpleNamespace(waiting=lambda text, elapsed, expected: said.append(text))
-    lab._wait_for_servers(spec, backend, progress, time.monotonic())  # type: ignore[arg-type]
+    answers.wait_for_servers(spec, backend, progress, time.monotonic())  # type: ignore[arg-type]
     assert sockets["haproxy1"].asked == 4  # asked until web1 was UP, then no more
     assert said and "haproxy1: web1 DOWN 1/2" in said[0]
     # bounded: a server that stays DOWN is left for the student to see
     sockets["haproxy2"].answers = [down]
-    monkeypatch.setattr(lab, "SERVERS_SETTLE_MAX_S", 0.3)
+    monkeypatch.setattr(answers, "SERVERS_SETTLE_MAX_S", 0.3)
     started = time.monotonic()
-    lab._wait_for_servers(spec, backend, progress, started)  # type: ignore[arg-type]
+    answers.wait_for_servers(spec, backend, progress, started)  # type: ignore[arg-type]
     assert time.monotonic() - started < 5
