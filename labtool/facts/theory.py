@@ -124,6 +124,21 @@ def duration_of(text: str) -> float:
     return float(match[1]) * scale[match[2]]
 
 
+def preferred_holder(keepalived: dict[str, str]) -> str | None:
+    """The load balancer VRRP gives the VIP back to whenever it is up: its priority higher
+    than every other's, and it preempts (no `nopreempt`); None with equal priorities (the
+    VIP stays where it is)."""
+    priorities = {}
+    for node, text in keepalived.items():
+        found = re.search(r"^\s*priority\s+(\d+)", text, re.M)
+        priorities[node] = int(found[1]) if found else 100
+    ranked = sorted(priorities.items(), key=lambda item: -item[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    top = ranked[0][0]
+    return None if re.search(r"^\s*nopreempt\b", keepalived[top], re.M) else top
+
+
 def theory_from_configs(spec: LabSpec, keepalived: dict[str, str], haproxy_cfg: str) -> Theory:
     """Theory from the configs in use: keepalived.conf per load balancer, one haproxy.cfg."""
     priorities = {}

@@ -193,6 +193,9 @@ def agent_argv(
     ]
 
 
+SERVERS_ONLY = "show stat -1 4 -1"  # (every proxy, servers only: a third of the rows)
+
+
 def parse_show_stat(text: str) -> list[dict[str, str]]:
     """HAProxy's `show stat` CSV (its header line starts with '# ')."""
     return list(csv.DictReader(io.StringIO(text.lstrip("# "))))
@@ -219,7 +222,7 @@ def read_servers(
     for lb, path in sockets.items():
         found[lb] = {}
         try:
-            rows = parse_show_stat(query_stats(path))
+            rows = parse_show_stat(query_stats(path, SERVERS_ONLY))
         except OSError:
             continue
         for row in rows:

@@ -155,11 +155,12 @@ class Recorder:
                 if e.kind == "vip" and e.arrived >= since and not e.data.get("initial")
             )
 
-    def vip_steady_for(self, now: float) -> float:
-        """For how long the VIP has been on one node, by arrival of its last change; 0 while
-        no node or several hold it."""
+    def vip_steady_for(self, now: float, several: bool = False) -> float:
+        """For how long the VIP has been on one node (`several`: on the same nodes), by
+        arrival of its last change; 0 while no node holds it, or several and not `several`."""
         with self.lock:
-            if len(self.live.vip_nodes) != 1:
+            held = len(self.live.vip_nodes)
+            if held == 0 or (held > 1 and not several):
                 return 0.0
             last = max(
                 (e.arrived for e in self.events if e.kind == "vip" and not e.data.get("initial")),

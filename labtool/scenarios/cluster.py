@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
-from labtool.facts.theory import Theory, theory_from_configs
+from labtool.facts.theory import Theory, preferred_holder, theory_from_configs
 from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.probes.recorder import pages_served, server_names
@@ -42,6 +42,7 @@ class Cluster:
         self.spec = spec
         self.backend = backend
         self.one_holder = one_holder
+        self.preferred: str | None = None  # the load balancer VRRP gives the VIP back to
         self.servers = server_names(spec)  # HAProxy's (backend, server) -> web node
         self.pages: dict[str, str] = {}  # a page's digest -> its web node
         self.notes: list[str] = []  # what a wait found on its way, for the result
@@ -147,6 +148,7 @@ class Cluster:
         self.servers = server_names(self.spec, *haproxy)
         self.pages = pages_served({n.name: read[(n.name, WEB_PAGE)] for n in webs})
         keepalived = {n.name: read[(n.name, KEEPALIVED_CONF)] for n in lbs}
+        self.preferred = preferred_holder(keepalived)
         return theory_from_configs(self.spec, keepalived, haproxy[0])
 
 

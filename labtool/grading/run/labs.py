@@ -35,6 +35,7 @@ from labtool.spec.model import LabSpec
 from labtool.state import LabState, known_labs
 
 LAB_TIME_S = 150.0  # one submission's whole run, boot to removal
+HIT_EVERY_S = 0.5  # how often a running lab's process and memory limits are read
 PREFIX = "grade-"
 
 Say = Callable[[str, str], None]  # (submission, what it is doing)
@@ -85,6 +86,8 @@ class _Bounds:
         self.backend: Backend | None = None
         self.watchdog = threading.Timer(LAB_TIME_S, self._expire)
         self.watchdog.daemon = True
+        self._hit: list[str] = []
+        self._hit_at = -HIT_EVERY_S
 
     def _expire(self) -> None:
         self.expired.set()
@@ -92,7 +95,12 @@ class _Bounds:
             confining_backend().destroy(self.name)
 
     def hit(self) -> list[str]:
-        return self.backend.limits_hit() if self.backend is not None else []
+        """The limits the lab reached, read at most every HIT_EVERY_S (checked() runs at every
+        tick of every scenario; a limit once reached stays reached in its counters)."""
+        now = time.monotonic()
+        if self.backend is not None and now - self._hit_at >= HIT_EVERY_S:
+            self._hit_at, self._hit = now, self.backend.limits_hit()
+        return self._hit
 
     def checked(self) -> None:
         """Raises once the lab must stop, saying why."""

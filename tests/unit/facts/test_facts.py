@@ -217,3 +217,15 @@ def test_the_earliest_detection_counts_the_kernel_giving_up_on_the_address() -> 
     assert Theory(1, 100, 100, True, 1, 2.0, 5, 2, 10.0, 10.0).haproxy_detect_earliest_s == 12.0
     quick = Theory(1, 100, 100, True, 1, 0.5, 2, 2, 3.0, 5.0)
     assert quick.haproxy_detect_earliest_s == quick.haproxy_detect_min_s == 1.5
+
+
+def test_the_preferred_holder_is_the_one_highest_priority_that_preempts() -> None:
+    from labtool.facts.theory import preferred_holder
+
+    one = "vrrp_instance VI_1 {\n    state MASTER\n    priority 101\n}\n"
+    two = "vrrp_instance VI_1 {\n    state BACKUP\n    priority 100\n}\n"
+    assert preferred_holder({"haproxy1": one, "haproxy2": two}) == "haproxy1"
+    assert preferred_holder({"lb1": two, "lb2": one}) == "lb2"
+    assert preferred_holder({"haproxy1": two, "haproxy2": two}) is None  # the lab's: equal
+    held = one.replace("priority 101", "priority 101\n    nopreempt")
+    assert preferred_holder({"haproxy1": held, "haproxy2": two}) is None

@@ -34,6 +34,8 @@ class StandIn:
         self.calls: list[tuple[str, ...]] = []
         self.notes: list[str] = []
         self.spec = default_spec()
+        self.preferred: str | None = None  # (equal priorities: the VIP stays where it is)
+        self.holders = [["haproxy1"]]  # what vip_nodes() answers, in turn (the last, then on)
         self.backend = SimpleNamespace(
             is_up=lambda node: True,
             power_off=lambda node: self.calls.append(("power_off", node)),
@@ -52,6 +54,10 @@ class StandIn:
 
     def make_whole(self, deadline_s: float, on_tick: Any = None) -> None:
         self.calls.append(("make_whole",))
+
+    def vip_nodes(self) -> list[str]:
+        self.calls.append(("vip_nodes",))
+        return self.holders.pop(0) if len(self.holders) > 1 else self.holders[0]
 
     # the probes' side
     def node_lost(self, node: str) -> None:
@@ -150,7 +156,7 @@ def test_the_restore_skips_its_actions_when_no_fault_was_applied() -> None:
     )  # type: ignore[arg-type]
     run = phases.Run(scenario, Recorder(default_spec()), None)
     phases.restore(scene, run)
-    assert stand.calls == [("make_whole",)]
+    assert stand.calls == [("make_whole",)]  # (equal priorities: the VIP not awaited)
     run.fault_t = 1.0
     phases.restore(scene, run)
     assert ("boot", "web1") in stand.calls and stand.calls[-1] == ("make_whole",)
@@ -175,3 +181,24 @@ def test_a_window_counts_from_the_fault_done_a_booted_node_is_watched_for_all_of
     assert run.fault_t is not None and run.applied_t is not None
     assert run.applied_t - run.fault_t >= booting_s
     assert time.monotonic() - run.applied_t >= within
+
+
+def test_the_restore_awaits_the_vip_back_where_the_configs_give_it_back() -> None:
+    """haproxy1's priority the highest: it takes the VIP back once whole; the restore waits
+    for that, so that the next scenario finds it there, steady. Equal priorities: no wait."""
+    stand = StandIn()
+    stand.preferred = "haproxy1"
+    stand.holders = [["haproxy2"], ["haproxy2"], ["haproxy1"]]
+    scenario = load_scenario("lose-haproxy1")
+    values = {"vrrp_master_down_s": 3.6, "track_interval_s": 1.0}
+    scene = phases.Scene(stand, scenario, values, 5.0, None)  # type: ignore[arg-type]
+    run = phases.Run(scenario, Recorder(default_spec()), None)
+    phases.restore(scene, run)
+    assert "VIP back" in run.phases_s or run.phase == "VIP back"
+    assert stand.calls.count(("vip_nodes",)) == 3 and stand.holders == [["haproxy1"]]
+    # a scenario that does not start from the VIP on haproxy1: nothing awaited
+    stand.calls.clear()
+    stand.holders = [["haproxy2"]]
+    other = load_scenario("restore-haproxy1")
+    phases.restore(phases.Scene(stand, other, values, 5.0, None), run)  # type: ignore[arg-type]
+    assert ("vip_nodes",) not in stand.calls
