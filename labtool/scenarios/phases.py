@@ -280,21 +280,34 @@ def restore(scene: Scene, run: Run) -> None:
     _vip_back(scene, run, stretch)
 
 
+def _holds(cluster: Cluster, holders: set[str]) -> bool:
+    """The VIP where the configs give it back (on a cluster that may have several holders, a
+    split brain's: among them)."""
+    wanted = cluster.preferred
+    return holders == {wanted} if cluster.one_holder else wanted in holders
+
+
 def _vip_back(scene: Scene, run: Run, stretch: Callable[[str, float], float]) -> None:
     """Where the configs give the VIP back to the node the scenario started from (its
     priority the highest, preempting), the wait for that too: the cluster as VRRP leaves it,
     so that the next scenario neither moves the VIP itself nor waits for VRRP to settle
     again. Not an error when it does not come (the next scenario's preconditions see to it)."""
-    cluster, values = scene.cluster, scene.values
+    cluster, values, probes, recorder = scene.cluster, scene.values, scene.probes, run.recorder
     wanted = scene.scenario.preconditions.get("vip_holder")
-    if not wanted or wanted != cluster.preferred or cluster.vip_nodes() == [wanted]:
+    if not wanted or wanted != cluster.preferred or _holds(cluster, set(cluster.vip_nodes())):
         return
     run.enter("VIP back")
     within = values["vrrp_master_down_s"] + values["track_interval_s"] + 2
+    if probes is not None:  # seen by the watchers (one on every load balancer up again)
+        probes.watch_all()
+
+    def back() -> bool:
+        if probes is None:
+            return _holds(cluster, set(cluster.vip_nodes()))
+        with recorder.lock:
+            return _holds(cluster, set(recorder.live.vip_nodes))
+
     with contextlib.suppress(LabtoolError):
         run.waits_s += wait_for(
-            lambda: cluster.vip_nodes() == [wanted],
-            stretch("vip_back_s", within),
-            f"the VIP back on {wanted}",
-            run.check_halt,
+            back, stretch("vip_back_s", within), f"the VIP back on {wanted}", run.check_halt
         )

@@ -51,7 +51,8 @@ def lab_marked(lab: str, owner: int | None = None, leaders: bool = False) -> dic
         try:
             if leaders and os.getsid(pid) != pid:
                 continue
-            raw = (PROC / str(pid) / "environ").read_bytes()
+            with open(f"/proc/{pid}/environ", "rb") as file:
+                raw = file.read()
         except OSError:
             continue
         if needle not in raw.split(b"\0"):
@@ -94,7 +95,7 @@ def alive(pid: int, ticks: int) -> bool:
 
 def ns_inode(pid: int, kind: str) -> int | None:
     try:
-        return os.stat(PROC / str(pid) / "ns" / kind).st_ino
+        return os.stat(f"/proc/{pid}/ns/{kind}").st_ino  # (a str: looked up many times)
     except OSError:
         return None
 
@@ -106,7 +107,8 @@ def processes_in_pidns(pidns_inode: int) -> dict[int, str]:
         if inode != pidns_inode:
             continue
         try:
-            status = (PROC / str(pid) / "status").read_text()
+            with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as file:
+                status = file.read()
         except OSError:
             continue
         fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)

@@ -35,6 +35,7 @@ class StandIn:
         self.notes: list[str] = []
         self.spec = default_spec()
         self.preferred: str | None = None  # (equal priorities: the VIP stays where it is)
+        self.one_holder = True
         self.holders = [["haproxy1"]]  # what vip_nodes() answers, in turn (the last, then on)
         self.backend = SimpleNamespace(
             is_up=lambda node: True,
