@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import csv
 import io
-import json
 import os
 import socket
 import sys
@@ -33,28 +32,18 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 try:
     from labtool.probes import packets
-    from labtool.probes.agent_options import parse_args, raise_open_files_limit
+    from labtool.probes.agent_options import TICK_S, emit, parse_args, raise_open_files_limit
 except ImportError:  # a copy run by a machine's own python3, beside its other files
     import packets  # type: ignore[no-redef,import-not-found]
     from agent_options import (  # type: ignore[import-not-found,no-redef]
+        TICK_S,
+        emit,
         parse_args,
         raise_open_files_limit,
     )
 
 # What a machine needs of labtool to run the agent with its own python3 (stdlib only).
-AGENT_MODULES = ("agent", "packets", "agent_options")
-
-TICK_S = 0.5
-
-
-def emit(kind: str, **fields: Any) -> None:
-    try:
-        sys.stdout.write(
-            json.dumps({"t": round(time.monotonic(), 6), "kind": kind, **fields}) + "\n"
-        )
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os._exit(0)  # nobody reads any more: stop at once, quietly
+AGENT_MODULES = ("agent", "packets", "agent_options", "watcher")
 
 
 class Agent:
@@ -196,16 +185,7 @@ class Agent:
         """Subscribe, then read every current address of the NIC (the dump); returns them."""
         index = socket.if_nametoindex(self.options.iface)
         sock = packets.open_address_watch()
-        present: Set[str] = set()
-        done = False
-        while not done:
-            for message in packets.parse_address_messages(sock.recv(65536)):
-                if message["type"] == "done":
-                    done = done or message["dump"]
-                elif message["index"] == index:
-                    (present.add if message["type"] == "added" else present.discard)(
-                        message["address"]
-                    )
+        present = packets.read_address_dump(sock, index)
         sock.setblocking(False)
         loop.add_reader(sock.fileno(), self._read_addresses, sock, index)
         self.sockets.append(sock)
@@ -213,14 +193,7 @@ class Agent:
 
     def _read_addresses(self, sock: socket.socket, index: int) -> None:
         for data in self._frames(sock):
-            for message in packets.parse_address_messages(data):
-                if message["type"] != "done" and message["index"] == index:
-                    emit(
-                        "addr",
-                        action=message["type"],
-                        address=message["address"],
-                        prefix=message["prefix"],
-                    )
+            packets.emit_address_changes(data, index, emit)
 
     @staticmethod
     def _frames(sock: socket.socket) -> Iterator[bytes]:

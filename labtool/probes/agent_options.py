@@ -1,9 +1,26 @@
-"""The probe agent's command line, and the one limit it raises: stdlib only, copied beside the
-agent onto machines (see agent.AGENT_MODULES)."""
+"""The probe agent's command line, the one limit it raises, and how it writes an event (its
+watcher's too): stdlib only, copied beside the agent onto machines (see agent.AGENT_MODULES)."""
 
 import argparse
 import contextlib
-from typing import List, Optional
+import json
+import os
+import sys
+import time
+from typing import Any, List, Optional
+
+TICK_S = 0.5  # a `tick` event this often: the agent is alive and its clock is read
+
+
+def emit(kind: str, **fields: Any) -> None:
+    """One event, a JSON line on stdout, `t` from CLOCK_MONOTONIC."""
+    try:
+        sys.stdout.write(
+            json.dumps({"t": round(time.monotonic(), 6), "kind": kind, **fields}) + "\n"
+        )
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os._exit(0)  # nobody reads any more: stop at once, quietly
 
 
 def raise_open_files_limit() -> int:

@@ -6,14 +6,13 @@ Pure builders and parsers plus three small socket set-ups; stdlib only, because 
 copied as plain files to machines of their own (Vagrant) and run by their python3.
 """
 
-import asyncio
 import contextlib
 import ctypes
 import hashlib
 import socket
 import struct
 import time
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 ETH_P_ARP = 0x0806
 ETH_P_IP = 0x0800
@@ -128,6 +127,28 @@ def open_address_watch() -> socket.socket:
     return sock
 
 
+def read_address_dump(sock: socket.socket, index: int) -> Set[str]:
+    """The NIC's current IPv4 addresses, from the dump open_address_watch asked for."""
+    present: Set[str] = set()
+    done = False
+    while not done:
+        for message in parse_address_messages(sock.recv(65536)):
+            if message["type"] == "done":
+                done = done or message["dump"]
+            elif message["index"] == index:
+                (present.add if message["type"] == "added" else present.discard)(message["address"])
+    return present
+
+
+def emit_address_changes(data: bytes, index: int, emit: Callable[..., None]) -> None:
+    """Each change of the NIC's addresses in a netlink message, as an `addr` event."""
+    for message in parse_address_messages(data):
+        if message["type"] != "done" and message["index"] == index:
+            emit(
+                "addr", action=message["type"], address=message["address"], prefix=message["prefix"]
+            )
+
+
 def address_dump_request(seq: int = DUMP_SEQ) -> bytes:
     body = _IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0)
     return (
@@ -193,6 +214,8 @@ def iface_addresses(iface: str) -> Tuple[bytes, bytes]:
 
 async def _exchange(vip: str, port: int) -> bytes:
     """One HTTP/1.0 request, its whole answer."""
+    import asyncio  # (here: an address watcher runs without asyncio, lighter by half)
+
     reader, writer = await asyncio.open_connection(vip, port)
     writer.write(f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n".encode())
     await writer.drain()
@@ -215,6 +238,8 @@ def page_digest(page: bytes) -> str:
 
 
 async def http_get(vip: str, port: int, timeout_s: float) -> Dict[str, Any]:
+    import asyncio
+
     sent = time.monotonic()
     result: Dict[str, Any] = {"sent": round(sent, 6)}
     try:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from labtool import runner
@@ -194,6 +194,14 @@ def agent_argv(
 
 
 SERVERS_ONLY = "show stat -1 4 -1"  # (every proxy, servers only: a third of the rows)
+
+
+def watcher_program(program: list[str] | None) -> list[str]:
+    """The address watcher (labtool.probes.watcher, no asyncio: half the agent's memory) where
+    the agent would run: this very Python, or the copy beside the agent on a node."""
+    if program is None:
+        return [sys.executable, "-m", "labtool.probes.watcher"]
+    return [*program[:-1], str(PurePosixPath(program[-1]).with_name("watcher.py"))]
 
 
 def parse_show_stat(text: str) -> list[dict[str, str]]:

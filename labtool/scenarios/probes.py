@@ -16,7 +16,13 @@ from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.probes.events import ClockMap
-from labtool.probes.readers import LineReader, StatsPoller, agent_argv, stats_sockets
+from labtool.probes.readers import (
+    LineReader,
+    StatsPoller,
+    agent_argv,
+    stats_sockets,
+    watcher_program,
+)
 from labtool.probes.recorder import Recorder, feed_agent_line
 from labtool.scenarios.pace import (
     AGENT_START_MAX_S,
@@ -118,14 +124,17 @@ class Probes:
         old = self.watchers.pop(node, None)
         if old is not None:
             old.stop(timeout_s=1)
+        # its HAProxy's view polled from here: the light watcher; else the agent polls it
+        program = self.backend.agent_program(node)
+        stats_socket = roles.STATS_SOCKET if self.stats is None else None
         argv = agent_argv(
             self.spec,
             rate=0,
             duration_s=WATCHER_DURATION_S,
             timeout_s=1,
-            program=self.backend.agent_program(node),
+            program=program if stats_socket else watcher_program(program),
             watch_addr=True,
-            stats_socket=roles.STATS_SOCKET if self.stats is None else None,
+            stats_socket=stats_socket,
         )
         reader = self._reader(node, "watcher", argv)
         reader.on_end = lambda: self._watcher_ended(node, reader)
