@@ -23,7 +23,7 @@ from labtool.scenarios.cast import on_lab
 from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
 from labtool.scenarios.pace import PACE_ANSWERS
-from labtool.scenarios.phases import PHASES, Halted, Run, Scene, restore
+from labtool.scenarios.phases import PHASES, Scene, restore
 from labtool.scenarios.probes import AGENT_DURATION_S, Probes
 from labtool.scenarios.result import (
     Frame,
@@ -33,6 +33,7 @@ from labtool.scenarios.result import (
     results_dir,
     save,
 )
+from labtool.scenarios.run import Halted, Run
 from labtool.spec.model import LabSpec
 
 __all__ = ["Frame", "ScenarioError", "ScenarioResult", "results_dir", "run"]

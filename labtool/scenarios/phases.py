@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from labtool.errors import LabtoolError
 from labtool.facts import slow_threshold
-from labtool.i18n import Msg
 from labtool.probes.recorder import Recorder
 from labtool.scenarios.actions import apply
 from labtool.scenarios.cluster import Cluster, wait_for
@@ -20,79 +19,7 @@ from labtool.scenarios.conditions import holds, servers_seen_up
 from labtool.scenarios.model import Scenario, evaluate
 from labtool.scenarios.pace import BASELINE_S, PACE_ANSWERS, Pace
 from labtool.scenarios.probes import PROBE_RATE, Probes
-from labtool.scenarios.result import Frame
-
-
-class Halted(LabtoolError):
-    """The run was told to stop (its lab past its bounds, its grader interrupted): no restore,
-    the lab is being removed."""
-
-
-class Run:
-    """A scenario's moments and waits so far, and its live view."""
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        recorder: Recorder,
-        view: Callable[[Frame], None] | None,
-        halt: Callable[[], None] | None = None,
-    ) -> None:
-        """`halt()`, called at every tick, raises a LabtoolError when the run must stop."""
-        self.scenario, self.recorder, self.view, self.halt = scenario, recorder, view, halt
-        self.phase = "theory"
-        self.phase_started = time.monotonic()
-        self.phases_s: dict[str, float] = {}  # how long each phase took, in order
-        self.baseline_t = time.monotonic()
-        self.fault_t: float | None = None
-        self.applied_t: float | None = None  # the fault's actions done (a node booted)
-        self.end_t: float | None = None
-        self.condition_s: float | None = None
-        self.waits_s = 0.0
-        self.notes: list[str] = []
-        self.pace: Pace | None = None  # once the probes are ready
-        self.met = False  # the scenario's condition held within its deadline
-
-    def enter(self, phase: str) -> None:
-        now = time.monotonic()
-        self.phases_s[self.phase] = round(
-            self.phases_s.get(self.phase, 0.0) + now - self.phase_started, 3
-        )
-        self.phase, self.phase_started = phase, now
-
-    @property
-    def paced(self) -> Pace:
-        if self.pace is None:
-            raise LabtoolError(
-                Msg("the {phase} phase needs the probes ready first", phase=self.phase)
-            )
-        return self.pace
-
-    def check_halt(self) -> None:
-        if self.halt is None:
-            return
-        try:
-            self.halt()
-        except LabtoolError as exc:
-            raise Halted(str(exc)) from None
-
-    def tick(self) -> None:
-        self.check_halt()
-        if self.view is None:
-            return
-        now, recorder = time.monotonic(), self.recorder
-        since = now - self.fault_t if self.fault_t is not None else None
-        self.view(
-            Frame(
-                self.scenario.name,
-                self.phase,
-                since,
-                sorted(recorder.live.vip_nodes),
-                sorted(recorder.arp_nodes(now)),
-                {lb: dict(s) for lb, s in recorder.live.servers.items()},
-                recorder.last_requests(40),
-            )
-        )
+from labtool.scenarios.run import Run as Run  # (phases.Run: a phase's second argument)
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,9 @@ from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.parallel import for_each_node
+from labtool.probes.argv import agent_argv, watcher_program
 from labtool.probes.events import ClockMap
-from labtool.probes.readers import (
-    LineReader,
-    StatsPoller,
-    agent_argv,
-    stats_sockets,
-    watcher_program,
-)
+from labtool.probes.readers import LineReader, StatsPoller, stats_sockets
 from labtool.probes.recorder import Recorder, feed_agent_line
 from labtool.scenarios.pace import (
     AGENT_START_MAX_S,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from labtool.probes.readers import watcher_program
+from labtool.probes.argv import watcher_program
 
 
 def test_it_reports_the_addresses_ticks_and_stops_when_its_stdin_closes() -> None:
