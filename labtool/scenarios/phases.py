@@ -19,6 +19,7 @@ from labtool.scenarios.conditions import holds, servers_seen_up
 from labtool.scenarios.model import Scenario, evaluate
 from labtool.scenarios.pace import BASELINE_S, PACE_ANSWERS, Pace
 from labtool.scenarios.probes import PROBE_RATE, Probes
+from labtool.scenarios.run import Halted
 from labtool.scenarios.run import Run as Run  # (phases.Run: a phase's second argument)
 
 
@@ -234,7 +235,11 @@ def _vip_back(scene: Scene, run: Run, stretch: Callable[[str, float], float]) ->
         with recorder.lock:
             return _holds(cluster, set(recorder.live.vip_nodes))
 
-    with contextlib.suppress(LabtoolError):
+    try:
         run.waits_s += wait_for(
             back, stretch("vip_back_s", within), f"the VIP back on {wanted}", run.check_halt
         )
+    except Halted:
+        raise
+    except LabtoolError:
+        pass
