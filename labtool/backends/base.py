@@ -41,6 +41,8 @@ class Backend(ABC):
     # How often the live view (`labtool watch`) looks at each node's power and daemons:
     # namespaces, a look at /proc; machines, an SSH round trip each.
     poll_s: ClassVar[float] = 0.5
+    # how often an agent on a node polls its HAProxy's stats socket (where this machine cannot)
+    stats_interval_s: ClassVar[float] = 0.1
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:
         self.spec = spec

@@ -20,6 +20,7 @@ def agent_argv(
     hold: bool = False,
     watch_addr: bool = False,
     stats_socket: str | None = None,
+    stats_interval_s: float = 0.1,
 ) -> list[str]:
     """The agent's command line; by default this very Python, whose files a netns node sees
     (a machine of its own gets the agent's files copied and runs them with its python3)."""
@@ -44,6 +45,7 @@ def agent_argv(
         *(["--hold"] if hold else []),
         *(["--watch-addr"] if watch_addr else []),
         *(["--stats-socket", stats_socket] if stats_socket else []),
+        *(["--stats-interval", f"{stats_interval_s:g}"] if stats_socket else []),
     ]
 
 

@@ -130,6 +130,7 @@ class Probes:
             program=program if stats_socket else watcher_program(program),
             watch_addr=True,
             stats_socket=stats_socket,
+            stats_interval_s=self.backend.stats_interval_s,
         )
         reader = self._reader(node, "watcher", argv)
         reader.on_end = lambda: self._watcher_ended(node, reader)

@@ -51,6 +51,9 @@ class VagrantBackend(Backend):
     shares_clock = False
     create_label = "vagrant up:"
     poll_s = 5.0  # an SSH round trip a node: each one loads a VM under emulation
+    # a `show stat` parsed ten times a second loads an emulated VM enough to time out the
+    # lab's track script (killall -0, 1 s): twice a second (HAProxy's checks are 2 s apart)
+    stats_interval_s = 0.5
     AGENT_DIR = "/var/tmp/labtool-agent"
 
     def __init__(self, spec: LabSpec, state: LabState) -> None:

@@ -50,3 +50,24 @@ def test_its_program_is_beside_the_agent() -> None:
     assert watcher_program(None)[-2:] == ["-m", "labtool.probes.watcher"]
     copy = ["/usr/bin/python3", "/var/tmp/labtool-agent/agent.py"]
     assert watcher_program(copy) == ["/usr/bin/python3", "/var/tmp/labtool-agent/watcher.py"]
+
+
+def test_an_agent_polling_its_stats_does_so_at_the_backends_pace() -> None:
+    """The Vagrant backend's agents poll HAProxy twice a second (an emulated VM loaded by ten
+    polls a second timed out the lab's track script); netns polls from here (no option)."""
+    from labtool.backends.vagrant import VagrantBackend
+    from labtool.probes.argv import agent_argv
+    from labtool.spec.load import default_spec
+
+    spec = default_spec()
+    argv = agent_argv(
+        spec,
+        rate=0,
+        duration_s=10,
+        timeout_s=1,
+        watch_addr=True,
+        stats_socket="/var/lib/haproxy/stats",
+        stats_interval_s=VagrantBackend.stats_interval_s,
+    )
+    assert argv[argv.index("--stats-interval") + 1] == "0.5"
+    assert "--stats-interval" not in agent_argv(spec, rate=0, duration_s=10, timeout_s=1)
