@@ -333,20 +333,22 @@ def descendants(pid: int) -> dict[int, str]:
 
 def test_ctrl_c_leaves_no_process_and_no_probe(lab: str) -> None:
     watch = Watch(lab)
-    with urllib.request.urlopen(f"{watch.base}/events?token={watch.token}", timeout=10):
-        wait_until(
-            lambda: (
-                sum(  # the client's agent, a light address watcher per load balancer
-                    "labtool-agent/agent.py" in a or "labtool-agent/watcher.py" in a
-                    for a in descendants(watch.proc.pid).values()
-                )
-                >= 3
-            ),
-            20,
-            "the watch's probes (client agent, a watcher per load balancer) running",
-        )
-        probes = descendants(watch.proc.pid)
-    said = watch.stop()
+    try:
+        with urllib.request.urlopen(f"{watch.base}/events?token={watch.token}", timeout=10):
+            wait_until(
+                lambda: (
+                    sum(  # the client's agent, a light address watcher per load balancer
+                        "labtool-agent/agent.py" in a or "labtool-agent/watcher.py" in a
+                        for a in descendants(watch.proc.pid).values()
+                    )
+                    >= 3
+                ),
+                20,
+                "the watch's probes (client agent, a watcher per load balancer) running",
+            )
+            probes = descendants(watch.proc.pid)
+    finally:  # (also when the probes never came: no watch left running after the test)
+        said = watch.stop()
     assert watch.proc.returncode == 0, said
     assert "no probe left running" in said
     # (a probe whose nsenter the Ctrl-C ended first is reaped by its node's init: a moment)
