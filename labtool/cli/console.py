@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from labtool.errors import ExitCode
-from labtool.i18n import Msg, in_lang, translation
+from labtool.i18n import Msg, in_lang
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -42,10 +42,14 @@ def said(text: str) -> str:
     return str(in_lang(text, Speech.lang))
 
 
-def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
-    _ = translation(Speech.lang)
-    prefix = _("labtool: error:")
+def error(message: str) -> None:
+    """`labtool: error: ...` on stderr, in the language asked for."""
+    prefix = said(Msg("labtool: error:"))
     err.print(f"[bold red]{escape(prefix)}[/] {escape(said(message))}", markup=True)
+
+
+def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
+    error(message)
     raise typer.Exit(code)
 
 

@@ -213,20 +213,12 @@ def _progress() -> Callable[[int, int, str], None]:
 def _roster_warning(missing: list[str], roster: Path | None) -> None:
     if missing:
         names = ", ".join(missing[:5]) + ("..." if len(missing) > 5 else "")
-        line = (
-            Msg(
-                "labtool: {count} submission(s) not in the roster, identified by their name: "
-                "{names}",
-                count=len(missing),
-                names=names,
-            )
-            if roster
-            else Msg(
-                "labtool: {count} submission(s) not in the roster, identified by their name: "
-                "{names} (give --roster FILE)",
-                count=len(missing),
-                names=names,
-            )
+        line = Msg(
+            "labtool: {count} submission(s) not in the roster, identified by their name: "
+            "{names}{hint}",
+            count=len(missing),
+            names=names,
+            hint="" if roster else Msg(" (give --roster FILE)"),
         )
         err.print(said(line))
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, out, said
+from labtool.cli.console import VIEWS, ConsoleProgress, LazyModule, err, error, out, said
 from labtool.cli.options import (
     JsonOption,
     LabOption,
@@ -61,10 +60,7 @@ def _runner(quiet: bool, lang: Lang) -> Callable[[LabSpec, Backend, Scenario], S
 
 
 def _failed(name: str, exc: ScenarioError) -> None:
-    prefix = said(Msg("labtool: error:"))
-    err.print(
-        f"[bold red]{escape(prefix)}[/] {escape(name)}: {escape(said(exc.message))}", markup=True
-    )
+    error(f"{name}: {said(exc.message)}")
 
 
 def scenario(

@@ -124,14 +124,21 @@ def duration_of(text: str) -> float:
     return float(match[1]) * scale[match[2]]
 
 
+PRIORITY = re.compile(r"^\s*priority\s+(\d+)", re.M)
+
+
+def configured_priorities(keepalived: dict[str, str]) -> dict[str, int]:
+    """Each load balancer's `priority`, where its keepalived.conf writes one."""
+    found = {node: PRIORITY.search(text) for node, text in keepalived.items()}
+    return {node: int(match[1]) for node, match in found.items() if match}
+
+
 def preferred_holder(keepalived: dict[str, str]) -> str | None:
     """The load balancer VRRP gives the VIP back to whenever it is up: its priority higher
     than every other's, and it preempts (no `nopreempt`); None with equal priorities (the
     VIP stays where it is)."""
-    priorities = {}
-    for node, text in keepalived.items():
-        found = re.search(r"^\s*priority\s+(\d+)", text, re.M)
-        priorities[node] = int(found[1]) if found else 100
+    written = configured_priorities(keepalived)
+    priorities = {node: written.get(node, 100) for node in keepalived}
     ranked = sorted(priorities.items(), key=lambda item: -item[1])
     if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None
@@ -141,12 +148,10 @@ def preferred_holder(keepalived: dict[str, str]) -> str | None:
 
 def theory_from_configs(spec: LabSpec, keepalived: dict[str, str], haproxy_cfg: str) -> Theory:
     """Theory from the configs in use: keepalived.conf per load balancer, one haproxy.cfg."""
-    priorities = {}
+    priorities = configured_priorities(keepalived)
     advert = float(spec.vrrp.advert_int)
     track, interval = False, 1.0
-    for node, text in keepalived.items():
-        if m := re.search(r"^\s*priority\s+(\d+)", text, re.M):
-            priorities[node] = int(m[1])
+    for text in keepalived.values():
         if m := re.search(r"^\s*advert_int\s+([\d.]+)", text, re.M):
             advert = float(m[1])
         if re.search(r"^\s*track_script\b", text, re.M):

@@ -7,6 +7,7 @@ import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
+from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.runner import CommandResult
 
@@ -39,16 +40,7 @@ class Transport(ABC):
         script = f"umask 022 && cat > {shlex.quote(path)} && chmod {mode:o} {shlex.quote(path)}"
         result = self.run(script, input_text=content)
         if not result.succeeded:
-            from labtool.errors import LabtoolError
-
-            raise LabtoolError(
-                Msg(
-                    "{node}: cannot write {path}: {why}",
-                    node=self.node,
-                    path=path,
-                    why=result.describe_failure(),
-                )
-            )
+            raise cannot_write(self.node, path, result)
 
     def close(self) -> None:
         """Release what the transport holds open (a connection); nothing by default."""
@@ -58,3 +50,17 @@ class Transport(ABC):
     def shell(command: Sequence[str] | str) -> list[str]:
         """argv for a command given as a list, or as one shell string."""
         return ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
+
+
+def cannot_write(node: str, path: str, result: CommandResult) -> LabtoolError:
+    """A file a node's transport could not write, in the command's own words."""
+    from labtool.errors import LabtoolError
+
+    return LabtoolError(
+        Msg(
+            "{node}: cannot write {path}: {why}",
+            node=node,
+            path=path,
+            why=result.describe_failure(),
+        )
+    )

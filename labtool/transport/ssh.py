@@ -16,7 +16,7 @@ from typing import Any
 
 from labtool.i18n import Msg
 from labtool.runner import CommandResult
-from labtool.transport.base import Transport
+from labtool.transport.base import Transport, cannot_write
 
 
 @dataclass(frozen=True)
@@ -143,14 +143,7 @@ class SshTransport(Transport):
         moved = self.run(["install", "-D", "-m", f"{mode:o}", staging, path])
         self.run(["rm", "-f", staging])
         if not moved.succeeded:
-            raise LabtoolError(
-                Msg(
-                    "{node}: cannot write {path}: {why}",
-                    node=self.node,
-                    path=path,
-                    why=moved.describe_failure(),
-                )
-            )
+            raise cannot_write(self.node, path, moved)
 
     def close(self) -> None:
         if self._connection is not None:

@@ -196,6 +196,14 @@ def labtool(
     )
 
 
+def on_balancers(env: dict[str, str], script: str) -> dict[str, subprocess.CompletedProcess[str]]:
+    """A shell script run on each load balancer, its outcome by node."""
+    return {
+        node: labtool(env, "exec", node, "--name", LAB, "--", "sh", "-c", script, timeout_s=120)
+        for node in ("haproxy1", "haproxy2")
+    }
+
+
 def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") -> None:
     """Everything needed to act on a failure without running the test again: the command's
     output (a scenario's full JSON result), the tail of each probe's log, `vagrant status`,
@@ -229,20 +237,12 @@ def explain(env: dict[str, str], what: str, stdout: str = "", stderr: str = "") 
             env, "exec", node, "--name", LAB, "--", "cat", "/proc/loadavg", timeout_s=120
         )
         print(f"  {node}: {(load.stdout or load.stderr).strip()[-300:]}")
-    for node in ("haproxy1", "haproxy2"):  # VRRP's own account (a flap under load...)
-        journal = labtool(
-            env,
-            "exec",
-            node,
-            "--name",
-            LAB,
-            "--",
-            "sh",
-            "-c",
-            "journalctl -u keepalived -n 40 --no-pager 2>/dev/null || "
-            "tail -n 40 /var/log/keepalived.log",
-            timeout_s=120,
-        )
+    journals = on_balancers(  # VRRP's own account (a flap under load...)
+        env,
+        "journalctl -u keepalived -n 40 --no-pager 2>/dev/null || "
+        "tail -n 40 /var/log/keepalived.log",
+    )
+    for node, journal in journals.items():
         print(f"----- keepalived on {node} -----\n{(journal.stdout or journal.stderr)[-6000:]}")
     print(f"===== end of {what} =====", flush=True)
 
@@ -429,23 +429,10 @@ def timing_only_failure(result: dict[str, Any]) -> bool:
 def track_script_timeouts(env: dict[str, str]) -> int:
     """How many times keepalived has logged a track script timing out, on both load balancers:
     compared before and after a scenario, it tells an emulation artefact from a fault."""
-    count = 0
-    for node in ("haproxy1", "haproxy2"):
-        log = labtool(
-            env,
-            "exec",
-            node,
-            "--name",
-            LAB,
-            "--",
-            "sh",
-            "-c",
-            "journalctl -u keepalived --no-pager 2>/dev/null | grep -c timed_out",
-            timeout_s=120,
-        )
-        said = log.stdout.strip()
-        count += int(said) if said.isdigit() else 0
-    return count
+    counts = on_balancers(
+        env, "journalctl -u keepalived --no-pager 2>/dev/null | grep -c timed_out"
+    ).values()
+    return sum(int(c.stdout.strip()) for c in counts if c.stdout.strip().isdigit())
 
 
 def emulation_only_failure(result: dict[str, Any], timeouts_during: int) -> bool:

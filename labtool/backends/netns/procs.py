@@ -103,7 +103,7 @@ def ns_inode(pid: int, kind: str) -> int | None:
 def processes_in_pidns(pidns_inode: int) -> dict[int, str]:
     """PID -> command name of every live process in a PID namespace."""
     found: dict[int, str] = {}
-    for pid, inode in _pidns_of_all().items():
+    for pid, inode in _PIDNS.all().items():
         if inode != pidns_inode:
             continue
         try:
@@ -143,15 +143,11 @@ class _PidnsCache:
                 inode = ns_inode(pid, "pid")
                 if inode is not None:
                     inodes[pid] = inode
-            self.inodes = inodes
-            return dict(inodes)
+            self.inodes = inodes  # (a new dict each look: the one returned never changes)
+            return inodes
 
 
 _PIDNS = _PidnsCache()
-
-
-def _pidns_of_all() -> dict[int, int]:
-    return _PIDNS.all()
 
 
 def pss_kib(pids: list[int]) -> int:
