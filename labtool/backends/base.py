@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from labtool.backends.base_types import NodeStatus
+from labtool.backends.base_types import NodeHere, NodeStatus
 from labtool.i18n import Msg
 from labtool.parallel import for_each_node
 from labtool.spec.model import LabSpec, Node
@@ -96,6 +96,13 @@ class Backend(ABC):
     def agent_program(self, node: str) -> list[str] | None:
         """How the probe agent runs on a node: None for this very Python (a node that sees
         this machine's files); else the argv prefix of a copy on the node."""
+        return None
+
+    def watch_from_here(self, node: str) -> NodeHere | None:
+        """Whether a socket opened in the node works from this process (its namespaces are
+        this machine's): then its addresses are read from here (probes.addresses), on a
+        socket that must close once the node is gone (it keeps the node's network, and its
+        end of the cable, alive); None: an agent on the node watches them."""
         return None
 
     def is_up(self, node: str) -> bool:

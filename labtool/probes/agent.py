@@ -43,7 +43,7 @@ except ImportError:  # a copy run by a machine's own python3, beside its other f
     )
 
 # What a machine needs of labtool to run the agent with its own python3 (stdlib only).
-AGENT_MODULES = ("agent", "packets", "agent_options", "watcher")
+AGENT_MODULES = ("agent", "packets", "agent_options", "handover")
 
 
 class Agent:
@@ -144,16 +144,37 @@ class Agent:
                 next_at += period
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
                 continue
-            task = asyncio.ensure_future(self._one_request())
-            self.in_flight.add(task)
-            self.started[task] = time.monotonic()
-            task.add_done_callback(self._done)
+            self._send()
             self.sent += 1
             next_at += period
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
-    async def _one_request(self) -> None:
-        result = await packets.http_get(self.options.vip, self.options.port, self.options.timeout)
+    def _send(self) -> None:
+        """One request, bounded by a timer that cancels it (lighter than a wait_for's task)."""
+        timer: Dict[str, Any] = {}
+        task = asyncio.ensure_future(self._one_request(timer))
+        self.in_flight.add(task)
+        self.started[task] = time.monotonic()
+        task.add_done_callback(self._done)
+        timer["handle"] = asyncio.get_event_loop().call_later(
+            self.options.timeout, self._time_out, task, timer
+        )
+
+    @staticmethod
+    def _time_out(task: "asyncio.Task[None]", timer: Dict[str, Any]) -> None:
+        timer["fired"] = True
+        task.cancel()
+
+    async def _one_request(self, timer: Dict[str, Any]) -> None:
+        sent = time.monotonic()
+        try:
+            result = await packets.http_get(self.options.vip, self.options.port)
+        except asyncio.CancelledError:
+            if not timer.get("fired"):
+                raise  # the agent stops: reported as unfinished
+            result = packets.timed_out(sent)
+        else:
+            timer["handle"].cancel()
         emit("http", **result)
 
     def _open_packet_sockets(self, loop: asyncio.AbstractEventLoop) -> Dict[str, Any]:

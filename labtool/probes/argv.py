@@ -1,5 +1,5 @@
-"""How labtool starts the probes on a node: the agent's command line, and the address
-watcher's beside it."""
+"""How labtool starts the probes on a node: the agent's command line, and the helper's beside
+it that hands a node's address socket over."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def agent_argv(
     ]
 
 
-def watcher_program(program: list[str] | None) -> list[str]:
-    """The address watcher (labtool.probes.watcher, no asyncio: half the agent's memory) where
-    the agent would run: this very Python, or the copy beside the agent on a node."""
+def handover_program(program: list[str] | None) -> list[str]:
+    """The helper that hands a node's address socket over (labtool.probes.handover) where the
+    agent would run: this very Python, or the copy beside the agent on a node."""
     if program is None:
-        return [sys.executable, "-m", "labtool.probes.watcher"]
-    return [*program[:-1], str(PurePosixPath(program[-1]).with_name("watcher.py"))]
+        return [sys.executable, "-m", "labtool.probes.handover"]
+    return [*program[:-1], str(PurePosixPath(program[-1]).with_name("handover.py"))]

@@ -6,7 +6,6 @@ Pure builders and parsers plus three small socket set-ups; stdlib only, because 
 copied as plain files to machines of their own (Vagrant) and run by their python3.
 """
 
-import contextlib
 import ctypes
 import hashlib
 import socket
@@ -213,23 +212,25 @@ def iface_addresses(iface: str) -> Tuple[bytes, bytes]:
 
 
 async def _exchange(vip: str, port: int) -> bytes:
-    """One HTTP/1.0 request, its whole answer."""
-    import asyncio  # (here: an address watcher runs without asyncio, lighter by half)
+    """One HTTP/1.0 request, its whole answer: on a bare socket of the event loop (no stream
+    objects: during an outage hundreds wait at once, in the lab's memory bounds)."""
+    import asyncio  # (here: the handover helper runs without asyncio)
 
-    reader, writer = await asyncio.open_connection(vip, port)
-    writer.write(f"GET / HTTP/1.0\r\nHost: {vip}\r\nUser-Agent: labtool-probe\r\n\r\n".encode())
-    await writer.drain()
-    data = await reader.read(65536)
-    while True:
-        chunk = await reader.read(65536)
-        if not chunk:
-            break
-        data += chunk
-    writer.close()
-    if hasattr(writer, "wait_closed"):  # (Python 3.7+)
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-    return data
+    loop = asyncio.get_event_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, (vip, port))
+        request = "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: labtool-probe\r\n\r\n".format(vip)
+        await loop.sock_sendall(sock, request.encode())
+        chunks: List[bytes] = []
+        while True:
+            chunk = await loop.sock_recv(sock, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        sock.close()
 
 
 def page_digest(page: bytes) -> str:
@@ -237,21 +238,28 @@ def page_digest(page: bytes) -> str:
     return hashlib.sha1(page).hexdigest()[:16]
 
 
-async def http_get(vip: str, port: int, timeout_s: float) -> Dict[str, Any]:
-    import asyncio
-
+async def http_get(vip: str, port: int) -> Dict[str, Any]:
+    """One request's result (its caller bounds its time: `timed_out` when it cancels it)."""
     sent = time.monotonic()
     result: Dict[str, Any] = {"sent": round(sent, 6)}
     try:
-        data = await asyncio.wait_for(_exchange(vip, port), timeout_s)
+        data = await _exchange(vip, port)
         head, _, body = data.partition(b"\r\n\r\n")
         status_line = head.split(b"\r\n", 1)[0].split()
         result["status"] = int(status_line[1]) if len(status_line) > 1 else 0
         result["body"] = body.decode(errors="replace").strip()[:80]
         result["digest"] = page_digest(body)  # (the whole page: which web node served it)
-    except asyncio.TimeoutError:  # (not TimeoutError before Python 3.11)
-        result.update(status=0, error="timeout")
     except OSError as exc:
         result.update(status=0, error=exc.strerror or type(exc).__name__)
     result["latency_s"] = round(time.monotonic() - sent, 6)
     return result
+
+
+def timed_out(sent: float) -> Dict[str, Any]:
+    """The result of a request its caller gave up on."""
+    return {
+        "sent": round(sent, 6),
+        "status": 0,
+        "error": "timeout",
+        "latency_s": round(time.monotonic() - sent, 6),
+    }

@@ -2,7 +2,8 @@
 
 - `LineReader`: a process (an agent, through a node's transport) whose stdout lines feed the
   recorder, with what an operator needs when it goes wrong: when it started, when it was
-  ready, its exit, the last lines it printed, its errors in a log of its own;
+  ready, its exit, the last lines it printed, its errors in a log of its own (`Probe`; the
+  other kind of probe is `addresses.AddressWatch`, a node's socket read here);
 - `StatsPoller`: HAProxy's `show stat` on each stats socket reachable from here (netns: the
   node's folder; a UNIX socket, no network traffic).
 """
@@ -16,13 +17,12 @@ import socket
 import subprocess
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from labtool import runner
-from labtool.probes.events import ClockMap
+from labtool.probes.probe import Probe
 from labtool.probes.recorder import Recorder, server_names
 from labtool.spec import roles
 from labtool.spec.model import LabSpec
@@ -30,11 +30,8 @@ from labtool.spec.model import LabSpec
 if TYPE_CHECKING:
     from labtool.backends.base import Backend
 
-READY_MARK = '"state": "started"'  # the agent's start-up line: its watches are in place
-TAIL_LINES = 12
 
-
-class LineReader:
+class LineReader(Probe):
     """A process whose stdout lines feed a callback, on a thread of its own."""
 
     def __init__(
@@ -48,14 +45,9 @@ class LineReader:
         log: Path | None = None,
     ) -> None:
         """`log`: where the process's stderr goes, and a line about its end."""
-        self.name = name
-        self.log = log
+        super().__init__(name, log, on_line)
+        self.on_end = on_end
         self.spawned_at = time.monotonic()
-        self.ready_at: float | None = None
-        self.ended_at: float | None = None
-        self.lines = 0
-        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self.clock: ClockMap | None = None  # the clock map of what it reports, if any
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("a") as errors:
@@ -64,20 +56,13 @@ class LineReader:
                 self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe, stderr=errors)
         else:
             self.proc = runner.spawn(argv, env=env, stdin_pipe=stdin_pipe)
-        self.on_line = on_line
-        self.on_end = on_end
         self.thread = threading.Thread(target=self._pump, daemon=True)
         self.thread.start()
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            self.lines += 1
-            self.tail.append(line.rstrip("\n")[:300])
-            if self.ready_at is None and READY_MARK in line:
-                self.ready_at = time.monotonic()
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                self.on_line(line)
+            self._line(line, time.monotonic())
         self.ended_at = time.monotonic()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
@@ -85,50 +70,13 @@ class LineReader:
         if self.on_end:
             self.on_end()
 
-    def _log_end(self) -> None:
-        if self.log is None:
-            return
-        with contextlib.suppress(OSError), self.log.open("a") as log:
-            log.write(
-                f"labtool: {self.name} ended (exit {self.proc.returncode}) after "
-                f"{self.lines} lines; its last lines:\n"
-                + "".join(f"labtool:   {line}\n" for line in self.tail)
-            )
-
     @property
-    def alive(self) -> bool:
-        return self.ended_at is None
+    def exit_code(self) -> int | None:
+        return self.proc.returncode
 
-    def errors_tail(self, count: int = 5) -> list[str]:
-        """The last lines of its log (its stderr), for a message."""
-        if self.log is None:
-            return []
-        try:
-            lines = self.log.read_text(errors="replace").splitlines()
-        except OSError:
-            return []
-        return [line for line in lines if not line.startswith("labtool: ")][-count:]
-
-    def summary(self, origin: float) -> dict[str, Any]:
-        """What the result tells about this probe; times in seconds from `origin`."""
-
-        def since(t: float | None) -> float | None:
-            return round(t - origin, 3) if t is not None else None
-
-        return {
-            "spawned_s": since(self.spawned_at),
-            "ready_s": since(self.ready_at),
-            "ended_s": since(self.ended_at),
-            "exit": self.proc.returncode,
-            "lines": self.lines,
-            "last_lines": list(self.tail)[-5:],
-            "clock_offset_s": round(self.clock.offset, 4)
-            if self.clock is not None and self.clock.offset is not None
-            else None,
-            "clock_drift_ppm": self.clock.drift_ppm() if self.clock is not None else None,
-            "errors": self.errors_tail(),
-            "log": str(self.log) if self.log else None,
-        }
+    def wait_end(self, timeout_s: float) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=timeout_s)
 
     def send(self, line: str) -> bool:
         """A line to its stdin; False if it no longer reads."""

@@ -1,6 +1,7 @@
-"""The probes a scenario runs: the client's agent, an agent watching each load balancer's
-addresses (and, on machines of their own, HAProxy's stats socket), HAProxy's stats sockets
-reachable from here, all feeding one recorder; the wait until each is ready, which shows the
+"""The probes a scenario runs: the client's agent, each load balancer's addresses watched (read
+from here where the node is a namespace of this machine, else by an agent on it, which also
+polls HAProxy's stats socket), HAProxy's stats sockets reachable from here, all feeding one
+recorder; the wait until each is ready, which shows the
 backend's pace; and the conditions the engine waits on."""
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from labtool.backends.base import Backend
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.parallel import for_each_node
-from labtool.probes.argv import agent_argv, watcher_program
+from labtool.probes.addresses import AddressWatch
+from labtool.probes.argv import agent_argv, handover_program
 from labtool.probes.events import ClockMap
+from labtool.probes.probe import Probe
 from labtool.probes.readers import LineReader, StatsPoller, stats_sockets
 from labtool.probes.recorder import Recorder, feed_agent_line
 from labtool.scenarios.pace import (
@@ -42,7 +45,7 @@ def probes_dir(spec: LabSpec) -> Path:
 
 
 class Probes:
-    """The client agent, a watcher agent per load balancer, HAProxy's stats: all recording."""
+    """The client agent, a watcher per load balancer, HAProxy's stats: all recording."""
 
     def __init__(
         self, spec: LabSpec, backend: Backend, recorder: Recorder, duration_s: float
@@ -50,7 +53,7 @@ class Probes:
         """Start every probe at once (on machines, each needs a connection and a copy of the
         agent first)."""
         self.spec, self.backend, self.recorder = spec, backend, recorder
-        self.watchers: dict[str, LineReader] = {}
+        self.watchers: dict[str, Probe] = {}
         self.stopping = False
         self.client = spec.client.name
         sockets = stats_sockets(spec, backend)
@@ -119,25 +122,39 @@ class Probes:
         old = self.watchers.pop(node, None)
         if old is not None:
             old.stop(timeout_s=1)
-        # its HAProxy's view polled from here: the light watcher; else the agent polls it
         program = self.backend.agent_program(node)
-        stats_socket = roles.STATS_SOCKET if self.stats is None else None
-        argv = agent_argv(
-            self.spec,
-            rate=0,
-            duration_s=WATCHER_DURATION_S,
-            timeout_s=1,
-            program=program if stats_socket else watcher_program(program),
-            watch_addr=True,
-            stats_socket=stats_socket,
-            stats_interval_s=self.backend.stats_interval_s,
-        )
-        reader = self._reader(node, "watcher", argv)
+        here = self.backend.watch_from_here(node)
+        if here is not None:  # read from here: no process of labtool stays in the node
+            transport = self.backend.transport(node)
+            helper = handover_program(program)
+            reader: Probe = AddressWatch(
+                f"watcher on {node}",
+                lambda fd: transport.argv([*helper, self.spec.nic, str(fd)]),
+                transport.env(),
+                partial(feed_agent_line, self.recorder, source=node),
+                here,
+                self.spec.nic,
+                duration_s=WATCHER_DURATION_S,
+                log=probes_dir(self.spec) / f"watcher-{node}.log",
+            )
+        else:  # the agent on the node (and HAProxy's view, where not polled from here)
+            stats_socket = roles.STATS_SOCKET if self.stats is None else None
+            argv = agent_argv(
+                self.spec,
+                rate=0,
+                duration_s=WATCHER_DURATION_S,
+                timeout_s=1,
+                program=program,
+                watch_addr=True,
+                stats_socket=stats_socket,
+                stats_interval_s=self.backend.stats_interval_s,
+            )
+            reader = self._reader(node, "watcher", argv)
         reader.on_end = lambda: self._watcher_ended(node, reader)
         self.watchers[node] = reader
 
-    def _watcher_ended(self, node: str, reader: LineReader) -> None:
-        self.recorder.add("agent", source=node, state="ended", exit=reader.proc.returncode)
+    def _watcher_ended(self, node: str, reader: Probe) -> None:
+        self.recorder.add("agent", source=node, state="ended", exit=reader.exit_code)
         if not self.stopping and not self.backend.is_up(node):
             self.node_lost(node)  # its addresses went with it
 
@@ -203,7 +220,7 @@ class Probes:
             time.sleep(TICK_S)
         return time.monotonic() - since
 
-    def _await_start(self, reader: LineReader, what: str, on_tick: Any) -> float:
+    def _await_start(self, reader: Probe, what: str, on_tick: Any) -> float:
         deadline = reader.spawned_at + AGENT_START_MAX_S
         while reader.ready_at is None:
             if on_tick:
@@ -227,13 +244,12 @@ class Probes:
             time.sleep(TICK_S)
         return reader.ready_at - reader.spawned_at
 
-    def _dead(self, reader: LineReader, what: str, when: str) -> str:
-        with contextlib.suppress(Exception):
-            reader.proc.wait(timeout=2)
-        return f"{what} ended {when} (exit {reader.proc.returncode}){self._log_hint(reader)}"
+    def _dead(self, reader: Probe, what: str, when: str) -> str:
+        reader.wait_end(timeout_s=2)
+        return f"{what} ended {when} (exit {reader.exit_code}){self._log_hint(reader)}"
 
     @staticmethod
-    def _log_hint(reader: LineReader) -> str:
+    def _log_hint(reader: Probe) -> str:
         errors = reader.errors_tail(3)
         said = ("; it said: " + " | ".join(errors)) if errors else ""
         return f"{said}. Its log: {reader.log}"

@@ -181,3 +181,59 @@ def test_up_uncuts_vrrp_left_cut_by_a_killed_split_brain(lab: str) -> None:
     time.sleep(5)  # (past a master-down interval: a cut left in place would show two holders)
     assert len(status(lab)["vip_holders"]) == 1  # type: ignore[arg-type]
     assert not backend.cut_vrrp(["haproxy1", "haproxy2"], False)  # no cut left to remove
+
+
+def test_a_node_watched_from_here_takes_its_cable_and_the_vip_when_its_power_is_pulled(
+    lab: str,
+) -> None:
+    """labtool reads the load balancers' addresses on sockets of their network namespaces
+    (probes.addresses). A socket keeps its namespace alive: the watch closes it the moment the
+    node goes, so that the node's end of the cable, and the VIP on it, go with the node."""
+    import subprocess
+
+    from labtool.backends.netns.commands import LAN_NODE
+    from labtool.probes.addresses import AddressWatch
+    from labtool.probes.argv import handover_program
+    from labtool.provision.lab import open_lab
+
+    spec, _, backend = open_lab(lab)
+    assert vip_holder() == "haproxy1"
+    lines: dict[str, list[dict[str, object]]] = {"haproxy1": [], "haproxy2": []}
+    watches = {}
+    for name, seen in lines.items():
+        here = backend.watch_from_here(name)
+        assert here is not None
+        transport = backend.transport(name)
+        helper = handover_program(backend.agent_program(name))
+        watches[name] = AddressWatch(
+            f"watcher on {name}",
+            lambda fd, t=transport, h=helper: t.argv([*h, spec.nic, str(fd)]),
+            transport.env(),
+            lambda line, seen=seen: seen.append(json.loads(line)),
+            here,
+            spec.nic,
+            duration_s=60,
+        )
+    try:
+        wait_until(lambda: all(w.ready_at for w in watches.values()), 10, "both watches ready")
+        assert "10.0.0.10" in lines["haproxy1"][0]["addresses"]  # type: ignore[operator]
+        run = labtool("halt", "--force", "haproxy1", "--name", lab)
+        assert run.returncode == 0, run.stderr
+        wait_until(lambda: not watches["haproxy1"].alive, 5, "haproxy1's watch ended")
+        lan = backend.state.holders[LAN_NODE].pid
+
+        def cable_gone() -> bool:
+            link = ["nsenter", "-t", str(lan), "-n", "ip", "link", "show", "dev", "haproxy1"]
+            return subprocess.run(link, capture_output=True).returncode != 0
+
+        wait_until(cable_gone, 5, "haproxy1's cable gone from the LAN")
+        wait_until(
+            lambda: any(e.get("address") == "10.0.0.10" for e in lines["haproxy2"]),
+            10,
+            "the VIP added on haproxy2, seen by its watch",
+        )
+    finally:
+        for watch in watches.values():
+            watch.stop()
+        assert labtool("up", "haproxy1", "--name", lab).returncode == 0
+    assert not any(w.alive for w in watches.values())

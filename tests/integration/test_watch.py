@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from labtool.state import lab_dir
 from tests.integration.browser import Browser
 from tests.integration.conftest import exec_on, lab_up_during, wait_until
 
@@ -332,25 +333,29 @@ def descendants(pid: int) -> dict[int, str]:
 
 
 def test_ctrl_c_leaves_no_process_and_no_probe(lab: str) -> None:
+    """The client's agent is a process in its node; each load balancer's addresses are read
+    by the watch itself, on a socket of the node's network namespace (probes.addresses)."""
+    logs = [lab_dir(lab) / "probes" / f"watcher-haproxy{i}.log" for i in (1, 2)]
+    for log in logs:
+        log.unlink(missing_ok=True)
     watch = Watch(lab)
     try:
         with urllib.request.urlopen(f"{watch.base}/events?token={watch.token}", timeout=10):
             wait_until(
                 lambda: (
-                    sum(  # the client's agent, a light address watcher per load balancer
-                        "labtool-agent/agent.py" in a or "labtool-agent/watcher.py" in a
-                        for a in descendants(watch.proc.pid).values()
-                    )
-                    >= 3
+                    any("labtool-agent/agent.py" in a for a in descendants(watch.proc.pid).values())
+                    and all(log.exists() and "opened in" in log.read_text() for log in logs)
                 ),
                 20,
-                "the watch's probes (client agent, a watcher per load balancer) running",
+                "the watch's probes (the client's agent, each load balancer's addresses) running",
             )
             probes = descendants(watch.proc.pid)
     finally:  # (also when the probes never came: no watch left running after the test)
         said = watch.stop()
     assert watch.proc.returncode == 0, said
     assert "no probe left running" in said
+    for log in logs:  # each watcher ended before the watch did (its socket closed)
+        assert "ended (exit 0)" in log.read_text(), log.read_text()
     # (a probe whose nsenter the Ctrl-C ended first is reaped by its node's init: a moment)
     wait_until(
         lambda: not any(Path(f"/proc/{pid}").exists() for pid in probes),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from labtool import doctor, ids
 from labtool.backends.base import Backend, NodeStatus
+from labtool.backends.base_types import NodeHere
 from labtool.backends.netns import backend as impl
 from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
@@ -190,8 +191,24 @@ class NetnsBackend(Backend):
         return SshTransport(node, ssh.ssh_target_for(self.spec.name, node, pid))
 
     def agent_program(self, node: str) -> list[str]:
-        """The agent's files laid in the node's bin (layout), run by a python3 it can read."""
-        return [layout.node_python(), f"{commands.AGENT_DIR}/agent.py"]
+        """The agent's files laid in the node's bin (layout), run by a python3 it can read
+        (-S: the agent is stdlib only; a site's .pth files would cost memory and time)."""
+        return [layout.node_python(), "-S", f"{commands.AGENT_DIR}/agent.py"]
+
+    def watch_from_here(self, node: str) -> NodeHere | None:
+        """Its holder's network namespace and a pidfd of it (readable once it is gone), if
+        the node is up."""
+        holder = self.state.holders.get(self.spec.node(node).name)
+        if holder is None:
+            return None
+        try:
+            gone = os.pidfd_open(holder.pid)
+        except OSError:  # gone already, or a kernel older than 5.3
+            return None
+        if not procs.alive(holder.pid, holder.start_ticks):  # (its PID, reused)
+            os.close(gone)
+            return None
+        return NodeHere(Path(f"/proc/{holder.pid}/ns/net"), gone)
 
     def local_path(self, node: str, path: str) -> Path:
         """Where a file of the node's own folders is, from here (e.g. a stats socket)."""

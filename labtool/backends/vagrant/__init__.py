@@ -256,7 +256,7 @@ class VagrantBackend(Backend):
                 source = Path(str(agent.__file__)).with_name(f"{module}.py")
                 transport.put(f"{self.AGENT_DIR}/{source.name}", source.read_text(), 0o755)
             self._agent_copied.add(node)
-        return ["python3", f"{self.AGENT_DIR}/agent.py"]
+        return ["python3", "-S", f"{self.AGENT_DIR}/agent.py"]
 
     def set_link(self, node: str, up: bool) -> None:
         self.transport(node).run(["ip", "link", "set", self.spec.nic, "up" if up else "down"])
