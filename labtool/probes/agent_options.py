@@ -1,5 +1,6 @@
-"""The probe agent's command line, the one limit it raises, and how it writes an event (its
-watcher's too): stdlib only, copied beside the agent onto machines (see agent.AGENT_MODULES)."""
+"""The probe agent's command line, the one limit it raises, and how it writes an event (labtool's
+address watch gives the same lines): stdlib only, copied beside the agent onto machines (see
+agent.AGENT_MODULES)."""
 
 import argparse
 import contextlib

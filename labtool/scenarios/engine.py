@@ -38,6 +38,10 @@ from labtool.spec.model import LabSpec
 
 __all__ = ["Frame", "ScenarioError", "ScenarioResult", "results_dir", "run"]
 
+# A lab just booted: how long after its keepalived's master-down timers ran out its start-up
+# may still move the VIP (a loaded machine's timers fire late, an advert takes a moment).
+BOOT_MARGIN_S = 1.0
+
 
 @contextlib.contextmanager
 def sigint_deferred() -> Iterator[list[bool]]:
@@ -71,6 +75,7 @@ def run(
     one_holder: bool = True,
     halt: Callable[[], None] | None = None,
     restore_after: bool = True,
+    booted_at: float | None = None,
 ) -> ScenarioResult:
     """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
     that cannot be done (a probe that never starts, a baseline that never comes) raises
@@ -80,7 +85,9 @@ def run(
     False: the cluster counts as whole without a single VIP holder (a submission's).
     `halt()` is called at every tick; once it raises (a LabtoolError), the run stops there,
     without its restore (its lab is being removed). `restore_after` False: the cluster is left
-    as the fault made it (a throwaway lab's last scenario)."""
+    as the fault made it (a throwaway lab's last scenario). `booted_at`: a lab just booted,
+    when its last keepalived started (its baseline then need not wait a master-down time
+    more once every start-up timer has run out)."""
     variant = None if spec.vrrp.track_haproxy else "no_track_script"
     if variant:
         scenario = apply_variant(scenario, variant)
@@ -102,8 +109,16 @@ def run(
     # The probes start first, so that they are ready once the preconditions hold. The agent
     # is asked to stop when the window ends; its own bound (AGENT_DURATION_S) leaves room for
     # slow machines, whose preconditions alone were seen taking three minutes.
+    quiet_after = (
+        booted_at + values["vrrp_master_down_s"] + BOOT_MARGIN_S if booted_at is not None else None
+    )
     scene = Scene(
-        cluster, scenario, values, within, Probes(spec, backend, recorder, AGENT_DURATION_S)
+        cluster,
+        scenario,
+        values,
+        within,
+        Probes(spec, backend, recorder, AGENT_DURATION_S),
+        quiet_after,
     )
     error = _walk(scene, run, restore_after)
     result = _result(spec, backend, scene, run, variant, error, started_wall, started)

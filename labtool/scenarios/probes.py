@@ -1,8 +1,8 @@
 """The probes a scenario runs: the client's agent, each load balancer's addresses watched (read
 from here where the node is a namespace of this machine, else by an agent on it, which also
 polls HAProxy's stats socket), HAProxy's stats sockets reachable from here, all feeding one
-recorder; the wait until each is ready, which shows the
-backend's pace; and the conditions the engine waits on."""
+recorder; the wait until each is ready, which shows the backend's pace; and the conditions
+the engine waits on."""
 
 from __future__ import annotations
 

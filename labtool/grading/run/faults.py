@@ -72,8 +72,10 @@ def observe(
     step: Step,
     checked: Callable[[], None],
     plan: list[Fault],
+    booted_at: float | None = None,
 ) -> Behaviour:
-    """Each fault of the plan in turn on the submission's cluster, and what it showed."""
+    """Each fault of the plan in turn on the submission's cluster, and what it showed
+    (`booted_at`: when its last keepalived started, for the first run's baseline)."""
     b = Behaviour(vip=str(spec.vip), adaptations=list(run.adaptations))
     names = cast_names(spec)
     shown = {lab: run.shown(node) or node for lab, node in names.items()}
@@ -83,7 +85,8 @@ def observe(
         checked()
         view = _at_fault(step, fault, shown)
         last = index == len(plan) - 1  # (its lab is removed next: no restore)
-        result = _run(spec, backend, fault, checked, view, not last)
+        booted = booted_at if index == 0 else None
+        result = _run(spec, backend, fault, checked, view, not last, booted)
         if result is None:
             continue
         results.append(result)
@@ -116,6 +119,7 @@ def _run(
     checked: Callable[[], None],
     view: Callable[[Frame], None],
     restore_after: bool,
+    booted_at: float | None,
 ) -> ScenarioResult | None:
     """One scenario on the cluster: its result (also when it could not reach its end); None
     when the submission's cluster has not the nodes it needs (one load balancer only)."""
@@ -134,6 +138,7 @@ def _run(
             one_holder=False,
             halt=checked,
             restore_after=restore_after,
+            booted_at=booted_at,
         )
     except ScenarioError as exc:
         checked()  # (past its bounds: the lab's run ends here, with that reason)

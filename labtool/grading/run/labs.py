@@ -147,8 +147,9 @@ def run_one(
     behaviour = Behaviour(vip=str(spec.vip), adaptations=list(run.adaptations))
     with _Bounds(name, stop) as bounds:
         try:
-            backend = _built(spec, run, say, bounds)
-            behaviour = observe(spec, backend, run, say, bounds.checked, faults)
+            backend = _built(spec, run, say, bounds)  # (its keepalived started by now)
+            booted_at = time.monotonic()
+            behaviour = observe(spec, backend, run, say, bounds.checked, faults, booted_at)
             behaviour.memory_kib = backend.peak_memory_kib() or backend.memory_kib()
             bounds.checked()
         except LabtoolError as exc:

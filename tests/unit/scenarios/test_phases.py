@@ -203,3 +203,24 @@ def test_the_restore_awaits_the_vip_back_where_the_configs_give_it_back() -> Non
     other = load_scenario("restore-haproxy1")
     phases.restore(phases.Scene(stand, other, values, 5.0, None), run)  # type: ignore[arg-type]
     assert ("vip_nodes",) not in stand.calls
+
+
+def test_a_lab_just_booted_need_not_hold_the_vip_a_master_down_time_more() -> None:
+    """The VIP taken at a lab's start-up: once every keepalived's start-up timer has run out
+    (`quiet_after`), a new holder cannot come from the start-up; before that, and on a lab
+    not just booted, the VIP must have stayed a master-down time on one node."""
+    import time
+
+    stand = StandIn()
+    recorder = Recorder(stand.spec)
+    scenario = load_scenario("lose-web1")
+    recorder.add("vip", t=time.monotonic(), node="haproxy1", action="added")
+    booted = phases.Scene(stand, scenario, {}, 5.0, None, time.monotonic() - 0.1)  # type: ignore[arg-type]
+    assert phases.vip_settled(booted, recorder, steady_s=3.61)
+    still_booting = phases.Scene(stand, scenario, {}, 5.0, None, time.monotonic() + 60)  # type: ignore[arg-type]
+    assert not phases.vip_settled(still_booting, recorder, steady_s=3.61)
+    not_booted = phases.Scene(stand, scenario, {}, 5.0, None)  # type: ignore[arg-type]
+    assert not phases.vip_settled(not_booted, recorder, steady_s=3.61)
+    assert phases.vip_settled(not_booted, recorder, steady_s=0.0)
+    recorder.add("vip", t=time.monotonic(), node="haproxy1", action="removed")
+    assert not phases.vip_settled(booted, recorder, steady_s=3.61)  # nobody holds it
