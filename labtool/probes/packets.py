@@ -229,7 +229,9 @@ async def _exchange(vip: str, port: int) -> bytes:
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
-    finally:
+    finally:  # (Python 3.6 leaves a cancelled sock_recv's reader on the closed descriptor)
+        loop.remove_reader(sock.fileno())
+        loop.remove_writer(sock.fileno())
         sock.close()
 
 
