@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,18 +173,18 @@ def folder_reader(root: Path) -> tuple[Reader, Lister]:
     return read, lister
 
 
+KEEPALIVED_BLOCKS = re.compile(
+    r"^\s*(vrrp_instance|global_defs|vrrp_script|virtual_server|vrrp_sync_group)\b", re.M
+)
+HAPROXY_SECTIONS = re.compile(r"^\s*(global|defaults|frontend|backend|listen)\b", re.M)
+
+
 def sniff(data: bytes) -> str | None:
-    """keepalived or haproxy, from a file's content (for files named on the command line)."""
+    """keepalived or haproxy, from a file's content: its blocks' and sections' keywords at the
+    start of a line (not in a comment); None when it has neither."""
     text = decode(data[:65536])
-    keepalived = sum(
-        text.count(k) for k in ("vrrp_instance", "global_defs", "vrrp_script", "virtual_server")
-    )
-    words = [
-        line.split()[0]
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    haproxy = sum(1 for w in words if w in ("global", "defaults", "frontend", "backend", "listen"))
+    keepalived = len(KEEPALIVED_BLOCKS.findall(text))
+    haproxy = len(HAPROXY_SECTIONS.findall(text))
     if keepalived > haproxy:
         return "keepalived"
     if haproxy:
@@ -191,8 +192,20 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def kind_of(path: Path, data: bytes) -> str | None:
+    """A file's kind by its content, whatever its name (`haproxy1.conf` may be keepalived's);
+    by its name only when its content says nothing (an empty file, a fragment)."""
+    by_content = sniff(data)
+    if by_content is not None:
+        return by_content
+    name = path.name.lower()
+    if "keepalived" in name or "vrrp" in name:
+        return "keepalived"
+    return "haproxy" if "haproxy" in name else None
+
+
 def from_files(paths: list[Path]) -> ConfigSet:
-    """Files named on the command line, each labelled by its path; kind by name, then content.
+    """Files named on the command line, each labelled by its path; kind by content, then name.
     Two keepalived files are taken as the two load balancers, in the order given."""
     configs = ConfigSet()
     for path in paths:
@@ -210,13 +223,7 @@ def from_files(paths: list[Path]) -> ConfigSet:
                 )
             )
             continue
-        kind = (
-            "keepalived"
-            if "keepalived" in path.name
-            else "haproxy"
-            if "haproxy" in path.name
-            else sniff(data)
-        )
+        kind = kind_of(path, data)
         configs.raw[name] = data
         if kind == "keepalived":
             configs.keepalived[name] = parse_keepalived(data, name, _file_resolver(path))

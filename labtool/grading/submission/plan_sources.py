@@ -15,6 +15,7 @@ from labtool.grading.submission.configset import (
     KEEPALIVED_CONF,
     MAX_FILE_BYTES,
     ConfigSet,
+    kind_of,
     missing_config,
     missing_page,
     sniff,
@@ -95,14 +96,7 @@ def loose_configs(root: Path, spec: LabSpec, configs: ConfigSet, plan: Plan) -> 
     for path in files:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES)
-        name = path.name.lower()
-        kind = (
-            "keepalived"
-            if "keepalived" in name or "vrrp" in name
-            else "haproxy"
-            if "haproxy" in name and not name.startswith("keepalived")
-            else sniff(data)
-        )
+        kind = kind_of(path, data)
         if kind is None:
             continue
         node = _loose_node(path, root, lbs, data)
