@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtool.grading.score.model import Grade, T
-from labtool.i18n import Msg, translation
+from labtool.i18n import Msg, plural, translation
 
 
 def feedback(grade: Grade, lang: str = "fr") -> str:
@@ -83,12 +83,16 @@ def _safe_cell(text: str) -> str:
 
 
 def summary(grades: list[Grade], lang: str = "fr") -> str:
-    t = T[lang]
+    t, ngettext = T[lang], plural(lang)
+
+    def students(n: int) -> str:
+        return ngettext("{n} student", "{n} students", n).format(n=n)
+
     marks = [g.grade for g in grades]
     lines = [f"# {t['summary']}", ""]
     if marks:
         lines += [
-            f"{len(marks)} {t['students']} ; {t['mean']} {statistics.mean(marks):.2f}, "
+            f"{students(len(marks))} ; {t['mean']} {statistics.mean(marks):.2f}, "
             f"{t['median']} {statistics.median(marks):.2f}, min {min(marks):g}, "
             f"max {max(marks):g} (/{grades[0].total:g})",
             "",
@@ -118,7 +122,7 @@ def summary(grades: list[Grade], lang: str = "fr") -> str:
         )
     if common:
         lines += ["", f"## {t['common']}", ""]
-        lines += [f"- {name}: {count} {t['students']}" for name, count in common.most_common(10)]
+        lines += [f"- {name}: {students(count)}" for name, count in common.most_common(10)]
     return "\n".join(lines) + "\n"
 
 

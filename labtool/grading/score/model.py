@@ -30,7 +30,6 @@ TEXTS = {
     "observed": N_("observed"),
     "notes": N_("Notes"),
     "summary": N_("Class grades"),
-    "students": N_("students"),
     "mean": N_("mean"),
     "median": N_("median"),
     "common": N_("Most frequent mistakes"),

@@ -164,6 +164,16 @@ def test_feedback_csv_summary(graded: dict[str, Grade], tmp_path: Path) -> None:
     assert f"{len(graded)} étudiants" in summary(list(graded.values()), "fr")
 
 
+def test_the_summary_counts_students_in_each_languages_plural(graded: dict[str, Grade]) -> None:
+    """One student is '1 student' and '1 étudiant' (issue 22: it said '1 students')."""
+    one = [graded["no-check"]]
+    assert "1 student ;" in summary(one, "en") and "1 students" not in summary(one, "en")
+    assert "1 étudiant ;" in summary(one, "fr")
+    assert "- HA-NO-CHECK: 1 étudiant\n" in summary(one, "fr")
+    two = [graded["no-check"], graded["correct"]]
+    assert "2 students ;" in summary(two, "en") and "2 étudiants ;" in summary(two, "fr")
+
+
 def test_cli_grade_json_shape(tmp_path: Path) -> None:
     write(correct(), tmp_path / "alice")
     broken = correct()
