@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtool.grading.score.model import Grade, T
+from labtool.grading.submission.archives import student_name
 from labtool.i18n import Msg, plural, translation
 
 
@@ -189,13 +190,23 @@ def read_roster(path: Path) -> dict[str, Student]:
     return roster
 
 
+def on_roster(roster: dict[str, Student], submission: str) -> Student | None:
+    """The roster's student for a submission: named as labtool names it, or by its folder's
+    or archive's name (alice.zip for alice, alice for alice.zip) where only one matches."""
+    if submission in roster:
+        return roster[submission]
+    stem = student_name(Path(submission))
+    matches = [s for key, s in roster.items() if student_name(Path(key)) == stem]
+    return matches[0] if len(matches) == 1 else None
+
+
 def _student(grade: Grade, roster: dict[str, Student]) -> Student:
-    return roster.get(grade.submission) or Student(grade.submission)
+    return on_roster(roster, grade.submission) or Student(grade.submission)
 
 
 def unmatched(grades: list[Grade], roster: dict[str, Student]) -> list[str]:
     """Submissions the roster does not name (their identifier is the submission's name)."""
-    return [g.submission for g in grades if g.submission not in roster]
+    return [g.submission for g in grades if on_roster(roster, g.submission) is None]
 
 
 def to_moodle(grades: list[Grade], roster: dict[str, Student], lang: str) -> str:

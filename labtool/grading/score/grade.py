@@ -253,17 +253,18 @@ def grade_all(
     each submission's own cluster is run first (grade --run), that many at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from labtool.grading.submission.archives import open_submission
+    from labtool.grading.submission.archives import open_submission, student_names
 
     nodes = {n.name for n in spec.nodes}
+    names = student_names(list(paths))
     opened: dict[Path, Submission] = {}
 
     def open_one(path: Path) -> Submission:
         if path not in opened:
             try:
-                opened[path] = open_submission(path, workdir, nodes)
+                opened[path] = open_submission(path, workdir, nodes, names.get(path))
             except Exception as exc:  # (graded below as broken)
-                opened[path] = Submission(path.name, path, None, error=f"{exc!r}"[:300])
+                opened[path] = Submission(names[path], path, None, error=f"{exc!r}"[:300])
         return opened[path]
 
     behaviours: dict[str, Behaviour] = {}
@@ -285,7 +286,9 @@ def grade_all(
                 submission, spec, rubric, lang, live, daemons, behaviours.get(submission.name)
             )
         except Exception as exc:  # a class run goes on; the error is in the grade
-            broken = Submission(path.name, path, None, error=f"could not be graded: {exc!r}"[:300])
+            broken = Submission(
+                names[path], path, None, error=f"could not be graded: {exc!r}"[:300]
+            )
             return grade_submission(broken, spec, rubric, lang, live)
 
     workers = max(1, jobs or (os.cpu_count() or 1)) if daemons else 1

@@ -9,6 +9,7 @@ from a submission is ever executed."""
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,13 @@ def student_name(path: Path) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def student_names(paths: list[Path]) -> dict[Path, str]:
+    """Each submission's student: its folder's or archive's name without the archive's
+    suffix; its whole name where two would share one (alice.zip and alice.tar.gz)."""
+    stems = Counter(student_name(p) for p in paths)
+    return {p: student_name(p) if stems[student_name(p)] == 1 else p.name for p in paths}
 
 
 def is_archive(path: Path) -> bool:
@@ -125,10 +133,13 @@ def _single_child(folder: Path, nodes: set[str]) -> Path | None:
     return None
 
 
-def open_submission(path: Path, workdir: Path, nodes: set[str]) -> Submission:
+def open_submission(
+    path: Path, workdir: Path, nodes: set[str], name: str | None = None
+) -> Submission:
     """Where a submission's files are; archives unpacked under workdir. Never raises for the
-    submission's content: a refused one carries its error."""
-    submission = Submission(student_name(path), path)
+    submission's content: a refused one carries its error. `name`: the student's, when the
+    class gives it (student_names), else from the path."""
+    submission = Submission(name or student_name(path), path)
     try:
         if path.is_dir():
             root = path
