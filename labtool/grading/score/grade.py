@@ -255,8 +255,7 @@ def grade_all(
 
     from labtool.grading.submission.archives import open_submission, student_names
 
-    nodes = {n.name for n in spec.nodes}
-    names = student_names(list(paths))
+    nodes, names = {n.name for n in spec.nodes}, student_names(list(paths))
     opened: dict[Path, Submission] = {}
 
     def open_one(path: Path) -> Submission:
