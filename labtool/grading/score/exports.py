@@ -56,6 +56,18 @@ def feedback(grade: Grade, lang: str = "fr") -> str:
     return "\n".join(lines) + "\n"
 
 
+def feedback_text(grade: Grade, lang: str = "fr") -> str:
+    """The feedback as plain text, for a gradebook that shows text as it is (Moodle keeps its
+    lines, and would show Markdown's marks and the check marks raw)."""
+    lines = []
+    for line in feedback(grade, lang).splitlines():
+        if line.startswith("#"):
+            line = line.lstrip("#").strip()
+        line = line.replace("- ✔ ", "- [ok] ").replace("- ✘ ", "- [x] ")
+        lines.append(line)
+    return "\n".join(lines).strip() + "\n"
+
+
 def to_csv(grades: Iterable[Grade]) -> str:
     grades = list(grades)
     ids = list(dict.fromkeys(c.id for g in grades for c in g.criteria))
@@ -221,7 +233,7 @@ def to_moodle(grades: list[Grade], roster: dict[str, Student], lang: str) -> str
             [
                 _safe_cell(_student(grade, roster).identifier),
                 f"{grade.grade:g}",
-                _safe_cell(feedback(grade, lang)),
+                _safe_cell(feedback_text(grade, lang)),
             ]
         )
     return out.getvalue()

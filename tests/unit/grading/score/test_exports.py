@@ -62,3 +62,29 @@ def test_moodle_matches_a_roster_of_archive_names(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[1][:2] == ["alice@example.edu", "20"]
     assert "not in the roster" not in result.stderr
+
+
+def test_moodle_feedback_is_plain_text_by_moodles_import_rules(tmp_path: Path) -> None:
+    """Moodle's CSV grade import (grade/import/csv, load_data.php): a header row, then per
+    row the identifier, the grade and the feedback, which Moodle stores as the grade's text and
+    shows with its own auto-format (lines kept, Markdown not rendered): no heading marks, no
+    check marks, one line per criterion."""
+    write(correct(), tmp_path / "class" / "alice")
+    write(PITFALLS["no-check"][0](correct()), tmp_path / "class" / "bob")
+    result = CliRunner().invoke(
+        app, ["grade", str(tmp_path / "class"), "--format", "moodle", "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["Identifier", "Grade", "Feedback"]
+    assert all(len(row) == 3 for row in rows)
+    by_id = {row[0]: row for row in rows[1:]}
+    assert float(by_id["alice"][1]) == 20 and float(by_id["bob"][1]) < 20
+    for _, _, text in rows[1:]:
+        lines = text.splitlines()
+        assert not any(line.lstrip().startswith("#") for line in lines), text
+        assert "✔" not in text and "✘" not in text
+    bob = by_id["bob"][2].splitlines()
+    assert bob[0].startswith("Grade: bob: ")
+    assert any(line.startswith("- [x] ") and "/2" in line for line in bob), bob
+    assert any("HA-NO-CHECK" in line for line in bob)
