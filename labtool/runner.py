@@ -71,6 +71,7 @@ def run(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            errors="replace",  # (a daemon may print a student's bytes back: never a crash)
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=shielded,

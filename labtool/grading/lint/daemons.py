@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from labtool import runner
-from labtool.configs.common import Finding
+from labtool.configs.common import Finding, is_binary
 from labtool.configs.keepalived_model import KeepalivedConfig
 from labtool.grading.submission.configset import ConfigSet
 from labtool.i18n import Msg
@@ -69,11 +69,11 @@ def daemon_checks(configs: ConfigSet, nic: str) -> list[Finding]:
     found: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="labtool-lint-") as folder:
         for node, haproxy in configs.haproxy.items():
-            found += haproxy_check(haproxy.file, configs.text_of(node, "haproxy"), Path(folder))
+            if not is_binary(data := configs.text_of(node, "haproxy")):  # (said: not text)
+                found += haproxy_check(haproxy.file, data, Path(folder))
         for node, keepalived in configs.keepalived.items():
-            found += keepalived_check(
-                keepalived.file, keepalived, configs.text_of(node, "keepalived"), nic, Path(folder)
-            )
+            if not is_binary(data := configs.text_of(node, "keepalived")):
+                found += keepalived_check(keepalived.file, keepalived, data, nic, Path(folder))
     return found
 
 
@@ -228,9 +228,9 @@ def grade_checks(
     found: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="labtool-grade-") as folder:
         for node, haproxy in configs.haproxy.items():
-            if haproxy.file in skip:
-                continue
             data = configs.text_of(node, "haproxy")
+            if haproxy.file in skip or is_binary(data):  # (a binary file: said, not text)
+                continue
             key = ("haproxy", hashlib.sha256(data).hexdigest(), platform)
             if key not in _CACHE:
                 text, added = data.decode("utf-8", "replace"), list[int]()
@@ -246,6 +246,8 @@ def grade_checks(
             found += _relabel(_CACHE[key], haproxy.file)
         for node, keepalived in configs.keepalived.items():
             data = configs.text_of(node, "keepalived")
+            if is_binary(data):
+                continue
             key = ("keepalived", hashlib.sha256(data).hexdigest(), nic)
             if key not in _CACHE:
                 _CACHE[key] = keepalived_check(keepalived.file, keepalived, data, nic, Path(folder))

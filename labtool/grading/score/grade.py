@@ -15,6 +15,7 @@ from labtool.facts.theory import theory_from_configs
 from labtool.grading.lint import lint
 from labtool.grading.lint.base import Target
 from labtool.grading.run.behaviour import Behaviour, behaviour_reasons, run_notes
+from labtool.grading.score.evidence import missing_evidence, no_evidence
 from labtool.grading.score.model import CriterionScore, Grade, LiveResults, Lost, T
 from labtool.grading.score.reasons import (
     answer_reasons,
@@ -56,10 +57,12 @@ def grade_submission(
     sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
     theory = _theory(configs, plan, spec)
     mistakes = _once(findings)  # one per mistake, for every lint criterion and the notes
+    missing = missing_evidence(configs, lang)  # (no evidence, no points)
 
     def reasons_of(criterion: Criterion) -> list[Lost]:
         if criterion.kind == "lint":
-            return lint_reasons(criterion, mistakes, rubric, lang)
+            lost = no_evidence(criterion, missing, lang)
+            return lost or lint_reasons(criterion, mistakes, rubric, lang)
         if criterion.kind == "row":
             return row_reasons(criterion, sheet, theory, live, lang, plan, rubric)
         if criterion.kind == "answer":
@@ -226,9 +229,6 @@ def _once(findings: list[Finding]) -> list[tuple[Finding, list[str]]]:
         )
         for group in groups.values()
     ]
-
-
-# --- output --------------------------------------------------------------------------------
 
 
 # --- grades where instructors keep them ----------------------------------------------------
