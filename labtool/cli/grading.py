@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -112,8 +113,8 @@ def grade(
         typer.Option(
             "--format",
             "-f",
-            help="table, json, csv, md, moodle (Moodle's grade "
-            "import) or canvas (Canvas's gradebook import).",
+            help="table, json, csv, md, moodle (Moodle's grade import), canvas (Canvas's "
+            "gradebook import) or gradescope (one submission's results.json).",
         ),
     ] = GradeFormat.table,
     roster: Annotated[
@@ -159,13 +160,14 @@ def grade(
     """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
     from labtool.grading import commands as run
 
-    students = _before_grading(roster, output)
+    students, started = _before_grading(roster, output), time.monotonic()
     runs = (jobs, _said) if behave else None
     grades = run.grade_paths(
         paths or [], rubric, lab, name, lang.value, live, daemons, _progress(), runs, _warn
     )
     _write_class(grades, output, lang.value)
-    text, missing = run.formatted(grades, fmt.value, students, lang.value)
+    seconds = time.monotonic() - started  # (Gradescope's execution_time)
+    text, missing = run.formatted(grades, fmt.value, students, lang.value, seconds)
     _roster_warning(missing, roster)
     if text is None:
         views.grades(grades, lang.value)
@@ -223,6 +225,22 @@ def _roster_warning(missing: list[str], roster: Path | None) -> None:
         err.print(said(line))
 
 
+def gradescope_autograder(
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="A new folder: zip its content for Gradescope."),
+    ],
+    lang: Annotated[Lang, typer.Option("--lang", help="Feedback language: fr or en.")] = Lang.fr,
+) -> None:
+    """Write Gradescope's autograder: setup.sh and run_autograder (labtool installed on its
+    image; each submission graded statically into /autograder/results/results.json)."""
+    from labtool.grading.score.gradescope import write_autograder
+
+    write_autograder(output, lang.value)
+    out.print(said(Msg("autograder written in {p}: zip its content for Gradescope", p=output)))
+
+
 def register(app: typer.Typer) -> None:
     for command in (lint, collect, grade):
         app.command()(command)
+    app.command("gradescope-autograder")(gradescope_autograder)

@@ -41,6 +41,7 @@ class GradeFormat(StrEnum):
     md = "md"
     moodle = "moodle"
     canvas = "canvas"
+    gradescope = "gradescope"
 
 
 class _Backends(click.Choice[str]):

@@ -224,7 +224,7 @@ def write_class(grades: list[Grade], folder: Path, lang: str) -> None:
 
 
 def formatted(
-    grades: list[Grade], fmt: str, students: dict[str, Any], lang: str
+    grades: list[Grade], fmt: str, students: dict[str, Any], lang: str, seconds: float = 0.0
 ) -> tuple[str | None, list[str]]:
     """The grades in a file format (None for the table, which the CLI draws), and, for the
     gradebook imports, the submissions the roster does not name."""
@@ -237,6 +237,10 @@ def formatted(
         return exports.to_moodle(grades, students, lang), missing
     if fmt == "canvas":
         return exports.to_canvas(grades, students), missing
+    if fmt == "gradescope":
+        from labtool.grading.score.gradescope import to_gradescope
+
+        return to_gradescope(grades, lang, seconds), missing
     if fmt == "md" and len(grades) == 1:
         return exports.feedback(grades[0], lang), missing
     if fmt == "md":
