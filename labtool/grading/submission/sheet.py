@@ -7,7 +7,8 @@ case, accents or not) in whichever table holds them, never in another table (an 
 first is common). Without the lab's table, a test log (a table of actions with expected and
 obtained results: "PV de tests") or prose that tells what happened when web1 or haproxy1 was
 lost stands in, and says so (`Row.source`). Questions are found by their number (`q1)`, `Q1:`,
-`1.`, `## 1. ...`) or their words (with or without the question mark), and failing that by the
+`1.`, `## 1. ...`) or their words (with or without the question mark), then as a plain list
+of exactly three numbered items after the table (by position), and failing that by the
 paragraph that speaks of the thing asked about."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from labtool.grading.submission.sheet_base import (
     normalise,
 )
 from labtool.grading.submission.sheet_rows import (
+    Table,
     find_paragraphs,
     find_tables,
     lab_rows,
@@ -66,6 +68,35 @@ def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
     return sorted((index, question, rest) for question, (index, rest) in starts.items())
 
 
+LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*]\s+)?(?:\*\*|__)?([1-9])\s*[.)]\s*(?:\*\*|__)?\s*(.*)")
+
+
+def _answer_list(lines: list[str], after: int) -> list[tuple[int, int, str]]:
+    """The three answers written as a plain numbered list ("1. ...", "2. ...", "3. ..."),
+    blank lines between the items or not: (line index, question, its text), by position.
+    Only a list of exactly three items, after `after` (the table, or the questions' heading):
+    a longer numbered list is a procedure, not the answers."""
+    found: list[tuple[int, int, str]] = []
+    for index in range(after, len(lines)):
+        line = lines[index]
+        if line.lstrip().startswith(("#", "|")) and found:
+            if len(found) == 3:
+                return found
+            found = []
+            continue
+        match = LIST_ITEM.match(line)
+        if match is None:
+            continue
+        number = int(match.group(1))
+        if number == len(found) + 1:
+            found.append((index, number, match.group(2)))
+        else:  # a fourth item, or a list that starts over
+            found = [(index, 1, match.group(2))] if number == 1 else []
+            if number > 3:
+                found = []
+    return found if len(found) == 3 else []
+
+
 def _prose_answers(
     paragraphs: list[tuple[int, str]], taken: set[int]
 ) -> dict[int, tuple[str, int]]:
@@ -98,6 +129,13 @@ def read_sheet(markdown: str, first_web: str = "web1", first_lb: str = "haproxy1
     }.items():
         sheet.rows.setdefault(kind, row)
     starts = _question_starts(lines)
+    taken = {question for _, question, _ in starts}
+    if len(taken) < 3:  # the answers as a plain numbered list, by position
+        listed = _answer_list(lines, _answers_from(lines, tables))
+        starts = sorted(
+            starts
+            + [s for s in listed if s[1] not in taken and s[0] not in {i for i, _, _ in starts}]
+        )
     for position, (index, question, rest) in enumerate(starts):
         end = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
         body = [rest]
@@ -108,14 +146,19 @@ def read_sheet(markdown: str, first_web: str = "web1", first_lb: str = "haproxy1
                 break  # the next section, or a table after the answer
             body.append(line)
         sheet.answers[question] = ("\n".join(body).strip(" *_>\n"), index + 1)
-    headed = [
-        i
-        for i, line in enumerate(lines)
-        if line.lstrip().startswith("#") and "question" in normalise(line)
-    ]
-    after = headed[0] if headed else tables[-1].start + len(tables[-1].rows) if tables else 0
+    after = _answers_from(lines, tables)
     for question, found in _prose_answers(
         [p for p in paragraphs if p[0] > after], set(sheet.answers)
     ).items():
         sheet.answers[question] = found
     return sheet
+
+
+def _answers_from(lines: list[str], tables: list[Table]) -> int:
+    """Where the answers may start: the questions' heading, else after the last table."""
+    headed = [
+        i
+        for i, line in enumerate(lines)
+        if line.lstrip().startswith("#") and "question" in normalise(line)
+    ]
+    return headed[0] if headed else tables[-1].start + len(tables[-1].rows) if tables else 0

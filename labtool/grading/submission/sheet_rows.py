@@ -30,7 +30,7 @@ def _is_rule(cells: list[str]) -> bool:
 
 
 @dataclass
-class _Table:
+class Table:
     start: int  # line index of its first line
     header: list[str]
     rows: list[tuple[int, list[str]]]  # line index, cells
@@ -43,8 +43,8 @@ class _Table:
         return None
 
 
-def find_tables(lines: list[str]) -> list[_Table]:
-    tables: list[_Table] = []
+def find_tables(lines: list[str]) -> list[Table]:
+    tables: list[Table] = []
     current: list[tuple[int, list[str]]] = []
     for index, line in enumerate([*lines, ""]):
         if line.lstrip().startswith("|"):
@@ -55,7 +55,7 @@ def find_tables(lines: list[str]) -> list[_Table]:
         if current:
             header_is_rule = len(current) > 1
             tables.append(
-                _Table(
+                Table(
                     current[0][0],
                     current[0][1] if header_is_rule else [],
                     current[1:] if header_is_rule else current,
@@ -77,7 +77,7 @@ def _row_kind(label: str) -> str | None:
     return None
 
 
-def lab_rows(tables: list[_Table]) -> dict[str, Row]:
+def lab_rows(tables: list[Table]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for table in tables:
         expected = table.column(EXPECTED)
@@ -110,7 +110,7 @@ def _action_kind(text: str, first_web: str, first_lb: str) -> str | None:
     return None
 
 
-def log_rows(tables: list[_Table], first_web: str, first_lb: str) -> dict[str, Row]:
+def log_rows(tables: list[Table], first_web: str, first_lb: str) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for table in tables:
         expected, observed = table.column(EXPECTED), table.column(OBSERVED, EXPECTED)

@@ -1,0 +1,57 @@
+"""The three answers written as a plain numbered list (issue 22): the same grade as the same
+words under the questions' own text (the instructor's: 20/20 for the lab's correct work, as
+written here before the grader ran), blank lines between the items or not; a numbered
+procedure is not taken for the answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from labtool.cli import app
+from labtool.grading.submission.sheet import read_sheet
+from tests.submissions import correct, write
+
+TABLE = correct()["report.md"].split("## Questions")[0]
+ANSWERS = (
+    "Oui, HAProxy répartit les requêtes en roundrobin : elles alternent entre web1 et web2.",
+    "Keepalived porte l'IP virtuelle 10.0.0.10 avec le protocole VRRP : si le maître tombe, "
+    "le backup prend le relais, le load balancer n'est plus un SPOF.",
+    "HAProxy répartit les requêtes HTTP entre les serveurs web et les contrôle (check) pour "
+    "écarter un serveur en panne.",
+)
+
+
+def _listed(blank: bool) -> str:
+    gap = "\n\n" if blank else "\n"
+    return TABLE + "## Réponses\n\n" + gap.join(f"{n}. {a}" for n, a in enumerate(ANSWERS, 1))
+
+
+def _grade(tmp_path: Path, report: str) -> float:
+    files = {**correct(), "report.md": report}
+    result = CliRunner().invoke(
+        app,
+        ["grade", str(write(files, tmp_path / "s")), "--format", "json", "--no-daemons"],
+    )
+    assert result.exit_code == 0, result.output
+    return float(json.loads(result.stdout)[0]["grade"])
+
+
+@pytest.mark.parametrize("blank", [False, True], ids=["tight", "blank lines between"])
+def test_a_numbered_list_answers_the_questions_by_position(tmp_path: Path, blank: bool) -> None:
+    sheet = read_sheet(_listed(blank))
+    assert [sheet.answers[q][0][:12] for q in (1, 2, 3)] == [a[:12] for a in ANSWERS]
+    assert _grade(tmp_path, _listed(blank)) == 20
+
+
+def test_a_numbered_procedure_is_not_taken_for_the_answers() -> None:
+    steps = "\n".join(f"{n}. étape {n} : vagrant up" for n in range(1, 6))
+    sheet = read_sheet(TABLE + "## Procédure\n\n" + steps + "\n")
+    assert not any("étape" in text for text, _ in sheet.answers.values())
+
+
+def test_the_questions_own_text_still_wins(tmp_path: Path) -> None:
+    assert _grade(tmp_path, correct()["report.md"]) == 20
