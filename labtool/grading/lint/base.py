@@ -54,6 +54,7 @@ class Target:
     lb_addresses: dict[str, str] = field(default_factory=dict)  # load balancer -> address
     fragments: frozenset[str] = frozenset()  # haproxy.cfg labels that hold only edited parts
     real_nics: frozenset[str] = frozenset()  # the lab network's NIC, as an `ip a` shows it
+    nat_nics: frozenset[str] = frozenset()  # Vagrant's NAT NIC on the students' machines
 
     @classmethod
     def of_spec(cls, spec: LabSpec) -> Target:

@@ -145,6 +145,25 @@ def bad_state_or_advert(instance: Statement, at: InstanceAt) -> Iterator[Say]:
         )
 
 
+@rule("KA-NAT-NIC", subject="instance", severity="error", title="Vagrant's NAT NIC")
+def nat_nic(instance: Statement, at: InstanceAt) -> Iterator[Say]:
+    found = instance.first("interface")
+    if found is not None and found.args[:1] and found.args[0] in at.target.nat_nics:
+        yield Say(
+            message=Msg(
+                "interface {nic} is Vagrant's NAT NIC: the adverts never reach the other load "
+                "balancer; both become MASTER",
+                nic=found.args[0],
+            ),
+            where=found,
+            why=Msg(
+                "on Vagrant's machines the first NIC is its NAT, each machine alone on its own "
+                "network (10.0.2.15 on every one); the lab's private network is another NIC"
+            ),
+            fix=Msg("interface eth1 (the NIC that holds the lab's address: ip a)"),
+        )
+
+
 @rule("KA-NIC", subject="instance", severity="error", title="no NIC, or not the lab's")
 def nic(instance: Statement, at: InstanceAt) -> Iterator[Say]:
     found, target = instance.first("interface"), at.target

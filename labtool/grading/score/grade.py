@@ -167,8 +167,7 @@ def plan_target(plan: Plan, spec: LabSpec) -> Target:
         addresses = {
             lb: lab.lb_addresses[lb_names[i]] for i, lb in enumerate(plan.lbs) if i < len(lb_names)
         } | addresses
-    # no VIP or NIC to match: the submission's own are graded (the same on both, in the
-    # load balancers' network); not using the lab's plan is one deduction (other_plan)
+    # no VIP or NIC to match: the submission's own are graded; other_plan is one deduction
     return Target(
         None,
         None,
@@ -177,6 +176,7 @@ def plan_target(plan: Plan, spec: LabSpec) -> Target:
         addresses,
         frozenset(plan.fragments),
         plan.real_nics(),
+        plan.nat_nics(spec.nic),
     )
 
 

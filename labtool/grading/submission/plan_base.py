@@ -101,6 +101,21 @@ class Plan:
             if any(same_net(a, self.vip) and a != self.vip for a in addresses)
         )
 
+    def nat_nics(self, lab_nic: str) -> frozenset[str]:
+        """The NICs that are Vagrant's NAT on the students' machines, where no advert reaches
+        the other load balancer: those an `ip a` pasted shows on Vagrant's NAT networks
+        (VirtualBox's 10.0.2.0/24, vagrant-libvirt's 192.168.121.0/24), and eth0, the NAT on
+        a Vagrant lab whose own network is on another NIC, unless the `ip a` shows the lab's
+        network on it."""
+        nat = {
+            nic
+            for nic, addresses in self.shown_nics.items()
+            if any(a.startswith(("10.0.2.", "192.168.121.")) for a in addresses)
+        }
+        if lab_nic != "eth0" and "eth0" not in self.real_nics():
+            nat.add("eth0")
+        return frozenset(nat - self.real_nics())
+
     def web_count(self, spec: LabSpec) -> int:
         return max(len(self.webs), len(spec.by_role("web")))
 
