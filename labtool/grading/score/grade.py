@@ -53,7 +53,7 @@ def grade_submission(
     if daemons:
         findings += _daemons(configs, plan, rubric, findings)
     findings = [f.in_lang(lang) for f in findings]  # (lint's texts, in the reader's words)
-    report = _read_report(submission.root, plan.report)
+    report = _read_report(submission.root, plan.report_files)
     sheet = read_sheet(report, *_firsts(plan, spec)) if report is not None else None
     theory = _theory(configs, plan, spec)
     mistakes = _once(findings)  # one per mistake, for every lint criterion and the notes
@@ -186,14 +186,14 @@ def _firsts(plan: Plan, spec: LabSpec) -> tuple[str, str]:
     return web, lb
 
 
-def _read_report(root: Path, name: str | None) -> str | None:
-    if name is None:
-        return None
-    path = root / name
-    if path.is_symlink() or not path.is_file():
-        return None
-    with path.open("rb") as handle:
-        return handle.read(1 << 20).decode("utf-8", "replace")
+def _read_report(root: Path, names: list[str]) -> str | None:
+    """The answer sheet: its files' texts, one after the other (1 MiB each at most)."""
+    texts = []
+    for path in (root / name for name in names):
+        if not path.is_symlink() and path.is_file():
+            with path.open("rb") as handle:
+                texts.append(handle.read(1 << 20).decode("utf-8", "replace"))
+    return "\n\n".join(texts) if texts else None
 
 
 def _theory(configs: ConfigSet, plan: Plan, spec: LabSpec) -> dict[str, float] | None:

@@ -50,18 +50,29 @@ from labtool.spec.model import LabSpec
 # --- the whole submission --------------------------------------------------------------------
 
 
-def _report_name(root: Path) -> str | None:
-    """The report's file at the submission's top (report.md, README.md...), if any."""
+def _report_files(root: Path) -> list[str]:
+    """The answer sheet's files: a report named as one (report.md, rapport.md...) at the
+    submission's top; else every Markdown or text file of its top folder (its README first)
+    and of its docs/ folder, in order: a report spread over several files is read whole."""
     if not root.is_dir():
-        return None
-    return next(
-        (
-            p.name
-            for p in sorted(root.iterdir())
-            if p.name.lower() in REPORT_NAMES and p.is_file() and not p.is_symlink()
-        ),
-        None,
-    )
+        return []
+
+    def texts(folder: Path) -> list[Path]:
+        if not folder.is_dir() or folder.is_symlink():
+            return []
+        return sorted(
+            (
+                p
+                for p in folder.iterdir()
+                if p.suffix.lower() in (".md", ".txt") and p.is_file() and not p.is_symlink()
+            ),
+            key=lambda p: (p.name.lower() != "readme.md", p.name.lower()),
+        )
+
+    top = texts(root)
+    named = [p for p in top if p.name.lower() in REPORT_NAMES and p.name.lower() != "readme.md"]
+    chosen = named[:1] or [*top, *texts(root / "docs")]
+    return [str(p.relative_to(root)) for p in chosen]
 
 
 def _node_configs(
@@ -103,7 +114,8 @@ def read_submission(root: Path, spec: LabSpec) -> tuple[ConfigSet, Plan]:
         if n not in plan.lbs
         and (n in pages or n in lab_webs or re.search(r"web|srv|apache|nginx|www", n.lower()))
     ]
-    plan.report = _report_name(root)
+    plan.report_files = _report_files(root)
+    plan.report = " + ".join(plan.report_files) or None
     markdown = [read_text_quietly(root / name) for name in markdown_names(root)]
     for node in plan.lbs:
         _node_configs(node, lb_files[node], read, lister, configs)

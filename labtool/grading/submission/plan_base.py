@@ -65,7 +65,8 @@ class Plan:
     shared: bool = False  # one file for both load balancers (loose or pasted once)
     fragments: set[str] = field(default_factory=set)  # haproxy.cfg labels: only the edited part
     shown_nics: dict[str, list[str]] = field(default_factory=dict)  # `ip a` pasted: NIC -> IPs
-    report: str | None = None  # the answer sheet's file name in the submission
+    report: str | None = None  # the answer sheet's file name in the submission (its label)
+    report_files: list[str] = field(default_factory=list)  # what it is read from, in order
 
     @property
     def nic(self) -> str | None:

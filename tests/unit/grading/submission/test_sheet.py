@@ -30,8 +30,8 @@ def _listed(blank: bool) -> str:
     return TABLE + "## Réponses\n\n" + gap.join(f"{n}. {a}" for n, a in enumerate(ANSWERS, 1))
 
 
-def _grade(tmp_path: Path, report: str) -> float:
-    files = {**correct(), "report.md": report}
+def _grade(tmp_path: Path, report: str | dict[str, str]) -> float:
+    files = report if isinstance(report, dict) else {**correct(), "report.md": report}
     result = CliRunner().invoke(
         app,
         ["grade", str(write(files, tmp_path / "s")), "--format", "json", "--no-daemons"],
@@ -55,3 +55,13 @@ def test_a_numbered_procedure_is_not_taken_for_the_answers() -> None:
 
 def test_the_questions_own_text_still_wins(tmp_path: Path) -> None:
     assert _grade(tmp_path, correct()["report.md"]) == 20
+
+
+def test_a_report_spread_over_several_files_is_read_whole(tmp_path: Path) -> None:
+    """The table in README.md, the answers in docs/questions.md, no report.md: the same grade
+    as the same text in one report.md (the instructor's: 20/20; it was 16/20)."""
+    files = correct()
+    table, answers = files.pop("report.md").split("## Questions")
+    files["README.md"] = table
+    files["docs/questions.md"] = "## Questions" + answers
+    assert _grade(tmp_path, files) == 20
