@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labtool.errors import LabFileError
+from labtool.grading.glossary import in_all_languages
 from labtool.i18n import LANGS, Msg
 
 KINDS = ("lint", "row", "answer", "scenario", "behaviour")
@@ -115,7 +116,7 @@ def read_criterion(
         float(per) if per is not None else None,
         item.get("row"),
         item.get("question"),
-        tuple(tuple(g) for g in ideas),
+        tuple(in_all_languages(tuple(g)) for g in ideas),
         item.get("scenario"),
         costs,
         item.get("behaviour"),

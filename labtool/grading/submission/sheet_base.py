@@ -7,8 +7,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from labtool.grading.glossary import question_words
+
 MAX_REPORT_CHARS = 200_000
-QUESTIONS = {  # how each question is recognised (normalised text, one word of each group)
+QUESTIONS: dict[
+    int, tuple[tuple[str, ...], ...]
+] = {  # how each question is recognised (normalised text, one word of each group)
     1: (
         (
             "loadbalanc",
@@ -22,6 +26,7 @@ QUESTIONS = {  # how each question is recognised (normalised text, one word of e
     2: (("keepalived",), ("role", "sert", "purpose", "what does", "utilite", "a quoi")),
     3: (("haproxy",), ("role", "sert", "purpose", "what does", "utilite", "a quoi")),
 }
+QUESTIONS = {n: tuple(question_words(g) for g in groups) for n, groups in QUESTIONS.items()}
 
 
 # a lost node, in a row's label or a test log's action

@@ -65,3 +65,62 @@ def test_a_report_spread_over_several_files_is_read_whole(tmp_path: Path) -> Non
     files["README.md"] = table
     files["docs/questions.md"] = "## Questions" + answers
     assert _grade(tmp_path, files) == 20
+
+
+OTHER_LANGUAGES = {
+    "es": """## Preguntas
+
+**¿La arquitectura desplegada permite hacer balanceo de carga en los dos servicios WEB?**
+
+Sí, las peticiones se reparten por turnos entre web1 y web2.
+
+**¿Cuál es el papel del servicio Keepalived en nuestra infraestructura?**
+
+Keepalived lleva la IP virtual 10.0.0.10 con el protocolo VRRP: si el maestro cae, el
+respaldo toma el relevo.
+
+**¿Cuál es el papel del servicio HAPROXY en nuestra infraestructura?**
+
+HAProxy reparte las peticiones HTTP entre los servidores web y comprueba su salud para
+descartar un servidor caído.
+""",
+    "pt": """## Perguntas
+
+**A arquitetura implantada permite fazer balanceamento de carga nos dois serviços WEB?**
+
+Sim, as requisições são repartidas alternadamente entre web1 e web2.
+
+**Qual é o papel do serviço Keepalived na nossa infraestrutura?**
+
+O Keepalived mantém o IP virtual 10.0.0.10 com o protocolo VRRP: se o mestre cair, o
+servidor de reserva assume.
+
+**Qual é o papel do serviço HAPROXY na nossa infraestrutura?**
+
+O HAProxy distribui as requisições HTTP entre os servidores web e monitora a saúde deles
+para descartar um servidor com falha.
+""",
+    "de": """## Fragen
+
+**Erlaubt die aufgebaute Architektur eine Lastverteilung auf die zwei WEB-Dienste?**
+
+Ja, die Anfragen werden abwechselnd auf web1 und web2 verteilt.
+
+**Welche Rolle hat der Dienst Keepalived in unserer Infrastruktur?**
+
+Keepalived hält die virtuelle IP 10.0.0.10 mit dem Protokoll VRRP: fällt der Master aus,
+übernimmt der andere.
+
+**Welche Rolle hat der Dienst HAPROXY in unserer Infrastruktur?**
+
+HAProxy verteilt die HTTP-Anfragen auf die Webserver und prüft ihre Gesundheit, um einen
+ausgefallenen Server auszuschließen.
+""",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(OTHER_LANGUAGES))
+def test_answers_in_spanish_portuguese_and_german(tmp_path: Path, lang: str) -> None:
+    """The lab's table as the lab gives it, the questions and answers in the student's own
+    language: the instructor's grade, 20/20 (it was 16/20: no answer found)."""
+    assert _grade(tmp_path, TABLE + OTHER_LANGUAGES[lang]) == 20
