@@ -179,7 +179,7 @@ def keepalived_check(
             found.append(
                 Finding("KA-DAEMON", "warning", Msg("keepalived -t: {line}", line=line), label)
             )
-    if not done.succeeded and not found:
+    if not done.succeeded and not found and not insecure_only(done.stdout + done.stderr):
         found.append(
             Finding(
                 "KA-DAEMON",
@@ -192,6 +192,14 @@ def keepalived_check(
             )
         )
     return found
+
+
+def insecure_only(output: str) -> bool:
+    """A normal user's check: in its user namespace this machine's files belong to nobody, so
+    keepalived finds every track script "insecure" and exits 5; that says nothing of the
+    student's file, when it is all keepalived said."""
+    said = [line for line in output.splitlines() if line.strip()]
+    return os.geteuid() != 0 and bool(said) and all("due to insecure" in line for line in said)
 
 
 def adapt_for_2x(text: str) -> tuple[str, list[int]]:
