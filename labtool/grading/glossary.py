@@ -2,7 +2,8 @@
 French and English; each file in `words/` (one per language: es, pt, de...) gives that
 language's words for them, which they take on when they are read. An instructor extends a
 language in its file, or adds a file for another (`[ideas]`: a word of the rubric -> the
-language's words; `[questions]`: a word that recognises a question -> the language's)."""
+language's words; `[labels]`: a word that recognises a question, a row of the lab's table or
+one of its columns -> the language's)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ Glossary = dict[str, tuple[str, ...]]
 @cache
 def _glossaries() -> tuple[Glossary, Glossary]:
     ideas: Glossary = {}
-    questions: Glossary = {}
+    labels: Glossary = {}
     for path in sorted(WORDS.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for table, into in (("ideas", ideas), ("questions", questions)):
+        for table, into in (("ideas", ideas), ("labels", labels)):
             for word, others in data.get(table, {}).items():
                 into[word] = into.get(word, ()) + tuple(others)
-    return ideas, questions
+    return ideas, labels
 
 
 def _widened(group: tuple[str, ...], glossary: Glossary) -> tuple[str, ...]:
@@ -36,6 +37,6 @@ def in_all_languages(group: tuple[str, ...]) -> tuple[str, ...]:
     return _widened(group, _glossaries()[0])
 
 
-def question_words(group: tuple[str, ...]) -> tuple[str, ...]:
-    """A group of the words that recognise a question, in every language file's words."""
+def label_words(group: tuple[str, ...]) -> tuple[str, ...]:
+    """Words that recognise a question, a row or a column, with every language file's."""
     return _widened(group, _glossaries()[1])

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from labtool.grading.glossary import question_words
+from labtool.grading.glossary import label_words
 
 MAX_REPORT_CHARS = 200_000
 QUESTIONS: dict[
@@ -26,11 +26,11 @@ QUESTIONS: dict[
     2: (("keepalived",), ("role", "sert", "purpose", "what does", "utilite", "a quoi")),
     3: (("haproxy",), ("role", "sert", "purpose", "what does", "utilite", "a quoi")),
 }
-QUESTIONS = {n: tuple(question_words(g) for g in groups) for n, groups in QUESTIONS.items()}
+QUESTIONS = {n: tuple(label_words(g) for g in groups) for n, groups in QUESTIONS.items()}
 
 
 # a lost node, in a row's label or a test log's action
-LOSS = (
+LOSS: tuple[str, ...] = (
     "perte",
     "loss",
     "lose",
@@ -55,10 +55,13 @@ LOSS = (
     "chute",
     "plant",
 )
+LOSS = label_words(LOSS)
 
 
-EXPECTED = ("attendu", "expected", "prevu", "prevision", "theorie", "hypothese")
-OBSERVED = ("obtenu", "observed", "constat", "result", "reel", "observ", "mesure", "got")
+EXPECTED = label_words(("attendu", "expected", "prevu", "prevision", "theorie", "hypothese"))
+OBSERVED = label_words(
+    ("obtenu", "observed", "constat", "result", "reel", "observ", "mesure", "got")
+)
 WEB_WORDS = ("web",)
 LB_WORDS = ("haproxy", "load balancer", "loadbalancer", "load-balancer", "lb", "proxy")
 

@@ -124,3 +124,15 @@ def test_answers_in_spanish_portuguese_and_german(tmp_path: Path, lang: str) -> 
     """The lab's table as the lab gives it, the questions and answers in the student's own
     language: the instructor's grade, 20/20 (it was 16/20: no answer found)."""
     assert _grade(tmp_path, TABLE + OTHER_LANGUAGES[lang]) == 20
+
+
+CORPUS = Path(__file__).parents[3] / "corpus" / "languages"  # the lab's table, translated
+TABLES = {lang: (CORPUS / f"table-{lang}.md").read_text() for lang in ("es", "de")}
+
+
+@pytest.mark.parametrize("lang", sorted(TABLES))
+def test_a_report_wholly_in_spanish_or_german(tmp_path: Path, lang: str) -> None:
+    """The table's labels and columns in the student's language too: 20/20."""
+    sheet = read_sheet(TABLES[lang] + OTHER_LANGUAGES[lang])
+    assert set(sheet.rows) == {"web", "haproxy"}, sheet.rows
+    assert _grade(tmp_path, TABLES[lang] + OTHER_LANGUAGES[lang]) == 20
