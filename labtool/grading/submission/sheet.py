@@ -90,10 +90,8 @@ def _answer_list(lines: list[str], after: int) -> list[tuple[int, int, str]]:
         number = int(match.group(1))
         if number == len(found) + 1:
             found.append((index, number, match.group(2)))
-        else:  # a fourth item, or a list that starts over
+        else:  # a fourth item (a procedure), or a list that starts over
             found = [(index, 1, match.group(2))] if number == 1 else []
-            if number > 3:
-                found = []
     return found if len(found) == 3 else []
 
 
