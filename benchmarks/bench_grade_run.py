@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark of `labtool grade --run` over a class of 30 submissions (target: median <= 3 min on
-2 cores; memory per lab reported). Root (the labs are netns labs).
+"""Benchmark of `labtool grade --run` over a class of 30 submissions (target: median <= 90 s on
+2 cores, labtool's default labs at once; memory per lab reported). Root (the labs are netns labs).
 
 The class is built from tests/submissions.py: the correct submission every third student, the
 others the pitfalls whose behaviour differs (VRID, VIP, track_script, checks, one server, port),
@@ -106,7 +106,7 @@ def main() -> None:
                 f"correct ones graded wrong: {wrong or 'none'}",
                 flush=True,
             )
-    print(f"median: {statistics.median(times):.1f} s (target <= 180 s) over {options.runs} runs")
+    print(f"median: {statistics.median(times):.1f} s (target <= 90 s) over {options.runs} runs")
     print(
         f"memory per lab: median {statistics.median(memory) / 1024:.1f} MiB, "
         f"largest {max(memory) / 1024:.1f} MiB"

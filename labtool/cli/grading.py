@@ -13,7 +13,7 @@ import typer
 from labtool.cli.console import VIEWS, LazyModule, err, out, said
 from labtool.cli.options import GradeFormat, Lang, LintFormat, NameOption
 from labtool.errors import ExitCode
-from labtool.grading import RUN_JOBS
+from labtool.grading import run_jobs
 from labtool.i18n import Msg
 
 if TYPE_CHECKING:
@@ -154,14 +154,21 @@ def grade(
         ),
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, max=32, help="With --run: labs at once.")
-    ] = RUN_JOBS,
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=32,
+            help="With --run: labs at once (default: 15 per core, at most 32, within memory).",
+        ),
+    ] = None,
 ) -> None:
     """Grade submissions against a points rubric: per criterion, with reasons and feedback."""
     from labtool.grading import commands as run
 
     students, started = _before_grading(roster, output), time.monotonic()
-    runs = (jobs, _said) if behave else None
+    runs = (jobs or run_jobs(), _said) if behave else None
     grades = run.grade_paths(
         paths or [], rubric, lab, name, lang.value, live, daemons, _progress(), runs, _warn
     )

@@ -24,7 +24,7 @@ from labtool.scenarios.cluster import Cluster
 from labtool.scenarios.model import Scenario, apply_variant, evaluate
 from labtool.scenarios.pace import PACE_ANSWERS
 from labtool.scenarios.phases import PHASES, Scene, restore
-from labtool.scenarios.probes import AGENT_DURATION_S, Probes
+from labtool.scenarios.probes import AGENT_DURATION_S, PROBE_RATE, Probes
 from labtool.scenarios.result import (
     Frame,
     ScenarioError,
@@ -76,6 +76,7 @@ def run(
     halt: Callable[[], None] | None = None,
     restore_after: bool = True,
     booted_at: float | None = None,
+    rate: float = PROBE_RATE,
 ) -> ScenarioResult:
     """Run one scenario on a lab that is up; the cluster is whole again afterwards. A step
     that cannot be done (a probe that never starts, a baseline that never comes) raises
@@ -87,7 +88,7 @@ def run(
     without its restore (its lab is being removed). `restore_after` False: the cluster is left
     as the fault made it (a throwaway lab's last scenario). `booted_at`: a lab just booted,
     when its last keepalived started (its baseline then need not wait a master-down time
-    more once every start-up timer has run out)."""
+    more once every start-up timer has run out). `rate`: the client's requests a second."""
     variant = None if spec.vrrp.track_haproxy else "no_track_script"
     if variant:
         scenario = apply_variant(scenario, variant)
@@ -117,7 +118,7 @@ def run(
         scenario,
         values,
         within,
-        Probes(spec, backend, recorder, AGENT_DURATION_S),
+        Probes(spec, backend, recorder, AGENT_DURATION_S, rate),
         quiet_after,
     )
     error = _walk(scene, run, restore_after)

@@ -18,7 +18,7 @@ from labtool.scenarios.cluster import Cluster, wait_for
 from labtool.scenarios.conditions import holds, servers_seen_up
 from labtool.scenarios.model import Scenario, evaluate
 from labtool.scenarios.pace import BASELINE_S, PACE_ANSWERS, Pace
-from labtool.scenarios.probes import PROBE_RATE, Probes
+from labtool.scenarios.probes import Probes
 from labtool.scenarios.run import Halted
 from labtool.scenarios.run import Run as Run  # (phases.Run: a phase's second argument)
 
@@ -51,7 +51,7 @@ def preconditions(scene: Scene, run: Run) -> None:
         for node in others:
             cluster.systemctl(node, "stop", "keepalived")
         run.waits_s += wait_for(
-            lambda: cluster.vip_nodes() == [wanted],
+            lambda: _vip_on(scene) == {wanted},
             deadline,
             f"the VIP on {wanted} before the fault",
             run.check_halt,
@@ -70,6 +70,13 @@ def preconditions(scene: Scene, run: Run) -> None:
         )
     run.recorder.learn_macs(cluster.backend.node_macs())
     scene.probes.watch_all()  # the load balancers the preconditions brought up
+
+
+def _vip_on(scene: Scene) -> set[str]:
+    """Who holds the VIP: as the watchers see it (no process started for a look, at every
+    tick), else by a look into each load balancer."""
+    seen = scene.probes.vip_seen()
+    return seen if seen is not None else set(scene.cluster.vip_nodes())
 
 
 def probes_ready(scene: Scene, run: Run) -> None:
@@ -171,7 +178,7 @@ def settle(scene: Scene, run: Run) -> None:
     with contextlib.suppress(LabtoolError):  # requests still stalled: the window ends anyway
         wait_for(
             lambda: recorder.answered_sent_after(settled_from) >= scene.scenario.settle_requests,
-            run.paced.deadline("settle_s", scene.scenario.settle_requests / PROBE_RATE + 2),
+            run.paced.deadline("settle_s", scene.scenario.settle_requests / scene.probes.rate + 2),
             "the settle",
             run.tick,
         )

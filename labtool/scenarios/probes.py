@@ -48,11 +48,17 @@ class Probes:
     """The client agent, a watcher per load balancer, HAProxy's stats: all recording."""
 
     def __init__(
-        self, spec: LabSpec, backend: Backend, recorder: Recorder, duration_s: float
+        self,
+        spec: LabSpec,
+        backend: Backend,
+        recorder: Recorder,
+        duration_s: float,
+        rate: float = PROBE_RATE,
     ) -> None:
         """Start every probe at once (on machines, each needs a connection and a copy of the
-        agent first)."""
+        agent first); the client sends `rate` requests a second."""
         self.spec, self.backend, self.recorder = spec, backend, recorder
+        self.rate = rate
         self.watchers: dict[str, Probe] = {}
         self.stopping = False
         self.client = spec.client.name
@@ -69,7 +75,7 @@ class Probes:
                     "agent",
                     agent_argv(
                         spec,
-                        rate=PROBE_RATE,
+                        rate=rate,
                         duration_s=duration_s,
                         timeout_s=REQUEST_TIMEOUT_S,
                         program=backend.agent_program(node.name),
@@ -158,6 +164,17 @@ class Probes:
         if not self.stopping and not self.backend.is_up(node):
             self.node_lost(node)  # its addresses went with it
 
+    def vip_seen(self) -> set[str] | None:
+        """The load balancers holding the VIP as the watchers see it, without a look into
+        any node; None while a load balancer has no watcher that has read its NIC (not
+        started yet, or ended: a node down)."""
+        for node in self.lb_names():
+            watcher = self.watchers.get(node)
+            if watcher is None or watcher.ready_at is None or not watcher.alive:
+                return None
+        with self.recorder.lock:
+            return set(self.recorder.live.vip_nodes)
+
     def node_lost(self, node: str) -> None:
         """The node was powered off (the backend returns once it is off): its addresses are
         gone now. Its watcher may not say so: on a VM whose power is pulled, the SSH
@@ -187,7 +204,7 @@ class Probes:
             (
                 f"not within {FIRST_ANSWER_MAX_S:.0f} s: the first answer through the VIP "
                 f"{self.spec.vip} at {what} (it started after {agent_start:.1f} s and sends "
-                f"{PROBE_RATE:g} requests a second; none came back, not even an error)"
+                f"{self.rate:g} requests a second; none came back, not even an error)"
             ),
         )
         answers_s = self._await_answers(

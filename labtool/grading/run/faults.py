@@ -8,6 +8,7 @@ of the engine's ticks and between scenarios: it raises once the lab is past its 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -30,6 +31,10 @@ SPLIT_BRAIN_S = 1.0  # two holders at once for this long: a split brain, not a h
 TAIL_S = 3.0  # a fault never detected: the end of its window tells how it stays
 ANSWER_S = 2.0  # slower than this, an answer is a failure (a browser's user gives up)
 STREAK_S = 1.0  # good answers this long, no failure after: the client is served again
+# The client's requests a second in a submission's run: half a scenario's own (each lab's
+# agent, HAProxy and Apache then take half the CPU for it; thirty labs share two cores), still
+# one request every 40 ms, finer than any time the lab asks for (seconds)
+RATE = 25.0
 
 Step = Callable[[str], None]
 
@@ -39,7 +44,12 @@ class Fault:
     scenario: str
     behaviours: tuple[str, ...]
     say: dict[str, str]  # the progress line, fr and en; {haproxy1}: that node, as named there
-    settle_requests: int | None = None  # the scenario's own, unless grading needs more
+    settle_s: float | None = None  # answers for this long after the window, where grading
+    # needs more than the scenario's own settle
+
+    @property
+    def settle_requests(self) -> int | None:
+        return None if self.settle_s is None else math.ceil(self.settle_s * RATE)
 
 
 def faults() -> list[Fault]:
@@ -49,7 +59,7 @@ def faults() -> list[Fault]:
             f["scenario"],
             tuple(f.get("behaviours", ())),
             f.get("say", {"en": f["scenario"]}),
-            f.get("settle_requests"),
+            f.get("settle_s"),
         )
         for f in data["fault"]
     ]
@@ -139,6 +149,7 @@ def _run(
             halt=checked,
             restore_after=restore_after,
             booted_at=booted_at,
+            rate=RATE,
         )
     except ScenarioError as exc:
         checked()  # (past its bounds: the lab's run ends here, with that reason)

@@ -266,10 +266,8 @@ def test_haproxy_servers_are_known_by_address_whatever_their_names() -> None:
 
 def test_lose_web1_is_watched_long_enough_after_the_detection_to_see_the_client_served() -> None:
     """Its answers after the window must hold a run of good ones (STREAK_S) whose fate is
-    known (ANSWER_S before the last), at the probes' rate."""
-    from labtool.scenarios.probes import PROBE_RATE
-
+    known (ANSWER_S before the last), at the rate of a submission's run."""
     [web] = [f for f in faults.faults() if f.scenario == "lose-web1"]
-    assert web.settle_requests is not None
-    assert web.settle_requests / PROBE_RATE >= faults.STREAK_S + faults.ANSWER_S
+    assert web.settle_s is not None and web.settle_requests is not None
+    assert web.settle_requests / faults.RATE >= faults.STREAK_S + faults.ANSWER_S
     assert web.settle_requests > load_scenario("lose-web1").settle_requests
