@@ -65,6 +65,9 @@ class Plan:
     shared: bool = False  # one file for both load balancers (loose or pasted once)
     fragments: set[str] = field(default_factory=set)  # haproxy.cfg labels: only the edited part
     shown_nics: dict[str, list[str]] = field(default_factory=dict)  # `ip a` pasted: NIC -> IPs
+    # machines with no NAT NIC, as its Vagrantfile or report says (Hyper-V: eth0, their one
+    # NIC, is on the switch the other machines are on)
+    without_nat: bool = False
     report: str | None = None  # the answer sheet's file name in the submission (its label)
     report_files: list[str] = field(default_factory=list)  # what it is read from, in order
 
@@ -107,13 +110,13 @@ class Plan:
         the other load balancer: those an `ip a` pasted shows on Vagrant's NAT networks
         (VirtualBox's 10.0.2.0/24, vagrant-libvirt's 192.168.121.0/24), and eth0, the NAT on
         a Vagrant lab whose own network is on another NIC, unless the `ip a` shows the lab's
-        network on it."""
+        network on it, or the machines have no NAT (Hyper-V)."""
         nat = {
             nic
             for nic, addresses in self.shown_nics.items()
             if any(a.startswith(("10.0.2.", "192.168.121.")) for a in addresses)
         }
-        if lab_nic != "eth0" and "eth0" not in self.real_nics():
+        if lab_nic != "eth0" and "eth0" not in self.real_nics() and not self.without_nat:
             nat.add("eth0")
         return frozenset(nat - self.real_nics())
 

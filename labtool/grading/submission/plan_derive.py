@@ -42,6 +42,11 @@ IP_A_NIC = re.compile(r"^\s*\d+:\s+([A-Za-z][\w.-]{0,14})(?:@\S+)?:\s+<")
 IP_A_INET = re.compile(r"^\s*inet\s+" + IPV4 + r"/\d+")
 
 
+# Vagrant's providers whose machines have no NAT NIC: Hyper-V's (its `config.vm.provider`, or
+# the report naming it)
+WITHOUT_NAT = re.compile(r"hyper-?v(?![a-z])", re.I)
+
+
 def _ip_a(texts: list[str]) -> dict[str, list[str]]:
     """`ip a` output pasted in a report: each NIC and its IPv4 addresses."""
     found: dict[str, list[str]] = {}
@@ -111,3 +116,4 @@ def derive(configs: ConfigSet, plan: Plan, texts: list[str]) -> None:
     for node, address in _shown_addresses(texts, plan.lbs + plan.webs).items():
         plan.addresses.setdefault(node, address)
     plan.shown_nics = _ip_a(texts)
+    plan.without_nat = any(WITHOUT_NAT.search(text) for text in texts)

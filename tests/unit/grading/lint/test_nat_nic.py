@@ -65,3 +65,17 @@ def test_a_nic_the_students_ip_a_shows_on_vagrants_nat_is_a_mistake(tmp_path: Pa
     files = _on("enp0s3", shown="enp0s8")
     files["report.md"] += IP_A.format(nic="enp0s3").replace("10.0.0.11/24", "10.0.2.15/24")
     assert float(str(_grade(tmp_path, files)["grade"])) < 20
+
+
+def test_eth0_on_hyper_v_machines_is_their_one_nic_not_a_nat(tmp_path: Path) -> None:
+    """Vagrant's Hyper-V provider gives each machine one NIC, eth0, on the switch they share:
+    eth0 there is right (the instructor: 20/20; tests/corpus/grading/mathis-nic-differs, on
+    Hyper-V, keeps its grade)."""
+    said = _on("eth0")
+    said["report.md"] += "\nMachines sous Hyper-V (Vagrant provider hyperv).\n"
+    assert _grade(tmp_path / "report", said)["grade"] == 20
+    vagrantfile = _on("eth0")
+    vagrantfile["Vagrantfile"] = (
+        'Vagrant.configure("2") do |config|\n  config.vm.provider "hyperv"\nend\n'
+    )
+    assert _grade(tmp_path / "vagrantfile", vagrantfile)["grade"] == 20
