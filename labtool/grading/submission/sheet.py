@@ -22,6 +22,7 @@ from labtool.grading.submission.sheet_base import (
     has_words,
     normalise,
 )
+from labtool.grading.submission.sheet_blocks import Block, Item, Structure, read_structure
 from labtool.grading.submission.sheet_rows import (
     Table,
     find_paragraphs,
@@ -68,31 +69,47 @@ def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
     return sorted((index, question, rest) for question, (index, rest) in starts.items())
 
 
-LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*]\s+)?(?:\*\*|__)?([1-9])\s*[.)]\s*(?:\*\*|__)?\s*(.*)")
+def _about(text: str) -> int | None:
+    """The question whose subject a short answer's first words name: Keepalived's role, HAProxy's
+    (unless Keepalived comes first), load balancing; None: none of them."""
+    head = normalise(text)[:80]
+    if has_words(head, ("keepalived",)):
+        return (
+            2
+            if not has_words(head, ("haproxy",)) or head.find("keepalived") < head.find("haproxy")
+            else 3
+        )
+    if has_words(head, ("haproxy",)):
+        return 3
+    return 1 if has_words(head, QUESTIONS[1][0]) else None
 
 
-def _answer_list(lines: list[str], after: int) -> list[tuple[int, int, str]]:
-    """The three answers written as a plain numbered list ("1. ...", "2. ...", "3. ..."),
-    blank lines between the items or not: (line index, question, its text), by position.
-    Only a list of exactly three items, after `after` (the table, or the questions' heading):
-    a longer numbered list is a procedure, not the answers."""
-    found: list[tuple[int, int, str]] = []
-    for index in range(after, len(lines)):
-        line = lines[index]
-        if line.lstrip().startswith(("#", "|")) and found:
-            if len(found) == 3:
-                return found
-            found = []
-            continue
-        match = LIST_ITEM.match(line)
-        if match is None:
-            continue
-        number = int(match.group(1))
-        if number == len(found) + 1:
-            found.append((index, number, match.group(2)))
-        else:  # a fourth item (a procedure), or a list that starts over
-            found = [(index, 1, match.group(2))] if number == 1 else []
-    return found if len(found) == 3 else []
+def _answers_in(block: Block) -> dict[int, Item]:
+    """The answers a list holds, or none: a numbered list of exactly three items, by number;
+    a longer one whose items 1 to 3 mostly speak of their own question (a remark after them
+    answers nothing); a bullet list whose items each name a different question's subject."""
+    items = block.items
+    if block.ordered:
+        numbered = {i.number: i for i in items if i.number in (1, 2, 3)}
+        if len(numbered) < 3:
+            return {}
+        own = sum(1 for n, item in numbered.items() if _about(item.text) == n)
+        return numbered if len(items) == 3 or own >= 2 else {}  # (else: a procedure)
+    named = {_about(i.text): i for i in items}
+    named.pop(None, None)
+    if len(named) == 2 and len(items) == 3:  # the one left answers the one question left
+        [rest] = [i for i in items if i not in named.values()]
+        [question] = {1, 2, 3} - set(named)
+        named[question] = rest
+    return {q: i for q, i in named.items() if q is not None} if len(named) == 3 else {}
+
+
+def _list_answers(structure: Structure, after: int) -> dict[int, Item]:
+    """The answers written as a list after `after` (the table, or the questions' heading)."""
+    for block in structure.lists:
+        if block.line >= after and (found := _answers_in(block)):
+            return found
+    return {}
 
 
 def _prose_answers(
@@ -117,8 +134,10 @@ def _prose_answers(
 
 def read_sheet(markdown: str, first_web: str = "web1", first_lb: str = "haproxy1") -> Sheet:
     sheet = Sheet()
-    lines = markdown[:MAX_REPORT_CHARS].splitlines()
-    tables = find_tables(lines)
+    text = markdown[:MAX_REPORT_CHARS]
+    lines = text.splitlines()
+    structure = read_structure(text)
+    tables = _all_tables(find_tables(lines), structure.tables)
     paragraphs = find_paragraphs(lines)
     sheet.rows = lab_rows(tables)
     for kind, row in {
@@ -126,30 +145,53 @@ def read_sheet(markdown: str, first_web: str = "web1", first_lb: str = "haproxy1
         **log_rows(tables, first_web, first_lb),
     }.items():
         sheet.rows.setdefault(kind, row)
+    after = _answers_from(lines, tables)
     starts = _question_starts(lines)
     taken = {question for _, question, _ in starts}
-    if len(taken) < 3:  # the answers as a plain numbered list, by position
-        listed = _answer_list(lines, _answers_from(lines, tables))
+    if len(taken) < 3:  # the answers as a list: by number, by position or by their words
+        listed = _list_answers(structure, after)
+        lines_taken = {index for index, _, _ in starts}
         starts = sorted(
             starts
-            + [s for s in listed if s[1] not in taken and s[0] not in {i for i, _, _ in starts}]
+            + [
+                (item.line, question, "")
+                for question, item in listed.items()
+                if question not in taken and item.line not in lines_taken
+            ]
         )
     for position, (index, question, rest) in enumerate(starts):
         end = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
-        body = [rest]
-        for line in lines[index + 1 : end]:
-            if (line.startswith("#") or line.lstrip().startswith("|")) and any(
-                b.strip(" *_>-") for b in body
-            ):
-                break  # the next section, or a table after the answer
-            body.append(line)
-        sheet.answers[question] = ("\n".join(body).strip(" *_>\n"), index + 1)
-    after = _answers_from(lines, tables)
+        item = structure.item_at(index)
+        if item is not None:  # the item, and nothing of the next one
+            more = item.text.split("\n")[1:]  # (its first line: the question's, or `rest`)
+            body = "\n".join([rest, *more]) if rest.strip() else item.text
+            sheet.answers[question] = (body.strip(" *_>\n"), index + 1)
+            continue
+        sheet.answers[question] = (_section(lines, index, end, rest), index + 1)
     for question, found in _prose_answers(
         [p for p in paragraphs if p[0] > after], set(sheet.answers)
     ).items():
         sheet.answers[question] = found
     return sheet
+
+
+def _section(lines: list[str], index: int, end: int, rest: str) -> str:
+    """An answer below its question: up to the next question, section or table."""
+    body = [rest]
+    for line in lines[index + 1 : end]:
+        if (line.startswith("#") or line.lstrip().startswith("|")) and any(
+            b.strip(" *_>-") for b in body
+        ):
+            break  # the next section, or a table after the answer
+        body.append(line)
+    return "\n".join(body).strip(" *_>\n")
+
+
+def _all_tables(by_lines: list[Table], parsed: list[Table]) -> list[Table]:
+    """Tables of pipe-led lines (with or without a rule under their header), and those only
+    the parser sees (no outer pipes), in order."""
+    starts = {t.start for t in by_lines}
+    return sorted(by_lines + [t for t in parsed if t.start not in starts], key=lambda t: t.start)
 
 
 def _answers_from(lines: list[str], tables: list[Table]) -> int:

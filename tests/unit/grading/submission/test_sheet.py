@@ -6,6 +6,7 @@ procedure is not taken for the answers."""
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,36 @@ def test_a_report_wholly_in_spanish_or_german(tmp_path: Path, lang: str) -> None
     sheet = read_sheet(TABLES[lang] + OTHER_LANGUAGES[lang])
     assert set(sheet.rows) == {"web", "haproxy"}, sheet.rows
     assert _grade(tmp_path, TABLES[lang] + OTHER_LANGUAGES[lang]) == 20
+
+
+SHAPES = Path(__file__).parents[3] / "corpus" / "shapes"  # reports in the shapes students use
+SHAPE_GRADES = tomllib.loads((SHAPES / "grades.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPE_GRADES))
+def test_reports_in_the_shapes_students_write(tmp_path: Path, shape: str) -> None:
+    """Each report of tests/corpus/shapes/ graded as its instructor did (grades.toml, written
+    before the grader ran): every answer found, each graded as its own question's."""
+    expected = SHAPE_GRADES[shape]
+    report = (SHAPES / f"{shape}.md").read_text(encoding="utf-8")
+    sheet = read_sheet(report)
+    assert set(sheet.rows) == {"web", "haproxy"}, sheet.rows
+    for question, start in expected["answers"].items():
+        assert sheet.answers[int(question)][0].startswith(start), (question, sheet.answers)
+    if "not_in_answers" in expected:
+        assert not any(expected["not_in_answers"] in text for text, _ in sheet.answers.values())
+    assert _grade(tmp_path, report) == expected["grade"]
+
+
+def test_a_question_asked_in_a_list_item_is_answered_by_that_item_only() -> None:
+    report = TABLE + (
+        "1. Le load balancing fonctionne-t-il ? Oui, les requêtes alternent (roundrobin).\n"
+        "2. Quel est le rôle de Keepalived ? Il porte la VIP avec VRRP.\n"
+        "   Le backup prend le relais.\n"
+        "3. Quel est le rôle de HAProxy ? Il répartit les requêtes.\n"
+        "4. Remarque : rien d'autre.\n"
+    )
+    sheet = read_sheet(report)
+    assert sheet.answers[1][0] == "Oui, les requêtes alternent (roundrobin)."
+    assert sheet.answers[2][0] == "Il porte la VIP avec VRRP.\nLe backup prend le relais."
+    assert sheet.answers[3][0] == "Il répartit les requêtes."
