@@ -22,12 +22,14 @@ CORPUS = Path(__file__).parents[2] / "corpus" / "grading"
 INSTRUCTOR = tomllib.loads((CORPUS / "grades.toml").read_text())
 
 
-def grade_corpus(tmp: Path, rubric_text: str | None = None) -> dict[str, Grade]:
+def grade_corpus(
+    tmp: Path, rubric_text: str | None = None, corpus: Path = CORPUS
+) -> dict[str, Grade]:
     spec = default_spec()
     rubric = load_rubric()
     if rubric_text is not None:
         rubric = parse_rubric(tomllib.loads(rubric_text), "test")
-    paths = discover([CORPUS], {n.name for n in spec.nodes})
+    paths = discover([corpus], {n.name for n in spec.nodes})
     return {g.submission: g for g in grade_all(paths, spec, rubric, tmp, "en")}
 
 
@@ -151,3 +153,30 @@ def test_the_class_summary_counts_students_per_mistake(graded: dict[str, Grade])
     text = summary(list(graded.values()), "en")
     # chloe and lea: two servers without `check` each, two students
     assert "- HA-NO-CHECK: 2 students" in text
+
+
+CLASS = Path(__file__).parents[2] / "corpus" / "class"  # the shapes issue 22 found unfair
+CLASS_INSTRUCTOR = tomllib.loads((CLASS / "grades.toml").read_text())
+
+
+@pytest.fixture(scope="module")
+def class_graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Grade]:
+    return grade_corpus(tmp_path_factory.mktemp("class"), corpus=CLASS)
+
+
+@pytest.mark.parametrize("name", sorted(CLASS_INSTRUCTOR))
+def test_each_shape_of_the_class_is_graded_as_its_instructor_did(
+    class_graded: dict[str, Grade], name: str
+) -> None:
+    """tests/corpus/class: numbered answers, junk, eth0 on the lab's Vagrant VMs, reports in
+    Spanish, German, Portuguese or over two files, configs named as a student liked; the
+    grade within half a point of the instructor's (written before the grader ran), junk 0-1,
+    and the reason the instructor gives said."""
+    expected = CLASS_INSTRUCTOR[name]
+    graded = class_graded[name]
+    if expected["grade"] == 0:
+        assert graded.grade <= 1, feedback(graded)
+    else:
+        assert abs(graded.grade - expected["grade"]) <= 0.5, feedback(graded)
+    if "reason" in expected:
+        assert expected["reason"] in feedback(graded), feedback(graded)
