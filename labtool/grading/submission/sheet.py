@@ -44,8 +44,9 @@ NUMBERED = re.compile(
 )
 
 
-def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
-    """(line index, question, the rest of the line) for each question found."""
+def _question_starts(lines: list[str], structure: Structure) -> list[tuple[int, int, str]]:
+    """(line index, question, the rest of the line) for each question found (a list item's
+    number as its list counts it)."""
     starts: dict[int, tuple[int, str]] = {}
     for index, line in enumerate(lines):
         if line.lstrip().startswith("|"):
@@ -55,7 +56,14 @@ def _question_starts(lines: list[str]) -> list[tuple[int, int, str]]:
         if match:
             number = int(match.group(2) or match.group(3))
             explicit = match.group(1) is not None  # "q1)", "Question 2 :"
-            if number not in starts and (explicit or _is_question(text, number)):
+            item = structure.item_at(index)
+            if not explicit and item is not None and item.number is not None:
+                number = item.number  # (as its list counts it: "1." before each item)
+            if (
+                number in QUESTIONS
+                and number not in starts
+                and (explicit or _is_question(text, number))
+            ):
                 rest = line[match.end() :]
                 starts[number] = (index, rest.split("?", 1)[1] if "?" in rest else rest)
                 continue
@@ -87,7 +95,8 @@ def _about(text: str) -> int | None:
 def _answers_in(block: Block) -> dict[int, Item]:
     """The answers a list holds, or none: a numbered list of exactly three items, by number;
     a longer one whose items 1 to 3 mostly speak of their own question (a remark after them
-    answers nothing); a bullet list whose items each name a different question's subject."""
+    answers nothing); a bullet list whose items each name a different question's subject (an
+    item about none of them, with two others named, answers the third; other items nothing)."""
     items = block.items
     if block.ordered:
         numbered = {i.number: i for i in items if i.number in (1, 2, 3)}
@@ -95,13 +104,13 @@ def _answers_in(block: Block) -> dict[int, Item]:
             return {}
         own = sum(1 for n, item in numbered.items() if _about(item.text) == n)
         return numbered if len(items) == 3 or own >= 2 else {}  # (else: a procedure)
-    named = {_about(i.text): i for i in items}
-    named.pop(None, None)
-    if len(named) == 2 and len(items) == 3:  # the one left answers the one question left
-        [rest] = [i for i in items if i not in named.values()]
-        [question] = {1, 2, 3} - set(named)
-        named[question] = rest
-    return {q: i for q, i in named.items() if q is not None} if len(named) == 3 else {}
+    about = [_about(i.text) for i in items]
+    named = {q: i for q, i in zip(about, items, strict=True) if q is not None}
+    if len(named) == 2 and len(items) == 3 and about.count(None) == 1:
+        [question] = {1, 2, 3} - set(named)  # the item about nothing named answers the last
+        named[question] = items[about.index(None)]
+    twice = len(named) < len(items) - about.count(None)  # two items about one question
+    return named if len(named) == 3 and not twice else {}
 
 
 def _list_answers(structure: Structure, after: int) -> dict[int, Item]:
@@ -146,7 +155,7 @@ def read_sheet(markdown: str, first_web: str = "web1", first_lb: str = "haproxy1
     }.items():
         sheet.rows.setdefault(kind, row)
     after = _answers_from(lines, tables)
-    starts = _question_starts(lines)
+    starts = _question_starts(lines, structure)
     taken = {question for _, question, _ in starts}
     if len(taken) < 3:  # the answers as a list: by number, by position or by their words
         listed = _list_answers(structure, after)

@@ -28,7 +28,8 @@ BLOCK_KINDS = {
 
 @dataclass
 class Item:
-    """One item of a list: the number it was written with ("3." -> 3; None in a bullet list),
+    """One item of a list: the number it was written with ("3." -> 3; None in a bullet list;
+    counted as Markdown counts them where one number is written before several items),
     the lines it spans and its text (its marker left out, its continuation lines joined)."""
 
     number: int | None
@@ -115,6 +116,10 @@ def _list(tokens: list[Token], index: int, lines: list[str]) -> Block:
             first, last = token.map
             number = int(token.info) if token.info.isdigit() else None
             block.items.append(Item(number, first, last, _item_text(lines[first:last])))
+    written = [i.number for i in block.items]
+    if block.ordered and len(set(written)) < len(written):  # "1." before each: counted
+        for k, item in enumerate(block.items):
+            item.number = (written[0] or 1) + k
     return block
 
 

@@ -170,3 +170,31 @@ def test_a_question_asked_in_a_list_item_is_answered_by_that_item_only() -> None
     assert sheet.answers[1][0] == "Oui, les requêtes alternent (roundrobin)."
     assert sheet.answers[2][0] == "Il porte la VIP avec VRRP.\nLe backup prend le relais."
     assert sheet.answers[3][0] == "Il répartit les requêtes."
+
+
+def test_a_list_numbered_1_1_1_is_counted_as_markdown_counts_it() -> None:
+    sheet = read_sheet(TABLE + "## Réponses\n\n" + "\n".join(f"1. {a}" for a in ANSWERS))
+    assert [sheet.answers[q][0][:12] for q in (1, 2, 3)] == [a[:12] for a in ANSWERS]
+
+
+def test_bullets_two_about_one_question_are_no_answers_by_subject() -> None:
+    bullets = (
+        "- Keepalived porte la VIP.\n- Keepalived fait du VRRP.\n- HAProxy répartit les requêtes.\n"
+    )
+    sheet = read_sheet(TABLE + "## Notes\n\n" + bullets)
+    assert 1 not in sheet.answers
+
+
+def test_bullets_with_a_remark_after_the_three_answers() -> None:
+    bullets = (
+        "- Load balancing : oui, roundrobin.\n- Keepalived : la VIP avec VRRP.\n"
+        "- HAProxy : répartit les requêtes.\n- Remarque : vagrant a planté une fois.\n"
+    )
+    sheet = read_sheet(TABLE + "## Questions\n\n" + bullets)
+    assert sheet.answers[3][0] == "HAProxy : répartit les requêtes."
+    assert not any("vagrant" in text for text, _ in sheet.answers.values())
+
+
+def test_a_list_that_starts_at_4_is_no_question_of_the_lab() -> None:
+    sheet = read_sheet(TABLE + "## Suite\n\n4. Le load balancing marche.\n5. Fin.\n")
+    assert 4 not in sheet.answers
