@@ -58,6 +58,13 @@ class Backend(ABC):
         return None
 
     @classmethod
+    def make_room(cls, spec: LabSpec) -> list[str]:
+        """Make this machine ready to hold one lab more (raise what must be, where allowed),
+        or raise one clear message why it cannot; what was changed, said in the lines
+        returned. Called before the lab is created."""
+        return []
+
+    @classmethod
     def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
         """Every check of this machine for the backend (`labtool doctor --backend NAME`),
         each with its fix."""

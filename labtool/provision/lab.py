@@ -120,6 +120,8 @@ def up(
                     name=spec.name,
                 )
             )
+        for change in cls.make_room(spec):  # (the machine's, said: nothing hidden)
+            progress.step(change)
         state = LabState(
             name=spec.name,
             backend=backend_name,

@@ -11,18 +11,25 @@ from labtool import doctor, ids
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.base_types import NodeHere
 from labtool.backends.netns import backend as impl
-from labtool.backends.netns import bounds, commands, layout, procs, ssh, teardown
+from labtool.backends.netns import bounds, commands, layout, neighbours, procs, ssh, teardown
 from labtool.backends.netns.commands import LAN_NODE
+from labtool.backends.netns.neighbours import neighbours_check
 from labtool.doctor import Check
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.ids import IdMap
 from labtool.spec.model import LabSpec, Node
-from labtool.state import id_lock, known_labs, load_quietly
+from labtool.state import LabState, id_lock, known_labs, load_quietly
 from labtool.transport.nsenter import NsenterTransport, nsenter_argv
 from labtool.transport.ssh import SshTransport
 
 _ALLOCATING = threading.Lock()  # one block of ids per lab, among this process's threads
+
+
+def _running_states(other_than: str) -> list[LabState]:
+    """This user's other labs on this backend (their nodes hold neighbour entries)."""
+    found = [load_quietly(lab) for lab in known_labs() if lab != other_than]
+    return [s for s in found if s is not None and s.backend == "netns"]
 
 
 class NetnsBackend(Backend):
@@ -37,8 +44,14 @@ class NetnsBackend(Backend):
         doctor.require()
 
     @classmethod
+    def make_room(cls, spec: LabSpec) -> list[str]:
+        """Room in the kernel's neighbour table, which every lab of the machine shares."""
+        running = sum(len(s.lab.get("nodes", [])) for s in _running_states(spec.name))
+        return neighbours.make_room(len(spec.nodes), running, os.geteuid() == 0)
+
+    @classmethod
     def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
-        return doctor.all_checks()
+        return [*doctor.all_checks(), neighbours_check()]
 
     can_confine = True
 

@@ -168,6 +168,8 @@ def _built(spec: LabSpec, run: RunLab, say: Callable[[str], None], bounds: _Boun
         created_at=time.time(),
         options={"confined": "1"},
     )
+    for change in confining_backend().make_room(spec):
+        say(change)
     state.save()
     bounds.backend = backend = confining_backend()(spec, state)
     say(Msg("booting"))
