@@ -11,7 +11,16 @@ from labtool import doctor, ids
 from labtool.backends.base import Backend, NodeStatus
 from labtool.backends.base_types import NodeHere
 from labtool.backends.netns import backend as impl
-from labtool.backends.netns import bounds, commands, layout, neighbours, procs, ssh, teardown
+from labtool.backends.netns import (
+    bounds,
+    commands,
+    layout,
+    looks,
+    neighbours,
+    procs,
+    ssh,
+    teardown,
+)
 from labtool.backends.netns.commands import LAN_NODE
 from labtool.backends.netns.neighbours import neighbours_check
 from labtool.doctor import Check
@@ -252,7 +261,7 @@ class NetnsBackend(Backend):
         )
 
     def node_status(self, node: str, addresses: bool = True) -> NodeStatus:
-        return impl.node_status(
+        return looks.node_status(
             self.spec, self.spec.node(node), self.state.holders.get(node), addresses
         )
 
@@ -270,7 +279,7 @@ class NetnsBackend(Backend):
         return bounds.memory_peak_kib(self.spec.name) if self.confined else None
 
     def memory_kib(self) -> int:
-        return impl.memory_kib(self.spec.name, self.state.holders)
+        return looks.memory_kib(self.spec.name, self.state.holders)
 
     def commands_left(self) -> list[str]:
         return sorted(procs.commands_left(self.spec.name).values())

@@ -10,7 +10,6 @@ folder removes all a lab made, even after labtool was killed mid-way.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import select
 import signal
@@ -19,16 +18,14 @@ import time
 from collections.abc import Callable
 
 from labtool import runner
-from labtool.backends.base_types import NodeStatus
 from labtool.backends.netns import commands, procs, userns
 from labtool.backends.netns.layout import node_binds, node_hostname
-from labtool.backends.netns.teardown import KILL_TIMEOUT_S, lab_pids, reap_if_own_children
+from labtool.backends.netns.teardown import KILL_TIMEOUT_S, reap_if_own_children
 from labtool.errors import EnvironmentProblem, LabtoolError
 from labtool.i18n import Msg
 from labtool.ids import IdMap
 from labtool.parallel import for_each_node
 from labtool.spec.model import LabSpec, Node
-from labtool.spec.roles import daemons
 from labtool.state import Holder, lab_dir
 from labtool.transport.nsenter import NsenterTransport, node_env
 
@@ -246,48 +243,3 @@ def lan_run(
     result = runner.run(argv_for(lan), input_text=input_text, env=node_env(lab, commands.LAN_NODE))
     if not result.succeeded:
         raise LabtoolError(Msg("LAN: {why}", why=result.describe_failure()))
-
-
-def node_addresses(lab: str, node: str, holder: Holder, nic: str) -> list[str] | None:
-    """IPv4 addresses on the node's NIC (None if the node is down)."""
-    if not procs.alive(holder.pid, holder.start_ticks):
-        return None
-    result = NsenterTransport(lab, node, holder.pid).run(
-        ["ip", "-j", "-4", "addr", "show", "dev", nic], timeout_s=10
-    )
-    if not result.succeeded:
-        return []
-    try:
-        entries = json.loads(result.stdout or "[]")
-    except ValueError:
-        return []
-    return [info["local"] for entry in entries for info in entry.get("addr_info", [])]
-
-
-def node_status(
-    spec: LabSpec, node: Node, holder: Holder | None, addresses: bool = True
-) -> NodeStatus:
-    status = NodeStatus(node.name, node.role, str(node.address), up=False)
-    expected = daemons(node.role)
-    status.daemons = dict.fromkeys(expected, False)
-    if holder is None or not procs.alive(holder.pid, holder.start_ticks):
-        return status
-    status.up = True
-    pidns = procs.ns_inode(holder.pid, "pid_for_children")
-    names = set(procs.processes_in_pidns(pidns).values()) if pidns else set()
-    status.daemons = {daemon: daemon in names for daemon in expected}
-    if addresses:  # the one part that costs a process
-        status.addresses = node_addresses(spec.name, node.name, holder, spec.nic) or []
-    return status
-
-
-def memory_kib(lab: str, holders: dict[str, Holder]) -> int:
-    """PSS of every process of the lab: holders and all that runs inside its nodes (the user
-    namespace's holder makes no PID namespace: its children's is this machine's)."""
-    pids = set(lab_pids(lab))
-    ours = procs.ns_inode(os.getpid(), "pid")
-    for holder in holders.values():
-        pidns = procs.ns_inode(holder.pid, "pid_for_children")
-        if pidns and pidns != ours:
-            pids.update(procs.processes_in_pidns(pidns))
-    return procs.pss_kib(sorted(pids))

@@ -117,6 +117,45 @@ def processes_in_pidns(pidns_inode: int) -> dict[int, str]:
     return found
 
 
+def node_proc(holder_pid: int) -> Path | None:
+    """The /proc a node mounts for its own PID namespace, seen through its holder: it lists
+    the node's processes alone (as many reads as the node has processes, however many others
+    run on the machine); None where it is not that (not mounted, or not readable here)."""
+    base = PROC / str(holder_pid) / "root" / "proc"
+    try:
+        node = os.stat(PROC / str(holder_pid) / "ns" / "pid_for_children").st_ino
+        mounted = os.stat(base / "1" / "ns" / "pid").st_ino
+        machine = os.stat(PROC / "self" / "ns" / "pid").st_ino
+    except OSError:
+        return None
+    return base if node == mounted != machine else None
+
+
+def node_processes(holder_pid: int) -> dict[int, str] | None:
+    """PID (as the node numbers it) -> command name of every live process of the node, from
+    its own /proc; None where that cannot be read (then processes_in_pidns looks)."""
+    base = node_proc(holder_pid)
+    if base is None:
+        return None
+    found: dict[int, str] = {}
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(base / entry / "status", encoding="utf-8", errors="replace") as file:
+                status = file.read()
+        except OSError:
+            continue  # (gone since the listing)
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if not fields.get("State", "").startswith("Z"):
+            found[int(entry)] = fields.get("Name", "").strip()
+    return found
+
+
 class _PidnsCache:
     """Each live process's own PID namespace, by PID. A process never changes its own (setns
     and unshare change its children's), so only the PIDs new since the last look are asked;
@@ -150,12 +189,13 @@ class _PidnsCache:
 _PIDNS = _PidnsCache()
 
 
-def pss_kib(pids: list[int]) -> int:
-    """Proportional set size of these processes together, in KiB (shared pages split fairly)."""
+def pss_kib(pids: list[int], proc: Path = PROC) -> int:
+    """Proportional set size of these processes together, in KiB (shared pages split fairly);
+    `proc`: the /proc they are numbered in (a node's own)."""
     total = 0
     for pid in pids:
         try:
-            text = (PROC / str(pid) / "smaps_rollup").read_text()
+            text = (proc / str(pid) / "smaps_rollup").read_text()
         except OSError:
             continue
         for line in text.splitlines():

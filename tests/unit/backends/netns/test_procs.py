@@ -63,3 +63,31 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 5) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_a_nodes_processes_are_read_from_its_own_proc_alone() -> None:
+    """A node as labtool makes one (a user namespace, a PID namespace with its own /proc, as
+    `unshare --mount-proc` mounts it): its processes from that /proc, numbered as the node
+    numbers them, none of the machine's; the machine's own /proc is never taken for a node's."""
+    holder = subprocess.Popen(
+        [
+            *("unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork"),
+            *("--kill-child", "--mount-proc", "sh", "-c", "sleep 30 & exec sleep 31"),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 5
+        found: dict[int, str] | None = None
+        while time.monotonic() < deadline:
+            found = procs.node_processes(holder.pid)
+            if found is not None and sorted(found.values()) == ["sleep", "sleep"]:
+                break
+            time.sleep(0.02)
+        assert found is not None and sorted(found.values()) == ["sleep", "sleep"], found
+        assert 1 in found  # (the node's own numbering: its first process is 1)
+        assert procs.pss_kib(sorted(found), procs.node_proc(holder.pid) or Path("/nowhere")) > 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert procs.node_processes(holder.pid) is None  # gone
+    assert procs.node_proc(os.getpid()) is None  # this machine's /proc is no node's
