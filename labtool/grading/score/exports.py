@@ -163,20 +163,10 @@ class Student:
 def read_roster(path: Path) -> dict[str, Student]:
     """A class roster (CSV with a header): `submission` (the folder or archive name, as
     `labtool grade` names it), then an email or student id, optionally name and section."""
+    from labtool.csvin import read_rows
     from labtool.errors import LabFileError
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabFileError(
-            Msg("cannot read the roster {path}: {exc}", path=path, exc=exc)
-        ) from None
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", ",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
-    fields = {f.strip().lower(): f for f in (rows[0].keys() if rows else [])}
+    rows, fields = read_rows(path, "the roster")
     key = fields.get("submission") or fields.get("folder") or fields.get("archive")
     ident = next((fields[f] for f in ROSTER_IDS if f in fields), None)
     if key is None or ident is None:

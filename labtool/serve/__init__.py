@@ -1,0 +1,7 @@
+"""`labtool serve` (issue 23, in the making): the lab for a whole class in the browser, each
+student in a confined lab of their own. Its rooms so far:
+- `roster.py`: the class, read from Moodle's, Canvas's or a plain CSV export;
+- `codes.py`: each student's sign-in code, made and checked (stored hashed);
+- `store.py`: the server's state on disk, in SQLite (WAL, one transaction per change): students,
+  sessions, and what survives a `kill -9` of the server.
+"""

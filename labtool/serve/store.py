@@ -1,0 +1,171 @@
+"""The server's state on disk: an SQLite database in the state folder (the standard library's
+sqlite3, write-ahead log, one transaction per change), so that a server killed with -9 and
+started again finds every student, code and session where it was."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from labtool.errors import LabtoolError
+from labtool.i18n import Msg
+from labtool.serve import codes
+from labtool.serve.roster import Student
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS students (
+    slug TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    code_key BLOB NOT NULL UNIQUE,
+    signed_in_at REAL,
+    last_seen REAL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash BLOB PRIMARY KEY,
+    slug TEXT NOT NULL REFERENCES students(slug) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
+"""
+SESSION_MAX_S = 12 * 3600  # a session lasts a day of lab work at most
+
+
+@dataclass(frozen=True)
+class Row:
+    slug: str
+    id: str
+    name: str
+    email: str
+    signed_in_at: float | None
+    last_seen: float | None
+
+
+class Store:
+    """One database file (`state.db`) and the server's secret (`secret.key`) in the state
+    folder; its connection shared by the server's threads, one change at a time (each its own
+    transaction)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        path = folder / "state.db"
+        try:
+            self.secret = _secret(folder / "secret.key")
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise LabtoolError(
+                Msg("cannot open the server's state {path}: {exc}", path=folder, exc=exc)
+            ) from None
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def change(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: all of it on disk, or none of it."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add_students(self, students: list[Student]) -> dict[str, str]:
+        """The roster's students not known yet, each with a new code: slug -> its code (the
+        only time it is seen in clear). Students known keep their code."""
+        made: dict[str, str] = {}
+        with self.change() as db:
+            known = {r[0] for r in db.execute("SELECT id FROM students")}
+            for student in students:
+                if student.id in known:
+                    continue
+                code = codes.new_code()
+                key = codes.key_of(code, self.secret)
+                while db.execute("SELECT 1 FROM students WHERE code_key = ?", (key,)).fetchone():
+                    code = codes.new_code()  # (one in 2^39: two students, one code)
+                    key = codes.key_of(code, self.secret)
+                db.execute(
+                    "INSERT INTO students (slug, id, name, email, code_key) VALUES (?, ?, ?, ?, ?)",
+                    (student.slug, student.id, student.name, student.email, key),
+                )
+                made[student.slug] = code
+        return made
+
+    def students(self) -> list[Row]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT slug, id, name, email, signed_in_at, last_seen FROM students ORDER BY rowid"
+            ).fetchall()
+        return [Row(*r) for r in rows]
+
+    def sign_in(self, code: str) -> tuple[str, str] | None:
+        """(slug, session token) for the student whose code this is; None for no one."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT slug FROM students WHERE code_key = ?", (codes.key_of(code, self.secret),)
+            ).fetchone()
+        if row is None:
+            return None
+        slug = str(row[0])
+        token, now = secrets.token_urlsafe(32), time.time()
+        with self.change() as db:
+            db.execute(
+                "INSERT INTO sessions (token_hash, slug, created_at, last_seen) "
+                "VALUES (?, ?, ?, ?)",
+                (_token_hash(token), slug, now, now),
+            )
+            db.execute(
+                "UPDATE students SET signed_in_at = COALESCE(signed_in_at, ?), last_seen = ? "
+                "WHERE slug = ?",
+                (now, now, slug),
+            )
+        return slug, token
+
+    def session(self, token: str) -> str | None:
+        """The student a session token is of, while it lasts; its last use noted."""
+        now = time.time()
+        with self.change() as db:
+            row = db.execute(
+                "SELECT slug, created_at FROM sessions WHERE token_hash = ?", (_token_hash(token),)
+            ).fetchone()
+            if row is None or now - row[1] > SESSION_MAX_S:
+                return None
+            db.execute(
+                "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now, _token_hash(token))
+            )
+            db.execute("UPDATE students SET last_seen = ? WHERE slug = ?", (now, row[0]))
+        return str(row[0])
+
+
+def _token_hash(token: str) -> bytes:
+    """What the database keeps of a session's token (a stolen database opens no session)."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _secret(path: Path) -> bytes:
+    """The server's secret: made once, readable by its owner alone."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_bytes(codes.SECRET_BYTES)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(secret)
+    return secret

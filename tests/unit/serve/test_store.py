@@ -1,0 +1,68 @@
+"""The server's state in SQLite: students with their codes (kept keyed, never in clear),
+sign-in and sessions; and a server killed with -9 mid-way loses nothing it had committed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from labtool.serve.roster import Student
+from labtool.serve.store import Store
+
+CLASS = [Student("1", "Alice", "a@x", "alice"), Student("2", "Bruno", "b@x", "bruno")]
+
+
+def test_codes_sign_students_in_and_are_not_kept_in_clear(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    made = store.add_students(CLASS)
+    assert set(made) == {"alice", "bruno"} and made["alice"] != made["bruno"]
+    assert store.add_students(CLASS) == {}  # (known students keep their codes)
+    assert store.sign_in("WRNG-CODE") is None
+    signed = store.sign_in(made["bruno"].lower())
+    assert signed is not None and signed[0] == "bruno"
+    assert store.session(signed[1]) == "bruno"
+    assert store.session("forged") is None
+    rows = {r.slug: r for r in store.students()}
+    assert rows["bruno"].signed_in_at is not None and rows["alice"].signed_in_at is None
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("state.db*"))  # (the WAL too)
+    store.close()
+    raw += (tmp_path / "state.db").read_bytes()
+    assert made["alice"].encode() not in raw and signed[1].encode() not in raw
+    assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from labtool.serve.roster import Student
+from labtool.serve.store import Store
+store = Store(Path(sys.argv[1]))
+codes = store.add_students([Student(str(i), f"S{i}", "", f"s{i}") for i in range(50)])
+print(codes["s7"], flush=True)
+store.sign_in(codes["s7"])
+print("signed", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_server_killed_with_9_loses_nothing_committed(tmp_path: Path) -> None:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None
+    code = writer.stdout.readline().strip()
+    assert writer.stdout.readline().strip() == "signed"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    store = Store(tmp_path)  # (started again)
+    assert len(store.students()) == 50
+    assert next(r for r in store.students() if r.slug == "s7").signed_in_at is not None
+    assert store.sign_in(code) is not None
+    assert sqlite3.connect(tmp_path / "state.db").execute("PRAGMA integrity_check").fetchone() == (
+        "ok",
+    )
+    store.close()
