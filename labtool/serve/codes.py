@@ -27,4 +27,9 @@ def normalised(code: str) -> str:
 
 def key_of(code: str, secret: bytes) -> bytes:
     """What the database keeps of a code."""
-    return hmac.new(secret, normalised(code).encode(), hashlib.sha256).digest()
+    return keyed(normalised(code), secret)
+
+
+def keyed(text: str, secret: bytes) -> bytes:
+    """What the database keeps of a secret text, as it is (a link's key)."""
+    return hmac.new(secret, text.encode(), hashlib.sha256).digest()

@@ -5,6 +5,7 @@ started again finds every student, code and session where it was."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import sqlite3
@@ -29,6 +30,10 @@ CREATE TABLE IF NOT EXISTS students (
     code_key BLOB NOT NULL UNIQUE,
     signed_in_at REAL,
     last_seen REAL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash BLOB PRIMARY KEY,
@@ -135,6 +140,21 @@ class Store:
                 (now, now, slug),
             )
         return slug, token
+
+    def new_instructor_key(self) -> str:
+        """A new key for the instructor's link (the one before it opens nothing any more)."""
+        key = secrets.token_urlsafe(24)
+        with self.change() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO settings (name, value) VALUES ('instructor', ?)",
+                (codes.keyed(key, self.secret),),
+            )
+        return key
+
+    def is_instructor(self, key: str) -> bool:
+        with self.lock:
+            row = self.db.execute("SELECT value FROM settings WHERE name = 'instructor'").fetchone()
+        return row is not None and hmac.compare_digest(row[0], codes.keyed(key, self.secret))
 
     def session(self, token: str) -> str | None:
         """The student a session token is of, while it lasts; its last use noted."""
