@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from labtool import __version__
 from labtool.backends import BACKENDS, backend_cli
-from labtool.cli import grading, lab, machine, scenarios
+from labtool.cli import grading, lab, machine, scenarios, serve
 from labtool.cli.console import Speech, err, fail, out, said
 from labtool.cli.options import LANG_ENV, Lang, add_backend_options, hear_lang
 from labtool.errors import ExitCode, LabtoolError
@@ -122,7 +122,7 @@ def main_callback(
         raise typer.Exit()
 
 
-for module in (lab, scenarios, grading, machine):
+for module in (lab, scenarios, grading, machine, serve):
     module.register(app)
 
 

@@ -1,0 +1,88 @@
+"""`labtool serve`: the roster read, the state folder brought up to date, the address and its
+TLS checked, all before anything listens; then the pages served (uvicorn, on a socket bound
+here first) until Ctrl-C, a closed terminal or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from labtool.errors import LabtoolError
+from labtool.i18n import Msg
+from labtool.serve.listen import Listen, listening
+from labtool.serve.prepare import CODES, prepare
+from labtool.serve.roster import read_roster
+
+
+def bind(listen: Listen) -> socket.socket:
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((listen.host, listen.port))
+    except OSError as exc:
+        sock.close()
+        raise LabtoolError(
+            Msg(
+                "cannot listen on {url}: {why}. Fix: another --bind ADDRESS:PORT",
+                url=listen.url,
+                why=exc.strerror or exc,
+            )
+        ) from None
+    sock.listen(128)
+    return sock
+
+
+def serve(
+    roster: Path,
+    folder: Path,
+    bind_to: str,
+    tls: tuple[Path | None, Path | None, bool],
+    say: Callable[[str], None],
+) -> None:
+    """Serve the class until stopped; `say` gets where, the files written, the end."""
+    import uvicorn
+
+    from labtool.serve.app import make_app
+
+    students = read_roster(roster)
+    listen = listening(bind_to, *tls, folder)
+    sock = bind(listen)
+    try:
+        prepared = prepare(folder, students, listen.url)
+    except BaseException:
+        sock.close()
+        raise
+    app = make_app(prepared.store, listen.url, listen.tls)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        ssl_certfile=str(listen.cert) if listen.cert else None,
+        ssl_keyfile=str(listen.key) if listen.key else None,
+    )
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            self.should_exit = True
+
+    server = Server(config)
+    previous = signal.signal(signal.SIGHUP, lambda sig, frame: server.handle_exit(sig, frame))
+    try:
+        say(f"{len(students)} students; {prepared.new_codes} new codes in {folder / CODES}")
+        if listen.fingerprint:
+            say(f"TLS certificate's SHA-256 fingerprint: {listen.fingerprint}")
+        say(f"the instructor's page: {prepared.instructor_url}  (Ctrl-C: stop)")
+        server.run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+        sock.close()
+        prepared.store.close()
+        say(f"serve stopped; the class's state is kept in {folder}")

@@ -1,0 +1,147 @@
+"""serve's pages against a real server (uvicorn on 127.0.0.1, a port of its own) and plain
+HTTP: signing in with a code; a student's session opens that student's pages alone (every
+route that names a student walked with another's cookie: 403); no session, the sign-in page;
+a POST from another site refused; wrong codes slowed down; the instructor's link."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from starlette.routing import Route
+
+from labtool.serve.app import FREE_TRIES, INSTRUCTOR_COOKIE, make_app
+from labtool.serve.prepare import prepare
+from labtool.serve.roster import Student
+
+CLASS = [Student("1", "Alice", "a@x", "alice"), Student("2", "Bruno", "b@x", "bruno")]
+
+
+@dataclass
+class Served:
+    url: str
+    codes: dict[str, str]
+    instructor_url: str
+    routes: list[str]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def call(
+    url: str, cookie: str = "", form: dict[str, str] | None = None, origin: str | None = None
+) -> tuple[int, dict[str, str], str]:
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data)
+    if cookie:
+        request.add_header("Cookie", cookie)
+    if origin:
+        request.add_header("Origin", origin)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    folder = tmp_path_factory.mktemp("class")
+    prepared = prepare(folder, CLASS, url)
+    codes = {
+        line.split(",")[0]: line.split(",")[2]
+        for line in (folder / "codes.csv").read_text().splitlines()[1:]
+    }
+    app = make_app(prepared.store, url, tls=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    routes = [r.path for r in app.routes if isinstance(r, Route)]
+    try:
+        yield Served(
+            url, {"alice": codes["1"], "bruno": codes["2"]}, prepared.instructor_url, routes
+        )
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+        prepared.store.close()
+
+
+def sign_in(served: Served, who: str) -> str:
+    status, headers, _ = call(
+        f"{served.url}/signin", form={"code": served.codes[who]}, origin=served.url
+    )
+    assert status == 303 and headers["location"] == "/me"
+    cookie = headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    return cookie.split(";")[0]
+
+
+def test_a_student_signs_in_and_sees_their_page(served: Served) -> None:
+    cookie = sign_in(served, "alice")
+    status, _, body = call(f"{served.url}/me", cookie)
+    assert status == 200 and 'data-student="alice"' in body and "Alice" in body
+    status, _, body = call(f"{served.url}/me")
+    assert status == 401 and 'name="code"' in body.replace("name=code", 'name="code"')
+
+
+def test_another_students_routes_are_closed_to_a_student(served: Served) -> None:
+    alice = sign_in(served, "alice")
+    named = [r for r in served.routes if "{slug}" in r]
+    assert named  # (the walk below covers every route that names a student)
+    for route in named:
+        assert call(served.url + route.replace("{slug}", "bruno"), alice)[0] == 403, route
+        assert call(served.url + route.replace("{slug}", "alice"), alice)[0] == 200, route
+        assert call(served.url + route.replace("{slug}", "alice"))[0] == 403, route
+    assert call(f"{served.url}/instructor", alice)[0] == 401
+
+
+def test_a_post_from_another_site_is_refused(served: Served) -> None:
+    form = {"code": served.codes["alice"]}
+    assert call(f"{served.url}/signin", form=form)[0] == 403  # (no Origin)
+    assert call(f"{served.url}/signin", form=form, origin="https://evil.example")[0] == 403
+
+
+def test_wrong_codes_are_slowed_down(served: Served) -> None:
+    statuses = [
+        call(f"{served.url}/signin", form={"code": "WRNG-CODE"}, origin=served.url)[0]
+        for _ in range(10)
+    ]
+    assert statuses[:FREE_TRIES] == [401] * FREE_TRIES and 429 in statuses[FREE_TRIES:]
+    status, headers, _ = call(
+        f"{served.url}/signin", form={"code": served.codes["bruno"]}, origin=served.url
+    )
+    assert status == 429 and int(headers["retry-after"]) >= 1  # (even a right one waits)
+
+
+def test_the_instructors_link_opens_every_students_tile(served: Served) -> None:
+    status, headers, _ = call(served.instructor_url)
+    assert status == 303 and headers["location"] == "/instructor"
+    cookie = headers["set-cookie"].split(";")[0]
+    assert cookie.startswith(INSTRUCTOR_COOKIE + "=")
+    status, _, body = call(f"{served.url}/instructor", cookie)
+    assert status == 200
+    assert 'data-student="alice"' in body and 'data-student="bruno"' in body
+    assert body.count('data-handed-in="false"') == 2
+    for who in ("alice", "bruno"):
+        assert call(f"{served.url}/api/students/{who}/state", cookie)[0] == 200
+    assert call(f"{served.url}/instructor?key=forged")[0] == 403
