@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 # No markup by default: messages carry text from configs and daemons ("[/etc/haproxy/...]"),
 # which rich would read as tags. Styled lines say markup=True and escape what they quote.
-out = Console(highlight=False, soft_wrap=True, markup=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 class Speech:
