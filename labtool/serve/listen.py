@@ -47,7 +47,7 @@ class Listen:
 
 
 def parse_bind(text: str) -> tuple[str, int]:
-    """ADDR:PORT, [IPv6]:PORT, or ADDR alone (the default port)."""
+    """ADDR:PORT, [IPv6]:PORT, or ADDR alone (the default port); port 0: any free one."""
     host, port = text, str(DEFAULT_PORT)
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -55,7 +55,7 @@ def parse_bind(text: str) -> tuple[str, int]:
     elif text.count(":") == 1:
         host, port = text.split(":")
     bracketed = not text.startswith("[") or "]" in text
-    if not bracketed or not _host(host) or not port.isdigit() or not 0 < int(port) < 65536:
+    if not bracketed or not _host(host) or not port.isdigit() or not 0 <= int(port) < 65536:
         raise UsageError(Msg("--bind {text}: give ADDRESS:PORT, e.g. 127.0.0.1:8443", text=text))
     return host, int(port)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -51,6 +52,7 @@ def serve(
     students = read_roster(roster)
     listen = listening(bind_to, *tls, folder)
     sock = bind(listen)
+    listen = replace(listen, port=sock.getsockname()[1])  # (port 0: the one given)
     try:
         prepared = prepare(folder, students, listen.url)
     except BaseException:
