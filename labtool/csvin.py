@@ -1,4 +1,4 @@
-"""A CSV file a user gives (a roster from Moodle, Canvas or a spreadsheet): read whole, with
+"""A roster a user gives (a CSV from Moodle, Canvas or a spreadsheet): read whole, with
 or without a byte-order mark, its delimiter guessed among `,`, `;` and tab (French
 spreadsheets write `;`); one clear message when it cannot be read."""
 
@@ -14,16 +14,16 @@ from labtool.i18n import Msg
 MAX_CSV_BYTES = 8 * 1024 * 1024
 
 
-def read_rows(path: Path, what: str) -> tuple[list[dict[str, str]], dict[str, str]]:
+def read_rows(path: Path) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Its rows (header -> cell) and its header's names, lower case and stripped -> as
-    written; `what` names the file in a message ("the roster")."""
+    written."""
     try:
         if path.stat().st_size > MAX_CSV_BYTES:
-            raise LabFileError(Msg("{what} {path} is larger than 8 MiB", what=what, path=path))
+            raise LabFileError(Msg("the roster {path} is larger than 8 MiB", path=path))
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise LabFileError(
-            Msg("cannot read {what} {path}: {exc}", what=what, path=path, exc=exc)
+            Msg("cannot read the roster {path}: {exc}", path=path, exc=exc)
         ) from None
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
@@ -34,9 +34,7 @@ def read_rows(path: Path, what: str) -> tuple[list[dict[str, str]], dict[str, st
     try:
         rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
     except csv.Error as exc:
-        raise LabFileError(
-            Msg("{what} {path} is no CSV: {exc}", what=what, path=path, exc=exc)
-        ) from None
+        raise LabFileError(Msg("the roster {path} is no CSV: {exc}", path=path, exc=exc)) from None
     fields = {f.strip().lower(): f for f in (rows[0].keys() if rows else []) if f is not None}
     clean = [  # (cells past the header's end are left out; missing ones are "")
         {k: v.strip() if isinstance(v, str) else "" for k, v in row.items() if k is not None}

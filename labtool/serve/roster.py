@@ -52,7 +52,7 @@ def slug_of(text: str, taken: set[str]) -> str:
 
 def read_roster(path: Path) -> list[Student]:
     """The class, in the roster's order; one clear message when it is not a roster."""
-    rows, fields = read_rows(path, "the roster")
+    rows, fields = read_rows(path)
     ident, email = _column(fields, IDS), _column(fields, EMAILS)
     name, first, last = _column(fields, NAMES), _column(fields, FIRST), _column(fields, LAST)
     if ident is None and email is None:

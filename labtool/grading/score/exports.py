@@ -166,7 +166,7 @@ def read_roster(path: Path) -> dict[str, Student]:
     from labtool.csvin import read_rows
     from labtool.errors import LabFileError
 
-    rows, fields = read_rows(path, "the roster")
+    rows, fields = read_rows(path)
     key = fields.get("submission") or fields.get("folder") or fields.get("archive")
     ident = next((fields[f] for f in ROSTER_IDS if f in fields), None)
     if key is None or ident is None:
