@@ -8,7 +8,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from labtool.serve.roster import Student
 from labtool.serve.store import Store
@@ -38,6 +41,8 @@ def test_codes_sign_students_in_and_are_not_kept_in_clear(tmp_path: Path) -> Non
 WRITER = """
 import sys, time
 from pathlib import Path
+import pytest
+
 from labtool.serve.roster import Student
 from labtool.serve.store import Store
 store = Store(Path(sys.argv[1]))
@@ -65,4 +70,19 @@ def test_a_server_killed_with_9_loses_nothing_committed(tmp_path: Path) -> None:
     assert sqlite3.connect(tmp_path / "state.db").execute("PRAGMA integrity_check").fetchone() == (
         "ok",
     )
+    store.close()
+
+
+def test_a_session_ends_after_a_day_of_lab_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labtool.serve import store as module
+
+    store = Store(tmp_path)
+    made = store.add_students(CLASS)
+    signed = store.sign_in(made["alice"])
+    assert signed is not None and store.session(signed[1]) == "alice"
+    later = time.time() + module.SESSION_MAX_S + 1
+    monkeypatch.setattr(module.time, "time", lambda: later)
+    assert store.session(signed[1]) is None
     store.close()
