@@ -65,6 +65,12 @@ class Backend(ABC):
         return []
 
     @classmethod
+    def split_brain_cause(cls) -> str | None:
+        """What of this machine can split every lab's brain at once, where it did (said
+        beside a VIP held twice); None: nothing known."""
+        return None
+
+    @classmethod
     def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
         """Every check of this machine for the backend (`labtool doctor --backend NAME`),
         each with its fix."""

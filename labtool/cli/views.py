@@ -126,6 +126,8 @@ def status(result: LabStatus, as_json: bool) -> None:
         + (" (duplicate!)" if len(holders) > 1 else "")
         + f"; memory of all lab processes: {result.memory_kib / 1024:.1f} MiB"
     )
+    if result.split_brain_cause:
+        out.print(f"the VIP on two nodes; this machine: {result.split_brain_cause}")
 
 
 def checks(found: list[Check], backend: str) -> bool:

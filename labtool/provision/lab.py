@@ -220,7 +220,7 @@ def status(name: str) -> LabStatus:
         nodes[node.name] = backend.node_status(node.name)
 
     for_each_node(spec.nodes, look)
-    return LabStatus(
+    found = LabStatus(
         name,
         state.backend,
         state.phase,
@@ -229,6 +229,9 @@ def status(name: str) -> LabStatus:
         backend.memory_kib(),
         list(state.halted),
     )
+    if len(found.vip_holders) > 1:
+        found.split_brain_cause = type(backend).split_brain_cause()
+    return found
 
 
 def down(name: str) -> int | None:

@@ -26,6 +26,8 @@ class LabStatus:
     nodes: list[NodeStatus]
     memory_kib: int
     halted: list[str] = field(default_factory=list)  # powered off by `labtool halt`
+    # beside a VIP held twice: what of the machine may have split the brain (its backend's)
+    split_brain_cause: str | None = None
 
     def state_of(self, node: NodeStatus) -> str:
         return power_state(node, self.halted)
@@ -44,6 +46,7 @@ class LabStatus:
             "vip_holder": holders[0] if len(holders) == 1 else None,
             "vip_holders": holders,
             "memory_kib": self.memory_kib,
+            "split_brain_cause": self.split_brain_cause,
             "nodes": [
                 {
                     "name": n.name,

@@ -59,6 +59,11 @@ class NetnsBackend(Backend):
         return neighbours.make_room(len(spec.nodes), running, os.geteuid() == 0)
 
     @classmethod
+    def split_brain_cause(cls) -> str | None:
+        check = neighbours_check()
+        return None if check.ok else f"{check.detail}. Fix: {check.fix}"
+
+    @classmethod
     def doctor(cls, spec: LabSpec, options: Mapping[str, str]) -> list[Check]:
         return [*doctor.all_checks(), neighbours_check()]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from labtool.backends.base import NodeStatus
 from labtool.provision.lab_status import lab_missing
 from labtool.spec.load import default_spec
@@ -55,3 +57,35 @@ def test_a_bare_lab_needs_only_its_nodes_up() -> None:
     assert lab_missing(backend, bare=True) == []  # type: ignore[arg-type]
     assert not any(addresses for _, addresses in backend.asked)  # (no address looked up)
     assert lab_missing(backend_with(down={"haproxy2"}), bare=True) == ["haproxy2 is down"]  # type: ignore[arg-type]
+
+
+def test_a_vip_held_twice_says_what_of_the_machine_may_have_split_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """status on a split brain: the backend's word on the machine (netns: the neighbour table
+    full since boot, with the fix); nothing said with one holder."""
+    from labtool.backends.netns import NetnsBackend
+    from labtool.doctor import Check
+    from labtool.provision import lab
+
+    class Split(SimpleNamespace):
+        @classmethod
+        def split_brain_cause(cls) -> str | None:
+            return NetnsBackend.split_brain_cause()
+
+        def memory_kib(self) -> int:
+            return 1
+
+    full = Check("neighbour table", False, "full 3 time(s) since boot", "as root, sysctl -w x=1")
+    monkeypatch.setattr("labtool.backends.netns.neighbours_check", lambda: full)
+    state = SimpleNamespace(backend="netns", phase="up", halted=[])
+    for holders, said in (({"haproxy1", "haproxy2"}, True), ({"haproxy1"}, False)):
+        stand_in = backend_with(holders=holders)
+        backend = Split(node_status=stand_in.node_status)
+        opened = (stand_in.spec, state, backend)
+        monkeypatch.setattr(lab, "open_lab", lambda name, opened=opened: opened)
+        found = lab.status("tp")
+        cause = found.as_dict()["split_brain_cause"]
+        assert (cause is not None) == said
+        if said:
+            assert "full 3 time(s)" in str(cause) and "Fix: as root, sysctl -w x=1" in str(cause)
