@@ -45,9 +45,12 @@ class Tries:
         """How long this address must wait before its next try (0: it may try now)."""
         now = time.monotonic()
         with self.lock:
-            failed = self.failed[address]
+            failed = self.failed.get(address)
             while failed and now - failed[0] > TRIES_WINDOW_S:
                 failed.popleft()
+            if not failed:
+                self.failed.pop(address, None)  # (no address kept once its window is over)
+                return 0.0
             if len(failed) < FREE_TRIES:
                 return 0.0
             return max(0.0, failed[-1] + 2.0 ** (len(failed) - FREE_TRIES) - now)

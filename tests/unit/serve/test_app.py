@@ -145,3 +145,18 @@ def test_the_instructors_link_opens_every_students_tile(served: Served) -> None:
     for who in ("alice", "bruno"):
         assert call(f"{served.url}/api/students/{who}/state", cookie)[0] == 200
     assert call(f"{served.url}/instructor?key=forged")[0] == 403
+
+
+def test_wrong_codes_are_forgotten_after_their_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labtool.serve import app as module
+
+    now = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    tries = module.Tries()
+    for _ in range(FREE_TRIES):
+        tries.failure("192.0.2.1")
+    assert tries.wait_s("192.0.2.1") == 1.0 and tries.wait_s("192.0.2.2") == 0.0
+    tries.failure("192.0.2.1")
+    assert tries.wait_s("192.0.2.1") == 2.0  # (each failure more: twice the wait)
+    now[0] += module.TRIES_WINDOW_S + 1
+    assert tries.wait_s("192.0.2.1") == 0.0 and tries.failed == {}
