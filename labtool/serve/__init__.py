@@ -6,6 +6,7 @@ student in a confined lab of their own. Its rooms so far:
   sessions, the instructor's key, and what survives a `kill -9` of the server;
 - `listen.py`: where it listens (127.0.0.1 by default; elsewhere only with TLS, a certificate
   given or made with `--self-signed`);
-- `prepare.py`: the state folder (`codes.csv` to hand out, `instructor.url`).
+- `prepare.py`: the state folder (`codes.csv` to hand out, `instructor.url`);
+- `placement.py`: where a student's lab runs, behind one interface (this machine today).
 The command itself, the pages, the labs and the terminals come next.
 """

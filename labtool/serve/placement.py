@@ -1,0 +1,53 @@
+"""Where a student's lab runs, behind one interface (issue 23, part 8): today this machine (the
+netns backend, the lab named `class-SLUG`, so that the instructor's own `labtool exec --name
+class-SLUG ...` reaches it); a department that outgrows one server implements the same three
+verbs on Kubernetes pods (a lab fits one pod: its namespaces inside, `hostUsers: false`)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from labtool.provision import lab
+from labtool.provision.files import Adaptation
+from labtool.serve.roster import Student
+from labtool.spec.load import default_spec
+from labtool.state import load_quietly
+
+
+class Placement(Protocol):
+    def make(self, student: Student, bare: bool) -> None:
+        """The student's lab, up (`bare`: the lab by hand, nothing started); nothing done
+        where it is up already. Raises LabtoolError, saying why, where it cannot be."""
+
+    def running(self, student: Student) -> bool:
+        """Whether the student's lab is up."""
+
+    def remove(self, student: Student) -> None:
+        """The student's lab gone, with all it made (their collected work is the server's)."""
+
+
+class _Quiet:
+    """up's progress, unsaid: the student's page shows the lab, not its making."""
+
+    def step(self, text: str) -> None:
+        pass
+
+    def adaptation(self, change: Adaptation) -> None:
+        pass
+
+    def waiting(self, text: str, elapsed_s: float, expected_s: float) -> None:
+        pass
+
+
+class ThisMachine:
+    """Students' labs on this machine: the lab as the seed describes it, one per student."""
+
+    def make(self, student: Student, bare: bool) -> None:
+        lab.up(default_spec(student.lab), _Quiet(), bare=bare)
+
+    def running(self, student: Student) -> bool:
+        state = load_quietly(student.lab)
+        return state is not None and state.phase == "up"
+
+    def remove(self, student: Student) -> None:
+        lab.down(student.lab)
