@@ -73,7 +73,7 @@ def memory_kib(lab: str, holders: dict[str, Holder]) -> int:
         base = procs.node_proc(pid)
         if base is None:
             return _memory_by_scan(lab, holders)
-        total += procs.pss_kib(sorted(procs.node_processes(pid) or {}), base)
+        total += procs.pss_kib(sorted(procs.processes_at(base) or {}), base)
     return total
 
 

@@ -104,17 +104,21 @@ def processes_in_pidns(pidns_inode: int) -> dict[int, str]:
     """PID -> command name of every live process in a PID namespace."""
     found: dict[int, str] = {}
     for pid, inode in _PIDNS.all().items():
-        if inode != pidns_inode:
-            continue
-        try:
-            with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as file:
-                status = file.read()
-        except OSError:
-            continue
-        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-        if not fields.get("State", "").startswith("Z"):
-            found[pid] = fields.get("Name", "").strip()
+        if inode == pidns_inode and (name := _live_name(f"/proc/{pid}")) is not None:
+            found[pid] = name
     return found
+
+
+def _live_name(process: str) -> str | None:
+    """A process's command name, from its folder in a /proc; None if gone or a zombie (a
+    plain path: read many times a second)."""
+    try:
+        with open(f"{process}/status", encoding="utf-8", errors="replace") as file:
+            status = file.read()
+    except OSError:
+        return None  # (gone since the listing)
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    return None if fields.get("State", "").startswith("Z") else fields.get("Name", "").strip()
 
 
 def node_proc(holder_pid: int) -> Path | None:
@@ -135,24 +139,19 @@ def node_processes(holder_pid: int) -> dict[int, str] | None:
     """PID (as the node numbers it) -> command name of every live process of the node, from
     its own /proc; None where that cannot be read (then processes_in_pidns looks)."""
     base = node_proc(holder_pid)
-    if base is None:
-        return None
-    found: dict[int, str] = {}
+    return None if base is None else processes_at(base)
+
+
+def processes_at(base: Path) -> dict[int, str] | None:
+    """PID -> command name of every live process a /proc (a node's own) lists."""
     try:
         entries = os.listdir(base)
     except OSError:
         return None
+    found: dict[int, str] = {}
     for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(base / entry / "status", encoding="utf-8", errors="replace") as file:
-                status = file.read()
-        except OSError:
-            continue  # (gone since the listing)
-        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-        if not fields.get("State", "").startswith("Z"):
-            found[int(entry)] = fields.get("Name", "").strip()
+        if entry.isdigit() and (name := _live_name(f"{base}/{entry}")) is not None:
+            found[int(entry)] = name
     return found
 
 
