@@ -69,6 +69,14 @@ def thresholds_for(nodes: int) -> tuple[int, int, int]:
     return (limit // 4, limit // 2, limit)
 
 
+def sysctl_settings(thresholds: tuple[int, int, int]) -> str:
+    """The thresholds as `sysctl -w` takes them."""
+    return " ".join(
+        f"net.ipv4.neigh.default.gc_thresh{n}={v}"
+        for n, v in zip((1, 2, 3), thresholds, strict=True)
+    )
+
+
 def make_room(nodes: int, running_nodes: int, root: bool, proc: Path = PROC) -> list[str]:
     """Room in the table for a lab of `nodes` nodes beside `running_nodes` nodes of other
     labs: nothing to do, or (root) the thresholds raised, said in the lines returned; a normal
@@ -78,9 +86,7 @@ def make_room(nodes: int, running_nodes: int, root: bool, proc: Path = PROC) -> 
         return []
     total = running_nodes + nodes
     wanted = thresholds_for(max(total, table.entries // PER_NODE + nodes))
-    setting = " ".join(
-        f"net.ipv4.neigh.default.gc_thresh{n}={v}" for n, v in zip((1, 2, 3), wanted, strict=True)
-    )
+    setting = sysctl_settings(wanted)
     if not root:
         raise EnvironmentProblem(
             Msg(
@@ -128,10 +134,6 @@ def neighbours_check(proc: Path = PROC) -> Check:
             False,
             f"{detail}; it was full {table.overflows} time(s) since boot (VRRP adverts lost "
             "then: labs may have split their brains)",
-            "as root, sysctl -w "
-            + " ".join(
-                f"net.ipv4.neigh.default.gc_thresh{n}={v}"
-                for n, v in zip((1, 2, 3), thresholds_for(0), strict=True)
-            ),
+            f"as root, sysctl -w {sysctl_settings(thresholds_for(0))}",
         )
     return Check("neighbour table", True, detail)
