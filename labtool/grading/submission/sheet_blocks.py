@@ -1,8 +1,9 @@
 """An answer sheet read as Markdown's structure, by a parser made for it (markdown-it-py, with
-GitHub's tables): its tables, its lists and their items (the number each was written with),
-its headings and paragraphs, each with the lines it spans. What the line-by-line reading cannot
-see comes from here: a table without its outer pipes, a list item's continuation lines, blank
-lines and code, where one item ends and the next begins."""
+GitHub's tables): its tables and its lists at the top of the document, with their items (the
+number each was written with), each with the lines it spans. What the line-by-line reading
+cannot see comes from here: a table without its outer pipes, a list item's continuation lines,
+blank lines and code, where one item ends and the next begins. (Headings and paragraphs are
+read line by line, sheet.py.)"""
 
 from __future__ import annotations
 
@@ -14,16 +15,8 @@ from markdown_it.token import Token
 from labtool.grading.submission.sheet_rows import Table
 
 _PARSER = MarkdownIt("commonmark").enable("table")
-BLOCK_KINDS = {
-    "heading_open": "heading",
-    "paragraph_open": "paragraph",
-    "table_open": "table",
-    "bullet_list_open": "list",
-    "ordered_list_open": "list",
-    "fence": "code",
-    "code_block": "code",
-    "blockquote_open": "quote",
-}
+LISTS = ("bullet_list_open", "ordered_list_open")
+LIST_ENDS = ("bullet_list_close", "ordered_list_close")
 
 
 @dataclass
@@ -40,28 +33,18 @@ class Item:
 
 @dataclass
 class Block:
-    """A block at the top of the document (or of a quote)."""
+    """A list at the top of the document."""
 
-    kind: str  # heading, paragraph, table, list, code, quote
     line: int
     end: int
-    text: str = ""  # a heading's or a paragraph's words
     ordered: bool = False
     items: list[Item] = field(default_factory=list)
-    table: Table | None = None
 
 
 @dataclass
 class Structure:
-    blocks: list[Block]
-
-    @property
-    def tables(self) -> list[Table]:
-        return [b.table for b in self.blocks if b.table is not None]
-
-    @property
-    def lists(self) -> list[Block]:
-        return [b for b in self.blocks if b.kind == "list"]
+    lists: list[Block]
+    tables: list[Table]
 
     def item_at(self, line: int) -> Item | None:
         """The list item whose first line this is."""
@@ -73,42 +56,34 @@ class Structure:
 
 
 def read_structure(markdown: str) -> Structure:
-    """The document's blocks, in order (a list's items with it, not as blocks of their own)."""
+    """The document's lists (a list's items with it, not as lists of their own) and tables,
+    in order."""
     lines = markdown.splitlines()
     tokens = _PARSER.parse(markdown)
-    blocks: list[Block] = []
+    found = Structure([], [])
     depth = 0  # inside a list: its items' own blocks are the item's text
     for index, token in enumerate(tokens):
-        if token.type in ("bullet_list_open", "ordered_list_open"):
+        if token.type in LISTS:
             if depth == 0:
-                blocks.append(_list(tokens, index, lines))
+                found.lists.append(_list(tokens, index, lines))
             depth += 1
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
+        elif token.type in LIST_ENDS:
             depth -= 1
-        elif depth == 0 and token.type in BLOCK_KINDS and token.map is not None:
-            kind = BLOCK_KINDS[token.type]
-            start, end = token.map
-            block = Block(kind, start, end)
-            if kind in ("heading", "paragraph") and index + 1 < len(tokens):
-                block.text = tokens[index + 1].content
-            elif kind == "table":
-                block.table = _table(tokens, index)
-            elif kind == "code":
-                block.text = token.content
-            blocks.append(block)
-    return Structure(blocks)
+        elif depth == 0 and token.type == "table_open" and token.map is not None:
+            found.tables.append(_table(tokens, index))
+    return found
 
 
 def _list(tokens: list[Token], index: int, lines: list[str]) -> Block:
     opening = tokens[index]
     assert opening.map is not None
     start, end = opening.map
-    block = Block("list", start, end, ordered=opening.type == "ordered_list_open")
+    block = Block(start, end, ordered=opening.type == "ordered_list_open")
     depth = 0
     for token in tokens[index:]:
-        if token.type in ("bullet_list_open", "ordered_list_open"):
+        if token.type in LISTS:
             depth += 1
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
+        elif token.type in LIST_ENDS:
             depth -= 1
             if depth == 0:
                 break
