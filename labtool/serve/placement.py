@@ -40,10 +40,12 @@ class _Quiet:
 
 
 class ThisMachine:
-    """Students' labs on this machine: the lab as the seed describes it, one per student."""
+    """Students' labs on this machine: the lab as the seed describes it, one per student,
+    confined as a graded submission's is (its own user namespace and ids, its cgroups: its
+    processes, memory and share of the CPU bounded; this machine's files read-only)."""
 
     def make(self, student: Student, bare: bool) -> None:
-        lab.up(default_spec(student.lab), _Quiet(), bare=bare)
+        lab.up(default_spec(student.lab), _Quiet(), bare=bare, options={"confined": "1"})
 
     def running(self, student: Student) -> bool:
         state = load_quietly(student.lab)

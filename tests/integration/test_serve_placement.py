@@ -4,7 +4,11 @@ removed with all it made."""
 
 from __future__ import annotations
 
-from labtool.backends.netns import procs
+import subprocess
+from pathlib import Path
+
+from labtool.backends.netns import bounds, procs
+from labtool.provision.lab import open_lab
 from labtool.serve.placement import ThisMachine
 from labtool.serve.roster import Student
 from tests.integration.conftest import Baseline, labtool
@@ -23,9 +27,47 @@ def test_a_students_lab_on_this_machine(baseline: Baseline) -> None:
         assert run.returncode == 0 and run.stdout.strip() == "haproxy1", run.stderr
         status = labtool("status", "--name", STUDENT.lab, "--json")
         assert '"phase": "up"' in status.stdout
+        _confined_shell(STUDENT.lab)
         placement.make(STUDENT, bare=True)  # (up already: nothing done, no error)
         assert placement.running(STUDENT)
     finally:
         placement.remove(STUDENT)
     assert not placement.running(STUDENT)
     assert procs.lab_marked(STUDENT.lab) == {}
+
+
+def _confined_shell(name: str) -> None:
+    """The node's shell a student's terminal runs: in the lab's cgroups (its memory and
+    processes bounded), as a root that is nobody on this machine."""
+    _, _, backend = open_lab(name)
+    argv, env = backend.shell_argv("haproxy1")
+    shell = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    assert shell.stdin and shell.stdout
+    try:
+        shell.stdin.write("id -u; cat /proc/self/cgroup; echo ready\n")
+        shell.stdin.flush()
+        lines = [shell.stdout.readline() for _ in range(12)]
+        assert "0\n" in lines, lines  # root in the node
+        for folder in bounds.cgroup_dirs(name):
+            assert any(line.endswith(f"/{folder.name}\n") for line in lines), (folder, lines)
+        bash = [pid for pid in bounds.pids(name) if _parent(pid) == shell.pid]
+        assert len(bash) == 1, bash  # (nsenter's child: the node's shell, in the lab's cgroups)
+        assert _uid(bash[0]) not in (None, 0)  # ... its root is nobody on this machine
+    finally:
+        shell.communicate("exit\n", timeout=20)
+
+
+def _uid(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(next(x for x in status.splitlines() if x.startswith("Uid:")).split()[1])
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None

@@ -273,9 +273,8 @@ class NetnsBackend(Backend):
     def shell_argv(self, node: str) -> tuple[list[str], dict[str, str]]:
         transport = self.transport(node)
         env = transport.env({"PS1": f"[root@{node} \\W]# "})
-        return nsenter_argv(
-            transport.holder_pid, ["/bin/bash", "--norc", "-i"], workdir="/root"
-        ), env
+        argv = nsenter_argv(transport.holder_pid, ["/bin/bash", "--norc", "-i"], workdir="/root")
+        return (transport.wrap(argv) if transport.wrap else argv), env  # (a confined lab's bounds)
 
     def limits_hit(self) -> list[str]:
         return bounds.hit_limits(self.spec.name) if self.confined else []

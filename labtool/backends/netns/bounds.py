@@ -20,6 +20,9 @@ PREFIX = "labtool-"
 class Bounds:
     pids: int = 512  # processes and threads of the whole lab (its Apaches: ~60 per web node)
     memory_mib: int = 768  # of the whole lab
+    # its share of the CPU against every other lab (cgroup v2's cpu.weight; v1's cpu.shares is
+    # ten times it): the lab's processes share one lab's part, however many a fork bomb makes
+    cpu_weight: int = 100
     # rlimit, where no cgroup bounds processes: those of one unprivileged user, all labs
     # together (root is not bound by it; Apache's threads count: ~60 per web node)
     nproc: int = 4096
@@ -37,15 +40,20 @@ def _v2() -> bool:
     return "pids" in found and "memory" in found
 
 
+V1_NEEDED = ("pids", "memory")
+V1_CPU = "cpu"  # (where the machine has it: the labs' fair share of CPU)
+
+
 def _v1_dirs(lab: str) -> list[Path]:
-    return [CGROUP_ROOT / c / f"{PREFIX}{lab}" for c in ("pids", "memory")]
+    cpu = [V1_CPU] if (CGROUP_ROOT / V1_CPU / "cgroup.procs").exists() else []
+    return [CGROUP_ROOT / c / f"{PREFIX}{lab}" for c in (*V1_NEEDED, *cpu)]
 
 
 def cgroup_dirs(lab: str) -> list[Path]:
     """Where the lab's cgroups are (or would be) on this machine; empty: none can be made."""
     if _v2():
         return [CGROUP_ROOT / f"{PREFIX}{lab}"]
-    if all((CGROUP_ROOT / c / "cgroup.procs").exists() for c in ("pids", "memory")):
+    if all((CGROUP_ROOT / c / "cgroup.procs").exists() for c in V1_NEEDED):
         return _v1_dirs(lab)
     return []
 
@@ -59,23 +67,31 @@ def make(lab: str, bounds: Bounds) -> list[str]:
     memory = str(bounds.memory_mib * 1024 * 1024)
     try:
         if len(dirs) == 1:
-            with contextlib.suppress(OSError):  # (already there, or not allowed: seen below)
-                (CGROUP_ROOT / "cgroup.subtree_control").write_text("+pids +memory")
-            dirs[0].mkdir(exist_ok=True)
-            (dirs[0] / "pids.max").write_text(str(bounds.pids))
-            (dirs[0] / "memory.max").write_text(memory)
-            with contextlib.suppress(OSError):
-                (dirs[0] / "memory.swap.max").write_text("0")
+            _make_v2(dirs[0], bounds, memory)
         else:
-            pids, mem = dirs
-            pids.mkdir(exist_ok=True)
-            mem.mkdir(exist_ok=True)
-            (pids / "pids.max").write_text(str(bounds.pids))
-            (mem / "memory.limit_in_bytes").write_text(memory)
+            for folder in dirs:
+                folder.mkdir(exist_ok=True)
+            (dirs[0] / "pids.max").write_text(str(bounds.pids))
+            (dirs[1] / "memory.limit_in_bytes").write_text(memory)
+            if len(dirs) > 2:
+                (dirs[2] / "cpu.shares").write_text(str(bounds.cpu_weight * 1024 // 100))
     except OSError:
         remove(lab)
         return []
     return [str(d / "cgroup.procs") for d in dirs]
+
+
+def _make_v2(folder: Path, bounds: Bounds, memory: str) -> None:
+    for controller in ("+pids +memory", "+cpu"):  # (cpu where the machine lets it: apart)
+        with contextlib.suppress(OSError):  # (already there, or not allowed: seen below)
+            (CGROUP_ROOT / "cgroup.subtree_control").write_text(controller)
+    folder.mkdir(exist_ok=True)
+    (folder / "pids.max").write_text(str(bounds.pids))
+    (folder / "memory.max").write_text(memory)
+    with contextlib.suppress(OSError):
+        (folder / "memory.swap.max").write_text("0")
+    with contextlib.suppress(OSError):
+        (folder / "cpu.weight").write_text(str(bounds.cpu_weight))
 
 
 def join_argv(procs_files: list[str], bounds: Bounds, command: list[str]) -> list[str]:
@@ -160,7 +176,7 @@ def remove(lab: str, timeout_s: float = 5.0) -> None:
 def leftover_labs() -> set[str]:
     """Labs whose cgroups are still on this machine."""
     found: set[str] = set()
-    for base in (CGROUP_ROOT, CGROUP_ROOT / "pids", CGROUP_ROOT / "memory"):
+    for base in (CGROUP_ROOT, *(CGROUP_ROOT / c for c in (*V1_NEEDED, V1_CPU))):
         with contextlib.suppress(OSError):
             found |= {p.name[len(PREFIX) :] for p in base.iterdir() if p.name.startswith(PREFIX)}
     return found

@@ -80,6 +80,7 @@ def test_v2_is_preferred_where_it_has_the_controllers(
     monkeypatch.setattr(bounds, "CGROUP_ROOT", tmp_path)
     assert bounds.make("x", bounds.Bounds(pids=5)) == [str(tmp_path / "labtool-x/cgroup.procs")]
     assert (tmp_path / "labtool-x/pids.max").read_text() == "5"
+    assert (tmp_path / "labtool-x/cpu.weight").read_text() == "100"  # (its own share of CPU)
 
 
 def test_no_cgroup_hierarchy_means_rlimits_only(
@@ -89,3 +90,14 @@ def test_no_cgroup_hierarchy_means_rlimits_only(
     assert bounds.make("x", bounds.Bounds()) == []
     assert bounds.hit_limits("x") == []
     assert bounds.memory_peak_kib("x") is None
+
+
+def test_v1_gives_each_lab_its_cpu_share_where_the_machine_has_the_controller(v1: Path) -> None:
+    """One lab's processes, however many, share one lab's part of the CPU (serve: a student's
+    fork bomb does not slow another student's failover)."""
+    (v1 / "cpu").mkdir()
+    (v1 / "cpu" / "cgroup.procs").write_text("")
+    files = bounds.make("class-a", bounds.Bounds(cpu_weight=50))
+    assert files[-1] == str(v1 / "cpu/labtool-class-a/cgroup.procs")
+    assert (v1 / "cpu/labtool-class-a/cpu.shares").read_text() == "512"
+    assert bounds.leftover_labs() == {"class-a"}
