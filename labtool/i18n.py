@@ -9,7 +9,7 @@ gettext catalog `labtool/locale/fr/LC_MESSAGES/labtool.po`, compiled to `labtool
 it. After a change of texts, with Babel (the test extra), from the
 repository's top:
 
-    pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -k pgettext:1c,2 -k Msg --no-wrap \
+    pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -k pgettext:1c,2 -k Msg -k finding --no-wrap \
         -o /tmp/labtool.pot .
     pybabel update -i /tmp/labtool.pot -d labtool/locale -D labtool --no-wrap
     (write the French of each new or fuzzy entry in labtool.po)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,11 @@ import typer
 from labtool.cli.console import err
 
 DEFAULT_STATE = Path("labtool-class")
+
+
+class Mode(StrEnum):
+    bare = "bare"
+    built = "built"
 
 
 def serve(
@@ -27,13 +33,17 @@ def serve(
     self_signed: Annotated[
         bool, typer.Option(help="Make a certificate for the address; say its fingerprint.")
     ] = False,
+    mode: Annotated[
+        Mode, typer.Option(help="bare: each student builds the lab by hand; built: it is up.")
+    ] = Mode.bare,
 ) -> None:
     """Serve the class: each student signs in with their code (codes.csv in the state
     folder), the instructor opens instructor.url (Ctrl-C: stop; the state is kept)."""
     from labtool.serve.server import serve as run
 
     run(roster, output, bind, (tls_cert, tls_key, self_signed),
-        lambda text: err.print(f"labtool: {text}", soft_wrap=True, markup=False))  # fmt: skip
+        lambda text: err.print(f"labtool: {text}", soft_wrap=True, markup=False),
+        bare=mode is Mode.bare)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

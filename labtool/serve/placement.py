@@ -25,6 +25,13 @@ class Placement(Protocol):
     def remove(self, student: Student) -> None:
         """The student's lab gone, with all it made (their collected work is the server's)."""
 
+    def nodes(self) -> list[str]:
+        """The lab's nodes, a terminal each."""
+
+    def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
+        """The command (and its environment) of a shell on the node, as the node's root,
+        within the lab's bounds: what a terminal runs on a pty."""
+
 
 class _Quiet:
     """up's progress, unsaid: the student's page shows the lab, not its making."""
@@ -53,3 +60,10 @@ class ThisMachine:
 
     def remove(self, student: Student) -> None:
         lab.down(student.lab)
+
+    def nodes(self) -> list[str]:
+        return [n.name for n in default_spec().nodes]
+
+    def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
+        _, _, backend = lab.open_lab(student.lab)
+        return backend.shell_argv(node)

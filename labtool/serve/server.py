@@ -10,12 +10,31 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.serve.listen import Listen, listening
 from labtool.serve.prepare import CODES, prepare
 from labtool.serve.roster import read_roster
+
+if TYPE_CHECKING:
+    from labtool.serve.classroom import Classroom
+
+
+WS_MAX_BYTES = 64 * 1024  # a terminal's message: keys typed, a paste at most
+
+
+def _stop_labs(classroom: Classroom, say: Callable[[str], None]) -> None:
+    """Every student's lab this server made or found, stopped (their state is kept)."""
+    labs = [live.student for live in classroom.live.values() if live.phase != "none"]
+    if labs:
+        say(f"stopping {len(labs)} students' labs")
+    for student in labs:
+        try:
+            classroom.placement.remove(student)
+        except LabtoolError as exc:
+            say(f"{student.lab}: {exc}")
 
 
 def bind(listen: Listen) -> socket.socket:
@@ -43,11 +62,15 @@ def serve(
     bind_to: str,
     tls: tuple[Path | None, Path | None, bool],
     say: Callable[[str], None],
+    bare: bool = True,
 ) -> None:
-    """Serve the class until stopped; `say` gets where, the files written, the end."""
+    """Serve the class until stopped (each student's lab `bare`, or built); `say` gets where,
+    the files written, the end."""
     import uvicorn
 
     from labtool.serve.app import make_app
+    from labtool.serve.classroom import Classroom
+    from labtool.serve.placement import ThisMachine
 
     students = read_roster(roster)
     listen = listening(bind_to, *tls, folder)
@@ -58,12 +81,15 @@ def serve(
     except BaseException:
         sock.close()
         raise
-    app = make_app(prepared.store, listen.url, listen.tls)
+    placement = ThisMachine()
+    classroom = Classroom(prepared.store, placement, bare)
+    app = make_app(classroom, listen.url, listen.tls, placement.nodes())
     config = uvicorn.Config(
         app,
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan="on",
+        ws_max_size=WS_MAX_BYTES,
         timeout_graceful_shutdown=2,
         ssl_certfile=str(listen.cert) if listen.cert else None,
         ssl_keyfile=str(listen.key) if listen.key else None,
@@ -86,5 +112,6 @@ def serve(
     finally:
         signal.signal(signal.SIGHUP, previous)
         sock.close()
+        _stop_labs(classroom, say)
         prepared.store.close()
         say(f"serve stopped; the class's state is kept in {folder}")

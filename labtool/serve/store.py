@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS progress (
+    slug TEXT PRIMARY KEY REFERENCES students(slug) ON DELETE CASCADE,
+    steps_done INTEGER NOT NULL,
+    steps_total INTEGER NOT NULL,
+    vip_holder TEXT,
+    checked_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash BLOB PRIMARY KEY,
     slug TEXT NOT NULL REFERENCES students(slug) ON DELETE CASCADE,
@@ -42,6 +49,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_seen REAL NOT NULL
 );
 """
+ROWS = (
+    "SELECT s.slug, id, name, email, signed_in_at, last_seen, COALESCE(steps_done, 0), "
+    "COALESCE(steps_total, 0), vip_holder FROM students s LEFT JOIN progress p ON p.slug = s.slug"
+)
 SESSION_MAX_S = 12 * 3600  # a session lasts a day of lab work at most
 
 
@@ -53,6 +64,9 @@ class Row:
     email: str
     signed_in_at: float | None
     last_seen: float | None
+    steps_done: int = 0  # at the lab's last check
+    steps_total: int = 0
+    vip_holder: str | None = None
 
 
 class Store:
@@ -113,10 +127,21 @@ class Store:
 
     def students(self) -> list[Row]:
         with self.lock:
-            rows = self.db.execute(
-                "SELECT slug, id, name, email, signed_in_at, last_seen FROM students ORDER BY rowid"
-            ).fetchall()
+            rows = self.db.execute(f"{ROWS} ORDER BY s.rowid").fetchall()
         return [Row(*r) for r in rows]
+
+    def student(self, slug: str) -> Row | None:
+        with self.lock:
+            row = self.db.execute(f"{ROWS} WHERE s.slug = ?", (slug,)).fetchone()
+        return None if row is None else Row(*row)
+
+    def set_progress(self, slug: str, done: int, total: int, vip_holder: str | None) -> None:
+        """The lab's last check, kept (the instructor's page after a restart)."""
+        with self.change() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO progress VALUES (?, ?, ?, ?, ?)",
+                (slug, done, total, vip_holder, time.time()),
+            )
 
     def sign_in(self, code: str) -> tuple[str, str] | None:
         """(slug, session token) for the student whose code this is; None for no one."""

@@ -62,7 +62,7 @@ class Checker:
             self._files[key] = out if ok else None
         return self._files[key]
 
-    def say(self, text: str, **values: object) -> str:
+    def finding(self, text: str, **values: object) -> str:
         """A finding in the reader's language, its values put in (labtool/i18n.py)."""
         return self.words(text).format(**values)
 
@@ -71,7 +71,7 @@ class Checker:
         missing: list[str] = []
         for node in nodes:
             if not self.backend.is_up(node.name):
-                missing.append(self.say("{name} is down", name=node.name))
+                missing.append(self.finding("{name} is down", name=node.name))
                 continue
             missing += [f"{node.name}: {m}" for m in getattr(self, f"_{step.kind}")(step, node)]
         return StepResult(
@@ -106,14 +106,14 @@ class Checker:
 
     def _package(self, step: Step, node: Node) -> list[str]:
         return [
-            self.say("{p} is not installed", p=p)
+            self.finding("{p} is not installed", p=p)
             for p in step.words("package")
             if not self._installed(node, p)
         ]
 
     def _enabled(self, step: Step, node: Node) -> list[str]:
         return [
-            self.say("{u} is not enabled", u=u)
+            self.finding("{u} is not enabled", u=u)
             for u in step.words("unit")
             if not self._unit(u, "is-enabled", node)
         ]
@@ -128,7 +128,7 @@ class Checker:
             )
         for unit in step.words("unit"):
             if not self._unit(unit, "is-active", node):
-                missing.append(self.say("{unit} is not running", unit=unit))
+                missing.append(self.finding("{unit} is not running", unit=unit))
                 missing += self._why_not(unit, node)
         return missing
 
@@ -138,7 +138,7 @@ class Checker:
             text = self.read(node.name, "/etc/haproxy/haproxy.cfg") or ""
             if re.search(r"^\s*(frontend|listen)\s+\S+\s+\S*:\d+", text, re.M):
                 return [
-                    self.say(
+                    self.finding(
                         "HAProxy {haproxy_text} (this machine's) refuses an address on the "
                         "'frontend' line (HAProxy 1.5, the lab's CentOS 7's, took it): write "
                         "'frontend main' and, under it, 'bind *:80'",
@@ -149,7 +149,7 @@ class Checker:
             text = self.read(node.name, "/etc/keepalived/keepalived.conf") or ""
             if re.search(r"^\s*lvs_sync_daemon_interface\b", text, re.M):
                 return [
-                    self.say(
+                    self.finding(
                         "keepalived {keepalived_text} (this machine's) does not start with "
                         "'lvs_sync_daemon_interface' where IPVS is absent: remove the line (it "
                         "syncs LVS, which HAProxy does not use)",
@@ -162,14 +162,14 @@ class Checker:
         text = self.read(node.name, step.args["file"]) or ""
         have = {re.sub(r"\s+", "", ln.split("#", 1)[0]) for ln in text.splitlines()}
         return [
-            self.say("no line '{want}' in {file}", want=want, file=step.args["file"])
+            self.finding("no line '{want}' in {file}", want=want, file=step.args["file"])
             for want in step.words("line")
             if re.sub(r"\s+", "", want) not in have
         ]
 
     def _file(self, step: Step, node: Node) -> list[str]:
         ok, _ = self.run(node.name, f"test -e {shlex.quote(step.args['file'])}")
-        return [] if ok else [self.say("no {file}", file=step.args["file"])]
+        return [] if ok else [self.finding("no {file}", file=step.args["file"])]
 
     def log_of(self, node: str, path: str) -> str:
         """A daemon's log: its file (a netns node's), else the journal or syslog (a VM's)."""
@@ -188,7 +188,7 @@ class Checker:
         text = self.log_of(node.name, step.args["file"])
         if step.args["text"] in text:
             return []
-        return [self.say("not seen yet")]
+        return [self.finding("not seen yet")]
 
     def _holds(self, node: str) -> bool:
         _, out = self.run(node, "ip -4 -o addr show")
@@ -203,7 +203,7 @@ class Checker:
             holder, "/var/log/keepalived.log"
         ):
             return []  # since the failover test: the lab's equal priorities give no failback
-        return [self.say("does not hold the VIP {vip}", vip=self.spec.vip)]
+        return [self.finding("does not hold the VIP {vip}", vip=self.spec.vip)]
 
     def _vrrp(self, step: Step, node: Node) -> list[str]:
         from labtool.steps.check_configs import vrrp_missing
@@ -220,12 +220,12 @@ class Checker:
         text = self.read(node.name, "/var/www/html/index.html")
         if text is not None and want in text:
             return []
-        return [self.say("the page does not say '{want}'", want=want)]
+        return [self.finding("the page does not say '{want}'", want=want)]
 
     def _balanced(self, step: Step, node: Node) -> list[str]:
         if not any(self._holds(n.name) for n in self.spec.nodes if n != node):
             # (no node holds it: nothing could answer, and asking waits for curl's second)
-            return [self.say("http://{vip}/ does not answer", vip=self.spec.vip)]
+            return [self.finding("http://{vip}/ does not answer", vip=self.spec.vip)]
         script = (  # (no answer at all: asked once, not six times a second each)
             f"for i in 1 2 3 4 5 6; do page=$(curl -s -m 1 http://{self.spec.vip}/) || break; "
             'echo "$page" | head -c 200; echo; done'
@@ -237,9 +237,9 @@ class Checker:
         }
         seen = {line.strip() for line in out.splitlines() if line.strip()}
         if not seen:
-            return [self.say("http://{vip}/ does not answer", vip=self.spec.vip)]
+            return [self.finding("http://{vip}/ does not answer", vip=self.spec.vip)]
         silent = [w for w, page in pages.items() if not page or page not in seen]
-        return [self.say("{w} never answers through the VIP", w=w) for w in silent]
+        return [self.finding("{w} never answers through the VIP", w=w) for w in silent]
 
 
 def parse_for(kind: str, text: str, label: str) -> Any:

@@ -39,25 +39,29 @@ def _auth(instance: Statement) -> tuple[str | None, str | None]:
 
 
 def vrrp_missing(checker: Checker, step: Step, node: Node) -> list[str]:
-    say = checker.say
+    finding = checker.finding
     instance = _instance(checker, node.name)
     if instance is None:
-        return [say("no vrrp_instance in {file}", file=KEEPALIVED_CONF)]
+        return [finding("no vrrp_instance in {file}", file=KEEPALIVED_CONF)]
     missing = []
     state = (instance.value("state") or "").upper()
     if state != step.args["state"]:
         missing.append(
-            say("state {state}, not {wanted}", state=state or "?", wanted=step.args["state"])
+            finding("state {state}, not {wanted}", state=state or "?", wanted=step.args["state"])
         )
     vip = _vip(instance)
     if vip != str(checker.spec.vip):
         missing.append(
-            say("VIP {vip}, not the lab's ({lab_vip})", vip=vip or "?", lab_vip=checker.spec.vip)
+            finding(
+                "VIP {vip}, not the lab's ({lab_vip})", vip=vip or "?", lab_vip=checker.spec.vip
+            )
         )
     nic = instance.value("interface")
     if nic != checker.spec.nic:
         missing.append(
-            say("interface {nic}, not {lab_nic} (ip a)", nic=nic or "?", lab_nic=checker.spec.nic)
+            finding(
+                "interface {nic}, not {lab_nic} (ip a)", nic=nic or "?", lab_nic=checker.spec.nic
+            )
         )
     if step.args["state"] == "BACKUP":  # the pair: the same as the MASTER's
         first = checker.spec.by_role("lb")[0].name
@@ -72,7 +76,7 @@ def vrrp_missing(checker: Checker, step: Step, node: Node) -> list[str]:
                 ("authentication", _auth(instance), _auth(master)),
             ):
                 if mine != theirs:
-                    missing.append(say("{what} differs from {first}'s", what=what, first=first))
+                    missing.append(finding("{what} differs from {first}'s", what=what, first=first))
     return missing
 
 
@@ -81,41 +85,41 @@ def _port_80(words: list[str]) -> bool:
 
 
 def haproxy_missing(checker: Checker, node: Node) -> list[str]:
-    say = checker.say
+    finding = checker.finding
     text = checker.read(node.name, HAPROXY_CFG)
     if text is None:
-        return [say("no {file}", file=HAPROXY_CFG)]
+        return [finding("no {file}", file=HAPROXY_CFG)]
     config = parse_haproxy(text, f"{node.name}{HAPROXY_CFG}")
     missing = []
     fronts = config.frontends()
     if not any(
         _port_80(f.args) or any(_port_80(b.words[1:2]) for b in f.all("bind")) for f in fronts
     ):
-        missing.append(say("no frontend on port 80 (CentOS 7's listens on 5000)"))
+        missing.append(finding("no frontend on port 80 (CentOS 7's listens on 5000)"))
     if any(line.words[:2] == ["use_backend", "static"] for f in fronts for line in f.lines):
-        missing.append(say("'use_backend static if url_static' is not commented out"))
+        missing.append(finding("'use_backend static if url_static' is not commented out"))
     apps = [s for s in config.of_kind("backend") if s.name == "app"]
     if len(apps) > 1:
         missing.append(
-            say(
+            finding(
                 "{count} 'backend app' sections: the lab's lines were added after CentOS 7's own "
                 "instead of replacing it; HAProxy refuses two backends of one name",
                 count=len(apps),
             )
         )
     elif not apps:
-        missing.append(say("no 'backend app'"))
+        missing.append(finding("no 'backend app'"))
     servers = [s for app in apps[-1:] for s in app.servers()]
     for web in checker.spec.by_role("web"):
         line = next((s for s in servers if s.words[2].split(":")[0] == str(web.address)), None)
         if line is None:
             missing.append(
-                say(
+                finding(
                     "backend app has no server {address} ({name})",
                     address=web.address,
                     name=web.name,
                 )
             )
         elif "check" not in line.words[3:]:
-            missing.append(say("server {address} has no 'check'", address=web.address))
+            missing.append(finding("server {address} has no 'check'", address=web.address))
     return missing

@@ -142,6 +142,17 @@ class Browser:
                 raise AssertionError(f"not within {timeout_s} s in the page: {expression}")
             time.sleep(0.05)
 
+    def type(self, text: str) -> None:
+        """Text typed where the page's focus is, as a keyboard would (an IME's insertion)."""
+        self.page("Input.insertText", text=text)
+
+    def enter(self) -> None:
+        """The Enter key, pressed and let go."""
+        for kind in ("keyDown", "keyUp"):
+            self.page("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
+                      windowsVirtualKeyCode=13, nativeVirtualKeyCode=13,
+                      **({"text": "\r"} if kind == "keyDown" else {}))  # fmt: skip
+
     def screenshot(self, path: Path) -> Path:
         data = self.page("Page.captureScreenshot", format="png")["data"]
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "NP_": ((1, "c"), 2),
+    "finding": None,  # what `labtool check` found missing (labtool/steps/check.py)
 }
 Key = tuple[str | None, str]  # (context, English)
 

@@ -1,7 +1,9 @@
 """serve's pages against a real server (uvicorn on 127.0.0.1, a port of its own) and plain
-HTTP: signing in with a code; a student's session opens that student's pages alone (every
-route that names a student walked with another's cookie: 403); no session, the sign-in page;
-a POST from another site refused; wrong codes slowed down; the instructor's link."""
+HTTP and WebSockets: signing in with a code; a student's session opens that student's pages,
+streams and terminals alone (every route that names a student walked with another's cookie:
+403); no session, the sign-in page; a POST or a WebSocket from another site refused; wrong
+codes slowed down; the instructor's link. The labs are a stand-in here (`Shells`: no lab is
+made, a terminal runs `cat` on a pty): the real ones are tests/integration/test_serve.py's."""
 
 from __future__ import annotations
 
@@ -13,12 +15,18 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import uvicorn
-from starlette.routing import Route
+import websockets
+from starlette.routing import Route, WebSocketRoute
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
-from labtool.serve.app import FREE_TRIES, INSTRUCTOR_COOKIE, make_app
+from labtool.serve.app import make_app
+from labtool.serve.classroom import Classroom
+from labtool.serve.pages import FREE_TRIES, INSTRUCTOR_COOKIE
 from labtool.serve.prepare import prepare
 from labtool.serve.roster import Student
 
@@ -31,6 +39,28 @@ class Served:
     codes: dict[str, str]
     instructor_url: str
     routes: list[str]
+    sockets: list[str]
+
+
+class Shells:
+    """A stand-in placement: every student's lab 'up' from the start, without a lab; a node's
+    shell is `cat` (what is typed comes back), for the terminals' protocol and who may open
+    them. (No root here: the real labs and shells are the integration tests'.)"""
+
+    def make(self, student: Student, bare: bool) -> None:
+        pass
+
+    def running(self, student: Student) -> bool:
+        return True
+
+    def remove(self, student: Student) -> None:
+        pass
+
+    def nodes(self) -> list[str]:
+        return ["haproxy1", "web1"]
+
+    def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
+        return ["cat"], {"PATH": "/usr/bin:/bin"}
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -67,23 +97,48 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         line.split(",")[0]: line.split(",")[2]
         for line in (folder / "codes.csv").read_text().splitlines()[1:]
     }
-    app = make_app(prepared.store, url, tls=False)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    placement = Shells()
+    app = make_app(Classroom(prepared.store, placement, bare=True), url, False, placement.nodes())
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     routes = [r.path for r in app.routes if isinstance(r, Route)]
+    sockets = [r.path for r in app.routes if isinstance(r, WebSocketRoute)]
     try:
         yield Served(
-            url, {"alice": codes["1"], "bruno": codes["2"]}, prepared.instructor_url, routes
-        )
+            url, {"alice": codes["1"], "bruno": codes["2"]}, prepared.instructor_url, routes,
+            sockets,
+        )  # fmt: skip
     finally:
         server.should_exit = True
         thread.join(10)
         sock.close()
         prepared.store.close()
+
+
+def status_of(url: str, cookie: str = "") -> int:
+    """The answer's status alone (a stream is not read)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def socket_status(served: Served, path: str, cookie: str = "", origin: Any = "") -> int:
+    """101 where the WebSocket opens; the handshake's refusal's status otherwise."""
+    headers = {"Cookie": cookie} if cookie else {}
+    url = served.url.replace("http://", "ws://") + path
+    try:
+        with connect(url, additional_headers=headers, origin=origin or served.url,
+                     open_timeout=10):  # fmt: skip
+            return 101
+    except InvalidStatus as refused:
+        return refused.response.status_code
 
 
 def sign_in(served: Served, who: str) -> str:
@@ -109,10 +164,48 @@ def test_another_students_routes_are_closed_to_a_student(served: Served) -> None
     named = [r for r in served.routes if "{slug}" in r]
     assert named  # (the walk below covers every route that names a student)
     for route in named:
-        assert call(served.url + route.replace("{slug}", "bruno"), alice)[0] == 403, route
-        assert call(served.url + route.replace("{slug}", "alice"), alice)[0] == 200, route
-        assert call(served.url + route.replace("{slug}", "alice"))[0] == 403, route
+        assert status_of(served.url + route.replace("{slug}", "bruno"), alice) == 403, route
+        own = 403 if route.startswith("/instructor/") else 200  # (the instructor's view)
+        assert status_of(served.url + route.replace("{slug}", "alice"), alice) == own, route
+        status, _, body = call(served.url + route.replace("{slug}", "alice"))
+        assert status == 401 and "/signin" in body, route  # (no session: the sign-in page)
     assert call(f"{served.url}/instructor", alice)[0] == 401
+    assert served.sockets  # (every terminal: another's, no session, another site)
+    for route in served.sockets:
+        mine, theirs = (route.replace("{slug}", who).replace("{node}", "web1")
+                        for who in ("alice", "bruno"))  # fmt: skip
+        assert socket_status(served, theirs, alice) == 403, route
+        assert socket_status(served, mine) == 403, route
+        assert socket_status(served, mine, alice, origin="https://evil.example") == 403, route
+        assert socket_status(served, mine, alice) == 101, route
+
+
+def test_a_terminal_types_and_shows_and_the_instructor_only_watches(served: Served) -> None:
+    alice = sign_in(served, "alice")
+    _, headers, _ = call(served.instructor_url)
+    teacher = headers["set-cookie"].split(";")[0]
+    base = served.url.replace("http://", "ws://") + "/api/students/alice/term/haproxy1"
+    origin: Any = served.url  # (websockets types it as its own Origin, a str)
+    with (
+        connect(base, additional_headers={"Cookie": alice}, origin=origin) as mine,
+        connect(base, additional_headers={"Cookie": teacher}, origin=origin) as watching,
+    ):
+        mine.send("0hello\r")
+        assert b"hello" in _until(mine, b"hello\r\nhello")
+        assert b"hello" in _until(watching, b"hello\r\nhello")
+        watching.send("0typed by the instructor\r")  # (a mirror's keys go nowhere)
+        mine.send("0again\r")
+        seen = _until(mine, b"again\r\nagain")
+        assert b"instructor" not in seen
+
+
+def _until(socket: websockets.sync.client.ClientConnection, wanted: bytes) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + 10
+    while wanted not in seen and time.monotonic() < deadline:
+        chunk = socket.recv(timeout=10)
+        seen += chunk if isinstance(chunk, bytes) else chunk.encode()
+    return seen
 
 
 def test_a_post_from_another_site_is_refused(served: Served) -> None:
@@ -148,7 +241,7 @@ def test_the_instructors_link_opens_every_students_tile(served: Served) -> None:
 
 
 def test_wrong_codes_are_forgotten_after_their_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labtool.serve import app as module
+    from labtool.serve import pages as module
 
     now = [1000.0]
     monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
