@@ -36,6 +36,10 @@ def serve(
     mode: Annotated[
         Mode, typer.Option(help="bare: each student builds the lab by hand; built: it is up.")
     ] = Mode.bare,
+    idle_stop: Annotated[
+        float | None,
+        typer.Option(min=1, help="Stop a lab nobody used for this many minutes (its work kept)."),
+    ] = None,
 ) -> None:
     """Serve the class: each student signs in with their code (codes.csv in the state
     folder), the instructor opens instructor.url (Ctrl-C: stop; the state is kept)."""
@@ -43,7 +47,7 @@ def serve(
 
     run(roster, output, bind, (tls_cert, tls_key, self_signed),
         lambda text: err.print(f"labtool: {text}", soft_wrap=True, markup=False),
-        bare=mode is Mode.bare)  # fmt: skip
+        bare=mode is Mode.bare, idle_stop_s=idle_stop * 60 if idle_stop else None)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -43,16 +43,19 @@ def install_command(packages: list[str]) -> str:
     return "apt-get install -y " + " ".join(sorted(set(packages)))
 
 
-def check_root() -> Check:
-    """Root only where root is needed (grade --run's bounds); see check_user for labs."""
+ROOT_FOR_GRADING = "grading by running needs root: each submission's lab is bounded by a cgroup"
+ROOT_FOR_SERVING = (
+    "serving a class needs root: each student's lab is bounded by cgroups of its own and "
+    "given ids of its own"
+)
+
+
+def check_root(why: str = ROOT_FOR_GRADING) -> Check:
+    """Root only where root is needed (grade --run's bounds, serve's); see check_user for
+    labs."""
     if os.geteuid() == 0:
         return Check("root", True, "running as root")
-    return Check(
-        "root",
-        False,
-        "grading by running needs root: each submission's lab is bounded by a cgroup",
-        "run it as root, e.g. 'sudo labtool ...'",
-    )
+    return Check("root", False, why, "run it as root, e.g. 'sudo labtool ...'")
 
 
 # What refuses a normal user's user namespaces: (file, refusing value, setting, allowing value)
@@ -204,7 +207,7 @@ def require() -> None:
         )
 
 
-def require_root() -> None:
-    root = check_root()
+def require_root(why: str = ROOT_FOR_GRADING) -> None:
+    root = check_root(why)
     if not root.ok:
         raise EnvironmentProblem(Msg("{detail}. Fix: {fix}", detail=root.detail, fix=root.fix))

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
+from labtool.serve.actions import Actions
 from labtool.serve.classroom import Classroom
 from labtool.serve.live import LiveRoutes
 from labtool.serve.pages import Access, Pages
@@ -20,6 +21,7 @@ def make_app(classroom: Classroom, origin: str, tls: bool, nodes: list[str]) -> 
     access = Access(classroom.store, origin, tls)
     pages = Pages(access, nodes)
     live = LiveRoutes(access, classroom, nodes)
+    actions = Actions(access, classroom)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -39,6 +41,10 @@ def make_app(classroom: Classroom, origin: str, tls: bool, nodes: list[str]) -> 
             Route("/instructor/students/{slug}", pages.a_student),
             Route("/static/{name:path}", pages.static),
             Route("/api/class", live.class_state),
+            Route("/api/class/grade", actions.grade, methods=["POST"]),
+            Route("/api/class/grades/{name}", actions.export),
+            Route("/api/students/{slug}/handin", actions.hand_in, methods=["POST"]),
+            Route("/api/students/{slug}/reset", actions.reset, methods=["POST"]),
             Route("/api/students/{slug}/state", live.state),
             Route("/api/students/{slug}/events", live.events),
             WebSocketRoute("/api/students/{slug}/term/{node}", live.terminal),

@@ -7,9 +7,11 @@ work (making a lab, checking it) runs in threads of its own."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from labtool.errors import LabtoolError
@@ -45,6 +47,7 @@ class Live:
     again: bool = False  # asked for while a check ran: one more after it
     timer: asyncio.TimerHandle | None = None
     last_check: float = 0.0
+    active_at: float = field(default_factory=time.monotonic)  # typed, or a page came or went
 
     def bump(self) -> None:
         """Something changed: every page waiting on it wakes (and waits on a new event)."""
@@ -74,8 +77,16 @@ class Live:
 
 
 class Classroom:
-    def __init__(self, store: Store, placement: Placement, bare: bool, lang: str = "fr") -> None:
+    def __init__(
+        self,
+        store: Store,
+        placement: Placement,
+        bare: bool,
+        lang: str = "fr",
+        idle_stop_s: float | None = None,
+    ) -> None:
         self.store, self.placement, self.bare, self.lang = store, placement, bare, lang
+        self.idle_stop_s = idle_stop_s
         self.live: dict[str, Live] = {}
         self.terms = Terms()
         self.making = ThreadPoolExecutor(MAKING_AT_ONCE, thread_name_prefix="labtool-make")
@@ -91,6 +102,7 @@ class Classroom:
     def visit(self, row: Row) -> Live:
         """The student's lab, made if it is not (in the background: the page follows it)."""
         live = self.of(row)
+        live.active_at = time.monotonic()
         if live.phase in ("none", "failed"):
             live.phase, live.error = "making", ""
             live.bump()
@@ -102,13 +114,14 @@ class Classroom:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
+    def folder(self, student: Student) -> Path:
+        """The student's own folder in the server's state (their work kept, their hand-in)."""
+        return self.store.folder / "students" / student.slug
+
     async def _make(self, live: Live) -> None:
         loop = asyncio.get_running_loop()
         try:
-            if not await loop.run_in_executor(self.making, self.placement.running, live.student):
-                await loop.run_in_executor(
-                    self.making, self.placement.make, live.student, self.bare
-                )
+            await loop.run_in_executor(self.making, self._made, live.student)
         except LabtoolError as exc:
             live.phase, live.error = "failed", str(exc)
             live.bump()
@@ -117,10 +130,16 @@ class Classroom:
         live.bump()
         self.check_soon(live, 0.0)
 
+    def _made(self, student: Student) -> None:
+        if not self.placement.running(student):
+            self.placement.make(student, self.bare)
+            self.placement.give_back(student, self.folder(student))
+
     # --- checks ------------------------------------------------------------------------------
 
     def typed(self, live: Live, data: bytes) -> None:
         """Keys typed in one of the lab's terminals: an Enter arms a check."""
+        live.active_at = time.monotonic()
         if b"\r" in data or b"\n" in data:
             live.armed = True
 
@@ -154,6 +173,7 @@ class Classroom:
         except LabtoolError as exc:
             live.error = str(exc)
             live.bump()
+            await self.lost(live)
             return
         finally:
             live.checking = False
@@ -167,6 +187,22 @@ class Classroom:
         if live.again:
             live.again = False
             self.check_soon(live, 0.0)
+
+    async def lost(self, live: Live) -> bool:
+        """Whether the lab went from under the server (removed by hand, the machine
+        restarted): then made again, with the student's work, if someone looks at it."""
+        loop = asyncio.get_running_loop()
+        if live.phase != "up" or await loop.run_in_executor(
+            self.making, self.placement.running, live.student
+        ):
+            return False
+        live.phase, live.check, live.status = "none", None, None
+        live.bump()
+        if live.watchers:
+            row = self.store.student(live.student.slug)
+            if row is not None:
+                self.visit(row)
+        return True
 
     def _look(self, student: Student) -> tuple[dict[str, Any], dict[str, Any]]:
         report = check_lab(student.lab, self.lang)
@@ -182,6 +218,34 @@ class Classroom:
                 looked_at = live.watchers or self.terms.count(live.student.slug)
                 if looked_at and now - live.last_check >= PERIOD_S and live.timer is None:
                     self._spawn(self.check(live))
+                idle = self.idle_stop_s and now - live.active_at >= self.idle_stop_s
+                if idle and live.phase == "up" and not looked_at:
+                    self._spawn(self.stop(live, keep_files=True))
+
+    async def stop(self, live: Live, keep_files: bool) -> None:
+        """The student's lab stopped (its terminals closed), their work kept first unless
+        not wanted (a reset from scratch); their next visit makes it again."""
+        if live.phase not in ("up", "failed"):
+            return
+        live.phase = "stopping"
+        live.bump()
+        self.terms.close(live.student.slug)
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self.making, self._stopped, live.student, keep_files)
+        except (LabtoolError, OSError) as exc:
+            live.phase, live.error = "failed", str(exc)
+        else:
+            live.phase, live.check, live.status = "none", None, None
+        live.bump()
+
+    def _stopped(self, student: Student, keep_files: bool) -> None:
+        folder = self.folder(student)
+        if keep_files:
+            self.placement.keep(student, folder)
+        else:
+            shutil.rmtree(folder / "nodes", ignore_errors=True)
+        self.placement.remove(student)
 
     # --- the end -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -83,6 +84,7 @@ class LiveRoutes:
 
     async def _stream(self, live: Live) -> AsyncIterator[str]:
         live.watchers += 1
+        live.active_at = time.monotonic()
         try:
             while True:
                 changed = live.changed  # (before the state is read: no change missed)
@@ -94,6 +96,7 @@ class LiveRoutes:
                         yield ": keepalive\n\n"
         finally:
             live.watchers -= 1
+            live.active_at = time.monotonic()
 
     async def class_state(self, request: Request) -> Response:
         if not self.access.instructor(request):
@@ -120,6 +123,9 @@ class LiveRoutes:
             await socket.close(TRY_AGAIN)
             return
         term = await self._term(live, node, mirror=who == "instructor")
+        if term is None and who == "student" and await self.classroom.lost(live):
+            self.classroom.visit(row)  # (its lab went from under the server: made again)
+            term = await self._term(live, node, mirror=False) if await _made(live) else None
         if term is None:
             await socket.close(TRY_AGAIN)
             return

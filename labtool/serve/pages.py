@@ -24,6 +24,15 @@ INSTRUCTOR_COOKIE = "labtool_instructor"
 FREE_TRIES = 5  # wrong codes from one address within TRIES_WINDOW_S before it is slowed
 TRIES_WINDOW_S = 60.0
 MAX_FORM_BYTES = 4096
+ACTIONS = (  # the instructor's page's actions: grade the class, its exports
+    '<div class="actions"><button id="grade">Noter les rendus</button>'
+    '<span id="graded" class="muted"></span>'
+    + "".join(
+        f'<a href="/api/class/grades/{name}" download>{name}</a>'
+        for name in ("grades.csv", "moodle.csv", "canvas.csv", "grades.json", "summary.md")
+    )
+    + "</div>"
+)
 STATIC = {
     "serve.css": "text/css",
     "student.js": "text/javascript",
@@ -115,7 +124,8 @@ class Access:
             "steps_done": row.steps_done,
             "steps_total": row.steps_total,
             "vip_holder": row.vip_holder,
-            "handed_in": False,
+            "handed_in": row.handed_in_at is not None,
+            "handed_in_at": row.handed_in_at,
         }
 
 
@@ -204,8 +214,9 @@ class Pages:
         tiles = "".join(_tile(r) for r in self.store.students())
         return page(
             "labtool — la classe",
-            f'<h1>La classe</h1><div id="tiles" class="tiles">{tiles}</div>'
-            '<script type="module" src="/static/instructor.js"></script>',
+            f"<h1>La classe</h1>{ACTIONS}"
+            f'<div id="tiles" class="tiles">{tiles}</div><table id="grades" class="grades">'
+            '</table><script type="module" src="/static/instructor.js"></script>',
         )
 
     async def static(self, request: Request) -> Response:
@@ -223,7 +234,8 @@ def _tile(row: Row) -> str:
     slug = html.escape(row.slug)
     return (
         f'<a class="tile{" in" if signed else ""}" href="/instructor/students/{slug}" '
-        f'data-student="{slug}" data-steps-done="{row.steps_done}" data-handed-in="false">'
+        f'data-student="{slug}" data-steps-done="{row.steps_done}" '
+        f'data-handed-in="{"true" if row.handed_in_at else "false"}">'
         f"<strong>{html.escape(row.name)}</strong><br><span class=muted>"
         f"{'connecté' if signed else 'pas connecté'} · {seen}</span><br>"
         f'<span class="steps">{row.steps_done}/{row.steps_total or "?"}</span> '

@@ -5,10 +5,12 @@ verbs on Kubernetes pods (a lab fits one pod: its namespaces inside, `hostUsers:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from labtool.provision import lab
 from labtool.provision.files import Adaptation
+from labtool.serve import keep
 from labtool.serve.roster import Student
 from labtool.spec.load import default_spec
 from labtool.state import load_quietly
@@ -27,6 +29,18 @@ class Placement(Protocol):
 
     def nodes(self) -> list[str]:
         """The lab's nodes, a terminal each."""
+
+    def keep(self, student: Student, folder: Path) -> int:
+        """The student's work on their lab's nodes (their own files) copied into `folder`,
+        replacing the last copy; how many files."""
+
+    def give_back(self, student: Student, folder: Path) -> int:
+        """The work kept in `folder` put back on the lab just made, its nodes then booted
+        (their enabled daemons started); how many files (0: none kept)."""
+
+    def hand_in(self, student: Student, archive: Path) -> int:
+        """The lab collected as `labtool collect` does, into `archive` (a new path); how many
+        files."""
 
     def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
         """The command (and its environment) of a shell on the node, as the node's root,
@@ -67,3 +81,14 @@ class ThisMachine:
     def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
         _, _, backend = lab.open_lab(student.lab)
         return backend.shell_argv(node)
+
+    def keep(self, student: Student, folder: Path) -> int:
+        return keep.save(student.lab, folder)
+
+    def give_back(self, student: Student, folder: Path) -> int:
+        return keep.give_back(student.lab, folder)
+
+    def hand_in(self, student: Student, archive: Path) -> int:
+        from labtool.grading.commands import collect_lab
+
+        return collect_lab(student.lab, archive, "fr")[2]

@@ -26,11 +26,16 @@ WS_MAX_BYTES = 64 * 1024  # a terminal's message: keys typed, a paste at most
 
 
 def _stop_labs(classroom: Classroom, say: Callable[[str], None]) -> None:
-    """Every student's lab this server made or found, stopped (their state is kept)."""
+    """Every student's lab this server made or found, stopped, their work kept first (their
+    next visit to a server started again gives it back)."""
     labs = [live.student for live in classroom.live.values() if live.phase != "none"]
     if labs:
-        say(f"stopping {len(labs)} students' labs")
+        say(f"stopping {len(labs)} students' labs (their work is kept)")
     for student in labs:
+        try:
+            classroom.placement.keep(student, classroom.folder(student))
+        except (LabtoolError, OSError) as exc:
+            say(f"{student.lab}: its work could not be kept: {exc}")
         try:
             classroom.placement.remove(student)
         except LabtoolError as exc:
@@ -63,17 +68,20 @@ def serve(
     tls: tuple[Path | None, Path | None, bool],
     say: Callable[[str], None],
     bare: bool = True,
+    idle_stop_s: float | None = None,
 ) -> None:
     """Serve the class until stopped (each student's lab `bare`, or built); `say` gets where,
     the files written, the end."""
     import uvicorn
 
+    from labtool import doctor
     from labtool.serve.app import make_app
     from labtool.serve.classroom import Classroom
     from labtool.serve.placement import ThisMachine
 
     students = read_roster(roster)
     listen = listening(bind_to, *tls, folder)
+    doctor.require_root(doctor.ROOT_FOR_SERVING)
     sock = bind(listen)
     listen = replace(listen, port=sock.getsockname()[1])  # (port 0: the one given)
     try:
@@ -82,7 +90,7 @@ def serve(
         sock.close()
         raise
     placement = ThisMachine()
-    classroom = Classroom(prepared.store, placement, bare)
+    classroom = Classroom(prepared.store, placement, bare, idle_stop_s=idle_stop_s)
     app = make_app(classroom, listen.url, listen.tls, placement.nodes())
     config = uvicorn.Config(
         app,

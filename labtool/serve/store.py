@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS progress (
     vip_holder TEXT,
     checked_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS handins (
+    slug TEXT PRIMARY KEY REFERENCES students(slug) ON DELETE CASCADE,
+    at REAL NOT NULL,
+    files INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash BLOB PRIMARY KEY,
     slug TEXT NOT NULL REFERENCES students(slug) ON DELETE CASCADE,
@@ -51,7 +56,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 ROWS = (
     "SELECT s.slug, id, name, email, signed_in_at, last_seen, COALESCE(steps_done, 0), "
-    "COALESCE(steps_total, 0), vip_holder FROM students s LEFT JOIN progress p ON p.slug = s.slug"
+    "COALESCE(steps_total, 0), vip_holder, h.at FROM students s "
+    "LEFT JOIN progress p ON p.slug = s.slug LEFT JOIN handins h ON h.slug = s.slug"
 )
 SESSION_MAX_S = 12 * 3600  # a session lasts a day of lab work at most
 
@@ -67,6 +73,7 @@ class Row:
     steps_done: int = 0  # at the lab's last check
     steps_total: int = 0
     vip_holder: str | None = None
+    handed_in_at: float | None = None  # the last hand-in's time (each replaces the one before)
 
 
 class Store:
@@ -134,6 +141,10 @@ class Store:
         with self.lock:
             row = self.db.execute(f"{ROWS} WHERE s.slug = ?", (slug,)).fetchone()
         return None if row is None else Row(*row)
+
+    def set_handin(self, slug: str, at: float, files: int) -> None:
+        with self.change() as db:
+            db.execute("INSERT OR REPLACE INTO handins VALUES (?, ?, ?)", (slug, at, files))
 
     def set_progress(self, slug: str, done: int, total: int, vip_holder: str | None) -> None:
         """The lab's last check, kept (the instructor's page after a restart)."""

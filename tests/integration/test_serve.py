@@ -8,6 +8,7 @@ Screenshots of both pages are kept in $LABTOOL_ARTIFACTS (1280x800) and were loo
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -22,11 +23,13 @@ import pytest
 from labtool.backends.netns import procs
 from tests.integration.browser import Browser
 from tests.integration.conftest import labtool
+from tests.integration.serve_client import Client
 from tests.integration.test_watch import ARTIFACTS
 
 CHECK_WITHIN_S = 2.0
 ROSTER = "id,name,email\nit-sa,Alice Martin,alice@example.org\nit-sb,Bruno Diaz,bruno@example.org\n"
 LABS = ("class-it-sa", "class-it-sb")
+AGAIN = "id,name,email\nit-sk,Karim Ait,karim@example.org\n"  # (the restarts' own student)
 
 
 @dataclass
@@ -46,9 +49,9 @@ class Served:
         return "".join(self.said) + out
 
 
-def start_serve(folder: Path) -> Served:
+def start_serve(folder: Path, roster_text: str = ROSTER) -> Served:
     roster = folder.parent / "roster.csv"
-    roster.write_text(ROSTER)
+    roster.write_text(roster_text)
     proc = subprocess.Popen(
         [sys.executable, "-m", "labtool", "serve", "--roster", str(roster), "-o", str(folder),
          "--bind", "127.0.0.1:0"],
@@ -165,20 +168,138 @@ def test_two_students_type_the_first_command_and_everyone_sees_it(served: Served
 
 def test_ctrl_c_stops_every_lab_and_keeps_the_state(tmp_path: Path) -> None:
     folder = tmp_path / "class"
-    running = start_serve(folder)
+    running = start_serve(folder, AGAIN)
     try:
         browser = Browser(1280, 800)
         try:
-            sign_in(browser, running, "it-sa")
+            sign_in(browser, running, "it-sk")
             browser.wait_for("document.getElementById('student').dataset.phase === 'up'", 60)
             browser.wait_for("!!document.querySelector('.screen[data-connected=\"true\"]')", 20)
         finally:
             browser.close()
-        assert procs.lab_marked("class-it-sa")
+        assert procs.lab_marked("class-it-sk")
     finally:
         said = running.stop()
-        labtool("down", "--name", "class-it-sa")
+        labtool("down", "--name", "class-it-sk")
     assert running.proc.returncode == 0, said
-    assert "stopping 1 students' labs" in said
-    assert procs.lab_marked("class-it-sa") == {}
+    assert "stopping 1 students' labs (their work is kept)" in said
+    assert procs.lab_marked("class-it-sk") == {}
     assert (folder / "state.db").exists() and (folder / "codes.csv").exists()
+
+
+def _written(client: Client, slug: str) -> None:
+    """A student's work on their lab, typed in its terminals: a package installed and
+    enabled, a file of theirs."""
+    term = client.terminal(slug, "haproxy1")
+    try:
+        term.run("sudo yum install -y keepalived haproxy", "Complete!")
+        term.run("systemctl enable haproxy; echo ENABLED$((1+1))", "ENABLED2")
+        term.run("echo '# my own config' > /etc/haproxy/haproxy.cfg; echo OK$((2+2))", "OK4")
+    finally:
+        term.close()
+
+
+def _still_there(client: Client, slug: str) -> str:
+    """What the student finds on their next visit (a new lab, or the same one)."""
+    term = client.terminal(slug, "haproxy1")
+    try:
+        return term.run(
+            "cat /etc/haproxy/haproxy.cfg; stat -c 'owner=%u' /etc/haproxy/haproxy.cfg; "
+            "systemctl is-enabled haproxy; echo END$((3+3))",
+            "END6",
+        )
+    finally:
+        term.close()
+
+
+def test_killed_with_9_and_started_again_every_student_finds_their_files(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "class"
+    first = start_serve(folder, AGAIN)
+    try:
+        alice = Client.student(first.url, first.codes["it-sk"])
+        _written(alice, "it-sk")
+        os.kill(first.proc.pid, signal.SIGKILL)  # (the server alone, as `kill -9 PID`)
+        first.proc.wait(timeout=30)
+        again = start_serve(folder, AGAIN)
+        try:
+            alice = Client(again.url, alice.cookie)  # (her session was kept too)
+            found = _still_there(alice, "it-sk")
+            assert "# my own config" in found and "owner=0" in found and "enabled" in found
+            assert alice.state("it-sk")["phase"] == "up"
+        finally:
+            again.stop()
+    finally:
+        first.stop()
+        labtool("down", "--name", "class-it-sk")
+    assert procs.lab_marked("class-it-sk") == {}
+
+
+def test_stopped_and_started_again_the_work_comes_back_on_other_ids(tmp_path: Path) -> None:
+    """Ctrl-C keeps each student's work and stops their lab; the next server gives it back
+    on a lab made anew, which another lab's ids made take other ids (shifted to them)."""
+    folder = tmp_path / "class"
+    first = start_serve(folder, AGAIN)
+    try:
+        alice = Client.student(first.url, first.codes["it-sk"])
+        _written(alice, "it-sk")
+    finally:
+        said = first.stop()
+    assert "stopping 1 students' labs (their work is kept)" in said
+    assert procs.lab_marked("class-it-sk") == {}
+    occupier = labtool("up", "--name", "it-occupy", "--bare")  # (the block she had, taken)
+    assert occupier.returncode == 0, occupier.stderr
+    again = start_serve(folder, AGAIN)
+    try:
+        found = _still_there(Client(again.url, alice.cookie), "it-sk")
+        assert "# my own config" in found and "owner=0" in found and "enabled" in found
+        packages = Client(again.url, alice.cookie).state("it-sk")
+        assert packages["steps"] and packages["steps"][0]["missing"] == [
+            "haproxy2: keepalived n'est pas installé",
+            "haproxy2: haproxy n'est pas installé",
+        ]
+    finally:
+        again.stop()
+        labtool("down", "--name", "it-occupy")
+        labtool("down", "--name", "class-it-sk")
+
+
+def test_hand_in_then_grade_the_class_from_the_pages(served: Served) -> None:
+    bruno = Client.student(served.url, served.codes["it-sb"])
+    teacher = Client.instructor(served.instructor_url)
+    assert teacher.json("POST", "/api/class/grade")[0] == 409  # (nobody handed in yet)
+    term = bruno.terminal("it-sb", "haproxy1")  # (his lab up)
+    term.close()
+    status, handed = bruno.json("POST", "/api/students/it-sb/handin")
+    assert status == 200 and handed["files"] > 0, handed
+    assert (served.folder / "students/it-sb/handin.tar.gz").stat().st_size > 0
+    tiles = {t["student"]: t for t in teacher.json("GET", "/api/class")[1]["students"]}
+    assert tiles["it-sb"]["handed_in"] and not tiles["it-sa"]["handed_in"]
+    assert Client(served.url, bruno.cookie).json("POST", "/api/class/grade")[0] == 403
+    status, graded = teacher.json("POST", "/api/class/grade")
+    assert status == 200 and graded["graded"] == 1, graded
+    status, _, moodle = teacher.request("GET", "/api/class/grades/moodle.csv")
+    assert status == 200 and b"bruno@example.org" in moodle
+    status, _, table = teacher.request("GET", "/api/class/grades/grades.json")
+    assert status == 200 and json.loads(table)[0]["submission"] == "it-sb"
+    assert bruno.request("GET", "/api/class/grades/moodle.csv")[0] == 403
+
+
+def test_the_instructor_resets_a_lab_with_or_without_its_files(served: Served) -> None:
+    alice = Client.student(served.url, served.codes["it-sa"])
+    teacher = Client.instructor(served.instructor_url)
+    term = alice.terminal("it-sa", "web1")
+    term.run("echo mine > /root/notes; echo W$((5+5))", "W10")
+    term.close()
+    assert alice.json("POST", "/api/students/it-sa/reset", {"keep_files": True})[0] == 403
+    status, reset = teacher.json("POST", "/api/students/it-sa/reset", {"keep_files": True})
+    assert status == 200 and reset["kept"], reset
+    term = alice.terminal("it-sa", "web1")
+    assert "mine" in term.run("cat /root/notes; echo R$((6+6))", "R12")
+    term.close()
+    status, _ = teacher.json("POST", "/api/students/it-sa/reset", {"keep_files": False})
+    assert status == 200
+    term = alice.terminal("it-sa", "web1")
+    assert "No such file" in term.run("cat /root/notes; echo S$((7+7))", "S14")
+    term.close()

@@ -41,6 +41,40 @@ function tile(student) {
                           document.createElement("br"), steps, vip, bar);
 }
 
+const graded = document.getElementById("graded");
+
+async function showGrades() {
+  const answer = await fetch("/api/class/grades/grades.json", { cache: "no-store" });
+  if (!answer.ok) return;
+  const table = document.getElementById("grades");
+  const head = document.createElement("tr");
+  for (const text of ["Rendu", "Note", "Erreur"]) {
+    const cell = document.createElement("th");
+    cell.textContent = text;
+    head.append(cell);
+  }
+  table.replaceChildren(head);
+  for (const grade of await answer.json()) {
+    const row = document.createElement("tr");
+    row.dataset.submission = grade.submission;
+    for (const text of [grade.submission, `${grade.grade}/${grade.total}`, grade.error || ""]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    table.append(row);
+  }
+}
+
+document.getElementById("grade").onclick = async () => {
+  graded.textContent = "notation en cours…";
+  const answer = await fetch("/api/class/grade", { method: "POST" });
+  const found = await answer.json().catch(() => ({}));
+  graded.textContent = answer.ok ? `${found.graded} rendus notés` : (found.error || "erreur");
+  if (answer.ok) showGrades();
+};
+showGrades();
+
 async function refresh() {
   try {
     const answer = await fetch("/api/class", { cache: "no-store" });

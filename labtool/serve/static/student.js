@@ -30,6 +30,10 @@ function render(state) {
   vip.textContent = "VIP : " + (holders.length ? holders.join(" + ") : "—");
   vip.className = "pill" + (holders.length === 1 ? "" : holders.length > 1 ? " bad" : " off");
   said.textContent = state.error || "";
+  root.dataset.handedIn = String(Boolean(state.handed_in));
+  document.getElementById("handed").textContent = state.handed_in_at
+    ? `rendu à ${new Date(state.handed_in_at * 1000).toLocaleTimeString("fr-FR")}` : "";
+  document.getElementById("handin").disabled = phase !== "up";
   const list = document.getElementById("step-list");
   list.replaceChildren();
   let next = true;
@@ -132,6 +136,26 @@ for (const node of nodes) {
   tabs.append(button);
 }
 window.addEventListener("resize", () => { if (shown) fitNow(terms[shown]); });
+
+async function post(path, body) {
+  const answer = await fetch(path, { method: "POST", body: JSON.stringify(body || {}),
+                                     headers: { "Content-Type": "application/json" } });
+  const found = await answer.json().catch(() => ({}));
+  said.textContent = answer.ok ? "" : (found.error || `erreur ${answer.status}`);
+  return answer.ok;
+}
+
+document.getElementById("handin").onclick = async () => {
+  said.textContent = "collecte du lab…";
+  if (await post(`/api/students/${slug}/handin`)) said.textContent = "TP rendu.";
+};
+for (const [id, keep] of [["reset-keep", true], ["reset-wipe", false]]) {
+  document.getElementById(id).onclick = async () => {
+    const ask = keep ? "Réinitialiser le lab de l'étudiant en gardant ses fichiers ?"
+                     : "Réinitialiser le lab de l'étudiant et effacer tous ses fichiers ?";
+    if (window.confirm(ask)) await post(`/api/students/${slug}/reset`, { keep_files: keep });
+  };
+}
 
 const events = new EventSource(`/api/students/${slug}/events`);
 events.onmessage = (event) => render(JSON.parse(event.data));

@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +41,7 @@ class Served:
     instructor_url: str
     routes: list[str]
     sockets: list[str]
+    table: list[Route]
 
 
 class Shells:
@@ -61,6 +63,16 @@ class Shells:
 
     def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
         return ["cat"], {"PATH": "/usr/bin:/bin"}
+
+    def keep(self, student: Student, folder: Path) -> int:
+        return 0
+
+    def give_back(self, student: Student, folder: Path) -> int:
+        return 0
+
+    def hand_in(self, student: Student, archive: Path) -> int:
+        archive.write_bytes(b"a stand-in's hand-in")
+        return 1
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -110,7 +122,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         yield Served(
             url, {"alice": codes["1"], "bruno": codes["2"]}, prepared.instructor_url, routes,
-            sockets,
+            sockets, [r for r in app.routes if isinstance(r, Route)],
         )  # fmt: skip
     finally:
         server.should_exit = True
@@ -159,16 +171,46 @@ def test_a_student_signs_in_and_sees_their_page(served: Served) -> None:
     assert status == 401 and 'name="code"' in body.replace("name=code", 'name="code"')
 
 
+INSTRUCTOR_ONLY = {"/instructor/students/{slug}", "/api/students/{slug}/reset"}
+
+
+def answer(url: str, method: str, cookie: str = "", origin: str = "") -> tuple[int, str]:
+    """The status (and the start of the body: a stream is not read to its end)."""
+    headers = {"Cookie": cookie} if cookie else {}
+    if origin:
+        headers["Origin"] = origin
+    data = b"{}" if method == "POST" else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
+            return int(response.status), response.read(200).decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
 def test_another_students_routes_are_closed_to_a_student(served: Served) -> None:
     alice = sign_in(served, "alice")
-    named = [r for r in served.routes if "{slug}" in r]
-    assert named  # (the walk below covers every route that names a student)
-    for route in named:
-        assert status_of(served.url + route.replace("{slug}", "bruno"), alice) == 403, route
-        own = 403 if route.startswith("/instructor/") else 200  # (the instructor's view)
-        assert status_of(served.url + route.replace("{slug}", "alice"), alice) == own, route
-        status, _, body = call(served.url + route.replace("{slug}", "alice"))
-        assert status == 401 and "/signin" in body, route  # (no session: the sign-in page)
+    answer(f"{served.url}/api/students/alice/events", "GET", alice)  # (her lab made: up)
+    deadline = time.monotonic() + 10
+    while '"phase":"up"' not in call(f"{served.url}/api/students/alice/state", alice)[2]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    named = [
+        (r.path, "POST" if "POST" in (r.methods or ()) else "GET")
+        for r in served.table
+        if "{slug}" in r.path
+    ]
+    assert len(named) >= 5  # (the walk below covers every route that names a student)
+    for route, method in named:
+        mine, theirs = (served.url + route.replace("{slug}", who) for who in ("alice", "bruno"))
+        assert answer(theirs, method, alice, served.url)[0] == 403, route
+        own = 403 if route in INSTRUCTOR_ONLY else 200
+        assert answer(mine, method, alice, served.url)[0] == own, route
+        status, body = answer(mine, method, origin=served.url)
+        if method == "GET":  # (no session: the sign-in page)
+            assert status == 401 and "/signin" in body, route
+        else:
+            assert status == 403, route
     assert call(f"{served.url}/instructor", alice)[0] == 401
     assert served.sockets  # (every terminal: another's, no session, another site)
     for route in served.sockets:
@@ -234,7 +276,7 @@ def test_the_instructors_link_opens_every_students_tile(served: Served) -> None:
     status, _, body = call(f"{served.url}/instructor", cookie)
     assert status == 200
     assert 'data-student="alice"' in body and 'data-student="bruno"' in body
-    assert body.count('data-handed-in="false"') == 2
+    assert body.count("data-handed-in=") == 2
     for who in ("alice", "bruno"):
         assert call(f"{served.url}/api/students/{who}/state", cookie)[0] == 200
     assert call(f"{served.url}/instructor?key=forged")[0] == 403
