@@ -204,6 +204,20 @@ class Backend(ABC):
         """The most memory a confined lab used at once, where the machine says."""
         return None
 
+    def keep_work(self, folder: Path) -> int:
+        """The nodes' own files (what was installed, edited, enabled) copied into `folder`,
+        replacing the copy before; how many files. Where a backend cannot: LabtoolError."""
+        from labtool.errors import LabtoolError
+
+        raise LabtoolError(Msg("the {name} backend cannot keep a lab's files", name=self.name))
+
+    def give_back_work(self, folder: Path) -> int:
+        """The files `keep_work` kept, onto this lab's nodes (made since, no daemon started
+        from them yet); how many files (0: none kept)."""
+        from labtool.errors import LabtoolError
+
+        raise LabtoolError(Msg("the {name} backend cannot keep a lab's files", name=self.name))
+
     @classmethod
     @abstractmethod
     def destroy(cls, lab: str) -> int:

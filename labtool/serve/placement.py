@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 from labtool.provision import lab
 from labtool.provision.files import Adaptation
-from labtool.serve import keep
+from labtool.provision.power import boot_script
 from labtool.serve.roster import Student
 from labtool.spec.load import default_spec
 from labtool.state import load_quietly
@@ -83,10 +85,21 @@ class ThisMachine:
         return backend.shell_argv(node)
 
     def keep(self, student: Student, folder: Path) -> int:
-        return keep.save(student.lab, folder)
+        if not self.running(student):
+            return 0
+        return lab.open_lab(student.lab)[2].keep_work(folder)
 
     def give_back(self, student: Student, folder: Path) -> int:
-        return keep.give_back(student.lab, folder)
+        spec, _, backend = lab.open_lab(student.lab)
+        files = backend.give_back_work(folder)
+        for node in spec.nodes if files else ():  # (a boot: the enabled daemons start)
+            done = backend.transport(node.name).run(boot_script(node.role), timeout_s=120)
+            if not done.succeeded:
+                raise LabtoolError(
+                    Msg("{node}: its boot failed: {why}", node=node.name,
+                        why=done.describe_failure())
+                )  # fmt: skip
+        return files
 
     def hand_in(self, student: Student, archive: Path) -> int:
         from labtool.grading.commands import collect_lab

@@ -14,6 +14,7 @@ from labtool.backends.netns import backend as impl
 from labtool.backends.netns import (
     bounds,
     commands,
+    keep,
     layout,
     looks,
     neighbours,
@@ -281,6 +282,12 @@ class NetnsBackend(Backend):
 
     def peak_memory_kib(self) -> int | None:
         return bounds.memory_peak_kib(self.spec.name) if self.confined else None
+
+    def keep_work(self, folder: Path) -> int:
+        return keep.save(self.spec.name, folder)
+
+    def give_back_work(self, folder: Path) -> int:
+        return keep.give_back(self.spec.name, [n.name for n in self.spec.nodes], folder)
 
     def memory_kib(self) -> int:
         return looks.memory_kib(self.spec.name, self.state.holders)

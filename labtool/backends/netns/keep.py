@@ -1,9 +1,8 @@
-"""A student's work kept across their lab's stops (`serve`'s idle stop, Ctrl-C, a reset that
-keeps the files): each node's own folders (what `yum install`, the editor and `systemctl
-enable` wrote) copied into the student's folder, then given back to the next lab made for them,
-whose nodes then boot as a machine does (their enabled daemons started). What a reboot clears
-is not kept (/run, /tmp, /var/tmp, /dev/shm). The node's files belong to its root, which is
-nobody on this machine: a lab made later may be given other ids, so they are shifted."""
+"""A lab's work kept across its stops (serve's idle stop, Ctrl-C, a reset that keeps the
+files): each node's own folders (what `yum install`, the editor and `systemctl enable` wrote)
+copied into a folder, then given back to a lab made later with the same nodes. What a reboot
+clears is not kept (/run, /tmp, /var/tmp, /dev/shm). The node's files belong to its root, which
+is nobody on this machine: a lab made later may be given other ids, so they are shifted."""
 
 from __future__ import annotations
 
@@ -15,10 +14,6 @@ from pathlib import Path
 
 from labtool import ids
 from labtool.backends.netns.layout import node_root
-from labtool.errors import LabtoolError
-from labtool.i18n import Msg
-from labtool.provision import lab as labmod
-from labtool.provision.power import boot_script
 from labtool.state import load_quietly
 
 NODES = "nodes"
@@ -49,9 +44,9 @@ def save(lab: str, folder: Path) -> int:
     return count
 
 
-def give_back(lab: str, folder: Path) -> int:
-    """The files kept, into the lab just made for the student (its ids shifted to the new
-    lab's), then each node booted; how many files (0: nothing was kept)."""
+def give_back(lab: str, nodes: list[str], folder: Path) -> int:
+    """The files kept, into the nodes of a lab just made (their ids shifted to the new lab's);
+    how many files (0: nothing was kept)."""
     kept = folder / NODES
     if not kept.is_dir():
         return 0
@@ -60,18 +55,9 @@ def give_back(lab: str, folder: Path) -> int:
     except (OSError, ValueError, KeyError, TypeError):
         old = 0
     shift = id_base(lab) - old if old else 0
-    spec, _, backend = labmod.open_lab(lab)
-    count = 0
-    for node in spec.nodes:
-        if (kept / node.name).is_dir():
-            count += _copy(kept / node.name, node_root(lab, node.name), shift)
-    for node in spec.nodes:
-        done = backend.transport(node.name).run(boot_script(node.role), timeout_s=120)
-        if not done.succeeded:
-            raise LabtoolError(
-                Msg("{node}: its boot failed: {why}", node=node.name, why=done.describe_failure())
-            )
-    return count
+    return sum(
+        _copy(kept / node, node_root(lab, node), shift) for node in nodes if (kept / node).is_dir()
+    )
 
 
 def _copy(source: Path, target: Path, shift: int, top: Path | None = None) -> int:
