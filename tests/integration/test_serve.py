@@ -49,12 +49,12 @@ class Served:
         return "".join(self.said) + out
 
 
-def start_serve(folder: Path, roster_text: str = ROSTER) -> Served:
+def start_serve(folder: Path, roster_text: str = ROSTER, *extra: str) -> Served:
     roster = folder.parent / "roster.csv"
     roster.write_text(roster_text)
     proc = subprocess.Popen(
         [sys.executable, "-m", "labtool", "serve", "--roster", str(roster), "-o", str(folder),
-         "--bind", "127.0.0.1:0"],
+         "--bind", "127.0.0.1:0", *extra],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)  # fmt: skip
     assert proc.stdout is not None

@@ -8,9 +8,13 @@ labs' scripts together)."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from labtool.errors import LabtoolError
+from labtool.i18n import Msg
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PREFIX = "labtool-"
@@ -23,6 +27,9 @@ class Bounds:
     # its share of the CPU against every other lab (cgroup v2's cpu.weight; v1's cpu.shares is
     # ten times it): the lab's processes share one lab's part, however many a fork bomb makes
     cpu_weight: int = 100
+    # its nodes' own files together (a tmpfs: a student filling their disk fills this alone;
+    # its pages count in the lab's memory too)
+    disk_mib: int = 256
     # rlimit, where no cgroup bounds processes: those of one unprivileged user, all labs
     # together (root is not bound by it; Apache's threads count: ~60 per web node)
     nproc: int = 4096
@@ -79,6 +86,34 @@ def make(lab: str, bounds: Bounds) -> list[str]:
         remove(lab)
         return []
     return [str(d / "cgroup.procs") for d in dirs]
+
+
+DISK_SOURCE = "labtool-disk"  # (how the lab's disk shows in the mount table)
+
+
+def mount_disk(folder: Path, bounds: Bounds) -> None:
+    """The lab's nodes' folder, a disk of its own of bounded size (root only)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    options = f"size={bounds.disk_mib}m,mode=0711,nosuid,nodev"
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, DISK_SOURCE, str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise LabtoolError(
+            Msg("cannot give the lab a disk of its own: {why}", why=done.stderr.strip())
+        )
+
+
+def unmount_disk(folder: Path) -> None:
+    """The lab's disk gone (its processes are): only a disk labtool mounted there."""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        after = fields[fields.index("-") + 1 :] if "-" in fields else []
+        if fields[4] == str(folder) and after[:2] == ["tmpfs", DISK_SOURCE]:
+            subprocess.run(["umount", str(folder)], capture_output=True, check=True)
 
 
 def _make_v2(folder: Path, bounds: Bounds, memory: str) -> None:

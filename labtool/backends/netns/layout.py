@@ -24,9 +24,14 @@ DISTRIBUTION_DIRS = ("/etc/keepalived", "/etc/haproxy", "/var/www/html")
 SHADOW = "root:*:19000:0:99999:7:::\n"
 
 
+def nodes_dir(lab: str) -> Path:
+    """Every node's private folders (a confined lab's: a disk of bounded size, bounds.py)."""
+    return lab_dir(lab) / "nodes"
+
+
 def node_root(lab: str, node: str) -> Path:
     """The node's private folders live here, mounted over the node's own paths."""
-    return lab_dir(lab) / "nodes" / node
+    return nodes_dir(lab) / node
 
 
 def host_path(lab: str, node: str, path: str) -> Path:

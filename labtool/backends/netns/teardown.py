@@ -54,6 +54,8 @@ def destroy(lab: str) -> int:
         bounds.remove(lab)
     folder = lab_dir(lab)
     if folder.exists():
+        if os.geteuid() == 0:
+            bounds.unmount_disk((folder / "nodes").resolve())  # (a confined lab's own disk)
         _refuse_mounts_under(folder)
         _remove_folder(folder)
     with contextlib.suppress(OSError):
