@@ -8,12 +8,13 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from labtool.serve.actions import Actions
 from labtool.serve.classroom import Classroom
 from labtool.serve.live import LiveRoutes
 from labtool.serve.pages import Access, Pages
+from labtool.serve.watching import WatchRoutes
 
 
 def make_app(classroom: Classroom, origin: str, tls: bool, nodes: list[str]) -> Starlette:
@@ -22,6 +23,7 @@ def make_app(classroom: Classroom, origin: str, tls: bool, nodes: list[str]) -> 
     pages = Pages(access, nodes)
     live = LiveRoutes(access, classroom, nodes)
     actions = Actions(access, classroom)
+    watching = WatchRoutes(access, classroom.views)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,6 +50,7 @@ def make_app(classroom: Classroom, origin: str, tls: bool, nodes: list[str]) -> 
             Route("/api/students/{slug}/state", live.state),
             Route("/api/students/{slug}/events", live.events),
             WebSocketRoute("/api/students/{slug}/term/{node}", live.terminal),
+            Mount("/students/{slug}/watch", app=watching),
         ],
         lifespan=lifespan,
     )

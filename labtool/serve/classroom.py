@@ -20,6 +20,7 @@ from labtool.serve.placement import Placement
 from labtool.serve.roster import Student
 from labtool.serve.store import Row, Store
 from labtool.serve.terms import Terms
+from labtool.serve.watching import Views
 from labtool.steps.run import check_lab
 
 PERIOD_S = 10.0  # a lab someone looks at is checked at least this often
@@ -89,6 +90,7 @@ class Classroom:
         self.idle_stop_s = idle_stop_s
         self.live: dict[str, Live] = {}
         self.terms = Terms()
+        self.views = Views(lang)
         self.making = ThreadPoolExecutor(MAKING_AT_ONCE, thread_name_prefix="labtool-make")
         self.checks = ThreadPoolExecutor(CHECKS_AT_ONCE, thread_name_prefix="labtool-check")
         self.tasks: set[asyncio.Task[None]] = set()
@@ -214,11 +216,14 @@ class Classroom:
         while True:
             await asyncio.sleep(PERIOD_S)
             now = time.monotonic()
+            self.views.sweep({s for s, live in self.live.items() if live.watchers})
             for live in list(self.live.values()):
                 looked_at = live.watchers or self.terms.count(live.student.slug)
                 if looked_at and now - live.last_check >= PERIOD_S and live.timer is None:
                     self._spawn(self.check(live))
                 idle = self.idle_stop_s and now - live.active_at >= self.idle_stop_s
+                if live.student.slug in self.views.open and live.phase != "up":
+                    self.views.close(live.student.slug)
                 if idle and live.phase == "up" and not looked_at:
                     self._spawn(self.stop(live, keep_files=True))
 
@@ -230,6 +235,7 @@ class Classroom:
         live.phase = "stopping"
         live.bump()
         self.terms.close(live.student.slug)
+        self.views.close(live.student.slug)
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self.making, self._stopped, live.student, keep_files)
@@ -250,8 +256,10 @@ class Classroom:
     # --- the end -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Every terminal closed and the threads let go (labs are the server's to remove)."""
+        """Every terminal and view closed, the threads let go (labs are the server's to
+        remove)."""
         self.terms.close()
+        self.views.close()
         for live in self.live.values():
             if live.timer is not None:
                 live.timer.cancel()

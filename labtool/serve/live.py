@@ -109,6 +109,10 @@ class LiveRoutes:
             tiles.append({**self.access.tile(row), "phase": live.phase if live else "none"})
             if live is not None and live.check is not None:
                 tiles[-1].update(steps_done=live.check["done"], steps_total=live.check["total"])
+            view = self.classroom.views.open.get(row.slug)
+            if view is not None:  # (its live view open: what it sees now)
+                holders = sorted(view.hub.vip_nodes)
+                tiles[-1]["vip_holder"] = holders[0] if len(holders) == 1 else None
         return JSONResponse({"students": tiles})
 
     async def terminal(self, socket: WebSocket) -> None:

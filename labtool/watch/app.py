@@ -86,7 +86,10 @@ async def _stream(hub: Hub, subscriber: Subscriber, start: Any) -> AsyncIterator
         hub.unsubscribe(subscriber)
 
 
-def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
+def routes(hub: Hub, actions: Actions, token: str) -> list[Route]:
+    """The watch's routes on one lab (behind `Guard` here; behind serve's own checks in
+    `labtool serve`, each student's)."""
+
     async def page(request: Request) -> Response:
         text = package_file("watch/static/index.html").read_text()
         return HTMLResponse(text.replace("{{TOKEN}}", html.escape(token)))
@@ -125,11 +128,14 @@ def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(started, status_code=202)
 
-    routes = [
+    return [
         Route("/", page),
         Route("/static/{name}", static),
         Route("/state", state),
         Route("/events", events),
         Route("/action", action, methods=["POST"]),
     ]
-    return Guard(Starlette(routes=routes), token, port)
+
+
+def make_app(hub: Hub, actions: Actions, token: str, port: int) -> ASGIApp:
+    return Guard(Starlette(routes=routes(hub, actions, token)), token, port)

@@ -161,9 +161,21 @@ def test_two_students_type_the_first_command_and_everyone_sees_it(served: Served
             )
         students["it-sa"].screenshot(ARTIFACTS / "serve-student-1280x800.png")
         instructor.screenshot(ARTIFACTS / "serve-instructor-1280x800.png")
+        mirrored(instructor, served)
     finally:
         for browser in (*students.values(), instructor):
             browser.close()
+
+
+def mirrored(instructor: Browser, served: Served) -> None:
+    """The instructor opens a student's page: read-only, her terminal's screen mirrored."""
+    instructor.goto(f"{served.url}/instructor/students/it-sa")
+    assert instructor.js("document.getElementById('student').dataset.readonly") == "true"
+    instructor.wait_for("document.getElementById('student').dataset.phase === 'up'", 10)
+    install_on_screen = "document.querySelector('.screen.shown .xterm-rows').innerText"
+    instructor.js("document.querySelector('#tabs button[data-node=\"haproxy2\"]').click()")
+    instructor.wait_for(f"({install_on_screen} || '').includes('Complete!')", 10)
+    assert instructor.js("getComputedStyle(document.getElementById('handin')).display") == "none"
 
 
 def test_ctrl_c_stops_every_lab_and_keeps_the_state(tmp_path: Path) -> None:

@@ -67,7 +67,24 @@ function render(state) {
   if (phase === "up" && shown === null) show(nodes[0]);
 }
 
+const LIVE = "live";  // the tab of the live view (labtool watch's page, in a frame)
+
+function openLive() {
+  const screen = document.createElement("div");
+  screen.className = "screen live";
+  screen.dataset.node = LIVE;
+  const frame = document.createElement("iframe");
+  frame.src = `/students/${encodeURIComponent(slug)}/watch/`;
+  frame.title = "Vue live du cluster";
+  screen.append(frame);
+  document.getElementById("screens").append(screen);
+  const entry = { term: null, fit: null, screen, socket: null };
+  terms[LIVE] = entry;
+  return entry;
+}
+
 function open(node) {
+  if (node === LIVE) return openLive();
   const screen = document.createElement("div");
   screen.className = "screen";
   screen.dataset.node = node;
@@ -112,6 +129,7 @@ function connect(node, entry) {
 }
 
 function fitNow(entry) {
+  if (!entry.fit) return;
   try { entry.fit.fit(); } catch (e) { /* hidden: fitted when shown */ }
 }
 
@@ -123,13 +141,13 @@ function show(node) {
   const entry = terms[node] || open(node);
   for (const other of Object.values(terms)) other.screen.classList.toggle("shown", other === entry);
   fitNow(entry);
-  entry.term.focus();
+  if (entry.term) entry.term.focus();
 }
 
 const tabs = document.getElementById("tabs");
-for (const node of nodes) {
+for (const node of [...nodes, LIVE]) {
   const button = document.createElement("button");
-  button.textContent = node;
+  button.textContent = node === LIVE ? "vue live" : node;
   button.dataset.node = node;
   button.setAttribute("role", "tab");
   button.onclick = () => { if (phase === "up") show(node); };

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import uvicorn
 import websockets
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -42,6 +42,7 @@ class Served:
     routes: list[str]
     sockets: list[str]
     table: list[Route]
+    mounts: list[str]
 
 
 class Shells:
@@ -123,6 +124,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield Served(
             url, {"alice": codes["1"], "bruno": codes["2"]}, prepared.instructor_url, routes,
             sockets, [r for r in app.routes if isinstance(r, Route)],
+            [r.path for r in app.routes if isinstance(r, Mount)],
         )  # fmt: skip
     finally:
         server.should_exit = True
@@ -199,12 +201,14 @@ def test_another_students_routes_are_closed_to_a_student(served: Served) -> None
         (r.path, "POST" if "POST" in (r.methods or ()) else "GET")
         for r in served.table
         if "{slug}" in r.path
-    ]
-    assert len(named) >= 5  # (the walk below covers every route that names a student)
+    ] + [(m + "/", "GET") for m in served.mounts]
+    assert len(named) >= 6  # (the walk below covers every route that names a student)
     for route, method in named:
         mine, theirs = (served.url + route.replace("{slug}", who) for who in ("alice", "bruno"))
         assert answer(theirs, method, alice, served.url)[0] == 403, route
         own = 403 if route in INSTRUCTOR_ONLY else 200
+        if route.endswith("/watch/"):
+            own = 409  # (the live view of a lab: none here, the stand-in makes no lab)
         assert answer(mine, method, alice, served.url)[0] == own, route
         status, body = answer(mine, method, origin=served.url)
         if method == "GET":  # (no session: the sign-in page)
