@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import signal
 import struct
 import subprocess
-import termios
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -150,6 +148,9 @@ def _reap(process: subprocess.Popen[bytes]) -> None:
 
 
 def _set_size(fd: int, cols: int, rows: int) -> None:
+    import fcntl  # (POSIX's: serve runs on Linux; the rest of labtool imports anywhere)
+    import termios
+
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 

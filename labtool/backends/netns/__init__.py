@@ -144,10 +144,8 @@ class NetnsBackend(Backend):
         # (the nodes' files, made here, go to the node's root where this process is not it)
         owner = None if id_map.root_uid == os.geteuid() else (id_map.root_uid, id_map.root_gid)
         first = LAN_NODE not in self.state.holders
-        if first and self.confined:
-            self.state.options["cgroups"] = ",".join(bounds.make(self.spec.name, bounds.Bounds()))
-            if os.geteuid() == 0:  # (its nodes' files on a disk of bounded size)
-                bounds.mount_disk(layout.nodes_dir(self.spec.name), bounds.Bounds())
+        if first and self.confined:  # (its cgroups; its nodes' files on a bounded disk)
+            self.state.options["cgroups"] = ",".join(bounds.confine(self.spec.name))
         for node in batch:
             layout.layout_node(self.spec.name, node, bare=self.state.bare, owner=owner)
         if first:

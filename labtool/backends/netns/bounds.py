@@ -8,11 +8,13 @@ labs' scripts together)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtool.backends.netns.layout import nodes_dir
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 
@@ -89,6 +91,14 @@ def make(lab: str, bounds: Bounds) -> list[str]:
 
 
 DISK_SOURCE = "labtool-disk"  # (how the lab's disk shows in the mount table)
+
+
+def confine(lab: str) -> list[str]:
+    """A confined lab's bounds made: its cgroups (`make`'s files to join), and, as root, its
+    nodes' folder on a disk of its own."""
+    if os.geteuid() == 0:
+        mount_disk(nodes_dir(lab), Bounds())
+    return make(lab, Bounds())
 
 
 def mount_disk(folder: Path, bounds: Bounds) -> None:

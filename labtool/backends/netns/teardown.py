@@ -12,6 +12,7 @@ from pathlib import Path
 
 from labtool import ids
 from labtool.backends.netns import bounds, procs, userns
+from labtool.backends.netns.layout import nodes_dir
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.state import lab_dir
@@ -55,7 +56,7 @@ def destroy(lab: str) -> int:
     folder = lab_dir(lab)
     if folder.exists():
         if os.geteuid() == 0:
-            bounds.unmount_disk((folder / "nodes").resolve())  # (a confined lab's own disk)
+            bounds.unmount_disk(nodes_dir(lab).resolve())  # (a confined lab's own disk)
         _refuse_mounts_under(folder)
         _remove_folder(folder)
     with contextlib.suppress(OSError):
