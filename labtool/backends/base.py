@@ -58,10 +58,10 @@ class Backend(ABC):
         return None
 
     @classmethod
-    def make_room(cls, spec: LabSpec) -> list[str]:
-        """Make this machine ready to hold one lab more (raise what must be, where allowed),
-        or raise one clear message why it cannot; what was changed, said in the lines
-        returned. Called before the lab is created."""
+    def make_room(cls, spec: LabSpec, labs: int = 1) -> list[str]:
+        """Make this machine ready to hold `labs` labs more of this spec (raise what must be,
+        where allowed), or raise one clear message why it cannot; what was changed, said in
+        the lines returned. Called before the lab is created (serve: for its whole class)."""
         return []
 
     @classmethod

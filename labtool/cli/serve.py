@@ -38,7 +38,7 @@ def serve(
     ] = Mode.bare,
     idle_stop: Annotated[
         float | None,
-        typer.Option(min=1, help="Stop a lab nobody used for this many minutes (its work kept)."),
+        typer.Option(min=0.1, help="Stop a lab nobody used for this many minutes (its work kept)."),
     ] = None,
 ) -> None:
     """Serve the class: each student signs in with their code (codes.csv in the state

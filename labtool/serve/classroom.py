@@ -124,7 +124,7 @@ class Classroom:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self.making, self._made, live.student)
-        except LabtoolError as exc:
+        except (LabtoolError, OSError) as exc:  # (said on the page; the next visit retries)
             live.phase, live.error = "failed", str(exc)
             live.bump()
             return
@@ -172,7 +172,7 @@ class Classroom:
         try:
             loop = asyncio.get_running_loop()
             check, status = await loop.run_in_executor(self.checks, self._look, live.student)
-        except LabtoolError as exc:
+        except (LabtoolError, OSError) as exc:
             live.error = str(exc)
             live.bump()
             await self.lost(live)
@@ -218,7 +218,7 @@ class Classroom:
             now = time.monotonic()
             self.views.sweep({s for s, live in self.live.items() if live.watchers})
             for live in list(self.live.values()):
-                looked_at = live.watchers or self.terms.count(live.student.slug)
+                looked_at = live.watchers or self.terms.watched(live.student.slug)
                 if looked_at and now - live.last_check >= PERIOD_S and live.timer is None:
                     self._spawn(self.check(live))
                 idle = self.idle_stop_s and now - live.active_at >= self.idle_stop_s

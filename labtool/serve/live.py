@@ -178,5 +178,6 @@ class LiveRoutes:
             with contextlib.suppress(WebSocketDisconnect, asyncio.CancelledError, Exception):
                 await asyncio.gather(*tasks, return_exceptions=True)
             term.unwatch(screen)
+            live.active_at = time.monotonic()  # (idle from when the last screen went)
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await socket.close()  # (the page may have gone first)

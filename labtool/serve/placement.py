@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from labtool.backends import DEFAULT_BACKEND, backend_class
 from labtool.errors import LabtoolError
 from labtool.i18n import Msg
 from labtool.provision import lab
@@ -31,6 +32,10 @@ class Placement(Protocol):
 
     def nodes(self) -> list[str]:
         """The lab's nodes, a terminal each."""
+
+    def prepare(self, labs: int) -> list[str]:
+        """Room made for the class's labs (what of the machine changed, said in the lines
+        returned), or LabtoolError why there is none."""
 
     def keep(self, student: Student, folder: Path) -> int:
         """The student's work on their lab's nodes (their own files) copied into `folder`,
@@ -79,6 +84,9 @@ class ThisMachine:
 
     def nodes(self) -> list[str]:
         return [n.name for n in default_spec().nodes]
+
+    def prepare(self, labs: int) -> list[str]:
+        return [str(x) for x in backend_class(DEFAULT_BACKEND).make_room(default_spec(), labs)]
 
     def shell(self, student: Student, node: str) -> tuple[list[str], dict[str, str]]:
         _, _, backend = lab.open_lab(student.lab)

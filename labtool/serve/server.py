@@ -113,6 +113,8 @@ def serve(
     previous = signal.signal(signal.SIGHUP, lambda sig, frame: server.handle_exit(sig, frame))
     try:
         say(f"{len(students)} students; {prepared.new_codes} new codes in {folder / CODES}")
+        for change in placement.prepare(len(students)):  # (the machine's, said)
+            say(change)
         if listen.fingerprint:
             say(f"TLS certificate's SHA-256 fingerprint: {listen.fingerprint}")
         say(f"the instructor's page: {prepared.instructor_url}  (Ctrl-C: stop)")

@@ -170,8 +170,9 @@ class Terms:
             term = self.open[(slug, node)] = Term(argv, on_output)
         return term
 
-    def count(self, slug: str) -> int:
-        return sum(1 for (s, _), t in self.open.items() if s == slug and not t.closed)
+    def watched(self, slug: str) -> bool:
+        """Whether a screen shows one of the student's terminals now."""
+        return any(s == slug and t.screens for (s, _), t in self.open.items())
 
     def close(self, slug: str | None = None) -> None:
         """One student's terminals (None: everyone's)."""

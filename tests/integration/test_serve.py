@@ -315,3 +315,23 @@ def test_the_instructor_resets_a_lab_with_or_without_its_files(served: Served) -
     term = alice.terminal("it-sa", "web1")
     assert "No such file" in term.run("cat /root/notes; echo S$((7+7))", "S14")
     term.close()
+
+
+def test_an_idle_lab_is_stopped_and_comes_back_with_the_work(tmp_path: Path) -> None:
+    """--idle-stop 0.1 (6 s): no page, no terminal: the lab stops, its work kept; the
+    student's next visit makes it again with their files."""
+    served = start_serve(tmp_path / "class", AGAIN, "--idle-stop", "0.1")
+    try:
+        karim = Client.student(served.url, served.codes["it-sk"])
+        _written(karim, "it-sk")  # (its terminal closed after)
+        teacher = Client.instructor(served.instructor_url)
+        deadline = time.monotonic() + 60
+        while teacher.json("GET", "/api/students/it-sk/state")[1]["phase"] != "none":
+            assert time.monotonic() < deadline, "the idle lab was not stopped"
+            time.sleep(0.5)
+        assert procs.lab_marked("class-it-sk") == {}
+        found = _still_there(karim, "it-sk")
+        assert "# my own config" in found and "enabled" in found
+    finally:
+        served.stop()
+        labtool("down", "--name", "class-it-sk")

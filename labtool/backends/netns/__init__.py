@@ -54,10 +54,10 @@ class NetnsBackend(Backend):
         doctor.require()
 
     @classmethod
-    def make_room(cls, spec: LabSpec) -> list[str]:
+    def make_room(cls, spec: LabSpec, labs: int = 1) -> list[str]:
         """Room in the kernel's neighbour table, which every lab of the machine shares."""
         running = sum(len(s.lab.get("nodes", [])) for s in _running_states(spec.name))
-        return neighbours.make_room(len(spec.nodes), running, os.geteuid() == 0)
+        return neighbours.make_room(len(spec.nodes) * labs, running, os.geteuid() == 0)
 
     @classmethod
     def split_brain_cause(cls) -> str | None:

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Benchmark: how many students one machine serves (issue 23). Starts `labtool serve --mode
+built` for N students on 127.0.0.1, then, as N browsers would, signs each student in, opens
+a terminal on their haproxy1 (a WebSocket: the lab is made on it) and keeps their page live
+(its server-sent events) - all from this one process (asyncio). Once every lab is up:
+
+- the machine's CPU (from /proc/stat, over --idle-s seconds) and memory (the server's RSS and
+  every lab's cgroup) per student, all pages live and idle;
+- every lab's VIP holders (`labtool status --json`: exactly one each);
+- `lose-haproxy1` on one lab: its takeover against the theory;
+- one lab's state read (`labtool status`, a whole process; and the page's /state) and the
+  instructor's page's data (/api/class), medians;
+then stops the server (Ctrl-C: every lab stopped, each student's work kept) and checks that
+no lab is left. Root. Usage:
+
+    .venv/bin/python benchmarks/bench_serve.py [--students 200] [--idle-s 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import websockets
+
+from tests.integration.serve_client import Client
+from tests.integration.test_serve import Served, start_serve
+
+SLUG = "bench-{:03d}"
+
+
+def labtool(*args: str, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "labtool", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_s,
+    )
+
+
+async def student(served: Served, slug: str, cookie: str, stop: asyncio.Event) -> None:
+    """One browser: the terminal open (reading its screen), the page's stream read."""
+    host = served.url.split("://")[1]
+    url = served.url.replace("http://", "ws://") + f"/api/students/{slug}/term/haproxy1"
+    reader, writer = await asyncio.open_connection(*host.split(":"))
+    writer.write(
+        f"GET /api/students/{slug}/events HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+        "Accept: text/event-stream\r\n\r\n".encode()
+    )
+
+    async def drain() -> None:
+        while await reader.read(65536):
+            pass
+
+    events = asyncio.ensure_future(drain())
+    try:
+        async with websockets.connect(
+            url, additional_headers={"Cookie": cookie}, origin=served.url, open_timeout=900
+        ) as socket:  # type: ignore[arg-type]
+
+            async def screen() -> None:
+                async for _ in socket:
+                    pass
+
+            shown = asyncio.ensure_future(screen())
+            await stop.wait()
+            shown.cancel()
+    finally:
+        events.cancel()
+        writer.close()
+
+
+def cpu_busy() -> tuple[float, float]:
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def lab_memory_mib() -> float:
+    total = 0
+    for folder in Path("/sys/fs/cgroup/memory").glob("labtool-class-bench-*"):
+        with contextlib.suppress(OSError, ValueError):
+            total += int((folder / "memory.usage_in_bytes").read_text())
+    for folder in Path("/sys/fs/cgroup").glob("labtool-class-bench-*"):
+        with contextlib.suppress(OSError, ValueError):
+            total += int((folder / "memory.current").read_text())
+    return total / 2**20
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def median_s(work: Any, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.monotonic()
+        work()
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+def holders(slugs: list[str]) -> dict[str, list[str]]:
+    def one(slug: str) -> tuple[str, list[str]]:
+        done = labtool("status", "--json", "--name", f"class-{slug}")
+        found: list[str] = json.loads(done.stdout)["vip_holders"] if done.stdout else ["?"]
+        return slug, found
+
+    with ThreadPoolExecutor(4) as pool:
+        return dict(pool.map(one, slugs))
+
+
+async def run(options: argparse.Namespace, served: Served) -> None:
+    slugs = [SLUG.format(i) for i in range(options.students)]
+    cookies = {s: Client.student(served.url, served.codes[s]).cookie for s in slugs}
+    teacher = Client.instructor(served.instructor_url)
+    stop = asyncio.Event()
+    started = time.monotonic()
+    browsers = [asyncio.ensure_future(student(served, s, cookies[s], stop)) for s in slugs]
+    while True:
+        await asyncio.sleep(2)
+        tiles = (await asyncio.to_thread(teacher.json, "GET", "/api/class"))[1]["students"]
+        up = sum(1 for t in tiles if t["phase"] == "up")
+        failed = [t["student"] for t in tiles if t["phase"] == "failed"]
+        print(f"  {up}/{len(slugs)} labs up ({time.monotonic() - started:.0f} s)", flush=True)
+        if failed:
+            sys.exit(f"labs that failed: {failed}")
+        if up == len(slugs):
+            break
+    made_s = time.monotonic() - started
+    await asyncio.sleep(options.settle_s)  # (every lab's first checks done)
+    busy0, total0 = cpu_busy()
+    await asyncio.sleep(options.idle_s)
+    busy1, total1 = cpu_busy()
+    cores = (busy1 - busy0) / (total1 - total0) * (os.cpu_count() or 1)
+    server_mib, labs_mib = rss_mib(served.proc.pid), lab_memory_mib()
+    found = await asyncio.to_thread(holders, slugs)
+    wrong = {s: h for s, h in found.items() if len(h) != 1}
+    scenario = await asyncio.to_thread(
+        labtool, "scenario", "lose-haproxy1", "--name", f"class-{slugs[0]}", "--json"
+    )
+    result = json.loads(scenario.stdout)
+    status_s = median_s(lambda: labtool("status", "--name", f"class-{slugs[-1]}"), 5)
+    state_s = median_s(lambda: teacher.json("GET", f"/api/students/{slugs[-1]}/state"), 20)
+    class_s = median_s(lambda: teacher.json("GET", "/api/class"), 20)
+    stop.set()
+    await asyncio.gather(*browsers, return_exceptions=True)
+    n = len(slugs)
+    metrics, theory = result["metrics"], result["theory"]
+    print(f"students: {n}, labs made in {made_s:.0f} s ({made_s / n:.2f} s each)")
+    print(f"CPU, all pages live and idle: {cores:.2f} cores ({cores / n * 1000:.1f} mcores each)")
+    per_student = (server_mib + labs_mib) / n
+    print(f"memory: server {server_mib:.0f} MiB, labs {labs_mib:.0f} MiB ({per_student:.1f} each)")
+    print(f"labs with exactly one VIP holder: {n - len(wrong)}/{n} {wrong or ''}")
+    takeover, limit = metrics["vip_takeover_s"], theory["vrrp_master_down_s"]
+    print(f"lose-haproxy1: {result['verdict']}, takeover {takeover:.2f} s (theory {limit:.2f} s)")
+    print(
+        f"one lab's status (labtool status): {status_s:.3f} s; its /state: {state_s * 1e3:.1f} ms"
+    )
+    print(f"the instructor's page's data (/api/class): {class_s * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--idle-s", type=float, default=30.0)
+    parser.add_argument("--settle-s", type=float, default=15.0)
+    options = parser.parse_args()
+    roster = "id,name,email\n" + "".join(
+        f"{SLUG.format(i)},Student {i},s{i}@example.org\n" for i in range(options.students)
+    )
+    with tempfile.TemporaryDirectory(prefix="labtool-bench-serve-") as tmp:
+        served = start_serve(Path(tmp) / "class", roster, "--mode", "built")
+        try:
+            asyncio.run(run(options, served))
+        finally:
+            started = time.monotonic()
+            if served.proc.poll() is None:
+                os.killpg(served.proc.pid, signal.SIGINT)
+            served.proc.communicate(timeout=1800)
+            print(f"serve stopped (every lab, work kept) in {time.monotonic() - started:.0f} s")
+            left = [
+                f"class-{SLUG.format(i)}"
+                for i in range(options.students)
+                if labtool("down", "--name", f"class-{SLUG.format(i)}").stdout.count("removed")
+            ]
+            print(f"labs left behind (removed now): {left or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
