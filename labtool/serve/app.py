@@ -23,7 +23,7 @@ def make_app(classroom: Classroom, origin: str, tls: bool, nodes: list[str]) -> 
     pages = Pages(access, nodes)
     live = LiveRoutes(access, classroom, nodes)
     actions = Actions(access, classroom)
-    watching = WatchRoutes(access, classroom.views)
+    watching = WatchRoutes(access, classroom.views, classroom.acted)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -25,7 +25,7 @@ from labtool.serve.terms import Term
 KEEPALIVE_S = 15.0
 POLICY = 1008  # WebSocket close codes: refused; the lab not up (yet)
 TRY_AGAIN = 1013
-MAKE_WAIT_S = 120.0  # a terminal opened while its lab is being made waits this long for it
+MAKE_WAIT_S = 600.0  # a terminal opened while its lab is being made waits this long for it
 
 
 async def _made(live: Live) -> bool:

@@ -8,6 +8,7 @@ LINGER_S is stopped."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
@@ -77,8 +78,8 @@ class Views:
 class WatchRoutes:
     """The live views' ASGI app (/students/{slug}/watch/...), behind serve's checks."""
 
-    def __init__(self, access: Access, views: Views) -> None:
-        self.access, self.views = access, views
+    def __init__(self, access: Access, views: Views, acted: Callable[[str], None]) -> None:
+        self.access, self.views, self.acted = access, views, acted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         asker = HTTPConnection(scope)
@@ -106,3 +107,5 @@ class WatchRoutes:
             await PlainTextResponse(f"{exc}\n", status_code=409)(scope, receive, send)
             return
         await view.app(scope, receive, send)
+        if scope["method"] == "POST":  # (an act on the lab: its steps looked at after it)
+            self.acted(slug)
