@@ -142,6 +142,11 @@ class Store:
             row = self.db.execute(f"{ROWS} WHERE s.slug = ?", (slug,)).fetchone()
         return None if row is None else Row(*row)
 
+    def seen(self, slug: str) -> None:
+        """The student was active now (typed in a terminal): the tile's last activity."""
+        with self.change() as db:
+            db.execute("UPDATE students SET last_seen = ? WHERE slug = ?", (time.time(), slug))
+
     def set_handin(self, slug: str, at: float, files: int) -> None:
         with self.change() as db:
             db.execute("INSERT OR REPLACE INTO handins VALUES (?, ?, ?)", (slug, at, files))

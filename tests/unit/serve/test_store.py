@@ -86,3 +86,13 @@ def test_a_session_ends_after_a_day_of_lab_work(
     monkeypatch.setattr(module.time, "time", lambda: later)
     assert store.session(signed[1]) is None
     store.close()
+
+
+def test_typing_is_the_students_last_activity(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_students([Student("1", "Alice", "", "alice")])
+    before = store.student("alice")
+    assert before is not None and before.last_seen is None
+    store.seen("alice")
+    seen = store.student("alice")
+    assert seen is not None and seen.last_seen is not None
