@@ -25,6 +25,7 @@ ROSTER = (
     "id,name,email\nit-atk,Eve Attacker,eve@example.org\nit-vic,Victor Victim,vic@example.org\n"
 )
 LABS = ("class-it-atk", "class-it-vic")
+AGENT = "labtool-eve-test"  # (her requests' user agent, told apart from the checks' curl)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +98,12 @@ def test_no_way_to_the_server_this_machine_or_its_etc(served: Served) -> None:
             assert "unreachable" in said.lower() or "Failed to connect" in said, said
         routes = web.run("ip -4 route; echo RT$((9+3))", "RT12")
         assert "default" not in routes, routes
+        victim_ready(served)  # (another student's lab, at the same addresses)
+        before = {lab: served_requests(lab) for lab in LABS}
+        web.run(f"for i in 1 2 3 4 5; do curl -s -m 2 -A {AGENT} -o /dev/null http://10.0.0.22/;"
+                " done; echo V$((9+5))", "V14")  # fmt: skip
+        assert served_requests("class-it-vic") == before["class-it-vic"]  # (not his...)
+        assert served_requests("class-it-atk") == before["class-it-atk"] + 5  # (...her own)
         said = web.run("echo pwned >> /etc/passwd; touch /etc/labtool-pwned; echo E$((9+4))",
                        "E13")  # fmt: skip
         assert "Read-only file system" in said or "Permission denied" in said, said
@@ -131,6 +138,15 @@ def test_a_memory_hog_and_a_fork_bomb_leave_the_other_lab_on_time(
         web.close()
         status, _ = teacher.json("POST", "/api/students/it-atk/reset", {"keep_files": False})
         assert status == 200
+
+
+def served_requests(lab: str) -> int:
+    """The test's own requests web2's Apache has logged in that lab (its user agent)."""
+    logs = "/var/log/apache2/access.log /var/log/httpd/access_log"
+    run = labtool("exec", "--name", lab, "web2", "--", "sh", "-c",
+                  f"cat {logs} 2>/dev/null | grep -c {AGENT} || true")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return int(run.stdout.strip() or 0)
 
 
 def host_addresses() -> list[str]:
