@@ -73,16 +73,21 @@ def start_serve(folder: Path, roster_text: str = ROSTER, *extra: str) -> Served:
     return Served(proc, url, instructor_url, codes, folder, said)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("serve") / "class"
-    running = start_serve(folder)
+def serving(folder: Path, roster: str, labs: tuple[str, ...], *extra: str) -> Iterator[Served]:
+    """`labtool serve` while a test module runs: stopped after it, its labs removed (a
+    failed test's too)."""
+    running = start_serve(folder, roster, *extra)
     try:
         yield running
     finally:
         running.stop()
-        for lab in LABS:  # (a failed test's labs too)
+        for lab in labs:
             labtool("down", "--name", lab)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from serving(tmp_path_factory.mktemp("serve") / "class", ROSTER, LABS)
 
 
 def sign_in(browser: Browser, served: Served, student: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 from labtool.backends.netns import bounds
 from tests.integration.conftest import LAB_SUBNETS, labtool
 from tests.integration.serve_client import Client, Terminal
-from tests.integration.test_serve import Served, start_serve
+from tests.integration.test_serve import Served, serving
 
 ROSTER = (
     "id,name,email\nit-atk,Eve Attacker,eve@example.org\nit-vic,Victor Victim,vic@example.org\n"
@@ -31,13 +31,7 @@ AGENT = "labtool-eve-test"  # (her requests' user agent, told apart from the che
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("attacks") / "class"
-    running = start_serve(folder, ROSTER, "--mode", "built")
-    try:
-        yield running
-    finally:
-        running.stop()
-        for lab in LABS:
-            labtool("down", "--name", lab)
+    yield from serving(folder, ROSTER, LABS, "--mode", "built")
 
 
 @pytest.fixture(scope="module")

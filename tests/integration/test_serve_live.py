@@ -12,9 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.browser import Browser
-from tests.integration.conftest import labtool
 from tests.integration.serve_client import Client
-from tests.integration.test_serve import Served, sign_in, start_serve
+from tests.integration.test_serve import Served, serving, sign_in
 from tests.integration.test_watch import ARTIFACTS
 
 ROSTER = "id,name,email\nit-live,Lea Live,lea@example.org\n"
@@ -25,12 +24,7 @@ IN_FRAME = "document.querySelector('.screen.live iframe').contentDocument"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("live") / "class"
-    running = start_serve(folder, ROSTER, "--mode", "built")
-    try:
-        yield running
-    finally:
-        running.stop()
-        labtool("down", "--name", LAB)
+    yield from serving(folder, ROSTER, (LAB,), "--mode", "built")
 
 
 def holder(browser: Browser) -> str:
