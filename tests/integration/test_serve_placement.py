@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
-from labtool.backends.netns import bounds, procs
+import pytest
+
+from labtool.backends.netns import bounds, keep, procs, teardown
 from labtool.provision.lab import open_lab
 from labtool.serve.placement import ThisMachine
 from labtool.serve.roster import Student
@@ -70,4 +73,38 @@ def _parent(pid: int) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
     except (OSError, ValueError, IndexError):
+        return None
+
+
+def test_a_labs_processes_are_stopped_while_its_work_is_copied(
+    baseline: Baseline, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Kept as root: no process of the student's may swap a file for a link to this
+    machine's files while it is read, so every one is stopped (SIGSTOP) during the copy, and
+    goes on after it."""
+    placement = ThisMachine()
+    seen: dict[int, str | None] = {}
+    copy = keep._copy
+
+    def copy_watched(*args: Any, **kwargs: Any) -> int:
+        seen.update({pid: _state(pid) for pid in teardown.lab_pids(STUDENT.lab)})
+        return copy(*args, **kwargs)
+
+    monkeypatch.setattr(keep, "_copy", copy_watched)
+    try:
+        placement.make(STUDENT, bare=True)
+        assert placement.keep(STUDENT, tmp_path / "kept") > 0
+        assert seen and {s for s in seen.values() if s is not None} == {"T"}, seen
+        after = {_state(pid) for pid in teardown.lab_pids(STUDENT.lab)} - {None}
+        assert after and "T" not in after, after
+        assert (tmp_path / "kept" / "nodes" / "haproxy1" / "etc").is_dir()
+        assert not (tmp_path / "kept" / "nodes" / "haproxy1" / "run").exists()
+    finally:
+        placement.remove(STUDENT)
+
+
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
         return None

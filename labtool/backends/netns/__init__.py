@@ -284,10 +284,10 @@ class NetnsBackend(Backend):
         return bounds.memory_peak_kib(self.spec.name) if self.confined else None
 
     def keep_work(self, folder: Path) -> int:
-        return keep.save(self.spec.name, folder)
+        return keep.save(self.state, folder)
 
     def give_back_work(self, folder: Path) -> int:
-        return keep.give_back(self.spec.name, [n.name for n in self.spec.nodes], folder)
+        return keep.give_back(self.spec, self.state, folder)
 
     def memory_kib(self) -> int:
         return looks.memory_kib(self.spec.name, self.state.holders)

@@ -6,47 +6,60 @@ is nobody on this machine: a lab made later may be given other ids, so they are 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import stat
 from pathlib import Path
 
 from labtool import ids
-from labtool.backends.netns.layout import node_root
-from labtool.state import load_quietly
+from labtool.backends.netns import teardown
+from labtool.backends.netns.layout import node_root, nodes_dir
+from labtool.spec.model import LabSpec
+from labtool.state import LabState
 
 NODES = "nodes"
 IDS = "ids.json"
-NOT_KEPT = {"run", "tmp", "var/tmp", "dev"}  # (relative to a node's folder)
+NOT_KEPT = frozenset({"run", "tmp", "var/tmp", "dev"})  # (relative to a node's folder)
 
 
-def id_base(lab: str) -> int:
+def id_base(state: LabState) -> int:
     """The first host id of the lab's block (the node's root); 0 where the ids are a user's."""
-    state = load_quietly(lab)
-    if state is None or "id_base" not in state.options:
-        return 0
-    return int(state.options["id_base"])
+    return int(state.options.get("id_base", 0))
 
 
-def save(lab: str, folder: Path) -> int:
-    """The lab's node folders into `folder` (the last copy replaced whole); how many files."""
-    source = node_root(lab, "x").parent
+def save(state: LabState, folder: Path) -> int:
+    """The lab's node folders into `folder` (the last copy replaced whole); how many files.
+    Every process of the lab is stopped (SIGSTOP) while they are read: none can swap a file
+    for a link to this machine's files under the copy (root's), nor fork out of the stop."""
+    source = nodes_dir(state.name)
     if not source.is_dir():
         return 0
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fresh, kept = folder / (NODES + ".new"), folder / NODES
     shutil.rmtree(fresh, ignore_errors=True)
-    count = _copy(source, fresh, 0, top=source)
-    (folder / IDS).write_text(json.dumps({"base": id_base(lab)}) + "\n")
+    stopped = _stop_all(state.name)
+    try:
+        count = sum(
+            _copy(node, fresh / node.name, 0, skip=NOT_KEPT)
+            for node in source.iterdir()
+            if node.is_dir() and not node.is_symlink()
+        )
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    (folder / IDS).write_text(json.dumps({"base": id_base(state)}) + "\n")
     shutil.rmtree(kept, ignore_errors=True)
     fresh.rename(kept)
     return count
 
 
-def give_back(lab: str, nodes: list[str], folder: Path) -> int:
-    """The files kept, into the nodes of a lab just made (their ids shifted to the new lab's);
-    how many files (0: nothing was kept)."""
+def give_back(spec: LabSpec, state: LabState, folder: Path) -> int:
+    """The files kept, into the nodes of a lab just made (nothing of the student's runs in it
+    yet; their ids shifted to the new lab's block); how many files (0: nothing was kept)."""
     kept = folder / NODES
     if not kept.is_dir():
         return 0
@@ -54,22 +67,36 @@ def give_back(lab: str, nodes: list[str], folder: Path) -> int:
         old = int(json.loads((folder / IDS).read_text())["base"])
     except (OSError, ValueError, KeyError, TypeError):
         old = 0
-    shift = id_base(lab) - old if old else 0
+    shift = id_base(state) - old if old else 0
     return sum(
-        _copy(kept / node, node_root(lab, node), shift) for node in nodes if (kept / node).is_dir()
+        _copy(kept / n.name, node_root(spec.name, n.name), shift)
+        for n in spec.nodes
+        if (kept / n.name).is_dir()
     )
 
 
-def _copy(source: Path, target: Path, shift: int, top: Path | None = None) -> int:
-    """Files, links and folders, with their modes and owners (shifted by `shift` where they
-    are in a lab's block of ids); a file that exists is overwritten in place (a node's file
-    mounted on its own path stays the one mounted)."""
-    top = top or source
+def _stop_all(lab: str) -> set[int]:
+    """Every process of the lab stopped; listed again until no new one appears (a stopped
+    process forks no more)."""
+    stopped: set[int] = set()
+    while new := set(teardown.lab_pids(lab)) - stopped:
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped |= new
+    return stopped
+
+
+def _copy(source: Path, target: Path, shift: int, skip: frozenset[str] = frozenset()) -> int:
+    """Files, links and folders (but the folders `skip` names, relative to `source`), with
+    their modes and owners (shifted by `shift` where they are in a lab's block of ids); a file
+    that exists is overwritten in place (a node's file mounted on its own path stays the one
+    mounted)."""
     count = 0
     for folder, dirs, files in os.walk(source):
         here = Path(folder)
         relative = here.relative_to(source)
-        dirs[:] = [d for d in dirs if _kept(here / d, top)]
+        dirs[:] = [d for d in dirs if (relative / d).as_posix() not in skip]
         (target / relative).mkdir(parents=True, exist_ok=True)
         _same_owner(here, target / relative, shift)
         for name in files:
@@ -86,11 +113,6 @@ def _copy(source: Path, target: Path, shift: int, top: Path | None = None) -> in
             _same_owner(path, to, shift)
             count += 1
     return count
-
-
-def _kept(path: Path, top: Path) -> bool:
-    parts = path.relative_to(top).parts
-    return "/".join(parts[1:]) not in NOT_KEPT if len(parts) > 1 else True
 
 
 def _same_owner(source: Path, target: Path, shift: int) -> None:
