@@ -101,15 +101,15 @@ class Classroom:
         self.checks = ThreadPoolExecutor(CHECKS_AT_ONCE, thread_name_prefix="labtool-check")
         self.tasks: set[asyncio.Task[None]] = set()
 
-    def of(self, row: Row) -> Live:
-        live = self.live.get(row.slug)
+    def of(self, who: Row | Student) -> Live:
+        live = self.live.get(who.slug)
         if live is None:
-            live = self.live[row.slug] = Live(Student(row.id, row.name, row.email, row.slug))
+            live = self.live[who.slug] = Live(Student(who.id, who.name, who.email, who.slug))
         return live
 
-    def visit(self, row: Row) -> Live:
+    def visit(self, who: Row | Student) -> Live:
         """The student's lab, made if it is not (in the background: the page follows it)."""
-        live = self.of(row)
+        live = self.of(who)
         live.active_at = time.monotonic()
         if live.phase in ("none", "failed"):
             live.phase, live.error = "making", ""
@@ -215,10 +215,10 @@ class Classroom:
             return False
         live.phase, live.check, live.status = "none", None, None
         live.bump()
+        self.terms.close(live.student.slug)  # (their shells and probes went with it)
+        self.views.close(live.student.slug)
         if live.watchers:
-            row = self.store.student(live.student.slug)
-            if row is not None:
-                self.visit(row)
+            self.visit(live.student)
         return True
 
     def _look(self, student: Student) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -237,8 +237,6 @@ class Classroom:
                 if looked_at and now - live.last_check >= PERIOD_S and live.timer is None:
                     self._spawn(self.check(live))
                 idle = self.idle_stop_s and now - live.active_at >= self.idle_stop_s
-                if live.student.slug in self.views.open and live.phase != "up":
-                    self.views.close(live.student.slug)
                 if idle and live.phase == "up" and not looked_at:
                     self._spawn(self.stop(live, keep_files=True))
 

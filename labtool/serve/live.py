@@ -44,20 +44,22 @@ class LiveRoutes:
     def __init__(self, access: Access, classroom: Classroom, nodes: list[str]) -> None:
         self.access, self.classroom, self.nodes = access, classroom, nodes
 
-    def _live(self, request: Request) -> tuple[Live | None, Response | None]:
-        """The lab asked for, where the asker may see it (else the answer to give)."""
+    def _live(self, request: Request) -> tuple[Live | None, str | None, Response | None]:
+        """The lab asked for and who asks, where the asker may see it (else the answer to
+        give)."""
         slug = request.path_params["slug"]
-        if self.access.who(request, slug) is None:
+        who = self.access.who(request, slug)
+        if who is None:
             if self.access.student_of(request) is None:  # (no session: sign in first)
-                return None, signin_page(request, status=401)
-            return None, JSONResponse({"error": "not yours"}, status_code=403)
+                return None, None, signin_page(request, status=401)
+            return None, None, JSONResponse({"error": "not yours"}, status_code=403)
         row = self.access.store.student(slug)
         if row is None:
-            return None, JSONResponse({"error": "no such student"}, status_code=404)
-        return self.classroom.of(row), None
+            return None, None, JSONResponse({"error": "no such student"}, status_code=404)
+        return self.classroom.of(row), who, None
 
     async def state(self, request: Request) -> Response:
-        live, refused = self._live(request)
+        live, _, refused = self._live(request)
         if live is None:
             return refused or Response(status_code=500)
         return JSONResponse(self.whole(live))
@@ -69,13 +71,11 @@ class LiveRoutes:
     async def events(self, request: Request) -> Response:
         """The lab's state now, then each time it changes (its page open: the lab is made,
         and checked while it is looked at)."""
-        live, refused = self._live(request)
+        live, who, refused = self._live(request)
         if live is None:
             return refused or Response(status_code=500)
-        if self.access.who(request, live.student.slug) == "student":
-            row = self.access.store.student(live.student.slug)
-            if row is not None:
-                self.classroom.visit(row)
+        if who == "student":
+            self.classroom.visit(live.student)
         return StreamingResponse(
             self._stream(live),
             media_type="text/event-stream",
@@ -111,7 +111,8 @@ class LiveRoutes:
                 tiles[-1].update(steps_done=live.check["done"], steps_total=live.check["total"])
             view = self.classroom.views.open.get(row.slug)
             if view is not None:  # (its live view open: what it sees now)
-                holders = sorted(view.hub.vip_nodes)
+                with view.hub.lock:  # (the feed's threads change it)
+                    holders = sorted(view.hub.vip_nodes)
                 tiles[-1]["vip_holder"] = holders[0] if len(holders) == 1 else None
         return JSONResponse({"students": tiles})
 
@@ -128,7 +129,7 @@ class LiveRoutes:
             return
         term = await self._term(live, node, mirror=who == "instructor")
         if term is None and who == "student" and await self.classroom.lost(live):
-            self.classroom.visit(row)  # (its lab went from under the server: made again)
+            self.classroom.visit(live.student)  # (its lab went from under the server: again)
             term = await self._term(live, node, mirror=False) if await _made(live) else None
         if term is None:
             await socket.close(TRY_AGAIN)

@@ -67,7 +67,7 @@ class Views:
         """Views no page has looked at for LINGER_S (and none streams), stopped."""
         now = time.monotonic()
         for slug in [s for s, v in self.open.items() if s not in streaming]:
-            if now - self.open[slug].seen_at > LINGER_S and not self.open[slug].hub.subscribers:
+            if now - self.open[slug].seen_at > LINGER_S and not self.open[slug].hub.watched:
                 self.open.pop(slug).close()
 
     def close(self, slug: str | None = None) -> None:

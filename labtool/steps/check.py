@@ -48,6 +48,7 @@ class Checker:
         self.spec, self.backend, self.versions, self.lang = spec, backend, versions, lang
         self.words = translation(lang)
         self._files: dict[tuple[str, str], str | None] = {}
+        self._holding: dict[str, bool] = {}
 
     def run(self, node: str, script: str) -> tuple[bool, str]:
         if not self.backend.is_up(node):
@@ -191,8 +192,11 @@ class Checker:
         return [self.finding("not seen yet")]
 
     def _holds(self, node: str) -> bool:
-        _, out = self.run(node, "ip -4 -o addr show")
-        return f" {self.spec.vip}/" in out
+        """Whether the node holds the VIP (looked at once a check: two steps ask)."""
+        if node not in self._holding:
+            _, out = self.run(node, "ip -4 -o addr show")
+            self._holding[node] = f" {self.spec.vip}/" in out
+        return self._holding[node]
 
     def _vip(self, step: Step, node: Node) -> list[str]:
         if self._holds(node.name):
