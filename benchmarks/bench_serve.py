@@ -115,6 +115,17 @@ def lab_memory_mib() -> float:
     return total / 2**20
 
 
+def cpu_s(pid: int) -> float:
+    """A process's CPU time with its children's it waited for (utime, stime, cutime, cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -166,9 +177,12 @@ async def run(options: argparse.Namespace, served: Served) -> None:
     made_s = time.monotonic() - started
     await asyncio.sleep(options.settle_s)  # (every lab's first checks done)
     busy0, total0 = cpu_busy()
+    server0, own0, at0 = cpu_s(served.proc.pid), own_cpu_s(), time.monotonic()
     await asyncio.sleep(options.idle_s)
     busy1, total1 = cpu_busy()
+    server1, own1, at1 = cpu_s(served.proc.pid), own_cpu_s(), time.monotonic()
     cores = (busy1 - busy0) / (total1 - total0) * (os.cpu_count() or 1)
+    server_cores, own_cores = (server1 - server0) / (at1 - at0), (own1 - own0) / (at1 - at0)
     server_mib, labs_mib = rss_mib(served.proc.pid), lab_memory_mib()
     terminals = len(OPEN)
     found = await asyncio.to_thread(holders, slugs)
@@ -181,6 +195,7 @@ async def run(options: argparse.Namespace, served: Served) -> None:
     status_s = median_s(lambda: labtool("status", "--name", f"class-{slugs[-1]}"), 5)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     status_cpu_s = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / 5
+    start_s = median_s(lambda: labtool("--version"), 5)  # (a process of labtool, no lab read)
     state_s = median_s(lambda: teacher.json("GET", f"/api/students/{slugs[-1]}/state"), 20)
     class_s = median_s(lambda: teacher.json("GET", "/api/class"), 20)
     stop.set()
@@ -191,12 +206,16 @@ async def run(options: argparse.Namespace, served: Served) -> None:
     print(f"terminals open while measured: {terminals}/{n}; pages live: {n}")
     print(f"labs whose first making failed (made at a retry): {len(FAILED)}")
     print(f"CPU, all pages live and idle: {cores:.2f} cores ({cores / n * 1000:.1f} mcores each)")
+    print(f"  of which the server (its checks included): {server_cores:.2f} cores,"
+          f" the browsers (this process): {own_cores:.2f} cores,"
+          f" the labs and the rest: {cores - server_cores - own_cores:.2f} cores")  # fmt: skip
     per_student = (server_mib + labs_mib) / n
     print(f"memory: server {server_mib:.0f} MiB, labs {labs_mib:.0f} MiB ({per_student:.1f} each)")
     print(f"labs with exactly one VIP holder: {n - len(wrong)}/{n} {wrong or ''}")
     takeover, limit = metrics["vip_takeover_s"], theory["vrrp_master_down_s"]
     print(f"lose-haproxy1: {result['verdict']}, takeover {takeover:.2f} s (theory {limit:.2f} s)")
     print(f"one lab's status (labtool status): {status_s:.3f} s, {status_cpu_s:.3f} s of CPU")
+    print(f"  the same process reading nothing (labtool --version): {start_s:.3f} s")
     print(f"one lab's state as its page reads it (/state): {state_s * 1e3:.1f} ms")
     print(f"the instructor's page's data (/api/class): {class_s * 1000:.1f} ms")
 

@@ -183,6 +183,32 @@ def test_the_read_only_pass_keeps_each_mounts_own_flags(tmp_path: Path) -> None:
         assert f"-o remount,bind,ro{''.join(',' + f for f in flags)} {point}" in calls
 
 
+def test_the_read_only_pass_leaves_what_the_nodes_own_folders_cover(tmp_path: Path) -> None:
+    """Mount points at or under one of the node's own folders (every other lab's folder under
+    /run among them: one per lab on this machine) are not remounted, their bind covers them;
+    every other point is, a path that merely starts alike (/runx) too. Here `mount` records."""
+    record = tmp_path / "calls"
+    fake = tmp_path / "mount"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
+    fake.chmod(0o755)
+    (tmp_path / "unshare").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / "unshare").chmod(0o755)
+    mountinfo = tmp_path / "mountinfo"
+    points = ["/", "/run", "/run/labtool/other/nodes", "/runx", "/tmp/a", "/proc/sys", "/usr"]
+    mountinfo.write_text("".join(f"1 0 0:1 / {p} rw,nosuid - tmpfs t rw\n" for p in points))
+    script = commands.holder_script(None, [("/x/run", "/run/"), ("/x/tmp", "/tmp")])
+    done = subprocess.run(
+        ["sh", "-c", script.replace("/proc/self/mountinfo", str(mountinfo))],
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert done.returncode == 0, done.stderr
+    remounted = [c.split()[-1] for c in record.read_text().splitlines() if ",bind,ro" in c]
+    assert remounted == ["/", "/runx", "/usr"]
+
+
 def test_a_holder_fails_rather_than_leave_a_mount_writable(tmp_path: Path) -> None:
     """The read-only pass stops the holder at the first mount it cannot change (here: a
     `mount` that always fails), instead of going on with that mount writable."""
