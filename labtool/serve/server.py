@@ -4,12 +4,10 @@ here first) until Ctrl-C, a closed terminal or SIGTERM."""
 
 from __future__ import annotations
 
-import signal
 import socket
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from labtool.errors import LabtoolError
@@ -78,6 +76,7 @@ def serve(
     from labtool.serve.app import make_app
     from labtool.serve.classroom import Classroom
     from labtool.serve.placement import ThisMachine
+    from labtool.watch.serve import serve_until_stopped
 
     students = read_roster(roster)
     listen = listening(bind_to, *tls, folder)
@@ -103,14 +102,6 @@ def serve(
         ssl_keyfile=str(listen.key) if listen.key else None,
     )
 
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            if self.should_exit and sig == signal.SIGINT:
-                self.force_exit = True
-            self.should_exit = True
-
-    server = Server(config)
-    previous = signal.signal(signal.SIGHUP, lambda sig, frame: server.handle_exit(sig, frame))
     try:
         say(f"{len(students)} students; {prepared.new_codes} new codes in {folder / CODES}")
         for change in placement.prepare(len(students)):  # (the machine's, said)
@@ -118,9 +109,8 @@ def serve(
         if listen.fingerprint:
             say(f"TLS certificate's SHA-256 fingerprint: {listen.fingerprint}")
         say(f"the instructor's page: {prepared.instructor_url}  (Ctrl-C: stop)")
-        server.run(sockets=[sock])
+        serve_until_stopped(config, sock)
     finally:
-        signal.signal(signal.SIGHUP, previous)
         sock.close()
         _stop_labs(classroom, say)
         prepared.store.close()

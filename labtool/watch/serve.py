@@ -13,6 +13,7 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from labtool.errors import LabtoolError, UsageError
 from labtool.i18n import Msg
@@ -21,7 +22,35 @@ from labtool.watch.actions import Actions
 from labtool.watch.feed import Feed
 from labtool.watch.hub import Hub
 
+if TYPE_CHECKING:
+    import uvicorn
+
 HOST = "127.0.0.1"  # the only address the watch listens on
+
+
+def serve_until_stopped(
+    config: uvicorn.Config, sock: socket.socket, on_exit: Callable[[], None] | None = None
+) -> None:
+    """Serve on `sock` until Ctrl-C (a second one: at once), a closed terminal (SIGHUP) or
+    SIGTERM; `on_exit` runs at each (so that the server can stop). Not uvicorn's own handler,
+    which raises the signal again once served: a SIGTERM would then end labtool before its
+    cleanup."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if on_exit is not None:
+                on_exit()
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            self.should_exit = True
+
+    server = Server(config)
+    previous = signal.signal(signal.SIGHUP, lambda sig, frame: server.handle_exit(sig, frame))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def bind(port: int) -> socket.socket:
@@ -74,29 +103,17 @@ def watch(
     actions = Actions(spec, backend, hub, feed, lang)
     app = make_app(hub, actions, token, port)
 
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            """Stop serving (a second Ctrl-C: at once). Not uvicorn's own, which raises the
-            signal again once served: a SIGTERM would then end labtool before its cleanup."""
-            hub.close()  # every page's stream ends, so that the server can stop
-            if self.should_exit and sig == signal.SIGINT:
-                self.force_exit = True
-            self.should_exit = True
-
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
     )
-    server = Server(config)
-    previous = signal.signal(signal.SIGHUP, lambda sig, frame: server.handle_exit(sig, frame))
     try:
         feed.start()
         url = f"http://{HOST}:{port}/?token={token}"
         say(f"watching lab '{spec.name}' at {url}  (Ctrl-C: stop)")
         if open_browser and can_open_browser():
             webbrowser.open(url)
-        server.run(sockets=[sock])
+        serve_until_stopped(config, sock, on_exit=hub.close)  # (every page's stream ends)
     finally:
-        signal.signal(signal.SIGHUP, previous)
         hub.close()
         if actions.thread is not None and actions.thread.is_alive():
             say("waiting for the running action to finish (a scenario restores the cluster)")
