@@ -10,6 +10,8 @@ a terminal on their haproxy1 (a WebSocket: the lab is made on it) and keeps thei
 - `lose-haproxy1` on one lab: its takeover against the theory;
 - one lab's state read (`labtool status`, a whole process; and the page's /state) and the
   instructor's page's data (/api/class), medians;
+- the instructor's page in chromium: every tile shown, then a student's change (haproxy
+  stopped in their terminal) on their tile; a screenshot (test-artifacts/);
 then stops the server (Ctrl-C: every lab stopped, each student's work kept) and checks that
 no lab is left. Root. Usage:
 
@@ -38,8 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import websockets
 
+from tests.integration.browser import Browser
 from tests.integration.serve_client import Client
 from tests.integration.test_serve import Served, start_serve
+from tests.integration.test_watch import ARTIFACTS
 
 SLUG = "bench-{:03d}"
 OPEN: set[str] = set()  # the students whose terminal is open now
@@ -152,6 +156,33 @@ def holders(slugs: list[str]) -> dict[str, list[str]]:
         return dict(pool.map(one, slugs))
 
 
+def instructor_page(served: Served, slug: str, n: int) -> tuple[float, float]:
+    """The instructor's page in chromium: seconds until every tile shows its lab up, then
+    seconds from haproxy stopped in `slug`'s terminal until their tile's steps change."""
+    tile = f"document.querySelector('[data-student=\"{slug}\"]')"
+    browser = Browser(1280, 800)
+    try:
+        started = time.monotonic()
+        browser.goto(served.instructor_url)
+        up = f"document.querySelectorAll('[data-student][data-phase=\"up\"]').length === {n}"
+        browser.wait_for(up, 120)
+        shown_s = time.monotonic() - started
+        browser.screenshot(ARTIFACTS / f"serve-instructor-{n}-students-1280x800.png")
+        before = browser.js(f"{tile}.dataset.stepsDone")
+        term = Client.student(served.url, served.codes[slug]).terminal(slug, "haproxy1")
+        try:
+            started = time.monotonic()
+            term.run("systemctl stop haproxy", until="]# ")
+            browser.wait_for(f"{tile}.dataset.stepsDone !== '{before}'", 120)
+            changed_s = time.monotonic() - started
+            term.run("systemctl start haproxy", until="]# ")
+        finally:
+            term.close()
+        return shown_s, changed_s
+    finally:
+        browser.close()
+
+
 async def run(options: argparse.Namespace, served: Served) -> None:
     slugs = [SLUG.format(i) for i in range(options.students)]
     cookies = {s: Client.student(served.url, served.codes[s]).cookie for s in slugs}
@@ -198,6 +229,7 @@ async def run(options: argparse.Namespace, served: Served) -> None:
     start_s = median_s(lambda: labtool("--version"), 5)  # (a process of labtool, no lab read)
     state_s = median_s(lambda: teacher.json("GET", f"/api/students/{slugs[-1]}/state"), 20)
     class_s = median_s(lambda: teacher.json("GET", "/api/class"), 20)
+    shown_s, changed_s = await asyncio.to_thread(instructor_page, served, slugs[-1], len(slugs))
     stop.set()
     await asyncio.gather(*browsers, return_exceptions=True)
     n = len(slugs)
@@ -218,6 +250,8 @@ async def run(options: argparse.Namespace, served: Served) -> None:
     print(f"  the same process reading nothing (labtool --version): {start_s:.3f} s")
     print(f"one lab's state as its page reads it (/state): {state_s * 1e3:.1f} ms")
     print(f"the instructor's page's data (/api/class): {class_s * 1000:.1f} ms")
+    print(f"the instructor's page in chromium: {n} tiles up in {shown_s:.1f} s;"
+          f" a student's haproxy stopped on their tile in {changed_s:.1f} s")  # fmt: skip
 
 
 def main() -> None:

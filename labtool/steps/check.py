@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,11 +15,14 @@ from labtool.configs.keepalived import parse_keepalived
 from labtool.i18n import translation
 from labtool.provision.files import Versions, keeps_lvs_sync, needs_frontend_bind
 from labtool.spec.model import LabSpec, Node
+from labtool.steps import batch
 from labtool.steps.model import Step
 
 # The lab's package and unit names (CentOS 7's), and Debian's where a machine has those.
 DEBIAN = {"httpd": "apache2"}
 PACKAGE_DB = "/usr/local/sbin/.labtool-packages"  # a netns node's own yum
+COMMAND_S = 20.0  # one command on a node, at most
+MAX_ROUNDS = 6  # of a check's commands run together (then one at a time)
 
 
 @dataclass
@@ -47,21 +51,52 @@ class Checker:
     def __init__(self, spec: LabSpec, backend: Backend, versions: Versions, lang: str) -> None:
         self.spec, self.backend, self.versions, self.lang = spec, backend, versions, lang
         self.words = translation(lang)
-        self._files: dict[tuple[str, str], str | None] = {}
-        self._holding: dict[str, bool] = {}
+        self._answers: dict[tuple[str, str], tuple[bool, str]] = {}  # (one look: asked once)
+        self._asked: dict[str, list[str]] | None = None  # a dry round's commands, per node
+
+    def check_all(self, steps: list[Step]) -> list[StepResult]:
+        """Every step, in rounds: the steps are looked at with what is known, then what they
+        asked is run, one process per node, the nodes side by side; until nothing new is asked
+        (a step asks on from what it got: two or three rounds)."""
+        for _ in range(MAX_ROUNDS):
+            self._asked = {}
+            try:
+                for step in steps:
+                    self.check(step)
+            finally:
+                asked, self._asked = self._asked, None
+            if not asked:
+                break
+            with ThreadPoolExecutor(max_workers=len(asked)) as pool:
+                list(pool.map(self._answer, asked.items()))
+        return [self.check(step) for step in steps]  # (anything still asked: one at a time)
+
+    def _answer(self, asked: tuple[str, list[str]]) -> None:
+        node, commands = asked
+        mark = batch.new_mark()
+        timeout_s = COMMAND_S + batch.PER_COMMAND_S * len(commands)
+        done = self.backend.transport(node).run(batch.script(commands, mark), timeout_s=timeout_s)
+        answers = batch.split(done.stdout, mark, len(commands))
+        for command, answer in zip(commands, answers, strict=True):
+            self._answers[(node, command)] = answer
 
     def run(self, node: str, script: str) -> tuple[bool, str]:
         if not self.backend.is_up(node):
             return False, ""
-        done = self.backend.transport(node).run(script, timeout_s=20)
-        return done.succeeded, done.stdout
+        key = (node, script)
+        if key in self._answers:
+            return self._answers[key]
+        if self._asked is not None:  # (a dry round: asked, and taken as done for now)
+            if script not in (asked := self._asked.setdefault(node, [])):
+                asked.append(script)
+            return True, ""
+        done = self.backend.transport(node).run(script, timeout_s=COMMAND_S)
+        self._answers[key] = (done.succeeded, done.stdout)
+        return self._answers[key]
 
     def read(self, node: str, path: str) -> str | None:
-        key = (node, path)
-        if key not in self._files:
-            ok, out = self.run(node, f"cat {shlex.quote(path)} 2>/dev/null")
-            self._files[key] = out if ok else None
-        return self._files[key]
+        ok, out = self.run(node, f"cat {shlex.quote(path)} 2>/dev/null")
+        return out if ok else None
 
     def finding(self, text: str, **values: object) -> str:
         """A finding in the reader's language, its values put in (labtool/i18n.py)."""
@@ -193,10 +228,8 @@ class Checker:
 
     def _holds(self, node: str) -> bool:
         """Whether the node holds the VIP (looked at once a check: two steps ask)."""
-        if node not in self._holding:
-            _, out = self.run(node, "ip -4 -o addr show")
-            self._holding[node] = f" {self.spec.vip}/" in out
-        return self._holding[node]
+        _, out = self.run(node, "ip -4 -o addr show")
+        return f" {self.spec.vip}/" in out
 
     def _vip(self, step: Step, node: Node) -> list[str]:
         if self._holds(node.name):
