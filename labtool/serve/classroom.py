@@ -18,7 +18,7 @@ from labtool.errors import LabtoolError
 from labtool.provision import lab as labmod
 from labtool.serve.placement import Placement
 from labtool.serve.roster import Student
-from labtool.serve.store import Row, Store
+from labtool.serve.store import USE_NOTED_S, Row, Store
 from labtool.serve.terms import Terms
 from labtool.serve.watching import Views
 from labtool.steps.run import check_lab
@@ -28,7 +28,6 @@ from labtool.steps.run import check_lab
 # would take 4.6 cores; the checks that matter follow what is typed (and the live view's acts).
 PERIOD_S = 120.0
 ACTED_S = 3.0  # after an act from the live view, a check this much later
-SEEN_S = 30.0  # typing after this long a pause is kept as the student's last activity
 SWEEP_S = 10.0  # how often idle labs and views are looked for
 QUIET_S = 0.3  # a check once its terminal has printed nothing for this long after an Enter
 BUSY_S = 1.0  # ... or, while it goes on printing, this often
@@ -147,7 +146,7 @@ class Classroom:
 
     def typed(self, live: Live, data: bytes) -> None:
         """Keys typed in one of the lab's terminals: an Enter arms a check."""
-        if time.monotonic() - live.active_at > SEEN_S:  # (the tile's last activity, kept)
+        if time.monotonic() - live.active_at > USE_NOTED_S:  # (the tile's last activity, kept)
             self.store.seen(live.student.slug)
         live.active_at = time.monotonic()
         if b"\r" in data or b"\n" in data:

@@ -96,3 +96,27 @@ def test_typing_is_the_students_last_activity(tmp_path: Path) -> None:
     store.seen("alice")
     seen = store.student("alice")
     assert seen is not None and seen.last_seen is not None
+
+
+def test_a_sessions_use_is_noted_at_most_every_30_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request reads its session; it writes (a transaction on disk) only when the last
+    use noted is older than USE_NOTED_S: the student's last activity moves then."""
+    from labtool.serve import store as module
+
+    store = Store(tmp_path)
+    signed = store.sign_in(store.add_students(CLASS)["alice"])
+    assert signed is not None
+    noted = store.student("alice")
+    assert noted is not None and noted.last_seen is not None
+    now = time.time()
+    monkeypatch.setattr(module.time, "time", lambda: now + module.USE_NOTED_S - 1)
+    assert store.session(signed[1]) == "alice"
+    same = store.student("alice")
+    assert same is not None and same.last_seen == noted.last_seen
+    monkeypatch.setattr(module.time, "time", lambda: now + module.USE_NOTED_S + 1)
+    assert store.session(signed[1]) == "alice"
+    moved = store.student("alice")
+    assert moved is not None and moved.last_seen == now + module.USE_NOTED_S + 1
+    store.close()
