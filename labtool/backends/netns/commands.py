@@ -73,10 +73,9 @@ def holder_script(hostname: str | None, binds: list[tuple[str, str]]) -> str:
     """A node holder's job, in two stages.
 
     1. As the lab's root, in a mount namespace of the lab's: make every mount the node can
-       reach read-only (a
-       bind remount, which changes that namespace's view only; the flags the kernel locks for
-       a user namespace, nosuid, nodev..., kept), then mount the node's private folders
-       writable over them.
+       reach read-only (a bind remount, which changes that namespace's view only; the flags
+       the kernel locks for a user namespace, nosuid, nodev..., kept), then mount the node's
+       private folders writable over them.
     2. Become a user namespace of the node's own and wait for its ids (`go` on stdin, once
        labtool wrote them: node_userns_map), then make the node's namespaces from there: its
        mount namespace is a copy made by a less privileged user namespace, so the kernel locks
